@@ -1,0 +1,84 @@
+//! CSRF protection for every unsafe method, in one middleware.
+//!
+//! Signed-in requests carry the session's synchronizer token (a hidden
+//! `csrf_token` field, or the `X-CSRF-Token` header). Before login there is
+//! no session, so the login form uses a double-submit token: a random value
+//! in a cookie that the form must repeat.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::cookies;
+use super::session::Session;
+use super::token::same_secret;
+use crate::error::AppError;
+use crate::web::BODY_LIMIT;
+
+/// The form field that carries the token.
+pub const FIELD: &str = "csrf_token";
+/// The header that may carry the token instead.
+pub const HEADER: &str = "x-csrf-token";
+
+/// Middleware: refuses unsafe requests whose token does not match.
+pub async fn verify(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let expected = match request.extensions().get::<Session>() {
+        Some(session) => Some(session.csrf_token.clone()),
+        None => cookies::read(request.headers(), cookies::LOGIN_CSRF),
+    };
+    let Some(expected) = expected else {
+        return AppError::CsrfRejected.into_response();
+    };
+    let (request, provided) = match token_from(request).await {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
+    };
+    match provided {
+        Some(provided) if same_secret(&provided, &expected) => next.run(request).await,
+        _ => AppError::CsrfRejected.into_response(),
+    }
+}
+
+/// Reads the token from the header, the query string, or a urlencoded body
+/// (which is buffered and put back for the handler).
+async fn token_from(request: Request) -> Result<(Request, Option<String>), AppError> {
+    if let Some(value) = request.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
+        let value = value.to_owned();
+        return Ok((request, Some(value)));
+    }
+    if let Some(query) = request.uri().query()
+        && let Some(value) = field(query.as_bytes())
+    {
+        return Ok((request, Some(value)));
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let value = field(&bytes);
+    Ok((Request::from_parts(parts, Body::from(bytes)), value))
+}
+
+fn field(urlencoded: &[u8]) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(urlencoded)
+        .ok()?
+        .into_iter()
+        .find(|(key, _)| key == FIELD)
+        .map(|(_, value)| value)
+}

@@ -1,0 +1,132 @@
+//! `CurrentUser`: the signed-in user, their organisation and seats.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use uuid::Uuid;
+
+use super::session::{Flash, Session};
+use crate::domain::permission::Action;
+use crate::domain::seat::Seats;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::paths;
+
+/// The signed-in user. Extracting it from a request without a session
+/// redirects to the login page; with a password to change, to that page.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// User id.
+    pub id: Uuid,
+    /// Organisation id: every query of business data is scoped by it.
+    pub organisation_id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Sitting seats.
+    pub seats: Seats,
+    /// Session id.
+    pub session_id: Uuid,
+    /// CSRF token to put in forms.
+    pub csrf_token: String,
+    /// Message left by the previous action.
+    pub flash: Option<Flash>,
+}
+
+impl CurrentUser {
+    /// Succeeds only if one of the user's seats permits `action`.
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if self.seats.permits(action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Whether the user may take `action` (for showing or hiding controls).
+    pub fn can(&self, action: Action) -> bool {
+        self.seats.permits(action)
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(session) = parts.extensions.get::<Session>().cloned() else {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|pq| pq.as_str().to_owned())
+                .unwrap_or_default();
+            let next = if parts.method == axum::http::Method::GET {
+                next
+            } else {
+                String::new()
+            };
+            return Err(AppError::LoginRequired { next });
+        };
+        let path = parts.uri.path();
+        if session.must_change_password && path != paths::PASSWORD && path != paths::LOGOUT {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(CurrentUser {
+            id: session.user_id,
+            organisation_id: session.organisation_id,
+            email: session.email,
+            display_name: session.display_name,
+            seats: session.seats,
+            session_id: session.id,
+            csrf_token: session.csrf_token,
+            flash: session.flash,
+        })
+    }
+}
+
+/// The session, if the request carries a live one (for pages open to all).
+#[derive(Debug, Clone)]
+pub struct MaybeSession(pub Option<Session>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeSession {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeSession(parts.extensions.get::<Session>().cloned()))
+    }
+}
+
+/// Why the session the client presented ended, if it did on this request.
+#[derive(Debug, Clone)]
+pub struct EndedSession(pub Option<super::session::SessionEnded>);
+
+impl<S: Send + Sync> FromRequestParts<S> for EndedSession {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(EndedSession(
+            parts
+                .extensions
+                .get::<super::session::SessionEnded>()
+                .copied(),
+        ))
+    }
+}
+
+impl CurrentUser {
+    /// The audit-log actor for a change this user makes now.
+    pub fn actor(
+        &self,
+        client: &super::session::ClientInfo,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> crate::db::audit::Actor {
+        crate::db::audit::Actor {
+            organisation_id: Some(self.organisation_id),
+            user_id: Some(self.id),
+            ip: client.ip.clone(),
+            at,
+        }
+    }
+}

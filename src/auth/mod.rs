@@ -1,0 +1,9 @@
+//! Authentication and request protection: passwords, sessions, CSRF, and
+//! the extractor that gives handlers the signed-in user and their seats.
+
+pub mod cookies;
+pub mod csrf;
+pub mod extract;
+pub mod password;
+pub mod session;
+pub mod token;

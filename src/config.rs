@@ -1,0 +1,65 @@
+//! Configuration, read from the environment (and the equivalent flags).
+//!
+//! Every variable is documented in the README; `tandem --help` lists them too.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Where the data lives: an external server, or the private cluster.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// PostgreSQL connection URL. Without it tandem starts (or reuses) a
+    /// private cluster under the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for tandem's local state (the private PostgreSQL cluster).
+    #[arg(
+        long,
+        env = "TANDEM_DATA_DIR",
+        default_value = "./.tandem",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+}
+
+/// How the web server listens and how it is reached.
+#[derive(Debug, Clone, Args)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "TANDEM_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// The public URL users reach tandem at (for example behind a reverse
+    /// proxy). When it is https, cookies are marked Secure.
+    #[arg(long, env = "TANDEM_BASE_URL")]
+    pub base_url: Option<String>,
+}
+
+impl ServerConfig {
+    /// Whether cookies must carry the `Secure` attribute.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url
+            .as_deref()
+            .is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"))
+    }
+
+    /// The URL to print for humans.
+    pub fn public_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}

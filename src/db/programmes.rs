@@ -1,0 +1,203 @@
+//! Programmes and their required brief signatories.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::phase::Phase;
+
+/// An AI programme of an organisation.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Programme {
+    /// Identifier.
+    pub id: Uuid,
+    /// Owning organisation.
+    pub organisation_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// One paragraph on what it is.
+    pub summary: String,
+    /// Stored phase.
+    pub phase: String,
+    /// Planned start of the deployment (week 1).
+    pub planned_start: Option<NaiveDate>,
+    /// When the phase last changed.
+    pub phase_changed_at: DateTime<Utc>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Programme {
+    /// The phase, parsed (the database only holds known phases).
+    pub fn phase(&self) -> Phase {
+        self.phase.parse().unwrap_or(Phase::PreDeployment)
+    }
+}
+
+const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, version, created_at";
+
+/// The programmes of an organisation, open ones first.
+pub async fn list_in_org(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+) -> sqlx::Result<Vec<Programme>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM programmes WHERE organisation_id = $1
+          ORDER BY phase = 'closed', lower(name)"
+    ))
+    .bind(organisation_id)
+    .fetch_all(db)
+    .await
+}
+
+/// A programme of the organisation; another organisation's is not found.
+pub async fn find_in_org(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<Programme>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM programmes WHERE id = $1 AND organisation_id = $2"
+    ))
+    .bind(id)
+    .bind(organisation_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The unique index on (organisation, lower(name)).
+pub const NAME_TAKEN: &str = "programmes_name_key";
+
+/// The fields an administrator sets.
+#[derive(Debug, Clone)]
+pub struct ProgrammeFields<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Summary.
+    pub summary: &'a str,
+    /// Planned start.
+    pub planned_start: Option<NaiveDate>,
+}
+
+/// Creates a programme in the pre-deployment phase.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    fields: &ProgrammeFields<'_>,
+    by: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<Programme> {
+    sqlx::query_as(&format!(
+        "INSERT INTO programmes (id, organisation_id, name, summary, planned_start, phase_changed_at, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+         RETURNING {COLUMNS}"
+    ))
+    .bind(Uuid::new_v4())
+    .bind(organisation_id)
+    .bind(fields.name)
+    .bind(fields.summary)
+    .bind(fields.planned_start)
+    .bind(at)
+    .bind(by)
+    .fetch_one(db)
+    .await
+}
+
+/// Updates the fields if the version still matches; `None` when stale.
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    fields: &ProgrammeFields<'_>,
+) -> sqlx::Result<Option<Programme>> {
+    sqlx::query_as(&format!(
+        "UPDATE programmes SET name = $4, summary = $5, planned_start = $6, version = version + 1
+          WHERE id = $1 AND organisation_id = $2 AND version = $3
+          RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(organisation_id)
+    .bind(expected_version)
+    .bind(fields.name)
+    .bind(fields.summary)
+    .bind(fields.planned_start)
+    .fetch_optional(db)
+    .await
+}
+
+/// A required signatory besides the CEO and the COO.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Signatory {
+    /// The approver.
+    pub user_id: Uuid,
+    /// Name.
+    pub display_name: String,
+    /// Their sitting approver title, if they still hold the seat.
+    pub title: Option<String>,
+}
+
+/// The approvers who must sign the programme's brief.
+pub async fn signatories(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+) -> sqlx::Result<Vec<Signatory>> {
+    sqlx::query_as(
+        "SELECT ps.user_id, u.display_name,
+                (SELECT s.title FROM seats s
+                  WHERE s.user_id = ps.user_id AND s.kind = 'approver' AND s.ended_at IS NULL) AS title
+           FROM programme_signatories ps JOIN users u ON u.id = ps.user_id
+          WHERE ps.programme_id = $1
+          ORDER BY u.display_name",
+    )
+    .bind(programme_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Replaces the programme's approver signatories.
+pub async fn set_signatories(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    user_ids: &[Uuid],
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM programme_signatories WHERE programme_id = $1 AND organisation_id = $2 AND NOT (user_id = ANY($3))")
+        .bind(programme_id)
+        .bind(organisation_id)
+        .bind(user_ids)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO programme_signatories (programme_id, organisation_id, user_id, added_at)
+         SELECT $1, $2, unnest($3::uuid[]), $4
+         ON CONFLICT (programme_id, user_id) DO NOTHING",
+    )
+    .bind(programme_id)
+    .bind(organisation_id)
+    .bind(user_ids)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Bumps the version (after a change to a dependent record, such as the
+/// signatory list) if it still matches; false when stale.
+pub async fn bump_version(
+    conn: &mut PgConnection,
+    id: Uuid,
+    expected_version: i32,
+) -> sqlx::Result<bool> {
+    let result =
+        sqlx::query("UPDATE programmes SET version = version + 1 WHERE id = $1 AND version = $2")
+            .bind(id)
+            .bind(expected_version)
+            .execute(conn)
+            .await?;
+    Ok(result.rows_affected() == 1)
+}

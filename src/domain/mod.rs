@@ -1,0 +1,7 @@
+//! Parsed value types and pure rules. No I/O here: everything is unit-tested.
+
+pub mod permission;
+pub mod phase;
+pub mod seat;
+pub mod session_policy;
+pub mod values;

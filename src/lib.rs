@@ -1,0 +1,18 @@
+//! tandem: a CEO and a COO govern an AI programme together.
+//!
+//! The binary (`src/main.rs`) is thin; everything lives here so that the
+//! integration tests boot exactly what production runs.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod pg_cluster;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod web;

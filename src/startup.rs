@@ -1,0 +1,120 @@
+//! Building and running the server: the same path in production and tests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{DatabaseConfig, ServerConfig};
+use crate::db::{self, Database};
+use crate::state::AppState;
+use crate::web;
+
+/// The state for a pool whose schema is already migrated (tests, tools).
+pub fn state(pool: PgPool, clock: Arc<dyn Clock>, secure_cookies: bool) -> AppState {
+    AppState {
+        pool,
+        clock,
+        secure_cookies,
+        schema_ready: Arc::new(AtomicBool::new(true)),
+    }
+}
+
+/// The application router for a state.
+pub fn app(state: AppState) -> Router {
+    web::router(state)
+}
+
+/// `tandem serve`: open the database, migrate, listen, and shut down
+/// gracefully on SIGINT or SIGTERM (stopping the private cluster if this
+/// process started it).
+pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::Result<()> {
+    let database = Database::open(database).await?;
+    let state = AppState {
+        pool: database.pool.clone(),
+        clock: Arc::new(SystemClock),
+        secure_cookies: server.secure_cookies(),
+        schema_ready: Arc::new(AtomicBool::new(false)),
+    };
+    match db::migrate(&state.pool).await {
+        Ok(()) => {
+            state.schema_ready.store(true, Ordering::Release);
+            warn_if_no_users(&state.pool).await;
+        }
+        Err(error) => {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "database not ready; serving 503 and retrying"
+            );
+            tokio::spawn(migrate_until_ready(state.clone()));
+        }
+    }
+
+    let listener = TcpListener::bind(server.addr)
+        .await
+        .with_context(|| format!("listening on {}", server.addr))?;
+    tracing::info!(url = %server.public_url(), "tandem is listening");
+    if let Some(dir) = database.cluster_dir() {
+        tracing::info!(dir = %dir.display(), "data is kept in the private PostgreSQL cluster");
+    }
+    let served = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    tracing::info!("shutting down");
+    database.shutdown().await?;
+    served.context("serving HTTP")
+}
+
+async fn migrate_until_ready(state: AppState) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        match db::migrate(&state.pool).await {
+            Ok(()) => {
+                state.schema_ready.store(true, Ordering::Release);
+                tracing::info!("database reachable and migrated; serving");
+                warn_if_no_users(&state.pool).await;
+                return;
+            }
+            Err(error) => tracing::debug!(error = format!("{error:#}"), "database still not ready"),
+        }
+    }
+}
+
+/// On an empty database nobody can sign in, and nobody may set themselves
+/// up through the web: the operator creates the first administrator.
+async fn warn_if_no_users(pool: &PgPool) {
+    if let Ok(false) = db::organisations::any_user_exists(pool).await {
+        tracing::warn!(
+            "no accounts exist yet. Create the first administrator with: \
+             tandem user add --org \"Your organisation\" --email you@example.com --name \"Your Name\" --seat admin \
+             (or load the demo with: tandem demo --password <password>)"
+        );
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,34 @@
+//! The state every handler shares.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use crate::clock::Clock;
+
+/// Shared application state: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub pool: PgPool,
+    /// The time source (a manual clock in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Whether cookies carry `Secure` (tandem is served over https).
+    pub secure_cookies: bool,
+    /// Set once migrations have been applied; until then pages answer 503.
+    pub schema_ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Now, by the state's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Whether the schema is in place.
+    pub fn is_schema_ready(&self) -> bool {
+        self.schema_ready.load(Ordering::Acquire)
+    }
+}

@@ -1,0 +1,13 @@
+//! The signed-in user's own account.
+
+mod password;
+
+use super::Routes;
+use super::paths;
+
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(paths::PASSWORD, password::show)
+        .post(paths::PASSWORD, password::submit)
+}

@@ -1,0 +1,39 @@
+//! Administration: users, seats, programmes and their signatories, and the
+//! audit log. Every route here requires the admin seat.
+
+mod audit;
+mod programme_edit;
+mod programme_form;
+mod programme_new;
+mod programmes;
+mod seat_assign;
+mod seat_end;
+mod seats;
+mod user_edit;
+mod user_new;
+mod user_page;
+mod user_password;
+mod users;
+
+use super::Routes;
+use super::paths;
+
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(paths::ADMIN_USERS, users::show)
+        .get(paths::ADMIN_USER_NEW, user_new::show)
+        .post(paths::ADMIN_USER_NEW, user_new::submit)
+        .get("/admin/users/{id}", user_edit::show)
+        .post("/admin/users/{id}", user_edit::submit)
+        .post("/admin/users/{id}/password", user_password::submit)
+        .post("/admin/users/{id}/seats", seat_assign::submit)
+        .post("/admin/seats/{id}/end", seat_end::submit)
+        .get(paths::ADMIN_SEATS, seats::show)
+        .get(paths::ADMIN_PROGRAMMES, programmes::show)
+        .get(paths::ADMIN_PROGRAMME_NEW, programme_new::show)
+        .post(paths::ADMIN_PROGRAMME_NEW, programme_new::submit)
+        .get("/admin/programmes/{id}", programme_edit::show)
+        .post("/admin/programmes/{id}", programme_edit::submit)
+        .get(paths::ADMIN_AUDIT, audit::show)
+}

@@ -1,0 +1,145 @@
+//! The programme form shared by "new" and "edit": its raw fields, their
+//! parsing, and the page that shows them.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::db::programmes::{Programme, ProgrammeFields};
+use crate::db::seats::Approver;
+use crate::domain::values::Line;
+use crate::web::forms::FieldErrors;
+use crate::web::pages::{Page, render};
+
+/// The fields as typed. Read from raw pairs because the signatory
+/// checkboxes repeat one name.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ProgrammeForm {
+    pub name: String,
+    pub summary: String,
+    pub planned_start: String,
+    pub signatories: Vec<String>,
+    pub version: String,
+}
+
+impl ProgrammeForm {
+    /// From the urlencoded pairs.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut form = ProgrammeForm::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "name" => form.name = value,
+                "summary" => form.summary = value,
+                "planned_start" => form.planned_start = value,
+                "signatory" => form.signatories.push(value),
+                "version" => form.version = value,
+                _ => {}
+            }
+        }
+        form
+    }
+
+    /// The form filled from a stored programme.
+    pub fn from_programme(programme: &Programme, signatories: &[Uuid]) -> Self {
+        ProgrammeForm {
+            name: programme.name.clone(),
+            summary: programme.summary.clone(),
+            planned_start: programme
+                .planned_start
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            signatories: signatories.iter().map(Uuid::to_string).collect(),
+            version: programme.version.to_string(),
+        }
+    }
+
+    /// Whether this approver's box is ticked.
+    pub fn has_signatory(&self, id: &Uuid) -> bool {
+        let id = id.to_string();
+        self.signatories.iter().any(|s| *s == id)
+    }
+}
+
+/// A programme's fields, parsed.
+#[derive(Debug)]
+pub(super) struct ParsedProgramme {
+    pub name: Line,
+    pub summary: String,
+    pub planned_start: Option<NaiveDate>,
+    pub signatories: Vec<Uuid>,
+}
+
+impl ParsedProgramme {
+    /// The fields to store.
+    pub fn fields(&self) -> ProgrammeFields<'_> {
+        ProgrammeFields {
+            name: self.name.as_str(),
+            summary: &self.summary,
+            planned_start: self.planned_start,
+        }
+    }
+}
+
+/// Parses the form; signatories must be sitting approvers of the organisation.
+pub(super) fn parse(
+    form: &ProgrammeForm,
+    approvers: &[Approver],
+) -> Result<ParsedProgramme, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", Line::parse(&form.name, "a name", 120));
+    let summary = form.summary.trim().to_owned();
+    if summary.chars().count() > 2000 {
+        errors.add("summary", "Keep the summary to 2,000 characters or fewer.");
+    }
+    let planned_start = match form.planned_start.trim() {
+        "" => None,
+        raw => errors.check(
+            "planned_start",
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| "Enter a date as YYYY-MM-DD, for example 2027-03-01."),
+        ),
+    };
+    let mut signatories = Vec::new();
+    for raw in &form.signatories {
+        match raw
+            .parse::<Uuid>()
+            .ok()
+            .filter(|id| approvers.iter().any(|a| a.user_id == *id))
+        {
+            Some(id) if !signatories.contains(&id) => signatories.push(id),
+            Some(_) => {}
+            None => errors.add("signatory", "Only sitting approvers can be signatories."),
+        }
+    }
+    match name {
+        Some(name) if errors.is_empty() => Ok(ParsedProgramme {
+            name,
+            summary,
+            planned_start,
+            signatories,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/programme_form.html")]
+pub(super) struct ProgrammeFormPage {
+    pub page: Page,
+    pub heading: String,
+    pub action: String,
+    pub cancel_url: String,
+    pub is_new: bool,
+    pub form: ProgrammeForm,
+    pub approvers: Vec<Approver>,
+    pub errors: FieldErrors,
+}
+
+impl ProgrammeFormPage {
+    /// Renders with a status.
+    pub fn render(&self, status: StatusCode) -> Response {
+        render(status, self)
+    }
+}

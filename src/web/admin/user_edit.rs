@@ -1,0 +1,146 @@
+//! GET and POST /admin/users/{id} — a user's profile, seats and password.
+//! Disabling an account ends all of its sessions at once.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::seat_assign::parse_version;
+use super::user_page::{ProfileValues, UserPage};
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::audit::Change;
+use crate::domain::permission::Action;
+use crate::domain::values::{Email, Line};
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::pages::{ConflictField, ConflictPage};
+use crate::web::paths;
+
+/// The profile fields as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ProfileForm {
+    email: String,
+    display_name: String,
+    disabled: Option<String>,
+    version: String,
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require(Action::Administer)?;
+    Ok(UserPage::load(&state, &user, id).await?.ok())
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response> {
+    user.require(Action::Administer)?;
+    let mut page = UserPage::load(&state, &user, id).await?;
+    let disabled = form.disabled.is_some();
+    page.profile = ProfileValues {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        disabled,
+    };
+    let email = page.errors.check("email", Email::parse(&form.email));
+    let name = page.errors.check(
+        "display_name",
+        Line::parse(&form.display_name, "a name", 120),
+    );
+    if disabled && page.is_self {
+        page.errors
+            .add("disabled", "You cannot disable your own account.");
+    }
+    let (Some(email), Some(name)) = (email, name) else {
+        return Ok(page.invalid());
+    };
+    if !page.errors.is_empty() {
+        return Ok(page.invalid());
+    }
+
+    let now = state.now();
+    let before = page.target.clone();
+    let disabled_at = match (disabled, before.disabled_at) {
+        (true, Some(since)) => Some(since),
+        (true, None) => Some(now),
+        (false, _) => None,
+    };
+    let mut tx = state.pool.begin().await?;
+    let updated = db::users::update_profile(
+        &mut *tx,
+        id,
+        parse_version(&form.version),
+        email.as_str(),
+        name.as_str(),
+        disabled_at,
+    )
+    .await;
+    let updated = match updated {
+        Ok(Some(updated)) => updated,
+        Ok(None) => {
+            return Err(ConflictPage {
+                page: page.page.clone(),
+                what: format!("the account of {}", before.display_name),
+                reload_url: paths::admin_user(id),
+                fields: vec![
+                    ConflictField {
+                        label: "Email".into(),
+                        yours: email.as_str().into(),
+                        theirs: before.email.clone(),
+                    },
+                    ConflictField {
+                        label: "Name".into(),
+                        yours: name.as_str().into(),
+                        theirs: before.display_name.clone(),
+                    },
+                    ConflictField {
+                        label: "Disabled".into(),
+                        yours: yes_no(disabled).into(),
+                        theirs: yes_no(before.disabled_at.is_some()).into(),
+                    },
+                ],
+            }
+            .into());
+        }
+        Err(error) if db::is_constraint(&error, db::users::EMAIL_TAKEN) => {
+            page.errors
+                .add("email", "Someone already uses this email address.");
+            return Ok(page.invalid());
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if updated.disabled_at.is_some() {
+        db::sessions::delete_for_user(&mut *tx, id, None).await?;
+    }
+    db::audit::record(
+        &mut tx,
+        &user.actor(&client, now),
+        Change {
+            action: "user.update",
+            object_type: "user",
+            object_id: Some(id),
+            before: Some(before.audit()),
+            after: Some(updated.audit()),
+        },
+    )
+    .await?;
+    db::sessions::set_flash(&mut *tx, user.session_id, "success", "Saved.").await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&paths::admin_user(id)).into_response())
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "Yes" } else { "No" }
+}

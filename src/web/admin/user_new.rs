@@ -1,0 +1,198 @@
+//! GET and POST /admin/users/new — create a user with an initial password
+//! (changed at first login) and, optionally, a first seat.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::auth::extract::CurrentUser;
+use crate::auth::password;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::audit::Change;
+use crate::domain::permission::Action;
+use crate::domain::seat::SeatKind;
+use crate::domain::values::{Email, Line, NewPassword};
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::Form;
+use crate::web::forms::FieldErrors;
+use crate::web::pages::{Page, render};
+use crate::web::paths;
+
+#[derive(Template)]
+#[template(path = "admin/user_new.html")]
+struct NewUserPage {
+    page: Page,
+    form: NewUserForm,
+    seat_kinds: [SeatKind; 5],
+    errors: FieldErrors,
+}
+
+/// The fields as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct NewUserForm {
+    email: String,
+    display_name: String,
+    password: String,
+    seat: String,
+    title: String,
+}
+
+/// A new user, parsed.
+struct NewUser {
+    email: Email,
+    display_name: Line,
+    password: NewPassword,
+    seat: Option<(SeatKind, Option<Line>)>,
+}
+
+impl TryFrom<&NewUserForm> for NewUser {
+    type Error = FieldErrors;
+
+    fn try_from(form: &NewUserForm) -> Result<Self, Self::Error> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", Email::parse(&form.email));
+        let display_name = errors.check(
+            "display_name",
+            Line::parse(&form.display_name, "a name", 120),
+        );
+        let password = errors.check("password", NewPassword::parse(&form.password));
+        let seat = parse_seat(&mut errors, &form.seat, &form.title);
+        match (email, display_name, password, seat) {
+            (Some(email), Some(display_name), Some(password), Some(seat)) if errors.is_empty() => {
+                Ok(NewUser {
+                    email,
+                    display_name,
+                    password,
+                    seat,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Parses an optional seat choice and an approver's title.
+pub(super) fn parse_seat(
+    errors: &mut FieldErrors,
+    seat: &str,
+    title: &str,
+) -> Option<Option<(SeatKind, Option<Line>)>> {
+    if seat.trim().is_empty() {
+        return Some(None);
+    }
+    let kind = errors.check(
+        "seat",
+        seat.parse::<SeatKind>()
+            .map_err(|_| "Choose a seat from the list."),
+    )?;
+    if kind == SeatKind::Approver {
+        let title = errors.check(
+            "title",
+            Line::parse(title, "the approver's title (for example CFO)", 60),
+        )?;
+        Some(Some((kind, Some(title))))
+    } else {
+        Some(Some((kind, None)))
+    }
+}
+
+pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require(Action::Administer)?;
+    let page = NewUserPage {
+        page: Page::for_user(&state, &user).await?,
+        form: NewUserForm::default(),
+        seat_kinds: SeatKind::ALL,
+        errors: FieldErrors::new(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response> {
+    user.require(Action::Administer)?;
+    let invalid = |form: NewUserForm, errors: FieldErrors| async {
+        let mut form = form;
+        form.password.clear();
+        let page = NewUserPage {
+            page: Page::for_user(&state, &user).await?,
+            form,
+            seat_kinds: SeatKind::ALL,
+            errors,
+        };
+        Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+    };
+    let new = match NewUser::try_from(&form) {
+        Ok(new) => new,
+        Err(errors) => return invalid(form, errors).await,
+    };
+
+    let hash = password::hash(new.password.expose()).await?;
+    let now = state.now();
+    let actor = user.actor(&client, now);
+    let mut tx = state.pool.begin().await?;
+    let created = db::users::insert(
+        &mut *tx,
+        db::users::NewUser {
+            organisation_id: user.organisation_id,
+            email: new.email.as_str(),
+            display_name: new.display_name.as_str(),
+            password_hash: &hash,
+            must_change_password: true,
+            at: now,
+        },
+    )
+    .await;
+    let created = match created {
+        Ok(created) => created,
+        Err(error) if db::is_constraint(&error, db::users::EMAIL_TAKEN) => {
+            let mut errors = FieldErrors::new();
+            errors.add("email", "Someone already uses this email address.");
+            return invalid(form, errors).await;
+        }
+        Err(error) => return Err(error.into()),
+    };
+    db::audit::record(
+        &mut tx,
+        &actor,
+        Change {
+            action: "user.create",
+            object_type: "user",
+            object_id: Some(created.id),
+            before: None,
+            after: Some(created.audit()),
+        },
+    )
+    .await?;
+    if let Some((kind, title)) = &new.seat {
+        super::seat_assign::assign(
+            &mut tx,
+            &actor,
+            user.organisation_id,
+            created.id,
+            *kind,
+            title.as_ref().map(Line::as_str),
+        )
+        .await?;
+    }
+    db::sessions::set_flash(
+        &mut *tx,
+        user.session_id,
+        "success",
+        &format!(
+            "{} can now sign in with the initial password you chose, and will be asked to change it.",
+            created.display_name
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&paths::admin_user(created.id)).into_response())
+}

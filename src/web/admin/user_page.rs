@@ -1,0 +1,79 @@
+//! The admin page of one user, shared by its three forms (profile, seat,
+//! password): each POST that fails validation re-renders the whole page with
+//! what was typed and the messages beside the right fields.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use uuid::Uuid;
+
+use crate::auth::extract::CurrentUser;
+use crate::db;
+use crate::db::seats::Seat;
+use crate::db::users::User;
+use crate::domain::seat::SeatKind;
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::forms::FieldErrors;
+use crate::web::pages::{Page, render};
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+pub(super) struct UserPage {
+    pub page: Page,
+    pub target: User,
+    pub is_self: bool,
+    pub seats: Vec<Seat>,
+    pub seat_kinds: [SeatKind; 5],
+    pub profile: ProfileValues,
+    pub seat_form: SeatValues,
+    pub errors: FieldErrors,
+}
+
+/// The profile form's values.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ProfileValues {
+    pub email: String,
+    pub display_name: String,
+    pub disabled: bool,
+}
+
+/// The seat form's values.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SeatValues {
+    pub kind: String,
+    pub title: String,
+}
+
+impl UserPage {
+    /// The page as stored, with empty forms.
+    pub async fn load(state: &AppState, admin: &CurrentUser, id: Uuid) -> Result<Self> {
+        let target = db::users::find_in_org(&state.pool, admin.organisation_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(UserPage {
+            page: Page::for_user(state, admin).await?,
+            is_self: target.id == admin.id,
+            seats: db::seats::for_user(&state.pool, target.id).await?,
+            seat_kinds: SeatKind::ALL,
+            profile: ProfileValues {
+                email: target.email.clone(),
+                display_name: target.display_name.clone(),
+                disabled: target.disabled_at.is_some(),
+            },
+            seat_form: SeatValues::default(),
+            errors: FieldErrors::new(),
+            target,
+        })
+    }
+
+    /// Renders at 422 with the messages set.
+    pub fn invalid(self) -> Response {
+        render(StatusCode::UNPROCESSABLE_ENTITY, &self)
+    }
+
+    /// Renders at 200.
+    pub fn ok(self) -> Response {
+        render(StatusCode::OK, &self)
+    }
+}

@@ -1,0 +1,80 @@
+//! POST /admin/users/{id}/password — set a new initial password. The user
+//! must change it at their next login; their sessions end now.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::seat_assign::{parse_version, stale};
+use super::user_page::UserPage;
+use crate::auth::extract::CurrentUser;
+use crate::auth::password;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::audit::Change;
+use crate::domain::permission::Action;
+use crate::domain::values::NewPassword;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::paths;
+
+/// The fields as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ResetForm {
+    password: String,
+    version: String,
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response> {
+    user.require(Action::Administer)?;
+    let mut page = UserPage::load(&state, &user, id).await?;
+    let Some(new_password) = page
+        .errors
+        .check("password", NewPassword::parse(&form.password))
+    else {
+        return Ok(page.invalid());
+    };
+    let hash = password::hash(new_password.expose()).await?;
+    let now = state.now();
+    let mut tx = state.pool.begin().await?;
+    if !db::users::bump_version(&mut *tx, id, parse_version(&form.version)).await? {
+        return Err(stale(&page));
+    }
+    db::users::set_password(&mut *tx, id, &hash, true).await?;
+    let ended = db::sessions::delete_for_user(&mut *tx, id, None).await?;
+    db::audit::record(
+        &mut tx,
+        &user.actor(&client, now),
+        Change {
+            action: "user.password_reset",
+            object_type: "user",
+            object_id: Some(id),
+            before: None,
+            after: Some(
+                serde_json::json!({ "must_change_password": true, "sessions_ended": ended }),
+            ),
+        },
+    )
+    .await?;
+    db::sessions::set_flash(
+        &mut *tx,
+        user.session_id,
+        "success",
+        &format!(
+            "New initial password set. {} must change it at the next sign-in.",
+            page.target.display_name
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&paths::admin_user(id)).into_response())
+}

@@ -1,0 +1,37 @@
+//! Static assets, embedded in the binary and served with a content hash in
+//! their URL so browsers may cache them for good.
+
+use std::sync::OnceLock;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::token;
+
+const CSS: &str = include_str!("../../static/css/tandem.css");
+
+/// The stylesheet's URL, versioned by a hash of its content.
+pub fn css_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        format!(
+            "/static/tandem.css?v={}",
+            &token::hex(&token::digest(CSS))[..12]
+        )
+    })
+}
+
+/// GET /static/tandem.css
+pub async fn css() -> Response {
+    let mut response = CSS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
+}

@@ -1,0 +1,225 @@
+//! The web layer: every route in one table, the middleware stack, and one
+//! module per feature (one file per page or action).
+//!
+//! The route table is the single source of truth: the router is built from
+//! it, and the authorization matrix test enumerates it, so a route cannot be
+//! served without appearing in that test.
+
+pub mod account;
+pub mod admin;
+pub mod assets;
+pub mod extract;
+pub mod forms;
+pub mod headers;
+pub mod health;
+pub mod home;
+pub mod pages;
+pub mod paths;
+pub mod programmes;
+pub mod session;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::auth;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The largest request body accepted (forms are small).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// How a route is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layering {
+    /// Through the session and CSRF middleware: every page and action.
+    App,
+    /// Bare: health checks and static assets, which need no session.
+    Bare,
+}
+
+/// One route: method, path pattern, and its handler.
+pub struct RouteDef {
+    /// HTTP method.
+    pub method: Method,
+    /// Path pattern, as axum spells it (`/programmes/{id}`).
+    pub path: &'static str,
+    /// Which middleware it sits behind.
+    pub layering: Layering,
+    handler: MethodRouter<AppState>,
+}
+
+/// A list of routes that a feature module contributes.
+#[derive(Default)]
+pub struct Routes(Vec<RouteDef>);
+
+impl Routes {
+    /// No routes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a GET route behind the session and CSRF middleware.
+    pub fn get<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::GET,
+            path,
+            Layering::App,
+            axum::routing::get(handler),
+        )
+    }
+
+    /// Adds a POST route behind the session and CSRF middleware.
+    pub fn post<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::POST,
+            path,
+            Layering::App,
+            axum::routing::post(handler),
+        )
+    }
+
+    /// Adds a GET route that bypasses sessions (health checks, assets).
+    pub fn bare_get<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::GET,
+            path,
+            Layering::Bare,
+            axum::routing::get(handler),
+        )
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        layering: Layering,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.0.push(RouteDef {
+            method,
+            path,
+            layering,
+            handler,
+        });
+        self
+    }
+
+    /// Appends another module's routes.
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+}
+
+/// Every route tandem serves.
+fn all_routes() -> Routes {
+    Routes::new()
+        .bare_get("/healthz", health::healthz)
+        .bare_get("/readyz", health::readyz)
+        .bare_get("/static/tandem.css", assets::css)
+        .merge(session::routes())
+        .merge(account::routes())
+        .merge(home::routes())
+        .merge(programmes::routes())
+        .merge(admin::routes())
+}
+
+/// The (method, path) of every route served: what the authorization matrix
+/// test walks through.
+pub fn catalogue() -> Vec<(Method, &'static str, Layering)> {
+    all_routes()
+        .0
+        .into_iter()
+        .map(|route| (route.method, route.path, route.layering))
+        .collect()
+}
+
+/// Builds the application: routes, middleware and state.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new();
+    let mut bare = Router::new();
+    for route in all_routes().0 {
+        match route.layering {
+            Layering::App => app = app.route(route.path, route.handler),
+            Layering::Bare => bare = bare.route(route.path, route.handler),
+        }
+    }
+    // The last layer added runs first: the session is found, then CSRF checked.
+    let app = app
+        .layer(from_fn(auth::csrf::verify))
+        .layer(from_fn_with_state(state.clone(), auth::session::load));
+
+    Router::new()
+        .merge(app)
+        .merge(bare)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), schema_gate))
+        .layer(from_fn_with_state(state.clone(), headers::apply))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("-");
+                // The path only: query strings may one day carry secrets.
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+/// Until migrations are applied (the database may still be coming up),
+/// every page answers 503; health checks and assets still answer.
+async fn schema_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if state.is_schema_ready()
+        || path == "/healthz"
+        || path == "/readyz"
+        || path.starts_with("/static/")
+    {
+        next.run(request).await
+    } else {
+        AppError::Unavailable.into_response()
+    }
+}

@@ -1,0 +1,161 @@
+//! The shared page context and the pages every module may return: errors
+//! and edit conflicts.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::Flash;
+use crate::db;
+use crate::domain::permission::Action;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::assets;
+
+/// What the layout needs on every page: who is signed in, the CSRF token
+/// for forms, and any one-time message.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// The signed-in user, if any.
+    pub user: Option<NavUser>,
+    /// The token every form carries.
+    pub csrf_token: String,
+    /// A one-time message.
+    pub flash: Option<Flash>,
+    /// The stylesheet URL (with its cache-busting version).
+    pub css_url: &'static str,
+}
+
+/// The signed-in user as the navigation shows them.
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    /// Name.
+    pub name: String,
+    /// Seats, as a short label ("CEO · Administrator").
+    pub seats: String,
+    /// Whether to show the administration link.
+    pub is_admin: bool,
+}
+
+impl Page {
+    /// The context for a signed-in user's page; shows (and clears) the flash.
+    pub async fn for_user(state: &AppState, user: &CurrentUser) -> Result<Self> {
+        if user.flash.is_some() {
+            db::sessions::clear_flash(&state.pool, user.session_id).await?;
+        }
+        let seats = user
+            .seats
+            .kinds()
+            .iter()
+            .map(|kind| kind.label())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        Ok(Page {
+            user: Some(NavUser {
+                name: user.display_name.clone(),
+                seats,
+                is_admin: user.can(Action::Administer),
+            }),
+            csrf_token: user.csrf_token.clone(),
+            flash: user.flash.clone(),
+            css_url: assets::css_url(),
+        })
+    }
+
+    /// The context for a page seen before login.
+    pub fn anonymous(csrf_token: String) -> Self {
+        Page {
+            user: None,
+            csrf_token,
+            flash: None,
+            css_url: assets::css_url(),
+        }
+    }
+}
+
+/// An error page: status, a title and a plain explanation.
+#[derive(Debug, Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    page: Page,
+    status: u16,
+    title: &'static str,
+    message: &'static str,
+}
+
+impl ErrorPage {
+    /// An error page with this status.
+    pub fn new(status: StatusCode, title: &'static str, message: &'static str) -> Self {
+        ErrorPage {
+            page: Page::anonymous(String::new()),
+            status: status.as_u16(),
+            title,
+            message,
+        }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        render(status, &self)
+    }
+}
+
+/// One field of a record, as it was submitted and as it now stands.
+#[derive(Debug, Clone)]
+pub struct ConflictField {
+    /// The field's label.
+    pub label: String,
+    /// What the stale form submitted.
+    pub yours: String,
+    /// What is saved now.
+    pub theirs: String,
+}
+
+impl ConflictField {
+    /// Whether the two differ.
+    pub fn differs(&self) -> bool {
+        self.yours != self.theirs
+    }
+}
+
+/// The page for a stale form: nothing was saved; here is what you sent and
+/// what is there now.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "conflict.html")]
+pub struct ConflictPage {
+    /// Context.
+    pub page: Page,
+    /// What was being edited ("the user Ada Lovelace").
+    pub what: String,
+    /// Where to reload the current version.
+    pub reload_url: String,
+    /// The fields side by side.
+    pub fields: Vec<ConflictField>,
+}
+
+impl From<ConflictPage> for crate::error::AppError {
+    fn from(page: ConflictPage) -> Self {
+        crate::error::AppError::Conflict(Box::new(page))
+    }
+}
+
+/// Renders a template with a status. Rendering failures become a plain 500.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "rendering a template");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    }
+}
+
+impl IntoResponse for Box<ConflictPage> {
+    fn into_response(self) -> Response {
+        render(StatusCode::CONFLICT, &*self)
+    }
+}

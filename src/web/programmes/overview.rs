@@ -1,0 +1,73 @@
+//! GET /programmes/{id} — the programme at a glance.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use uuid::Uuid;
+
+use crate::auth::extract::CurrentUser;
+use crate::db;
+use crate::db::programmes::{Programme, Signatory};
+use crate::domain::permission::Action;
+use crate::domain::phase::Phase;
+use crate::domain::seat::SeatKind;
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::extract::Path;
+use crate::web::pages::Page;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programmes/overview.html")]
+pub(super) struct OverviewPage {
+    page: Page,
+    programme: Programme,
+    phase: Phase,
+    phases: Vec<(Phase, &'static str)>,
+    ceo: Option<String>,
+    coo: Option<String>,
+    signatories: Vec<Signatory>,
+    is_admin: bool,
+}
+
+/// Shows a programme of the user's organisation; any other id is not found.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<OverviewPage> {
+    user.require(Action::ReadProgramme)?;
+    let programme = db::programmes::find_in_org(&state.pool, user.organisation_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let seats = db::seats::all_in_org(&state.pool, user.organisation_id).await?;
+    let holder = |kind: SeatKind| {
+        seats
+            .iter()
+            .find(|seat| seat.ended_at.is_none() && seat.seat_kind() == Some(kind))
+            .map(|seat| seat.holder_name.clone())
+    };
+    let phase = programme.phase();
+    let position = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
+    let phases = Phase::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let state = match i.cmp(&position) {
+                std::cmp::Ordering::Less => "done",
+                std::cmp::Ordering::Equal => "current",
+                std::cmp::Ordering::Greater => "upcoming",
+            };
+            (*p, state)
+        })
+        .collect();
+    Ok(OverviewPage {
+        page: Page::for_user(&state, &user).await?,
+        signatories: db::programmes::signatories(&state.pool, programme.id).await?,
+        programme,
+        phase,
+        phases,
+        ceo: holder(SeatKind::Ceo),
+        coo: holder(SeatKind::Coo),
+        is_admin: user.can(Action::Administer),
+    })
+}

@@ -1,0 +1,249 @@
+//! GET and POST /login.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::auth::extract::{EndedSession, MaybeSession};
+use crate::auth::session::{self, ClientInfo, SessionEnded};
+use crate::auth::{cookies, password, token};
+use crate::db;
+use crate::db::audit::{Actor, Change};
+use crate::domain::session_policy::{MAX_FAILED_LOGINS, THROTTLE_WINDOW};
+use crate::domain::values::is_local_path;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::{Form, Query};
+use crate::web::pages::{Page, render};
+use crate::web::paths;
+
+#[derive(Template)]
+#[template(path = "session/login.html")]
+struct LoginPage {
+    page: Page,
+    email: String,
+    next: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+    first_run: bool,
+}
+
+/// Query parameters of the login page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: String,
+    signed_out: Option<String>,
+}
+
+/// The login form fields, as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+/// The generic failure: the same for an unknown email, a wrong password and
+/// a disabled account, so the form reveals nothing about which accounts exist.
+const FAILED: &str = "That email and password do not match an active account.";
+
+/// GET /login
+pub async fn show(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    EndedSession(ended): EndedSession,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response> {
+    if current.is_some() {
+        return Ok(Redirect::to(paths::HOME).into_response());
+    }
+    let notice = match (ended, query.signed_out.is_some()) {
+        (Some(SessionEnded::Idle), _) => Some(
+            "You were signed out after 30 minutes without activity. Sign in again to continue.",
+        ),
+        (Some(SessionEnded::Expired), _) => {
+            Some("Sessions last at most 12 hours. Sign in again to continue.")
+        }
+        (None, true) => Some("You have signed out."),
+        (None, false) => None,
+    };
+    let first_run = !db::organisations::any_user_exists(&state.pool).await?;
+    let (csrf, set_cookie) = login_csrf(&headers, &state);
+    let page = LoginPage {
+        page: Page::anonymous(csrf),
+        email: String::new(),
+        next: local_or_empty(query.next),
+        error: None,
+        notice,
+        first_run,
+    };
+    Ok(with_cookies(
+        render(StatusCode::OK, &page),
+        set_cookie.into_iter(),
+    ))
+}
+
+/// POST /login
+pub async fn submit(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let now = state.now();
+    let email_key = form.email.trim().to_lowercase();
+    let csrf = current
+        .as_ref()
+        .map(|session| session.csrf_token.clone())
+        .or_else(|| cookies::read(&headers, cookies::LOGIN_CSRF))
+        .unwrap_or_default();
+    let refuse = |status: StatusCode, error: String| {
+        let page = LoginPage {
+            page: Page::anonymous(csrf.clone()),
+            email: form.email.trim().to_owned(),
+            next: local_or_empty(form.next.clone()),
+            error: Some(error),
+            notice: None,
+            first_run: false,
+        };
+        render(status, &page)
+    };
+    if email_key.is_empty() || form.password.is_empty() {
+        return Ok(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter your email and your password.".into(),
+        ));
+    }
+
+    let since = now - THROTTLE_WINDOW;
+    if db::sessions::recent_failures(&state.pool, &email_key, since).await? >= MAX_FAILED_LOGINS {
+        let oldest = db::sessions::oldest_failure_since(&state.pool, &email_key, since)
+            .await?
+            .unwrap_or(now);
+        let minutes = ((oldest + THROTTLE_WINDOW - now).num_seconds() + 59) / 60;
+        let message = format!(
+            "Too many failed attempts for this account. Wait {} minute{} and try again, \
+             or ask an administrator to reset the password.",
+            minutes.max(1),
+            if minutes > 1 { "s" } else { "" }
+        );
+        return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, message));
+    }
+
+    let user = db::users::find_by_email(&state.pool, &email_key).await?;
+    let accepted = match &user {
+        Some(user) => {
+            password::verify(&form.password, &user.password_hash).await
+                && user.disabled_at.is_none()
+        }
+        None => {
+            // Spend the same time as a real check.
+            password::verify(&form.password, password::decoy_hash()).await;
+            false
+        }
+    };
+
+    let mut tx = state.pool.begin().await?;
+    let actor = Actor {
+        organisation_id: user.as_ref().map(|user| user.organisation_id),
+        user_id: user.as_ref().filter(|_| accepted).map(|user| user.id),
+        ip: client.ip.clone(),
+        at: now,
+    };
+    let Some(user) = user.filter(|_| accepted) else {
+        db::sessions::record_failure(&mut *tx, &email_key, now).await?;
+        db::audit::record(
+            &mut tx,
+            &actor,
+            Change {
+                action: "session.login_failed",
+                object_type: "session",
+                object_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "email": email_key })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, FAILED.into()));
+    };
+    let token = session::start(
+        &mut tx,
+        user.id,
+        current.as_ref().map(|s| s.id),
+        &client,
+        now,
+    )
+    .await?;
+    db::sessions::clear_failures(&mut *tx, &email_key).await?;
+    db::audit::record(
+        &mut tx,
+        &actor,
+        Change {
+            action: "session.login",
+            object_type: "user",
+            object_id: Some(user.id),
+            before: None,
+            after: Some(serde_json::json!({ "user_agent": client.user_agent })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    let target = if user.must_change_password {
+        paths::PASSWORD.to_owned()
+    } else if is_local_path(&form.next) {
+        form.next
+    } else {
+        paths::HOME.to_owned()
+    };
+    let cookies = [
+        cookies::set(cookies::SESSION, &token, None, state.secure_cookies),
+        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
+    ];
+    Ok(with_cookies(
+        Redirect::to(&target).into_response(),
+        cookies.into_iter(),
+    ))
+}
+
+/// The login form's CSRF token: the one in the cookie, or a new one to set.
+fn login_csrf(headers: &HeaderMap, state: &AppState) -> (String, Option<String>) {
+    match cookies::read(headers, cookies::LOGIN_CSRF) {
+        Some(existing) if existing.len() == 64 => (existing, None),
+        _ => {
+            let fresh = token::random_hex(32);
+            let cookie = cookies::set(
+                cookies::LOGIN_CSRF,
+                &fresh,
+                Some(60 * 60 * 12),
+                state.secure_cookies,
+            );
+            (fresh, Some(cookie))
+        }
+    }
+}
+
+fn local_or_empty(next: String) -> String {
+    if is_local_path(&next) {
+        next
+    } else {
+        String::new()
+    }
+}
+
+/// Appends `Set-Cookie` headers to a response.
+pub fn with_cookies(mut response: Response, cookies: impl Iterator<Item = String>) -> Response {
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,15 @@
+//! Signing in and out.
+
+mod login;
+mod logout;
+
+use super::Routes;
+use super::paths;
+
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(paths::LOGIN, login::show)
+        .post(paths::LOGIN, login::submit)
+        .post(paths::LOGOUT, logout::submit)
+}

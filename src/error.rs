@@ -17,6 +17,8 @@ pub enum AppError {
     LoginRequired {
         /// Where to return after login.
         next: String,
+        /// Why the previous session ended (`idle` or `expired`), if it just did.
+        ended: Option<&'static str>,
     },
     /// A password must be changed before anything else.
     #[error("password change required")]
@@ -65,11 +67,18 @@ impl From<sqlx::Error> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
-            AppError::LoginRequired { next } => {
-                let target = if next == "/" || next.is_empty() {
+            AppError::LoginRequired { next, ended } => {
+                let mut query = Vec::new();
+                if let Some(ended) = ended {
+                    query.push(format!("ended={ended}"));
+                }
+                if next != "/" && !next.is_empty() {
+                    query.push(format!("next={}", urlencode(&next)));
+                }
+                let target = if query.is_empty() {
                     "/login".to_owned()
                 } else {
-                    format!("/login?next={}", urlencode(&next))
+                    format!("/login?{}", query.join("&"))
                 };
                 return Redirect::to(&target).into_response();
             }

@@ -67,7 +67,14 @@ impl FromRequestParts<AppState> for CurrentUser {
             } else {
                 String::new()
             };
-            return Err(AppError::LoginRequired { next });
+            let ended = parts
+                .extensions
+                .get::<super::session::SessionEnded>()
+                .map(|ended| match ended {
+                    super::session::SessionEnded::Idle => "idle",
+                    super::session::SessionEnded::Expired => "expired",
+                });
+            return Err(AppError::LoginRequired { next, ended });
         };
         let path = parts.uri.path();
         if session.must_change_password && path != paths::PASSWORD && path != paths::LOGOUT {

@@ -124,12 +124,12 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
         },
     }
     let mut response = next.run(request).await;
-    if clear_cookie && !response.headers().contains_key(SET_COOKIE) {
-        if let Ok(value) =
+    if clear_cookie
+        && !response.headers().contains_key(SET_COOKIE)
+        && let Ok(value) =
             HeaderValue::from_str(&cookies::clear(cookies::SESSION, state.secure_cookies))
-        {
-            response.headers_mut().append(SET_COOKIE, value);
-        }
+    {
+        response.headers_mut().append(SET_COOKIE, value);
     }
     response
 }

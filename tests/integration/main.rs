@@ -1,1 +1,11 @@
+//! The one integration-test binary: every test boots the real router on a
+//! fresh database and speaks HTTP to it.
 
+mod helpers;
+
+mod admin;
+mod auth;
+mod authz;
+mod browser;
+mod cluster;
+mod headers;

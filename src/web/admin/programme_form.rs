@@ -58,7 +58,7 @@ impl ProgrammeForm {
     /// Whether this approver's box is ticked.
     pub fn has_signatory(&self, id: &Uuid) -> bool {
         let id = id.to_string();
-        self.signatories.iter().any(|s| *s == id)
+        self.signatories.contains(&id)
     }
 }
 

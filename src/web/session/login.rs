@@ -36,6 +36,7 @@ struct LoginPage {
 pub struct LoginQuery {
     next: String,
     signed_out: Option<String>,
+    ended: String,
 }
 
 /// The login form fields, as typed.
@@ -62,6 +63,11 @@ pub async fn show(
     if current.is_some() {
         return Ok(Redirect::to(paths::HOME).into_response());
     }
+    let ended = ended.or(match query.ended.as_str() {
+        "idle" => Some(SessionEnded::Idle),
+        "expired" => Some(SessionEnded::Expired),
+        _ => None,
+    });
     let notice = match (ended, query.signed_out.is_some()) {
         (Some(SessionEnded::Idle), _) => Some(
             "You were signed out after 30 minutes without activity. Sign in again to continue.",

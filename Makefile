@@ -1,0 +1,10 @@
+# The two commands of the quick start, and a few conveniences.
+.PHONY: run test
+
+## Build tandem, load the demo and serve it on http://127.0.0.1:3000
+run:
+	scripts/run.sh
+
+## The whole test suite (what CI runs)
+test:
+	scripts/test.sh

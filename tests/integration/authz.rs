@@ -1,0 +1,224 @@
+//! The authorization matrix: every route the router serves, for every seat,
+//! against the permission table of SPEC §1. A route missing from `rule`
+//! fails the test, so every future route must be added here.
+
+use reqwest::Method;
+use tandem::domain::seat::SeatKind::{self, *};
+use tandem::web::{Layering, catalogue};
+
+use crate::helpers::{Client, Demo, PASSWORD, Page, TestApp};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// Anyone, signed in or not.
+    Public,
+    /// Anyone signed in, seat or no seat.
+    SignedIn,
+    /// Holders of one of these seats.
+    Seats(&'static [SeatKind]),
+}
+
+const READERS: &[SeatKind] = &[Ceo, Coo, Approver, Exco, Admin];
+const ADMIN: &[SeatKind] = &[Admin];
+
+/// The expected table. Add every new route here.
+fn rule(method: &Method, path: &str) -> Option<Rule> {
+    use Rule::*;
+    Some(match (method.as_str(), path) {
+        ("GET", "/healthz" | "/readyz" | "/static/tandem.css" | "/login") => Public,
+        // Signing out is harmless for anyone: it ends whatever session the caller has.
+        ("POST", "/login" | "/logout") => Public,
+        ("GET" | "POST", "/account/password") => SignedIn,
+        ("GET", "/") => SignedIn,
+        ("GET", "/programmes/{id}") => Seats(READERS),
+        (
+            "GET",
+            "/admin/users" | "/admin/users/new" | "/admin/users/{id}" | "/admin/seats"
+            | "/admin/programmes",
+        ) => Seats(ADMIN),
+        ("GET", "/admin/programmes/new" | "/admin/programmes/{id}" | "/admin/audit") => {
+            Seats(ADMIN)
+        }
+        (
+            "POST",
+            "/admin/users/new"
+            | "/admin/users/{id}"
+            | "/admin/users/{id}/password"
+            | "/admin/users/{id}/seats",
+        ) => Seats(ADMIN),
+        ("POST", "/admin/seats/{id}/end" | "/admin/programmes/new" | "/admin/programmes/{id}") => {
+            Seats(ADMIN)
+        }
+        _ => return None,
+    })
+}
+
+/// A concrete URL for a route pattern, pointing at the demo organisation.
+fn concrete(path: &str, demo: &Demo) -> String {
+    let id = match path {
+        p if p.starts_with("/programmes/{id}") || p.starts_with("/admin/programmes/{id}") => {
+            demo.programme_id
+        }
+        p if p.starts_with("/admin/users/{id}") => demo.exco_id,
+        p if p.starts_with("/admin/seats/{id}") => demo.exco_seat_id,
+        p if p.contains('{') => panic!("no id to put in {path}: teach `concrete` about it"),
+        _ => return path.to_owned(),
+    };
+    path.replace("{id}", &id.to_string())
+}
+
+async fn call(client: &mut Client, method: &Method, url: &str) -> Page {
+    if *method == Method::GET {
+        client.get(url).await
+    } else {
+        // An empty form: allowed callers get a validation answer and nothing changes.
+        client.post(url, &[]).await
+    }
+}
+
+fn is_login_redirect(page: &Page) -> bool {
+    page.status == 303
+        && page.location().starts_with("/login")
+        && !page.location().contains("signed_out")
+}
+
+fn allowed(page: &Page) -> bool {
+    !matches!(page.status, 401 | 403 | 404 | 405 | 500) && !is_login_redirect(page)
+}
+
+/// Routes in a stable order, with logout last so it ends each seat's run.
+fn routes() -> Vec<(Method, &'static str, Layering)> {
+    let mut routes = catalogue();
+    routes.sort_by_key(|(method, path, _)| {
+        (*path == "/logout", path.to_string(), method.to_string())
+    });
+    routes
+}
+
+#[tokio::test]
+async fn every_route_is_in_the_table() {
+    let missing: Vec<String> = catalogue()
+        .into_iter()
+        .filter(|(method, path, _)| rule(method, path).is_none())
+        .map(|(method, path, _)| format!("{method} {path}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the authorization matrix: {missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_seat_gets_exactly_what_the_permission_table_allows() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    seatless_user(&app).await;
+
+    let actors: [(&str, Option<&str>, &[SeatKind]); 7] = [
+        ("anonymous", None, &[]),
+        ("no seat", Some("nobody@halden.example"), &[]),
+        ("CEO", Some("ceo@halden.example"), &[Ceo]),
+        ("COO", Some("coo@halden.example"), &[Coo]),
+        ("approver", Some("cfo@halden.example"), &[Approver]),
+        ("ExCo", Some("exco.commercial@halden.example"), &[Exco]),
+        ("admin", Some("admin@halden.example"), &[Admin]),
+    ];
+    let mut failures = Vec::new();
+    for (label, email, seats) in actors {
+        let mut client = match email {
+            Some(email) => app.login(email).await,
+            None => app.client(),
+        };
+        for (method, path, _) in routes() {
+            let rule = rule(&method, path).expect("checked by every_route_is_in_the_table");
+            let url = concrete(path, &demo);
+            let page = call(&mut client, &method, &url).await;
+            let expect_allowed = match rule {
+                Rule::Public => true,
+                Rule::SignedIn => email.is_some(),
+                Rule::Seats(permitted) => seats.iter().any(|seat| permitted.contains(seat)),
+            };
+            let ok = if expect_allowed {
+                allowed(&page)
+            } else if email.is_none() {
+                is_login_redirect(&page) || page.status == 403
+            } else {
+                page.status == 403
+            };
+            if !ok {
+                failures.push(format!(
+                    "{label}: {method} {url} answered {} {} (expected {})",
+                    page.status,
+                    page.location(),
+                    if expect_allowed { "allowed" } else { "denied" }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn another_organisations_objects_answer_404() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let other = app.other_organisation().await;
+    // Admin and CEO of the other organisation: every permission check passes,
+    // so only the organisation scoping stands between them and the data.
+    let mut outsider = app.login(&other.admin_email).await;
+    let mut checked = 0;
+    for (method, path, _) in routes() {
+        if !path.contains("{id}") {
+            continue;
+        }
+        let url = concrete(path, &demo);
+        let page = call(&mut outsider, &method, &url).await;
+        assert_eq!(
+            page.status, 404,
+            "{method} {url} must not reveal another organisation's data"
+        );
+        assert!(page.shows("Page not found"));
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} routes with ids were checked");
+    // Its own programme is fine.
+    assert_eq!(
+        outsider
+            .get(&format!("/programmes/{}", other.programme_id))
+            .await
+            .status,
+        200
+    );
+    // And nothing of the demo organisation shows on its pages.
+    let home = outsider.get("/").await;
+    assert!(!home.shows("Freight operations agents"));
+    let people = outsider.get("/admin/users").await;
+    assert!(!people.shows("Maren Holt"));
+}
+
+async fn seatless_user(app: &TestApp) {
+    let org: uuid::Uuid =
+        sqlx::query_scalar("SELECT organisation_id FROM users WHERE email = 'ceo@halden.example'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let hash = tandem::auth::password::hash(PASSWORD).await.unwrap();
+    tandem::db::users::insert(
+        &app.pool,
+        tandem::db::users::NewUser {
+            organisation_id: org,
+            email: "nobody@halden.example",
+            display_name: "No Seat",
+            password_hash: &hash,
+            must_change_password: false,
+            at: app.clock_now(),
+        },
+    )
+    .await
+    .unwrap();
+}

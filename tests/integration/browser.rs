@@ -1,0 +1,264 @@
+//! A real browser: headless Chromium, driven through chromedriver, signs in
+//! through the login form and reaches the home page. Screenshots are kept
+//! under `target/screenshots/`.
+//!
+//! `scripts/test.sh` installs Chromium and chromedriver when missing.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+/// A chromedriver process, ended when dropped.
+struct Driver {
+    _process: tokio::process::Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let chromedriver = which("chromedriver").expect(
+            "chromedriver is not installed: run scripts/test.sh (it installs the Debian packages \
+             chromium and chromium-driver)",
+        );
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let process = tokio::process::Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting chromedriver");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver {
+            _process: process,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    async fn browser(&self, width: u32, height: u32) -> Client {
+        let profile = tempfile::tempdir().unwrap().keep();
+        let chromium = which("chromium")
+            .or_else(|| which("chromium-browser"))
+            .expect("chromium is installed");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
+                    format!("--window-size={width},{height}"),
+                ]
+            }),
+        );
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("connecting to chromedriver")
+    }
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+fn screenshot_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+async fn heading(browser: &Client) -> String {
+    browser
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_ceo_signs_in_through_the_login_form_in_a_real_browser() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 900).await;
+
+    browser.goto(&format!("{}/", app.base)).await.unwrap();
+    assert_eq!(
+        heading(&browser).await,
+        "Sign in to tandem",
+        "signed-out visitors land on the login page"
+    );
+    browser
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("ceo@halden.example")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("needs-title"))
+        .await
+        .unwrap();
+    assert_eq!(heading(&browser).await, "Good to see you, Maren");
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(screenshot_path("home.png"), png).unwrap();
+
+    browser
+        .find(Locator::LinkText("Freight operations agents"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("phase-title"))
+        .await
+        .unwrap();
+    assert_eq!(heading(&browser).await, "Freight operations agents");
+    assert!(
+        browser
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with(&demo.programme_id.to_string())
+    );
+    std::fs::write(
+        screenshot_path("programme.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // What the seat may not reach stays out of reach.
+    browser
+        .goto(&format!("{}/admin/users", app.base))
+        .await
+        .unwrap();
+    assert_eq!(heading(&browser).await, "Not available to your seat");
+
+    // Signing out through the header button.
+    browser.goto(&format!("{}/", app.base)).await.unwrap();
+    browser
+        .find(Locator::Css(".account button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("login-title"))
+        .await
+        .unwrap();
+    let notice = browser
+        .find(Locator::Css(".notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(notice, "You have signed out.");
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_admin_pages_fit_a_phone() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(390, 844).await;
+    browser.goto(&format!("{}/login", app.base)).await.unwrap();
+    browser
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("admin@halden.example")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("needs-title"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/admin/users", app.base))
+        .await
+        .unwrap();
+    assert_eq!(heading(&browser).await, "People");
+    // No sideways scrolling of the page itself on a phone.
+    let overflow = browser
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow.as_i64(),
+        Some(0),
+        "the page scrolls sideways on a phone"
+    );
+    std::fs::write(
+        screenshot_path("admin-users-phone.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.close().await.unwrap();
+}

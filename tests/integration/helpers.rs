@@ -1,0 +1,526 @@
+//! The test harness: a private PostgreSQL cluster (or `DATABASE_URL`), a
+//! migrated template database cloned for every test, the real router served
+//! on a loopback port, and an HTTP client that keeps cookies and CSRF tokens.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
+use tandem::clock::ManualClock;
+use tandem::pg_cluster::{Cluster, ServerPrograms};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+/// The password of every demo account in tests.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Where test databases are created: the server's maintenance URL and the
+/// template holding the migrated schema.
+struct TestServer {
+    admin: PgConnectOptions,
+    template: String,
+}
+
+static SERVER: OnceCell<TestServer> = OnceCell::const_new();
+
+/// A directory for throwaway clusters that the `postgres` user can reach
+/// even when the checkout lives under a private home directory.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let uid = nix::unistd::geteuid().as_raw();
+    let dir = std::env::temp_dir()
+        .join(format!("tandem-tests-{uid}"))
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("creating a scratch directory");
+    for ancestor in [dir.parent().unwrap(), dir.as_path()] {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(ancestor, std::fs::Permissions::from_mode(0o755));
+    }
+    dir
+}
+
+async fn server() -> &'static TestServer {
+    SERVER
+        .get_or_init(|| async {
+            let admin = match std::env::var("DATABASE_URL") {
+                Ok(url) => PgConnectOptions::from_str(&url).expect("DATABASE_URL parses"),
+                Err(_) => {
+                    let dir = scratch_dir("cluster").join("pg");
+                    let cluster = tokio::task::spawn_blocking(move || {
+                        let programs =
+                            ServerPrograms::locate().expect("PostgreSQL server programs");
+                        let cluster = Cluster::new(programs, dir).expect("cluster");
+                        // Test data is disposable: trade durability for speed.
+                        cluster
+                            .start(&[
+                                ("fsync", "off"),
+                                ("synchronous_commit", "off"),
+                                ("full_page_writes", "off"),
+                                ("max_connections", "300"),
+                            ])
+                            .expect("starting the test cluster");
+                        cluster
+                    })
+                    .await
+                    .unwrap();
+                    PgConnectOptions::from_str(&cluster.url("postgres")).unwrap()
+                }
+            };
+            let admin = admin.disable_statement_logging();
+            let template = prepare_template(&admin).await;
+            TestServer { admin, template }
+        })
+        .await
+}
+
+/// Creates (once per schema version) the migrated template database.
+async fn prepare_template(admin: &PgConnectOptions) -> String {
+    let version: i64 = tandem::db::MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+    let checksum: String = tandem::db::MIGRATOR
+        .iter()
+        .flat_map(|m| m.checksum.iter().take(4))
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let name = format!(
+        "tandem_template_{version}_{}",
+        &checksum[..checksum.len().min(16)]
+    );
+    let mut conn = PgConnection::connect_with(admin)
+        .await
+        .expect("connecting to the test server");
+    conn.execute("SELECT pg_advisory_lock(727274)")
+        .await
+        .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    if !exists {
+        // Leftovers of earlier runs go first.
+        let stale: Vec<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'tandem\\_test\\_%' OR datname LIKE 'tandem\\_template\\_%'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        for db in stale {
+            let _ = conn
+                .execute(format!("DROP DATABASE IF EXISTS \"{db}\"").as_str())
+                .await;
+        }
+        conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
+            .await
+            .unwrap();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(admin.clone().database(&name))
+            .await
+            .unwrap();
+        tandem::db::migrate(&pool)
+            .await
+            .expect("migrating the template");
+        pool.close().await;
+    }
+    conn.execute("SELECT pg_advisory_unlock(727274)")
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    name
+}
+
+/// A fresh, migrated database for one test.
+pub async fn fresh_database() -> (PgPool, String) {
+    let server = server().await;
+    let name = format!("tandem_test_{}", Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect_with(&server.admin).await.unwrap();
+    conn.execute(
+        format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{}\"",
+            server.template
+        )
+        .as_str(),
+    )
+    .await
+    .expect("cloning the template database");
+    conn.close().await.unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(6)
+        .connect_with(server.admin.clone().database(&name))
+        .await
+        .unwrap();
+    (pool, name)
+}
+
+/// The real application, served on a loopback port, with a manual clock.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The test's own database.
+    pub pool: PgPool,
+    /// The app's clock: tests move it.
+    pub clock: ManualClock,
+}
+
+impl TestApp {
+    /// Boots the app on a fresh database.
+    pub async fn spawn() -> TestApp {
+        let (pool, _) = fresh_database().await;
+        Self::spawn_on(pool).await
+    }
+
+    /// Boots the app on a given pool.
+    pub async fn spawn_on(pool: PgPool) -> TestApp {
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap());
+        let state = tandem::startup::state(pool.clone(), Arc::new(clock.clone()), false);
+        Self::serve(state, pool, clock).await
+    }
+
+    /// Serves a prepared state.
+    pub async fn serve(
+        state: tandem::state::AppState,
+        pool: PgPool,
+        clock: ManualClock,
+    ) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = tandem::startup::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        TestApp {
+            base: format!("http://{addr}"),
+            pool,
+            clock,
+        }
+    }
+
+    /// A new browser-like client with an empty cookie jar.
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
+    /// Loads the demo organisation with [`PASSWORD`].
+    pub async fn load_demo(&self) -> Demo {
+        let password = tandem::domain::values::NewPassword::parse(PASSWORD).unwrap();
+        tandem::demo::load(&self.pool, &password, self.clock_now())
+            .await
+            .unwrap();
+        Demo::find(&self.pool).await
+    }
+
+    /// The app's current time.
+    pub fn clock_now(&self) -> chrono::DateTime<Utc> {
+        use tandem::clock::Clock;
+        self.clock.now()
+    }
+
+    /// A client signed in as `email`.
+    pub async fn login(&self, email: &str) -> Client {
+        let mut client = self.client();
+        let response = client.login(email, PASSWORD).await;
+        assert_eq!(
+            response.status, 303,
+            "login as {email} failed: {}",
+            response.body
+        );
+        client
+    }
+
+    /// Creates another organisation with an admin and a programme, straight
+    /// through the database layer.
+    pub async fn other_organisation(&self) -> Other {
+        let now = self.clock_now();
+        let mut tx = self.pool.begin().await.unwrap();
+        let org = tandem::db::organisations::insert(&mut *tx, "Other Org", now)
+            .await
+            .unwrap();
+        let hash = tandem::auth::password::hash(PASSWORD).await.unwrap();
+        let admin = tandem::db::users::insert(
+            &mut *tx,
+            tandem::db::users::NewUser {
+                organisation_id: org.id,
+                email: "admin@other.example",
+                display_name: "Other Admin",
+                password_hash: &hash,
+                must_change_password: false,
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+        let actor = tandem::db::audit::Actor {
+            organisation_id: Some(org.id),
+            user_id: None,
+            ip: None,
+            at: now,
+        };
+        tandem::db::seats::assign(
+            &mut tx,
+            &actor,
+            org.id,
+            admin.id,
+            tandem::domain::seat::SeatKind::Admin,
+            None,
+        )
+        .await
+        .unwrap();
+        tandem::db::seats::assign(
+            &mut tx,
+            &actor,
+            org.id,
+            admin.id,
+            tandem::domain::seat::SeatKind::Ceo,
+            None,
+        )
+        .await
+        .unwrap();
+        let programme = tandem::db::programmes::insert(
+            &mut *tx,
+            org.id,
+            &tandem::db::programmes::ProgrammeFields {
+                name: "Other programme",
+                summary: "",
+                planned_start: None,
+            },
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        Other {
+            admin_email: "admin@other.example".into(),
+            programme_id: programme.id,
+        }
+    }
+}
+
+/// Ids from the demo organisation.
+pub struct Demo {
+    /// The demo programme.
+    pub programme_id: Uuid,
+    /// The first ExCo member (a harmless user to point admin routes at).
+    pub exco_id: Uuid,
+    /// That member's seat.
+    pub exco_seat_id: Uuid,
+}
+
+impl Demo {
+    async fn find(pool: &PgPool) -> Demo {
+        let programme_id = sqlx::query_scalar(
+            "SELECT id FROM programmes WHERE name = 'Freight operations agents'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let (exco_id, exco_seat_id) = sqlx::query_as(
+            "SELECT u.id, s.id FROM users u JOIN seats s ON s.user_id = u.id
+              WHERE u.email = 'exco.people@halden.example' AND s.ended_at IS NULL",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        Demo {
+            programme_id,
+            exco_id,
+            exco_seat_id,
+        }
+    }
+}
+
+/// Another organisation, for isolation tests.
+pub struct Other {
+    /// Its admin (also its CEO).
+    pub admin_email: String,
+    /// Its programme.
+    pub programme_id: Uuid,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Page {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Page {
+    /// The `Location` header.
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value of the first hidden `csrf_token` field.
+    pub fn csrf_token(&self) -> Option<String> {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_owned())
+    }
+
+    /// Whether the body contains `text` (with HTML apostrophes decoded).
+    pub fn shows(&self, text: &str) -> bool {
+        self.body
+            .replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .contains(text)
+    }
+}
+
+/// An HTTP client that behaves like a browser for cookies and forms.
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    /// Cookies by name.
+    pub cookies: HashMap<String, String>,
+    csrf: Option<String>,
+}
+
+impl Client {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn read(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        for value in headers.get_all(SET_COOKIE) {
+            let raw = value.to_str().unwrap();
+            let pair = raw.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || raw.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = response.text().await.unwrap();
+        let page = Page {
+            status,
+            headers,
+            body,
+        };
+        if let Some(token) = page.csrf_token() {
+            self.csrf = Some(token);
+        }
+        page
+    }
+
+    /// GET a path.
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
+    /// Sends a request with any method and a urlencoded body, as is.
+    pub async fn send(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
+    /// POST a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.send(reqwest::Method::POST, path, fields).await
+    }
+
+    /// POST a form with the CSRF token of the last page seen (fetching the
+    /// home page first if none was seen yet).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        if self.csrf.is_none() {
+            self.get("/").await;
+        }
+        if self.csrf.is_none() {
+            // Signed out: the login form's token.
+            self.get("/login").await;
+        }
+        let token = self
+            .csrf
+            .clone()
+            .expect("a CSRF token from an earlier page");
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Signs in through the login form.
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        // Already signed in, the login page redirects home: use the session's token.
+        let token = match form.csrf_token() {
+            Some(token) => token,
+            None => self.get("/").await.csrf_token().expect("a CSRF token"),
+        };
+        let page = self
+            .post_raw(
+                "/login",
+                &[
+                    ("csrf_token", &token),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await;
+        if page.status == 303 {
+            self.csrf = None;
+        }
+        page
+    }
+
+    /// The session cookie's value.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookies.get("tandem_session").cloned()
+    }
+}

@@ -3,13 +3,14 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::auth::password;
 use crate::db;
 use crate::db::audit::{Actor, Change};
 use crate::db::programmes::ProgrammeFields;
+use crate::domain::raci::{Letter, Matrix};
 use crate::domain::seat::SeatKind;
 use crate::domain::values::NewPassword;
 
@@ -101,14 +102,17 @@ pub async fn load(
         return Ok(summary);
     }
 
-    let organisation = db::organisations::insert(&mut *tx, ORGANISATION, now).await?;
+    // The story starts five weeks ago, so that history has something to show.
+    let founded = now - Duration::days(35);
+    let organisation = db::organisations::insert(&mut *tx, ORGANISATION, founded).await?;
     let actor = Actor {
         organisation_id: Some(organisation.id),
         user_id: None,
         ip: None,
-        at: now,
+        at: founded,
     };
     let mut approvers = Vec::new();
+    let mut coo_id = None;
     for (email, name, seat, title) in PEOPLE {
         let user = db::users::insert(
             &mut *tx,
@@ -118,7 +122,7 @@ pub async fn load(
                 display_name: name,
                 password_hash: &hash,
                 must_change_password: false,
-                at: now,
+                at: founded,
             },
         )
         .await?;
@@ -135,8 +139,10 @@ pub async fn load(
         )
         .await?;
         db::seats::assign(&mut tx, &actor, organisation.id, user.id, seat, title).await?;
-        if seat == SeatKind::Approver {
-            approvers.push(user.id);
+        match seat {
+            SeatKind::Approver => approvers.push(user.id),
+            SeatKind::Coo => coo_id = Some(user.id),
+            _ => {}
         }
     }
 
@@ -152,10 +158,10 @@ pub async fn load(
             planned_start: NaiveDate::from_ymd_opt(2027, 1, 11),
         },
         None,
-        now,
+        founded,
     )
     .await?;
-    db::programmes::set_signatories(&mut tx, organisation.id, programme.id, &approvers, now)
+    db::programmes::set_signatories(&mut tx, organisation.id, programme.id, &approvers, founded)
         .await?;
     db::audit::record(
         &mut tx,
@@ -169,9 +175,58 @@ pub async fn load(
         },
     )
     .await?;
+    db::raci::create_default(&mut tx, &actor, organisation.id, programme.id).await?;
+    cto_takes_governance(
+        &mut tx,
+        organisation.id,
+        programme.id,
+        coo_id,
+        now - Duration::days(9),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Summary {
         created: true,
         ..summary
     })
+}
+
+/// The demo's realistic problem: nine days ago the matrix was changed so
+/// that the CTO, whose team runs the agent platform, became accountable for
+/// the governance framework, a COO responsibility.
+async fn cto_takes_governance(
+    conn: &mut sqlx::PgConnection,
+    organisation_id: uuid::Uuid,
+    programme_id: uuid::Uuid,
+    coo_id: Option<uuid::Uuid>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let before = Matrix::framework_default();
+    let mut after = before.clone();
+    if let Some(row) = after
+        .rows
+        .iter_mut()
+        .find(|row| row.key == "governance_framework")
+    {
+        row.cells.insert("cto".into(), Letter::A);
+        row.cells.insert("coo".into(), Letter::R);
+    }
+    db::raci::insert(conn, organisation_id, programme_id, 2, &after, coo_id, at).await?;
+    db::audit::record(
+        conn,
+        &Actor {
+            organisation_id: Some(organisation_id),
+            user_id: coo_id,
+            ip: None,
+            at,
+        },
+        Change {
+            action: "raci.update",
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: Some(serde_json::json!({ "version": 1, "matrix": before })),
+            after: Some(serde_json::json!({ "version": 2, "matrix": after })),
+        },
+    )
+    .await
 }

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod organisations;
 pub mod programmes;
+pub mod raci;
 pub mod seats;
 pub mod sessions;
 pub mod users;

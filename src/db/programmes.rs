@@ -6,6 +6,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::phase::Phase;
+use crate::domain::raci::ReportingLine;
 
 /// An AI programme of an organisation.
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -24,6 +25,10 @@ pub struct Programme {
     pub planned_start: Option<NaiveDate>,
     /// When the phase last changed.
     pub phase_changed_at: DateTime<Utc>,
+    /// To whom the COO answers on AI matters: `ceo`, `cto` or `other`.
+    pub coo_reports_to: String,
+    /// Who "other" is, or any context.
+    pub coo_reports_to_note: String,
     /// Optimistic-concurrency version.
     pub version: i32,
     /// Created.
@@ -35,9 +40,38 @@ impl Programme {
     pub fn phase(&self) -> Phase {
         self.phase.parse().unwrap_or(Phase::PreDeployment)
     }
+
+    /// The COO's AI reporting line, parsed.
+    pub fn reporting_line(&self) -> ReportingLine {
+        ReportingLine::parse(&self.coo_reports_to).unwrap_or(ReportingLine::Ceo)
+    }
 }
 
-const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, version, created_at";
+/// Sets the COO's AI reporting line if the version still matches; `None` when stale.
+pub async fn set_reporting_line(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    line: ReportingLine,
+    note: &str,
+) -> sqlx::Result<Option<Programme>> {
+    sqlx::query_as(&format!(
+        "UPDATE programmes SET coo_reports_to = $4, coo_reports_to_note = $5, version = version + 1
+          WHERE id = $1 AND organisation_id = $2 AND version = $3
+          RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(organisation_id)
+    .bind(expected_version)
+    .bind(line.as_str())
+    .bind(note)
+    .fetch_optional(db)
+    .await
+}
+
+const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, coo_reports_to, \
+                       coo_reports_to_note, version, created_at";
 
 /// The programmes of an organisation, open ones first.
 pub async fn list_in_org(

@@ -2,6 +2,7 @@
 
 pub mod permission;
 pub mod phase;
+pub mod raci;
 pub mod seat;
 pub mod session_policy;
 pub mod values;

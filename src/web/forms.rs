@@ -2,7 +2,7 @@
 
 /// Messages keyed by field name, shown beside each field.
 #[derive(Debug, Clone, Default)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
+pub struct FieldErrors(Vec<(String, String)>);
 
 impl FieldErrors {
     /// No errors.
@@ -11,15 +11,16 @@ impl FieldErrors {
     }
 
     /// Adds a message for `field`.
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push((field.into(), message.into()));
     }
 
     /// The message for `field`, if any.
-    pub fn get(&self, field: &str) -> Option<&str> {
+    pub fn get(&self, field: impl AsRef<str>) -> Option<&str> {
+        let field = field.as_ref();
         self.0
             .iter()
-            .find(|(name, _)| *name == field)
+            .find(|(name, _)| name == field)
             .map(|(_, message)| message.as_str())
     }
 
@@ -29,16 +30,16 @@ impl FieldErrors {
     }
 
     /// Every message, in order, for the summary at the top of a form.
-    pub fn all(&self) -> impl Iterator<Item = (&'static str, &str)> {
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0
             .iter()
-            .map(|(name, message)| (*name, message.as_str()))
+            .map(|(name, message)| (name.as_str(), message.as_str()))
     }
 
     /// Keeps the value if parsing succeeded, or records the message.
     pub fn check<T, E: Into<String>>(
         &mut self,
-        field: &'static str,
+        field: impl Into<String>,
         parsed: Result<T, E>,
     ) -> Option<T> {
         match parsed {

@@ -13,6 +13,7 @@ pub mod forms;
 pub mod headers;
 pub mod health;
 pub mod home;
+pub mod matrix;
 pub mod pages;
 pub mod paths;
 pub mod programmes;
@@ -141,6 +142,7 @@ fn all_routes() -> Routes {
         .merge(account::routes())
         .merge(home::routes())
         .merge(programmes::routes())
+        .merge(matrix::routes())
         .merge(admin::routes())
 }
 

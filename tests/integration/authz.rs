@@ -20,6 +20,7 @@ enum Rule {
 }
 
 const READERS: &[SeatKind] = &[Ceo, Coo, Approver, Exco, Admin];
+const CEO_AND_COO: &[SeatKind] = &[Ceo, Coo];
 const ADMIN: &[SeatKind] = &[Admin];
 
 /// The expected table. Add every new route here.
@@ -32,6 +33,17 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET" | "POST", "/account/password") => SignedIn,
         ("GET", "/") => SignedIn,
         ("GET", "/programmes/{id}") => Seats(READERS),
+        (
+            "GET",
+            "/programmes/{id}/matrix"
+            | "/programmes/{id}/matrix/history"
+            | "/programmes/{id}/matrix/print",
+        ) => Seats(READERS),
+        ("GET", "/programmes/{id}/matrix.csv") => Seats(READERS),
+        ("GET", "/programmes/{id}/matrix/edit") => Seats(CEO_AND_COO),
+        ("POST", "/programmes/{id}/matrix" | "/programmes/{id}/reporting-line") => {
+            Seats(CEO_AND_COO)
+        }
         (
             "GET",
             "/admin/users" | "/admin/users/new" | "/admin/users/{id}" | "/admin/seats"

@@ -262,3 +262,125 @@ async fn the_admin_pages_fit_a_phone() {
     .unwrap();
     browser.close().await.unwrap();
 }
+
+async fn sign_in(browser: &Client, app: &TestApp, email: &str) {
+    browser.goto(&format!("{}/login", app.base)).await.unwrap();
+    browser
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("needs-title"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_coo_fixes_the_flagged_matrix_row_in_a_real_browser() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1400, 1000).await;
+    sign_in(&browser, &app, "coo@halden.example").await;
+
+    browser
+        .goto(&format!(
+            "{}/programmes/{}/matrix",
+            app.base, demo.programme_id
+        ))
+        .await
+        .unwrap();
+    let summary = browser
+        .find(Locator::Id("problems-title"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(summary, "One responsibility has a problem");
+    std::fs::write(
+        screenshot_path("matrix-flagged.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    browser
+        .find(Locator::LinkText("Edit the matrix"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".matrix-form"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("row.governance_framework.cell.cto"))
+        .await
+        .unwrap()
+        .select_by_value("C")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("row.governance_framework.cell.coo"))
+        .await
+        .unwrap()
+        .select_by_value("A")
+        .await
+        .unwrap();
+    std::fs::write(
+        screenshot_path("matrix-edit.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser
+        .find(Locator::Css(".matrix-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    let flash = browser
+        .find(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(flash, "Saved as version 3. Every row passes the checks.");
+    assert!(
+        browser.find(Locator::Id("problems-title")).await.is_err(),
+        "the flag is gone"
+    );
+    std::fs::write(
+        screenshot_path("matrix-fixed.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.close().await.unwrap();
+}

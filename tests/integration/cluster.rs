@@ -116,3 +116,90 @@ async fn the_app_answers_503_while_its_database_is_down_and_recovers() {
     let c = cluster.clone();
     blocking(move || c.stop()).await.unwrap();
 }
+
+#[tokio::test]
+async fn tandem_serve_runs_on_its_own_cluster_and_stops_it_on_sigterm() {
+    let data_dir = scratch_dir("serve");
+    let _ = std::fs::remove_dir_all(data_dir.join("postgres"));
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let binary = env!("CARGO_BIN_EXE_tandem");
+    let demo = std::process::Command::new(binary)
+        .args(["demo", "--password", "serve-test-pass"])
+        .env("TANDEM_DATA_DIR", &data_dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    assert!(String::from_utf8_lossy(&demo.stdout).contains("ceo@halden.example"));
+
+    let mut server = tokio::process::Command::new(binary)
+        .arg("serve")
+        .env("TANDEM_DATA_DIR", &data_dir)
+        .env("TANDEM_ADDR", format!("127.0.0.1:{port}"))
+        .env("TANDEM_LOG_FORMAT", "json")
+        .env_remove("DATABASE_URL")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(response) = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && response.status() == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "tandem serve became ready");
+    let login = http
+        .get(format!("http://127.0.0.1:{port}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+
+    let cluster =
+        Cluster::new(ServerPrograms::locate().unwrap(), data_dir.join("postgres")).unwrap();
+    let c = cluster.clone();
+    assert!(blocking(move || c.is_running()).await.unwrap());
+
+    let pid = nix::unistd::Pid::from_raw(server.id().unwrap() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), server.wait())
+        .await
+        .expect("tandem exits after SIGTERM")
+        .unwrap();
+    assert!(status.success());
+    let mut logs = String::new();
+    use tokio::io::AsyncReadExt;
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    assert!(
+        logs.lines()
+            .any(|line| line.starts_with('{') && line.contains("tandem is listening")),
+        "JSON logs: {logs}"
+    );
+    let c = cluster.clone();
+    assert!(
+        !blocking(move || c.is_running()).await.unwrap(),
+        "the cluster tandem started is stopped with it"
+    );
+}

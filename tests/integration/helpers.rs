@@ -388,11 +388,15 @@ impl Page {
         Some(self.body[start..end].to_owned())
     }
 
-    /// Whether the body contains `text` (with HTML apostrophes decoded).
+    /// Whether the body contains `text` (with HTML character references decoded).
     pub fn shows(&self, text: &str) -> bool {
         self.body
             .replace("&#39;", "'")
+            .replace("&#34;", "\"")
             .replace("&quot;", "\"")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#38;", "&")
             .replace("&amp;", "&")
             .contains(text)
     }

@@ -9,3 +9,4 @@ mod authz;
 mod browser;
 mod cluster;
 mod headers;
+mod matrix;

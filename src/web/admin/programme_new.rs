@@ -90,9 +90,11 @@ pub(super) async fn submit(
         now,
     )
     .await?;
+    let actor = user.actor(&client, now);
+    db::raci::create_default(&mut tx, &actor, user.organisation_id, created.id).await?;
     db::audit::record(
         &mut tx,
-        &user.actor(&client, now),
+        &actor,
         Change {
             action: "programme.create",
             object_type: "programme",

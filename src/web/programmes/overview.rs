@@ -27,6 +27,8 @@ pub(super) struct OverviewPage {
     coo: Option<String>,
     signatories: Vec<Signatory>,
     is_admin: bool,
+    matrix: crate::web::matrix::Health,
+    line_warning: Option<&'static str>,
 }
 
 /// Shows a programme of the user's organisation; any other id is not found.
@@ -62,6 +64,8 @@ pub(super) async fn show(
         .collect();
     Ok(OverviewPage {
         page: Page::for_user(&state, &user).await?,
+        matrix: crate::web::matrix::health(&state, programme.id).await?,
+        line_warning: programme.reporting_line().warning(),
         signatories: db::programmes::signatories(&state.pool, programme.id).await?,
         programme,
         phase,

@@ -1,0 +1,136 @@
+//! Versions of the responsibility matrix.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::raci::Matrix;
+
+/// One saved version of a programme's matrix.
+#[derive(Debug, Clone, FromRow)]
+pub struct Version {
+    /// 1, 2, 3…
+    pub version: i32,
+    /// The matrix as saved.
+    pub matrix: Json<Matrix>,
+    /// When.
+    pub saved_at: DateTime<Utc>,
+    /// Who (none for the system: programme creation, the demo).
+    pub saved_by_name: Option<String>,
+}
+
+const SELECT: &str = "SELECT v.version, v.matrix, v.saved_at, u.display_name AS saved_by_name
+                        FROM raci_versions v LEFT JOIN users u ON u.id = v.saved_by";
+
+/// The latest version, if any was saved.
+pub async fn latest(db: impl PgExecutor<'_>, programme_id: Uuid) -> sqlx::Result<Option<Version>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1"
+    ))
+    .bind(programme_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The version in force just before `at`: the latest saved before it.
+pub async fn as_of(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<Option<Version>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE v.programme_id = $1 AND v.saved_at < $2 ORDER BY v.version DESC LIMIT 1"
+    ))
+    .bind(programme_id)
+    .bind(at)
+    .fetch_optional(db)
+    .await
+}
+
+/// Every version, oldest first.
+pub async fn all(db: impl PgExecutor<'_>, programme_id: Uuid) -> sqlx::Result<Vec<Version>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE v.programme_id = $1 ORDER BY v.version"
+    ))
+    .bind(programme_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The primary key: two saves of the same version collide here.
+pub const VERSION_TAKEN: &str = "raci_versions_pkey";
+
+/// Saves `matrix` as version `version`. Fails with [`VERSION_TAKEN`] if
+/// that version exists (someone saved first).
+pub async fn insert(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    version: i32,
+    matrix: &Matrix,
+    by: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO raci_versions (programme_id, organisation_id, version, matrix, saved_at, saved_by)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(programme_id)
+    .bind(organisation_id)
+    .bind(version)
+    .bind(Json(matrix))
+    .bind(at)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One version by number.
+pub async fn by_version(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+    version: i32,
+) -> sqlx::Result<Option<Version>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE v.programme_id = $1 AND v.version = $2"
+    ))
+    .bind(programme_id)
+    .bind(version)
+    .fetch_optional(db)
+    .await
+}
+
+/// Saves the framework's starting matrix as version 1 of a new programme,
+/// audited.
+pub async fn create_default(
+    conn: &mut PgConnection,
+    actor: &super::audit::Actor,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+) -> sqlx::Result<()> {
+    let matrix = Matrix::framework_default();
+    insert(
+        conn,
+        organisation_id,
+        programme_id,
+        1,
+        &matrix,
+        actor.user_id,
+        actor.at,
+    )
+    .await?;
+    super::audit::record(
+        conn,
+        actor,
+        super::audit::Change {
+            action: "raci.create",
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: None,
+            after: Some(serde_json::json!({ "version": 1, "matrix": matrix })),
+        },
+    )
+    .await
+}

@@ -1,0 +1,149 @@
+//! The responsibility matrix of a programme: view (now or as of a date),
+//! edit the whole grid, history and comparison, print, CSV, and the COO's
+//! AI reporting line.
+
+mod edit;
+mod export;
+mod form;
+mod history;
+mod print;
+mod reporting_line;
+mod view;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::Routes;
+use crate::auth::extract::CurrentUser;
+use crate::db;
+use crate::db::programmes::Programme;
+use crate::domain::permission::Action;
+use crate::domain::raci::{Letter, Matrix, Role, validate};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/programmes/{id}/matrix", view::show)
+        .post("/programmes/{id}/matrix", edit::submit)
+        .get("/programmes/{id}/matrix/edit", edit::show)
+        .get("/programmes/{id}/matrix/history", history::show)
+        .get("/programmes/{id}/matrix/print", print::show)
+        .get("/programmes/{id}/matrix.csv", export::csv)
+        .post("/programmes/{id}/reporting-line", reporting_line::submit)
+}
+
+/// A programme the user may read, or 404.
+async fn readable_programme(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Programme> {
+    user.require(Action::ReadProgramme)?;
+    db::programmes::find_in_org(&state.pool, user.organisation_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The current matrix and its version number (0 and the framework default if
+/// none was ever saved).
+async fn current(state: &AppState, programme_id: Uuid) -> Result<(i32, Matrix)> {
+    Ok(match db::raci::latest(&state.pool, programme_id).await? {
+        Some(version) => (version.version, version.matrix.0),
+        None => (0, Matrix::framework_default()),
+    })
+}
+
+/// The first instant after the end of `date` (UTC): "as it stood on D"
+/// means every version saved before this.
+fn end_of(date: NaiveDate) -> DateTime<Utc> {
+    date.checked_add_days(Days::new(1))
+        .unwrap_or(date)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+}
+
+/// The matrix as the grid shows it: active roles, and each row with its
+/// letters aligned to them and its problems spelled out.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    /// Columns.
+    pub roles: Vec<Role>,
+    /// Rows.
+    pub rows: Vec<GridRow>,
+    /// How many rows have problems.
+    pub problem_rows: usize,
+    /// Whether any row routes a COO responsibility through the CTO.
+    pub routed_through_cto: bool,
+}
+
+/// One row of the grid.
+#[derive(Debug, Clone)]
+pub struct GridRow {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Kind, for people.
+    pub kind: &'static str,
+    /// Kind, for CSS.
+    pub kind_class: &'static str,
+    /// Letters, aligned with [`Grid::roles`].
+    pub cells: Vec<Option<Letter>>,
+    /// What is wrong, in words.
+    pub problems: Vec<String>,
+}
+
+impl Grid {
+    /// The grid of a matrix.
+    pub fn of(matrix: &Matrix) -> Grid {
+        let roles: Vec<Role> = matrix.active_roles().cloned().collect();
+        let problems = validate(matrix);
+        let rows = matrix
+            .active_rows()
+            .map(|row| {
+                let found = problems.iter().find(|p| p.row_key == row.key);
+                GridRow {
+                    name: row.name.clone(),
+                    description: row.description.clone(),
+                    kind: row.kind.label(),
+                    kind_class: row.kind.as_str(),
+                    cells: roles.iter().map(|role| row.cell(&role.key)).collect(),
+                    problems: found
+                        .map(|p| p.problems.iter().map(|problem| problem.message()).collect())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        Grid {
+            roles,
+            rows,
+            problem_rows: problems.len(),
+            routed_through_cto: problems
+                .iter()
+                .any(|p| p.problems.iter().any(|problem| problem.is_warning_sign())),
+        }
+    }
+}
+
+/// The matrix's health for the programme page: problems stay in view there
+/// until they are fixed.
+#[derive(Debug, Clone)]
+pub struct Health {
+    /// Rows with problems: (row name, messages).
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+/// The current matrix's problems.
+pub async fn health(state: &AppState, programme_id: Uuid) -> Result<Health> {
+    let (_, matrix) = current(state, programme_id).await?;
+    Ok(Health {
+        rows: validate(&matrix)
+            .into_iter()
+            .map(|row| {
+                (
+                    row.row_name,
+                    row.problems.iter().map(|p| p.message()).collect(),
+                )
+            })
+            .collect(),
+    })
+}

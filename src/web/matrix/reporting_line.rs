@@ -1,0 +1,100 @@
+//! POST /programmes/{id}/reporting-line — to whom the COO answers on AI.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::readable_programme;
+use super::view::build;
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::audit::Change;
+use crate::domain::permission::Action;
+use crate::domain::raci::ReportingLine;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+use crate::web::paths;
+
+/// The fields as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct LineForm {
+    reports_to: String,
+    note: String,
+    version: String,
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Form(form): Form<LineForm>,
+) -> Result<Response> {
+    let programme = readable_programme(&state, &user, id).await?;
+    user.require(Action::EditMatrix)?;
+    let line = ReportingLine::parse(&form.reports_to);
+    let note = form.note.trim().to_owned();
+    let error = match &line {
+        Err(message) => Some(message.clone()),
+        Ok(_) if note.chars().count() > 300 => {
+            Some("Keep the note to 300 characters or fewer.".to_owned())
+        }
+        Ok(_) => None,
+    };
+    let (Ok(line), None) = (line, error.clone()) else {
+        let mut page = build(&state, &user, programme, None).await?;
+        page.line_error = error;
+        page.line_note = form.note;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    let now = state.now();
+    let mut tx = state.pool.begin().await?;
+    let version = form.version.trim().parse().unwrap_or(-1);
+    let Some(updated) = db::programmes::set_reporting_line(
+        &mut *tx,
+        user.organisation_id,
+        id,
+        version,
+        line,
+        &note,
+    )
+    .await?
+    else {
+        return Err(ConflictPage {
+            page: Page::for_user(&state, &user).await?,
+            what: format!("the COO's reporting line on {}", programme.name),
+            reload_url: format!("{}/matrix", paths::programme(id)),
+            fields: vec![ConflictField {
+                label: "The COO answers to".into(),
+                yours: line.label().into(),
+                theirs: programme.reporting_line().label().into(),
+            }],
+        }
+        .into());
+    };
+    db::audit::record(
+        &mut tx,
+        &user.actor(&client, now),
+        Change {
+            action: "programme.reporting_line",
+            object_type: "programme",
+            object_id: Some(id),
+            before: Some(serde_json::json!({ "coo_reports_to": programme.coo_reports_to, "note": programme.coo_reports_to_note })),
+            after: Some(serde_json::json!({ "coo_reports_to": updated.coo_reports_to, "note": updated.coo_reports_to_note })),
+        },
+    )
+    .await?;
+    let message = match line.warning() {
+        None => "Saved: the COO answers to the CEO on AI.",
+        Some(_) => "Saved. The reporting line is flagged until the COO answers to the CEO.",
+    };
+    db::sessions::set_flash(&mut *tx, user.session_id, "success", message).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{}/matrix", paths::programme(id))).into_response())
+}

@@ -1,0 +1,109 @@
+//! GET /programmes/{id}/matrix — the grid with its problems, now or as it
+//! stood on a chosen date (`?as_of=YYYY-MM-DD`).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Grid, current, end_of, readable_programme};
+use crate::auth::extract::CurrentUser;
+use crate::db;
+use crate::db::programmes::Programme;
+use crate::domain::permission::Action;
+use crate::domain::raci::ReportingLine;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::{Path, Query};
+use crate::web::pages::Page;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "matrix/view.html")]
+pub(super) struct MatrixPage {
+    page: Page,
+    programme: Programme,
+    grid: Option<Grid>,
+    saved: String,
+    as_of: Option<NaiveDate>,
+    as_of_error: Option<String>,
+    can_edit: bool,
+    line: ReportingLine,
+    lines: [ReportingLine; 3],
+    pub(super) line_note: String,
+    pub(super) line_error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ViewQuery {
+    as_of: String,
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Query(query): Query<ViewQuery>,
+) -> Result<MatrixPage> {
+    let programme = readable_programme(&state, &user, id).await?;
+    let (as_of, as_of_error) = match query.as_of.trim() {
+        "" => (None, None),
+        raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(date) => (Some(date), None),
+            Err(_) => (None, Some("Enter a date as YYYY-MM-DD.".to_owned())),
+        },
+    };
+    let mut page = build(&state, &user, programme, as_of).await?;
+    page.as_of_error = as_of_error;
+    Ok(page)
+}
+
+/// The page for a programme, now or as of a date.
+pub(super) async fn build(
+    state: &AppState,
+    user: &CurrentUser,
+    programme: Programme,
+    as_of: Option<NaiveDate>,
+) -> Result<MatrixPage> {
+    let id = programme.id;
+    let (grid, saved) = match as_of {
+        None => {
+            let latest = db::raci::latest(&state.pool, id).await?;
+            let saved = latest.as_ref().map(describe).unwrap_or_default();
+            let (_, matrix) = current(state, id).await?;
+            (Some(Grid::of(&matrix)), saved)
+        }
+        Some(date) => match db::raci::as_of(&state.pool, id, end_of(date)).await? {
+            Some(found) => (Some(Grid::of(&found.matrix.0)), describe(&found)),
+            None => (None, String::new()),
+        },
+    };
+    Ok(MatrixPage {
+        page: Page::for_user(state, user).await?,
+        line: programme.reporting_line(),
+        line_note: programme.coo_reports_to_note.clone(),
+        line_error: None,
+        programme,
+        grid,
+        saved,
+        as_of,
+        as_of_error: None,
+        can_edit: user.can(Action::EditMatrix),
+        lines: ReportingLine::ALL,
+    })
+}
+
+fn describe(version: &db::raci::Version) -> String {
+    format!(
+        "Version {}, saved {}{}",
+        version.version,
+        version.saved_at.format("%-d %B %Y at %H:%M UTC"),
+        version
+            .saved_by_name
+            .as_ref()
+            .map(|name| format!(" by {name}"))
+            .unwrap_or_default()
+    )
+}

@@ -5,6 +5,7 @@
 //! so a handler can run every write of one user action in one transaction.
 
 pub mod audit;
+pub mod brief;
 pub mod organisations;
 pub mod programmes;
 pub mod raci;

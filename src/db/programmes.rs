@@ -235,3 +235,26 @@ pub async fn bump_version(
             .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Moves the programme to `phase` if its version still matches; `None` when stale.
+pub async fn set_phase(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    phase: Phase,
+    at: DateTime<Utc>,
+) -> sqlx::Result<Option<Programme>> {
+    sqlx::query_as(&format!(
+        "UPDATE programmes SET phase = $4, phase_changed_at = $5, version = version + 1
+          WHERE id = $1 AND organisation_id = $2 AND version = $3
+          RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(organisation_id)
+    .bind(expected_version)
+    .bind(phase.as_str())
+    .bind(at)
+    .fetch_optional(db)
+    .await
+}

@@ -9,8 +9,11 @@ use super::pages::Page;
 use super::paths;
 use crate::auth::extract::CurrentUser;
 use crate::db;
+use crate::db::brief::{AwaitingAgreement, AwaitingSignature};
 use crate::db::programmes::Programme;
+use crate::domain::brief::{self, Owner, SECTIONS};
 use crate::domain::permission::Action;
+use crate::domain::seat::SeatKind;
 use crate::error::Result;
 use crate::state::AppState;
 
@@ -27,6 +30,8 @@ struct HomePage {
     has_seat: bool,
     is_admin: bool,
     programmes: Vec<Programme>,
+    to_sign: Vec<AwaitingSignature>,
+    to_agree: Vec<(AwaitingAgreement, &'static str)>,
 }
 
 async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePage> {
@@ -35,7 +40,31 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
     } else {
         Vec::new()
     };
+    let to_sign = if user.can(Action::SignBrief) {
+        db::brief::awaiting_signature(&state.pool, user.organisation_id, user.id).await?
+    } else {
+        Vec::new()
+    };
+    let joint: Vec<&str> = SECTIONS
+        .iter()
+        .filter(|s| s.owner == Owner::Joint)
+        .map(|s| s.key)
+        .collect();
+    let as_ceo = user.seats.holds(SeatKind::Ceo);
+    let to_agree = if as_ceo || user.seats.holds(SeatKind::Coo) {
+        db::brief::awaiting_agreement(&state.pool, user.organisation_id, as_ceo, &joint)
+            .await?
+            .into_iter()
+            .filter_map(|item| {
+                brief::section(&item.section_key).map(|section| (item, section.title))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(HomePage {
+        to_sign,
+        to_agree,
         page: Page::for_user(&state, &user).await?,
         first_name: user
             .display_name

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod brief;
 pub mod extract;
 pub mod forms;
 pub mod headers;
@@ -143,6 +144,7 @@ fn all_routes() -> Routes {
         .merge(home::routes())
         .merge(programmes::routes())
         .merge(matrix::routes())
+        .merge(brief::routes())
         .merge(admin::routes())
 }
 

@@ -159,3 +159,54 @@ impl IntoResponse for Box<ConflictPage> {
         render(StatusCode::CONFLICT, &*self)
     }
 }
+
+/// A refusal: the request was understood but cannot be done now, with the
+/// reasons listed (a phase gate, a brief not ready, a stale signature).
+#[derive(Debug, Template)]
+#[template(path = "refusal.html")]
+pub struct Refusal {
+    /// Context.
+    pub page: Page,
+    /// Status code.
+    pub status: u16,
+    /// What was refused.
+    pub title: String,
+    /// Why, in a sentence.
+    pub message: String,
+    /// The particulars.
+    pub reasons: Vec<String>,
+    /// Where to go next.
+    pub back_url: String,
+    /// The link's text.
+    pub back_label: String,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::CONFLICT);
+        render(status, &self)
+    }
+}
+
+impl Refusal {
+    /// A 409 refusal page for a signed-in user.
+    pub async fn conflict(
+        state: &AppState,
+        user: &CurrentUser,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        reasons: Vec<String>,
+        back: (String, String),
+    ) -> Result<Response> {
+        Ok(Refusal {
+            page: Page::for_user(state, user).await?,
+            status: StatusCode::CONFLICT.as_u16(),
+            title: title.into(),
+            message: message.into(),
+            reasons,
+            back_url: back.0,
+            back_label: back.1,
+        }
+        .into_response())
+    }
+}

@@ -21,6 +21,8 @@ enum Rule {
 
 const READERS: &[SeatKind] = &[Ceo, Coo, Approver, Exco, Admin];
 const CEO_AND_COO: &[SeatKind] = &[Ceo, Coo];
+/// The demo's version 2 is to be signed by the CEO, the COO, the CFO and the CTO.
+const SIGNATORIES: &[SeatKind] = &[Ceo, Coo, Approver];
 const ADMIN: &[SeatKind] = &[Admin];
 
 /// The expected table. Add every new route here.
@@ -41,6 +43,18 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ) => Seats(READERS),
         ("GET", "/programmes/{id}/matrix.csv") => Seats(READERS),
         ("GET", "/programmes/{id}/matrix/edit") => Seats(CEO_AND_COO),
+        ("POST", "/programmes/{id}/phase") => Seats(CEO_AND_COO),
+        ("GET", "/programmes/{id}/brief" | "/programmes/{id}/brief/versions/{number}") => {
+            Seats(READERS)
+        }
+        ("GET", "/programmes/{id}/brief/versions/{number}/certificate") => Seats(READERS),
+        ("GET", "/programmes/{id}/brief/versions/{number}/verify") => Seats(READERS),
+        // {key} is a joint section: either executive may edit and agree it.
+        ("GET", "/programmes/{id}/brief/sections/{key}/edit") => Seats(CEO_AND_COO),
+        ("POST", "/programmes/{id}/brief/sections/{key}") => Seats(CEO_AND_COO),
+        ("POST", "/programmes/{id}/brief/sections/{key}/agree") => Seats(CEO_AND_COO),
+        ("POST", "/programmes/{id}/brief/submit") => Seats(CEO_AND_COO),
+        ("GET" | "POST", "/programmes/{id}/brief/versions/{number}/sign") => Seats(SIGNATORIES),
         ("POST", "/programmes/{id}/matrix" | "/programmes/{id}/reporting-line") => {
             Seats(CEO_AND_COO)
         }
@@ -66,8 +80,11 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
     })
 }
 
-/// A concrete URL for a route pattern, pointing at the demo organisation.
+/// A concrete URL for a route pattern, pointing at the demo organisation:
+/// its programme, the joint "investment" section and the brief's version 2.
 fn concrete(path: &str, demo: &Demo) -> String {
+    let path = path.replace("{key}", "investment").replace("{number}", "2");
+    let path = path.as_str();
     let id = match path {
         p if p.starts_with("/programmes/{id}") || p.starts_with("/admin/programmes/{id}") => {
             demo.programme_id

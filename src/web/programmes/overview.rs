@@ -13,6 +13,7 @@ use crate::domain::phase::Phase;
 use crate::domain::seat::SeatKind;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
+use crate::web::brief::{BriefStatus, brief_status};
 use crate::web::extract::Path;
 use crate::web::pages::Page;
 
@@ -29,6 +30,10 @@ pub(super) struct OverviewPage {
     is_admin: bool,
     matrix: crate::web::matrix::Health,
     line_warning: Option<&'static str>,
+    brief: BriefStatus,
+    next_phase: Option<Phase>,
+    gate: Option<Vec<String>>,
+    can_move: bool,
 }
 
 /// Shows a programme of the user's organisation; any other id is not found.
@@ -62,7 +67,15 @@ pub(super) async fn show(
             (*p, state)
         })
         .collect();
+    let mut conn = state.pool.acquire().await?;
+    let brief = brief_status(&mut conn, programme.id).await?;
+    drop(conn);
+    let next_phase = programme.phase().next();
     Ok(OverviewPage {
+        gate: next_phase.and_then(|next| super::phase::gate(next, &brief)),
+        next_phase,
+        brief,
+        can_move: user.can(Action::MovePhase),
         page: Page::for_user(&state, &user).await?,
         matrix: crate::web::matrix::health(&state, programme.id).await?,
         line_warning: programme.reporting_line().warning(),

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+mod brief;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
@@ -112,6 +114,7 @@ pub async fn load(
         at: founded,
     };
     let mut approvers = Vec::new();
+    let mut people = Vec::new();
     let mut coo_id = None;
     for (email, name, seat, title) in PEOPLE {
         let user = db::users::insert(
@@ -139,6 +142,7 @@ pub async fn load(
         )
         .await?;
         db::seats::assign(&mut tx, &actor, organisation.id, user.id, seat, title).await?;
+        people.push((seat, title, user.id));
         match seat {
             SeatKind::Approver => approvers.push(user.id),
             SeatKind::Coo => coo_id = Some(user.id),
@@ -184,6 +188,7 @@ pub async fn load(
         now - Duration::days(9),
     )
     .await?;
+    brief::load(&mut tx, organisation.id, programme.id, &people, now).await?;
     tx.commit().await?;
     Ok(Summary {
         created: true,

@@ -1,0 +1,362 @@
+//! The deployment brief: the living draft, section editing and agreement,
+//! submission into frozen versions, signing with step-up, certificates and
+//! verification.
+
+mod agree;
+mod certificate;
+mod section_edit;
+mod sign;
+mod submit;
+mod version;
+mod view;
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::Routes;
+use crate::auth::extract::CurrentUser;
+use crate::db;
+use crate::db::brief::{DraftSection, Slot};
+use crate::db::programmes::Programme;
+use crate::domain::brief::{self, Content, DiffLine, Owner, SECTIONS, Section};
+use crate::domain::permission::Action;
+use crate::error::{AppError, Result};
+use crate::markdown;
+use crate::state::AppState;
+
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/programmes/{id}/brief", view::show)
+        .get(
+            "/programmes/{id}/brief/sections/{key}/edit",
+            section_edit::show,
+        )
+        .post(
+            "/programmes/{id}/brief/sections/{key}",
+            section_edit::submit,
+        )
+        .post("/programmes/{id}/brief/sections/{key}/agree", agree::submit)
+        .post("/programmes/{id}/brief/submit", submit::submit)
+        .get("/programmes/{id}/brief/versions/{number}", version::show)
+        .get("/programmes/{id}/brief/versions/{number}/sign", sign::show)
+        .post(
+            "/programmes/{id}/brief/versions/{number}/sign",
+            sign::submit,
+        )
+        .get(
+            "/programmes/{id}/brief/versions/{number}/certificate",
+            certificate::show,
+        )
+        .get(
+            "/programmes/{id}/brief/versions/{number}/verify",
+            certificate::verify,
+        )
+}
+
+/// The action that lets a user edit a section of this owner.
+pub fn edit_action(owner: Owner) -> Action {
+    match owner {
+        Owner::Ceo => Action::EditCeoSection,
+        Owner::Coo => Action::EditCooSection,
+        Owner::Joint => Action::EditJointSection,
+    }
+}
+
+/// A programme the user may read, or 404.
+async fn readable_programme(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Programme> {
+    user.require(Action::ReadProgramme)?;
+    db::programmes::find_in_org(&state.pool, user.organisation_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The draft: every section of the catalogue with its stored row, if any.
+pub(crate) struct Draft {
+    rows: HashMap<String, DraftSection>,
+}
+
+impl Draft {
+    /// Loads a programme's draft.
+    pub async fn load(state: &AppState, programme_id: Uuid) -> Result<Draft> {
+        Ok(Draft::of(
+            db::brief::draft(&state.pool, programme_id).await?,
+        ))
+    }
+
+    /// The draft of these stored rows.
+    pub fn of(rows: Vec<DraftSection>) -> Draft {
+        Draft {
+            rows: rows
+                .into_iter()
+                .map(|row| (row.section_key.clone(), row))
+                .collect(),
+        }
+    }
+
+    /// A section's stored row.
+    pub fn row(&self, key: &str) -> Option<&DraftSection> {
+        self.rows.get(key)
+    }
+
+    /// A section's content (empty if never saved).
+    pub fn content(&self, key: &str) -> Content {
+        self.rows
+            .get(key)
+            .map(|row| row.content.0.clone())
+            .unwrap_or_default()
+    }
+
+    /// A section's version (0 if never saved).
+    pub fn version(&self, key: &str) -> i32 {
+        self.rows.get(key).map_or(0, |row| row.version)
+    }
+
+    /// The brief's processes, for process columns.
+    pub fn processes(&self) -> Vec<(String, String)> {
+        brief::processes(&self.content("process_scope"))
+    }
+
+    /// Each section's hash as the draft stands.
+    pub fn hashes(&self) -> Vec<(&'static str, String)> {
+        SECTIONS
+            .iter()
+            .map(|section| {
+                (
+                    section.key,
+                    brief::section_hash(section.key, section.owner, &self.content(section.key)),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A field as the page shows it.
+pub(crate) struct FieldView {
+    pub label: &'static str,
+    /// `ceo` or `coo` for the joint sections' side-by-side inputs.
+    pub side: &'static str,
+    pub is_prose: bool,
+    /// Sanitised HTML of prose.
+    pub html: String,
+    /// Display text of other scalars.
+    pub text: String,
+    pub table: Option<TableView>,
+}
+
+impl FieldView {
+    /// Whether nothing is filled in.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+            && self.html.is_empty()
+            && self.table.as_ref().is_none_or(|t| t.rows.is_empty())
+    }
+}
+
+/// A table as the page shows it.
+pub(crate) struct TableView {
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The fields of a section, ready to show.
+pub(crate) fn render_fields(
+    section: &Section,
+    content: &Content,
+    processes: &[(String, String)],
+) -> Vec<FieldView> {
+    section
+        .fields
+        .iter()
+        .map(|field| {
+            let side = match field.key {
+                brief::CEO_INPUT => "ceo",
+                brief::COO_INPUT => "coo",
+                _ => "",
+            };
+            let raw = brief::text(content, field.key);
+            match field.kind {
+                Some(_) if field.is_prose() => FieldView {
+                    label: field.label,
+                    side,
+                    is_prose: true,
+                    html: if raw.trim().is_empty() {
+                        String::new()
+                    } else {
+                        markdown::render(&raw)
+                    },
+                    text: String::new(),
+                    table: None,
+                },
+                Some(kind) => FieldView {
+                    label: field.label,
+                    side,
+                    is_prose: false,
+                    html: String::new(),
+                    text: brief::display(kind, &raw, processes),
+                    table: None,
+                },
+                None => FieldView {
+                    label: field.label,
+                    side,
+                    is_prose: false,
+                    html: String::new(),
+                    text: String::new(),
+                    table: Some(TableView {
+                        headers: field.columns.iter().map(|c| c.label).collect(),
+                        rows: brief::rows(content, field.key)
+                            .iter()
+                            .map(|row| {
+                                field
+                                    .columns
+                                    .iter()
+                                    .map(|c| {
+                                        brief::display(
+                                            c.kind,
+                                            row.get(c.key).map(String::as_str).unwrap_or_default(),
+                                            processes,
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .collect(),
+                    }),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Where a version stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Waiting for signatures.
+    Pending,
+    /// Every slot signed.
+    Approved,
+    /// Someone rejected it.
+    Rejected,
+}
+
+impl Status {
+    /// Of a version's slots.
+    pub fn of(slots: &[Slot]) -> Status {
+        if slots
+            .iter()
+            .any(|slot| slot.decision.as_deref() == Some("rejected"))
+        {
+            Status::Rejected
+        } else if !slots.is_empty()
+            && slots
+                .iter()
+                .all(|slot| slot.decision.as_deref() == Some("signed"))
+        {
+            Status::Approved
+        } else {
+            Status::Pending
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pending => "Awaiting signatures",
+            Status::Approved => "Approved: signed by everyone",
+            Status::Rejected => "Rejected",
+        }
+    }
+
+    /// For CSS.
+    pub fn class(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+/// Where the latest version of a programme's brief stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BriefStatus {
+    /// Nothing submitted yet.
+    None,
+    /// Waiting for these signatories ("Name (Seat)").
+    Pending {
+        /// The version number.
+        number: i32,
+        /// Who has not signed.
+        missing: Vec<String>,
+    },
+    /// Signed by every required signatory.
+    Approved {
+        /// The version number.
+        number: i32,
+    },
+    /// Rejected by these signatories.
+    Rejected {
+        /// The version number.
+        number: i32,
+        /// Who rejected it.
+        by: Vec<String>,
+    },
+}
+
+/// The status of the latest version, read inside the caller's transaction.
+pub async fn brief_status(
+    conn: &mut sqlx::PgConnection,
+    programme_id: Uuid,
+) -> Result<BriefStatus> {
+    let Some(latest) = db::brief::latest_version(&mut *conn, programme_id).await? else {
+        return Ok(BriefStatus::None);
+    };
+    let slots = db::brief::slots(&mut *conn, latest.id).await?;
+    let who = |slot: &Slot| format!("{} ({})", slot.name, slot.seat);
+    Ok(match Status::of(&slots) {
+        Status::Approved => BriefStatus::Approved {
+            number: latest.number,
+        },
+        Status::Rejected => BriefStatus::Rejected {
+            number: latest.number,
+            by: slots
+                .iter()
+                .filter(|s| s.decision.as_deref() == Some("rejected"))
+                .map(who)
+                .collect(),
+        },
+        Status::Pending => BriefStatus::Pending {
+            number: latest.number,
+            missing: slots
+                .iter()
+                .filter(|s| s.decision.is_none())
+                .map(who)
+                .collect(),
+        },
+    })
+}
+
+/// A field's changes between two contents of a section.
+pub(crate) struct FieldDiff {
+    pub label: String,
+    pub lines: Vec<DiffLine>,
+}
+
+/// The changed fields of a section between two contents.
+pub(crate) fn section_diff(
+    section: &Section,
+    old: &Content,
+    old_processes: &[(String, String)],
+    new: &Content,
+    new_processes: &[(String, String)],
+) -> Vec<FieldDiff> {
+    brief::as_lines(section, old, old_processes)
+        .into_iter()
+        .zip(brief::as_lines(section, new, new_processes))
+        .filter(|((_, before), (_, after))| before != after)
+        .map(|((label, before), (_, after))| FieldDiff {
+            label,
+            lines: brief::diff_lines(&before, &after),
+        })
+        .collect()
+}

@@ -1,0 +1,325 @@
+//! GET and POST /programmes/{id}/brief/versions/{number}/sign — a required
+//! signatory reads exactly the version they sign, with what changed since the
+//! version they last signed, re-enters their password and signs or rejects.
+//!
+//! Every outcome is defined: a version that is no longer the latest, a
+//! second decision, someone who is not a signatory, and a double-submitted
+//! form each get a clear page, never a second signature.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::version::{Loaded, load};
+use super::{Status, readable_programme};
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::auth::{password, token};
+use crate::db;
+use crate::db::audit::Change;
+use crate::db::brief::NewSignature;
+use crate::db::programmes::Programme;
+use crate::domain::permission::Action;
+use crate::domain::session_policy::{MAX_FAILED_LOGINS, THROTTLE_WINDOW};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::pages::{Page, Refusal, render};
+use crate::web::paths;
+
+#[derive(Template)]
+#[template(path = "brief/sign.html")]
+struct SignPage {
+    page: Page,
+    programme: Programme,
+    loaded: Loaded,
+    /// The version this signer last signed, if any.
+    compared_with: Option<i32>,
+    idempotency_key: String,
+    decision: String,
+    reason: String,
+    errors: crate::web::forms::FieldErrors,
+    /// Why no form is shown, if it is not.
+    closed: Option<String>,
+}
+
+/// The fields as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct SignForm {
+    decision: String,
+    reason: String,
+    password: String,
+    version_hash: String,
+    idempotency_key: String,
+}
+
+/// Loads the version for a signatory, or refuses: 403 for anyone who holds
+/// no slot in it.
+async fn for_signatory(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    number: i32,
+) -> Result<(Programme, Loaded)> {
+    let programme = readable_programme(state, user, id).await?;
+    user.require(Action::SignBrief)?;
+    let loaded = load(state, id, number).await?;
+    if loaded.slot_of(user.id).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok((programme, loaded))
+}
+
+/// Why this signatory cannot decide on this version now, if they cannot.
+fn closed_because(loaded: &Loaded, user: &CurrentUser) -> Option<String> {
+    let slot = loaded.slot_of(user.id)?;
+    if let (Some(decision), Some(at)) = (&slot.decision, slot.signed_at) {
+        let verb = if decision == "signed" {
+            "signed"
+        } else {
+            "rejected"
+        };
+        return Some(format!(
+            "You {verb} version {} on {}.",
+            loaded.version.number,
+            at.format("%-d %B %Y at %H:%M UTC")
+        ));
+    }
+    if !loaded.is_latest {
+        return Some(format!(
+            "Version {} is no longer the latest: a newer version was submitted. Review and sign that one instead.",
+            loaded.version.number
+        ));
+    }
+    if loaded.status == Status::Rejected {
+        return Some(format!(
+            "Version {} was rejected, so it cannot be approved. The CEO and COO will submit a new version.",
+            loaded.version.number
+        ));
+    }
+    None
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    programme: Programme,
+    mut loaded: Loaded,
+) -> Result<SignPage> {
+    let previous =
+        db::brief::last_signed_by(&state.pool, programme.id, user.id, loaded.version.number)
+            .await?;
+    if let Some(previous) = &previous {
+        loaded.compare_with(state, previous).await?;
+    }
+    Ok(SignPage {
+        page: Page::for_user(state, user).await?,
+        closed: closed_because(&loaded, user),
+        compared_with: previous.map(|v| v.number),
+        idempotency_key: token::random_hex(16),
+        decision: String::new(),
+        reason: String::new(),
+        errors: Default::default(),
+        programme,
+        loaded,
+    })
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, number)): Path<(Uuid, i32)>,
+) -> Result<Response> {
+    let (programme, loaded) = for_signatory(&state, &user, id, number).await?;
+    Ok(render(
+        StatusCode::OK,
+        &page(&state, &user, programme, loaded).await?,
+    ))
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path((id, number)): Path<(Uuid, i32)>,
+    Form(form): Form<SignForm>,
+) -> Result<Response> {
+    let (programme, loaded) = for_signatory(&state, &user, id, number).await?;
+    let version_url = format!("{}/brief/versions/{number}", paths::programme(id));
+    let back = || (version_url.clone(), format!("Open version {number}"));
+    let refuse = |message: String| {
+        Refusal::conflict(
+            &state,
+            &user,
+            "Nothing was signed",
+            message,
+            Vec::new(),
+            back(),
+        )
+    };
+
+    // A double-submitted form: the first one counted; this one changes nothing.
+    let key = form.idempotency_key.trim();
+    if key.len() < 16 {
+        return Err(AppError::BadRequest(
+            "sign form without its one-time key".into(),
+        ));
+    }
+    if loaded
+        .slot_of(user.id)
+        .is_some_and(|slot| slot.decision.is_some())
+        && already_recorded(&state, key).await?
+    {
+        return Ok(Redirect::to(&version_url).into_response());
+    }
+    if let Some(reason) = closed_because(&loaded, &user) {
+        return refuse(reason).await;
+    }
+    if form.version_hash.trim() != loaded.version.version_hash {
+        return refuse(
+            "The version you were shown does not match the version on record. Reload it and read it again before signing.".into(),
+        )
+        .await;
+    }
+
+    let mut errors = crate::web::forms::FieldErrors::new();
+    let signing = match form.decision.as_str() {
+        "sign" => Some(true),
+        "reject" => Some(false),
+        _ => {
+            errors.add(
+                "decision",
+                "Choose whether you sign or reject this version.",
+            );
+            None
+        }
+    };
+    let reason = form.reason.trim().to_owned();
+    if signing == Some(false) && reason.is_empty() {
+        errors.add(
+            "reason",
+            "Say why you reject it, so the CEO and the COO know what to change.",
+        );
+    }
+    if reason.chars().count() > 2000 {
+        errors.add("reason", "Keep the reason to 2,000 characters or fewer.");
+    }
+    // Step-up: the password again, throttled like a login.
+    let account = db::users::find(&state.pool, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let email_key = account.email.to_lowercase();
+    let now = state.now();
+    if db::sessions::recent_failures(&state.pool, &email_key, now - THROTTLE_WINDOW).await?
+        >= MAX_FAILED_LOGINS
+    {
+        errors.add(
+            "password",
+            "Too many wrong passwords. Wait 15 minutes and try again.",
+        );
+    } else if !password::verify(&form.password, &account.password_hash).await {
+        db::sessions::record_failure(&state.pool, &email_key, now).await?;
+        errors.add("password", "That is not your password.");
+    }
+    let Some(signing) = signing.filter(|_| errors.is_empty()) else {
+        let mut page = page(&state, &user, programme, loaded).await?;
+        page.errors = errors;
+        page.decision = form.decision;
+        page.reason = form.reason;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+
+    let mut tx = state.pool.begin().await?;
+    // Queue behind any submission in progress, then check again: the
+    // signature must land on the latest version, exactly as shown.
+    sqlx::query("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let latest = db::brief::latest_version(&mut *tx, id).await?;
+    if latest.as_ref().map(|v| v.number) != Some(number) {
+        return refuse(
+            format!(
+                "A newer version was submitted while you were reading version {number}. Review the new version before signing."
+            ),
+        )
+        .await;
+    }
+    let slot = loaded.slot_of(user.id).ok_or(AppError::Forbidden)?;
+    let decision = if signing { "signed" } else { "rejected" };
+    let inserted = db::brief::insert_signature(
+        &mut tx,
+        NewSignature {
+            version_id: loaded.version.id,
+            user_id: user.id,
+            decision,
+            reason: &reason,
+            version_hash: &loaded.version.version_hash,
+            seat: &slot.seat,
+            at: now,
+            ip: client.ip.as_deref(),
+            user_agent: client.user_agent.as_deref(),
+            idempotency_key: key,
+        },
+    )
+    .await;
+    match inserted {
+        Ok(signature_id) => {
+            db::audit::record(
+                &mut tx,
+                &user.actor(&client, now),
+                Change {
+                    action: if signing {
+                        "brief.sign"
+                    } else {
+                        "brief.reject"
+                    },
+                    object_type: "brief_version",
+                    object_id: Some(loaded.version.id),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "signature": signature_id,
+                        "number": number,
+                        "version_hash": loaded.version.version_hash,
+                        "seat": slot.seat,
+                        "reason": reason,
+                    })),
+                },
+            )
+            .await?;
+            let message = if signing {
+                format!("You signed version {number}.")
+            } else {
+                format!("You rejected version {number}. The CEO and the COO can see your reason.")
+            };
+            db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
+            tx.commit().await?;
+            Ok(Redirect::to(&version_url).into_response())
+        }
+        Err(error)
+            if db::is_constraint(&error, db::brief::KEY_USED)
+                || db::is_constraint(&error, db::brief::ALREADY_DECIDED) =>
+        {
+            drop(tx);
+            if already_recorded(&state, key).await? {
+                Ok(Redirect::to(&version_url).into_response())
+            } else {
+                refuse(format!("You already decided on version {number}.")).await
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn already_recorded(state: &AppState, key: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM brief_signatures WHERE idempotency_key = $1)",
+    )
+    .bind(key)
+    .fetch_one(&state.pool)
+    .await?)
+}

@@ -1,0 +1,171 @@
+//! POST /programmes/{id}/brief/submit — freeze the draft into version N:
+//! an immutable copy of every section, their hashes, a version hash and one
+//! signature slot per required signatory.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+use super::view::submission_blockers;
+use super::{Draft, readable_programme};
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::audit::Change;
+use crate::db::brief::NewSlot;
+use crate::domain::brief::{self, Owner, SECTIONS};
+use crate::domain::permission::Action;
+use crate::domain::seat::SeatKind;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::pages::Refusal;
+use crate::web::paths;
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    crate::web::extract::Path(id): crate::web::extract::Path<Uuid>,
+) -> Result<Response> {
+    let programme = readable_programme(&state, &user, id).await?;
+    user.require(Action::SubmitBrief)?;
+    let brief_url = format!("{}/brief", paths::programme(id));
+    let back = || (brief_url.clone(), "Back to the brief".to_owned());
+    let now = state.now();
+    let mut tx = state.pool.begin().await?;
+    // Submissions and signatures of one programme queue here, one at a time.
+    sqlx::query("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let draft = Draft::of(db::brief::draft(&mut *tx, id).await?);
+    let blockers = submission_blockers(
+        &SECTIONS
+            .iter()
+            .map(|section| {
+                let row = draft.row(section.key);
+                (
+                    section.title,
+                    brief::is_empty(&draft.content(section.key)),
+                    section.owner == Owner::Joint,
+                    row.is_some_and(|r| r.ceo_agreed_at.is_some()),
+                    row.is_some_and(|r| r.coo_agreed_at.is_some()),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    if !blockers.is_empty() {
+        return Refusal::conflict(
+            &state,
+            &user,
+            "The brief is not ready for sign-off",
+            "Nothing was submitted. First:",
+            blockers,
+            back(),
+        )
+        .await;
+    }
+    let hashes = draft.hashes();
+    let latest = db::brief::latest_version(&mut *tx, id).await?;
+    if let Some(latest) = &latest {
+        let frozen = db::brief::version_sections(&mut *tx, latest.id).await?;
+        let unchanged = frozen.len() == hashes.len()
+            && frozen
+                .iter()
+                .zip(&hashes)
+                .all(|(f, (key, hash))| f.section_key == *key && f.section_hash == *hash);
+        if unchanged {
+            return Refusal::conflict(
+                &state,
+                &user,
+                "Nothing to submit",
+                format!(
+                    "The draft is exactly version {}; there is nothing new to sign.",
+                    latest.number
+                ),
+                Vec::new(),
+                back(),
+            )
+            .await;
+        }
+    }
+
+    let seats = db::seats::all_in_org(&mut *tx, user.organisation_id).await?;
+    let holder = |kind: SeatKind| {
+        seats
+            .iter()
+            .find(|s| s.ended_at.is_none() && s.seat_kind() == Some(kind))
+    };
+    let (Some(ceo), Some(coo)) = (holder(SeatKind::Ceo), holder(SeatKind::Coo)) else {
+        return Refusal::conflict(
+            &state,
+            &user,
+            "The brief cannot be submitted yet",
+            "Both the CEO and the COO sign every version, and one of the seats is empty. Ask an administrator to fill it.",
+            Vec::new(),
+            back(),
+        )
+        .await;
+    };
+    let mut slots = vec![
+        NewSlot {
+            user_id: ceo.user_id,
+            seat: "CEO".into(),
+        },
+        NewSlot {
+            user_id: coo.user_id,
+            seat: "COO".into(),
+        },
+    ];
+    for signatory in db::programmes::signatories(&mut *tx, id).await? {
+        if let Some(title) = signatory.title
+            && !slots.iter().any(|slot| slot.user_id == signatory.user_id)
+        {
+            slots.push(NewSlot {
+                user_id: signatory.user_id,
+                seat: format!("Approver ({title})"),
+            });
+        }
+    }
+
+    let number = latest.map_or(1, |v| v.number + 1);
+    let (version_id, version_hash) = db::brief::freeze(
+        &mut tx,
+        user.organisation_id,
+        id,
+        number,
+        &slots,
+        Some(user.id),
+        now,
+    )
+    .await?;
+    db::audit::record(
+        &mut tx,
+        &user.actor(&client, now),
+        Change {
+            action: "brief.submit",
+            object_type: "brief_version",
+            object_id: Some(version_id),
+            before: None,
+            after: Some(serde_json::json!({
+                "programme": programme.name,
+                "number": number,
+                "version_hash": version_hash,
+                "signatories": slots.iter().map(|s| &s.seat).collect::<Vec<_>>(),
+            })),
+        },
+    )
+    .await?;
+    db::sessions::set_flash(
+        &mut *tx,
+        user.session_id,
+        "success",
+        &format!(
+            "Version {number} is frozen and waiting for {} signatures.",
+            slots.len()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{brief_url}/versions/{number}")).into_response())
+}

@@ -1,0 +1,181 @@
+//! GET /programmes/{id}/brief — the draft, section by section, with where
+//! sign-off stands and what submission still needs.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use uuid::Uuid;
+
+use super::{Draft, FieldView, Status, edit_action, readable_programme, render_fields};
+use crate::auth::extract::CurrentUser;
+use crate::db;
+use crate::db::programmes::Programme;
+use crate::domain::brief::{self, Owner, SECTIONS};
+use crate::domain::permission::Action;
+use crate::domain::seat::SeatKind;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::Path;
+use crate::web::pages::Page;
+
+/// A section on the brief page.
+pub(super) struct SectionView {
+    key: &'static str,
+    title: &'static str,
+    owner: &'static str,
+    owner_class: &'static str,
+    purpose: &'static str,
+    fields: Vec<FieldView>,
+    is_joint: bool,
+    empty: bool,
+    version: i32,
+    updated: String,
+    ceo_agreed: bool,
+    coo_agreed: bool,
+    can_edit: bool,
+    /// Whether this user may mark it agreed now.
+    can_agree: bool,
+    changed_since_latest: bool,
+}
+
+/// A version in the list.
+pub(super) struct VersionLine {
+    number: i32,
+    submitted: String,
+    status: Status,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "brief/view.html")]
+pub(super) struct BriefPage {
+    page: Page,
+    programme: Programme,
+    sections: Vec<SectionView>,
+    versions: Vec<VersionLine>,
+    latest: Option<i32>,
+    changed: Vec<&'static str>,
+    blockers: Vec<String>,
+    can_submit: bool,
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<BriefPage> {
+    let programme = readable_programme(&state, &user, id).await?;
+    let draft = Draft::load(&state, id).await?;
+    let processes = draft.processes();
+    let latest = db::brief::latest_version(&state.pool, id).await?;
+    let latest_hashes: std::collections::HashMap<String, String> = match &latest {
+        Some(version) => db::brief::version_sections(&state.pool, version.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.section_key, s.section_hash))
+            .collect(),
+        None => Default::default(),
+    };
+    let draft_hashes = draft.hashes();
+    let as_ceo = user.seats.holds(SeatKind::Ceo);
+    let as_coo = user.seats.holds(SeatKind::Coo);
+    let sections: Vec<SectionView> = SECTIONS
+        .iter()
+        .zip(&draft_hashes)
+        .map(|(section, (_, hash))| {
+            let row = draft.row(section.key);
+            let content = draft.content(section.key);
+            let ceo_agreed = row.is_some_and(|r| r.ceo_agreed_at.is_some());
+            let coo_agreed = row.is_some_and(|r| r.coo_agreed_at.is_some());
+            let is_joint = section.owner == Owner::Joint;
+            SectionView {
+                key: section.key,
+                title: section.title,
+                owner: section.owner.label(),
+                owner_class: section.owner.as_str(),
+                purpose: section.purpose,
+                fields: render_fields(section, &content, &processes),
+                is_joint,
+                empty: brief::is_empty(&content),
+                version: draft.version(section.key),
+                updated: row
+                    .map(|r| {
+                        format!(
+                            "Last edited {}{}",
+                            r.updated_at.format("%-d %b %Y, %H:%M UTC"),
+                            r.updated_by_name
+                                .as_ref()
+                                .map(|n| format!(" by {n}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default(),
+                ceo_agreed,
+                coo_agreed,
+                can_edit: user.can(edit_action(section.owner)),
+                can_agree: is_joint
+                    && row.is_some()
+                    && ((as_ceo && !ceo_agreed) || (as_coo && !coo_agreed)),
+                changed_since_latest: latest.is_some()
+                    && latest_hashes.get(section.key) != Some(hash),
+            }
+        })
+        .collect();
+
+    let mut versions = Vec::new();
+    for version in db::brief::versions(&state.pool, id).await? {
+        let slots = db::brief::slots(&state.pool, version.id).await?;
+        versions.push(VersionLine {
+            number: version.number,
+            submitted: version.submitted_at.format("%-d %b %Y").to_string(),
+            status: Status::of(&slots),
+        });
+    }
+    let changed: Vec<&'static str> = sections
+        .iter()
+        .filter(|s| s.changed_since_latest)
+        .map(|s| s.title)
+        .collect();
+    let blockers = submission_blockers(
+        &sections
+            .iter()
+            .map(|s| (s.title, s.empty, s.is_joint, s.ceo_agreed, s.coo_agreed))
+            .collect::<Vec<_>>(),
+    );
+    Ok(BriefPage {
+        page: Page::for_user(&state, &user).await?,
+        can_submit: user.can(Action::SubmitBrief),
+        latest: latest.map(|v| v.number),
+        programme,
+        sections,
+        versions,
+        changed,
+        blockers,
+    })
+}
+
+/// What stands between the draft and a submission: (title, empty, joint,
+/// CEO agreed, COO agreed) per section.
+pub(super) fn submission_blockers(sections: &[(&str, bool, bool, bool, bool)]) -> Vec<String> {
+    let mut blockers = Vec::new();
+    let empty: Vec<&str> = sections.iter().filter(|s| s.1).map(|s| s.0).collect();
+    if !empty.is_empty() {
+        blockers.push(format!("Still empty: {}.", empty.join(", ")));
+    }
+    for (title, _, joint, ceo, coo) in sections {
+        if *joint {
+            match (ceo, coo) {
+                (true, true) => {}
+                (false, false) => blockers.push(format!(
+                    "{title}: neither the CEO nor the COO has marked it agreed."
+                )),
+                (false, true) => {
+                    blockers.push(format!("{title}: the CEO has not marked it agreed."))
+                }
+                (true, false) => {
+                    blockers.push(format!("{title}: the COO has not marked it agreed."))
+                }
+            }
+        }
+    }
+    blockers
+}

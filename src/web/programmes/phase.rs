@@ -1,0 +1,140 @@
+//! POST /programmes/{id}/phase — the CEO or the COO moves the programme to
+//! its next phase. No deployment without a signed brief: the move to
+//! `deploying` is refused, naming the missing signatures, unless the latest
+//! version of the brief is signed by everyone.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::audit::Change;
+use crate::db::programmes::Programme;
+use crate::domain::permission::Action;
+use crate::domain::phase::Phase;
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::brief::{BriefStatus, brief_status};
+use crate::web::extract::{Form, Path};
+use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal};
+use crate::web::paths;
+
+/// The programme version the button was shown for.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct PhaseForm {
+    version: String,
+}
+
+/// Why the programme cannot enter `next` now, if it cannot.
+pub(crate) fn gate(next: Phase, brief: &BriefStatus) -> Option<Vec<String>> {
+    if next != Phase::Deploying {
+        return None;
+    }
+    match brief {
+        BriefStatus::None => Some(vec![
+            "No version of the deployment brief has been submitted for signature.".to_owned(),
+        ]),
+        BriefStatus::Approved { .. } => None,
+        BriefStatus::Rejected { number, by } => Some(vec![format!(
+            "Version {number} of the brief was rejected by {}; a new version must be submitted and signed.",
+            by.join(", ")
+        )]),
+        BriefStatus::Pending { number, missing } => Some(
+            missing
+                .iter()
+                .map(|who| {
+                    format!("Version {number} of the brief still needs the signature of {who}.")
+                })
+                .collect(),
+        ),
+    }
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PhaseForm>,
+) -> Result<Response> {
+    user.require(Action::ReadProgramme)?;
+    let programme: Programme = db::programmes::find_in_org(&state.pool, user.organisation_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.require(Action::MovePhase)?;
+    let back = (paths::programme(id), "Back to the programme".to_owned());
+    let Some(next) = programme.phase().next() else {
+        return Refusal::conflict(
+            &state,
+            &user,
+            "The programme is closed",
+            "A closed programme has no next phase.",
+            Vec::new(),
+            back,
+        )
+        .await;
+    };
+    let now = state.now();
+    let mut tx = state.pool.begin().await?;
+    // The same lock as submissions and signatures: the brief cannot change
+    // between the gate's check and the move.
+    sqlx::query("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(reasons) = gate(next, &brief_status(&mut tx, id).await?) {
+        return Refusal::conflict(
+            &state,
+            &user,
+            format!("The programme cannot move to {} yet", next.label()),
+            "No deployment starts without a brief signed by every required signatory.",
+            reasons,
+            (
+                format!("{}/brief", paths::programme(id)),
+                "Open the brief".to_owned(),
+            ),
+        )
+        .await;
+    }
+    let version = form.version.trim().parse().unwrap_or(-1);
+    let Some(moved) =
+        db::programmes::set_phase(&mut *tx, user.organisation_id, id, version, next, now).await?
+    else {
+        return Err(ConflictPage {
+            page: Page::for_user(&state, &user).await?,
+            what: format!("the programme {}", programme.name),
+            reload_url: paths::programme(id),
+            fields: vec![ConflictField {
+                label: "Phase".into(),
+                yours: next.label().into(),
+                theirs: programme.phase().label().into(),
+            }],
+        }
+        .into());
+    };
+    db::audit::record(
+        &mut tx,
+        &user.actor(&client, now),
+        Change {
+            action: "programme.phase",
+            object_type: "programme",
+            object_id: Some(id),
+            before: Some(serde_json::json!({ "phase": programme.phase })),
+            after: Some(serde_json::json!({ "phase": moved.phase })),
+        },
+    )
+    .await?;
+    db::sessions::set_flash(
+        &mut *tx,
+        user.session_id,
+        "success",
+        &format!("{} is now in the phase: {}.", programme.name, next.label()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&paths::programme(id)).into_response())
+}

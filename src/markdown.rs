@@ -18,6 +18,8 @@ pub fn render(markdown: &str) -> String {
     );
     ammonia::Builder::default()
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        // No images: a signed document should not load anything.
+        .rm_tags(["img"])
         .link_rel(Some("noopener noreferrer nofollow"))
         .clean(&unsafe_html)
         .to_string()

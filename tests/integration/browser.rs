@@ -384,3 +384,111 @@ async fn the_coo_fixes_the_flagged_matrix_row_in_a_real_browser() {
     .unwrap();
     browser.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_cfo_signs_the_brief_through_the_real_form() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 1000).await;
+    sign_in(&browser, &app, "cfo@halden.example").await;
+
+    browser
+        .find(Locator::LinkText("Review and sign version 2 of the brief"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("decide-title"))
+        .await
+        .unwrap();
+    assert_eq!(heading(&browser).await, "Sign version 2 of the brief");
+    std::fs::write(
+        screenshot_path("brief-sign.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    browser
+        .find(Locator::Id("decision-sign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css(".sign-panel button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    let flash = browser
+        .find(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(flash, "You signed version 2.");
+    let status = browser
+        .find(Locator::Css(".status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "Approved: signed by everyone");
+
+    browser
+        .find(Locator::LinkText("Certificate"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".certificate"))
+        .await
+        .unwrap();
+    std::fs::write(
+        screenshot_path("brief-certificate.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    browser
+        .goto(&format!(
+            "{}/programmes/{}/brief",
+            app.base, demo.programme_id
+        ))
+        .await
+        .unwrap();
+    std::fs::write(
+        screenshot_path("brief.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.close().await.unwrap();
+    let signed: i64 = sqlx::query_scalar("SELECT count(*) FROM brief_signatures s JOIN users u ON u.id = s.user_id WHERE u.email = 'cfo@halden.example'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(signed, 2, "version 1 from the demo, version 2 just now");
+}

@@ -388,18 +388,80 @@ impl Page {
         Some(self.body[start..end].to_owned())
     }
 
+    /// Every named input, select and textarea of the first form whose
+    /// attributes contain `marker`, with its current value: what a browser
+    /// would submit (checked boxes only, selected options).
+    pub fn form_fields(&self, marker: &str) -> Vec<(String, String)> {
+        let form_start = self.body.find(marker).expect("the form");
+        let html = &self.body[form_start..];
+        let html = &html[..html.find("</form>").unwrap()];
+        let attr = |tag: &str, name: &str| -> Option<String> {
+            let marker = format!(" {name}=\"");
+            let at = tag.find(&marker)? + marker.len();
+            Some(tag[at..at + tag[at..].find('"')?].to_owned())
+        };
+        let mut fields = Vec::new();
+        let mut rest = html;
+        while let Some(open) = rest.find('<') {
+            rest = &rest[open..];
+            let end = rest.find('>').unwrap();
+            let tag = &rest[..=end];
+            if tag.starts_with("<input") {
+                if let Some(name) = attr(tag, "name") {
+                    let kind = attr(tag, "type").unwrap_or_default();
+                    if (kind != "checkbox" && kind != "radio") || tag.contains(" checked") {
+                        fields.push((name, attr(tag, "value").unwrap_or_default()));
+                    }
+                }
+            } else if tag.starts_with("<textarea") {
+                let name = attr(tag, "name").unwrap();
+                let body = &rest[end + 1..];
+                fields.push((name, body[..body.find("</textarea>").unwrap()].to_owned()));
+            } else if tag.starts_with("<select") {
+                let name = attr(tag, "name").unwrap();
+                let body = &rest[end + 1..];
+                let body = &body[..body.find("</select>").unwrap()];
+                let selected = body
+                    .split("<option")
+                    .find(|option| option.contains(" selected"))
+                    .and_then(|option| attr(option, "value"))
+                    .unwrap_or_default();
+                fields.push((name, selected));
+            }
+            rest = &rest[end + 1..];
+        }
+        fields
+            .into_iter()
+            .map(|(k, v)| (decode(&k), decode(&v)))
+            .collect()
+    }
+
     /// Whether the body contains `text` (with HTML character references decoded).
     pub fn shows(&self, text: &str) -> bool {
-        self.body
-            .replace("&#39;", "'")
-            .replace("&#34;", "\"")
-            .replace("&quot;", "\"")
-            .replace("&#60;", "<")
-            .replace("&#62;", ">")
-            .replace("&#38;", "&")
-            .replace("&amp;", "&")
-            .contains(text)
+        decode(&self.body).contains(text)
     }
+}
+
+/// Decodes the character references askama writes.
+pub fn decode(html: &str) -> String {
+    html.replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#60;", "<")
+        .replace("&lt;", "<")
+        .replace("&#62;", ">")
+        .replace("&gt;", ">")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+/// Sets a field of a form read with [`Page::form_fields`]; panics if absent.
+pub fn set(fields: &mut [(String, String)], name: &str, value: &str) {
+    let field = fields
+        .iter_mut()
+        .find(|(key, _)| key == name)
+        .unwrap_or_else(|| panic!("no field {name}"));
+    field.1 = value.to_owned();
 }
 
 /// An HTTP client that behaves like a browser for cookies and forms.

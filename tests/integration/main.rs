@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod auth;
 mod authz;
+mod brief;
 mod browser;
 mod cluster;
 mod headers;

@@ -5,7 +5,7 @@
 use chrono::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{Client, Page, TestApp};
+use crate::helpers::{Client, Page, TestApp, set};
 
 /// The edit form's current fields, as a browser would submit them.
 async fn edit_form(client: &mut Client, programme: Uuid) -> Vec<(String, String)> {
@@ -13,75 +13,7 @@ async fn edit_form(client: &mut Client, programme: Uuid) -> Vec<(String, String)
         .get(&format!("/programmes/{programme}/matrix/edit"))
         .await;
     assert_eq!(page.status, 200);
-    form_fields(&page)
-}
-
-/// Every named input, select and textarea of the first matrix form, with
-/// its current value (a tiny stand-in for a browser's form submission).
-fn form_fields(page: &Page) -> Vec<(String, String)> {
-    let start = page
-        .body
-        .find("class=\"matrix-form\"")
-        .expect("the matrix form");
-    let html = &page.body[start..];
-    let html = &html[..html.find("</form>").unwrap()];
-    let attr = |tag: &str, name: &str| -> Option<String> {
-        let marker = format!("{name}=\"");
-        let at = tag.find(&marker)? + marker.len();
-        Some(tag[at..at + tag[at..].find('"')?].to_owned())
-    };
-    let mut fields = Vec::new();
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        rest = &rest[open..];
-        let end = rest.find('>').unwrap();
-        let tag = &rest[..=end];
-        if tag.starts_with("<input") {
-            if let Some(name) = attr(tag, "name") {
-                let kind = attr(tag, "type").unwrap_or_default();
-                if kind != "checkbox" || tag.contains(" checked") {
-                    fields.push((name, attr(tag, "value").unwrap_or_default()));
-                }
-            }
-        } else if tag.starts_with("<textarea") {
-            let name = attr(tag, "name").unwrap();
-            let body = &rest[end + 1..];
-            fields.push((name, unescape(&body[..body.find("</textarea>").unwrap()])));
-        } else if tag.starts_with("<select") {
-            let name = attr(tag, "name").unwrap();
-            let body = &rest[end + 1..];
-            let body = &body[..body.find("</select>").unwrap()];
-            let selected = body
-                .split("<option")
-                .find(|option| option.contains(" selected"))
-                .and_then(|option| attr(option, "value"))
-                .unwrap_or_default();
-            fields.push((name, selected));
-        }
-        rest = &rest[end + 1..];
-    }
-    fields
-        .into_iter()
-        .map(|(k, v)| (unescape(&k), unescape(&v)))
-        .collect()
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#60;", "<")
-        .replace("&#62;", ">")
-        .replace("&amp;", "&")
-}
-
-fn set(fields: &mut [(String, String)], name: &str, value: &str) {
-    let field = fields
-        .iter_mut()
-        .find(|(key, _)| key == name)
-        .unwrap_or_else(|| panic!("no field {name}"));
-    field.1 = value.to_owned();
+    page.form_fields("matrix-form")
 }
 
 async fn submit(client: &mut Client, programme: Uuid, fields: &[(String, String)]) -> Page {
@@ -301,7 +233,7 @@ async fn rows_and_roles_can_be_added_reordered_and_retired_and_bad_input_is_refu
     assert!(refused.shows("Nothing was saved"));
     assert!(refused.shows("Enter the responsibility's name"));
     assert!(refused.shows("\"Z\" is not R, A, C or I"));
-    let after = form_fields(&refused);
+    let after = refused.form_fields("matrix-form");
     assert!(
         after.contains(&("row.investment.cell.board".into(), "C".into())),
         "what was typed is kept"

@@ -184,8 +184,9 @@ async fn user_command(database: &Database, command: UserCommand) -> anyhow::Resu
                 ip: None,
                 at: now,
             };
-            let user = db::users::insert(
-                &mut *tx,
+            let user = db::users::create(
+                &mut tx,
+                &actor,
                 db::users::NewUser {
                     organisation_id: organisation.id,
                     email: email.as_str(),
@@ -203,18 +204,6 @@ async fn user_command(database: &Database, command: UserCommand) -> anyhow::Resu
                     error.into()
                 }
             })?;
-            db::audit::record(
-                &mut tx,
-                &actor,
-                Change {
-                    action: "user.create",
-                    object_type: "user",
-                    object_id: Some(user.id),
-                    before: None,
-                    after: Some(user.audit()),
-                },
-            )
-            .await?;
             db::seats::assign(
                 &mut tx,
                 &actor,

@@ -258,3 +258,14 @@ pub async fn set_phase(
     .fetch_optional(db)
     .await
 }
+
+/// Locks the programme's row until the transaction ends. Brief submissions,
+/// signatures, matrix saves and phase moves of one programme queue here, so
+/// each sees the others' results.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

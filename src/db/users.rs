@@ -237,3 +237,26 @@ pub async fn bump_version(
             .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Creates a user and records it in the audit log, in the caller's
+/// transaction. Fails with [`EMAIL_TAKEN`] when the address is in use.
+pub async fn create(
+    conn: &mut sqlx::PgConnection,
+    actor: &super::audit::Actor,
+    new: NewUser<'_>,
+) -> sqlx::Result<User> {
+    let user = insert(&mut *conn, new).await?;
+    super::audit::record(
+        conn,
+        actor,
+        super::audit::Change {
+            action: "user.create",
+            object_type: "user",
+            object_id: Some(user.id),
+            before: None,
+            after: Some(user.audit()),
+        },
+    )
+    .await?;
+    Ok(user)
+}

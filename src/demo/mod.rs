@@ -117,8 +117,9 @@ pub async fn load(
     let mut people = Vec::new();
     let mut coo_id = None;
     for (email, name, seat, title) in PEOPLE {
-        let user = db::users::insert(
-            &mut *tx,
+        let user = db::users::create(
+            &mut tx,
+            &actor,
             db::users::NewUser {
                 organisation_id: organisation.id,
                 email,
@@ -126,18 +127,6 @@ pub async fn load(
                 password_hash: &hash,
                 must_change_password: false,
                 at: founded,
-            },
-        )
-        .await?;
-        db::audit::record(
-            &mut tx,
-            &actor,
-            Change {
-                action: "user.create",
-                object_type: "user",
-                object_id: Some(user.id),
-                before: None,
-                after: Some(user.audit()),
             },
         )
         .await?;

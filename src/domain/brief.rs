@@ -879,6 +879,30 @@ fn hex_digest(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// A table field's rows as people read them, one string per column.
+pub fn display_rows(
+    field: &Field,
+    content: &Content,
+    processes: &[(String, String)],
+) -> Vec<Vec<String>> {
+    rows(content, field.key)
+        .iter()
+        .map(|row| {
+            field
+                .columns
+                .iter()
+                .map(|c| {
+                    display(
+                        c.kind,
+                        row.get(c.key).map(String::as_str).unwrap_or_default(),
+                        processes,
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// A section's fields as lines of text, for diffs.
 pub fn as_lines(
     section: &Section,
@@ -894,22 +918,9 @@ pub fn as_lines(
                     .lines()
                     .map(str::to_owned)
                     .collect(),
-                None => rows(content, field.key)
-                    .iter()
-                    .map(|row| {
-                        field
-                            .columns
-                            .iter()
-                            .map(|c| {
-                                display(
-                                    c.kind,
-                                    row.get(c.key).map(String::as_str).unwrap_or_default(),
-                                    processes,
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" | ")
-                    })
+                None => display_rows(field, content, processes)
+                    .into_iter()
+                    .map(|cells| cells.join(" | "))
                     .collect(),
             };
             (field.label.to_owned(), lines)

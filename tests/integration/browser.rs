@@ -210,33 +210,7 @@ async fn the_admin_pages_fit_a_phone() {
     app.load_demo().await;
     let driver = Driver::start().await;
     let browser = driver.browser(390, 844).await;
-    browser.goto(&format!("{}/login", app.base)).await.unwrap();
-    browser
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("admin@halden.example")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Id("needs-title"))
-        .await
-        .unwrap();
+    sign_in(&browser, &app, "admin@halden.example").await;
     browser
         .goto(&format!("{}/admin/users", app.base))
         .await

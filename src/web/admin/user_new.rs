@@ -11,7 +11,6 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::password;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::domain::values::{Email, Line, NewPassword};
@@ -139,8 +138,9 @@ pub(super) async fn submit(
     let now = state.now();
     let actor = user.actor(&client, now);
     let mut tx = state.pool.begin().await?;
-    let created = db::users::insert(
-        &mut *tx,
+    let created = db::users::create(
+        &mut tx,
+        &actor,
         db::users::NewUser {
             organisation_id: user.organisation_id,
             email: new.email.as_str(),
@@ -160,18 +160,6 @@ pub(super) async fn submit(
         }
         Err(error) => return Err(error.into()),
     };
-    db::audit::record(
-        &mut tx,
-        &actor,
-        Change {
-            action: "user.create",
-            object_type: "user",
-            object_id: Some(created.id),
-            before: None,
-            after: Some(created.audit()),
-        },
-    )
-    .await?;
     if let Some((kind, title)) = &new.seat {
         super::seat_assign::assign(
             &mut tx,

@@ -205,22 +205,7 @@ pub(crate) fn render_fields(
                     text: String::new(),
                     table: Some(TableView {
                         headers: field.columns.iter().map(|c| c.label).collect(),
-                        rows: brief::rows(content, field.key)
-                            .iter()
-                            .map(|row| {
-                                field
-                                    .columns
-                                    .iter()
-                                    .map(|c| {
-                                        brief::display(
-                                            c.kind,
-                                            row.get(c.key).map(String::as_str).unwrap_or_default(),
-                                            processes,
-                                        )
-                                    })
-                                    .collect()
-                            })
-                            .collect(),
+                        rows: brief::display_rows(field, content, processes),
                     }),
                 },
             }

@@ -236,10 +236,7 @@ pub(super) async fn submit(
     let mut tx = state.pool.begin().await?;
     // Queue behind any submission in progress, then check again: the
     // signature must land on the latest version, exactly as shown.
-    sqlx::query("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    db::programmes::lock(&mut tx, id).await?;
     let latest = db::brief::latest_version(&mut *tx, id).await?;
     if latest.as_ref().map(|v| v.number) != Some(number) {
         return refuse(

@@ -34,10 +34,7 @@ pub(super) async fn submit(
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     // Submissions and signatures of one programme queue here, one at a time.
-    sqlx::query("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    db::programmes::lock(&mut tx, id).await?;
     let draft = Draft::of(db::brief::draft(&mut *tx, id).await?);
     let blockers = submission_blockers(
         &SECTIONS

@@ -111,10 +111,7 @@ pub(super) async fn submit(
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     // Saves of one programme's matrix queue here, one at a time.
-    sqlx::query("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    db::programmes::lock(&mut tx, id).await?;
     let latest = db::raci::latest(&mut *tx, id).await?;
     let current_version = latest.as_ref().map_or(0, |v| v.version);
     if current_version != loaded {

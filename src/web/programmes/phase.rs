@@ -82,10 +82,7 @@ pub(super) async fn submit(
     let mut tx = state.pool.begin().await?;
     // The same lock as submissions and signatures: the brief cannot change
     // between the gate's check and the move.
-    sqlx::query("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    db::programmes::lock(&mut tx, id).await?;
     if let Some(reasons) = gate(next, &brief_status(&mut tx, id).await?) {
         return Refusal::conflict(
             &state,

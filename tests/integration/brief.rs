@@ -324,6 +324,13 @@ async fn signing_has_a_defined_outcome_for_every_mistake() {
     assert_eq!(page.status, 422);
     assert!(page.shows("That is not your password."));
     assert_eq!(signatures(&app, id, 2).await, 3);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'brief.sign_password_failed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1, "a failed step-up is audited");
 
     // Rejecting needs a reason.
     let mut fields = sign_form(&mut cfo, id, 2).await;

@@ -222,7 +222,21 @@ pub(super) async fn submit(
             "Too many wrong passwords. Wait 15 minutes and try again.",
         );
     } else if !password::verify(&form.password, &account.password_hash).await {
-        db::sessions::record_failure(&state.pool, &email_key, now).await?;
+        let mut tx = state.pool.begin().await?;
+        db::sessions::record_failure(&mut *tx, &email_key, now).await?;
+        db::audit::record(
+            &mut tx,
+            &user.actor(&client, now),
+            Change {
+                action: "brief.sign_password_failed",
+                object_type: "brief_version",
+                object_id: Some(loaded.version.id),
+                before: None,
+                after: Some(serde_json::json!({ "number": number })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         errors.add("password", "That is not your password.");
     }
     let Some(signing) = signing.filter(|_| errors.is_empty()) else {

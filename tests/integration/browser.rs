@@ -92,6 +92,27 @@ fn screenshot_path(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// Clicks the element found by `locator`.
+async fn click(browser: &Client, locator: Locator<'_>) {
+    browser.find(locator).await.unwrap().click().await.unwrap();
+}
+
+/// Types into the element found by `locator`.
+async fn type_into(browser: &Client, locator: Locator<'_>, text: &str) {
+    browser
+        .find(locator)
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Keeps a screenshot under `target/screenshots/`.
+async fn shot(browser: &Client, name: &str) {
+    std::fs::write(screenshot_path(name), browser.screenshot().await.unwrap()).unwrap();
+}
+
 async fn heading(browser: &Client) -> String {
     browser
         .find(Locator::Css("h1"))
@@ -115,43 +136,18 @@ async fn the_ceo_signs_in_through_the_login_form_in_a_real_browser() {
         "Sign in to tandem",
         "signed-out visitors land on the login page"
     );
-    browser
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("ceo@halden.example")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, Locator::Id("email"), "ceo@halden.example").await;
+    type_into(&browser, Locator::Id("password"), PASSWORD).await;
+    click(&browser, Locator::Css("form button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Id("needs-title"))
         .await
         .unwrap();
     assert_eq!(heading(&browser).await, "Good to see you, Maren");
-    let png = browser.screenshot().await.unwrap();
-    std::fs::write(screenshot_path("home.png"), png).unwrap();
+    shot(&browser, "home.png").await;
 
-    browser
-        .find(Locator::LinkText("Freight operations agents"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::LinkText("Freight operations agents")).await;
     browser
         .wait()
         .for_element(Locator::Id("phase-title"))
@@ -166,11 +162,7 @@ async fn the_ceo_signs_in_through_the_login_form_in_a_real_browser() {
             .path()
             .ends_with(&demo.programme_id.to_string())
     );
-    std::fs::write(
-        screenshot_path("programme.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&browser, "programme.png").await;
 
     // What the seat may not reach stays out of reach.
     browser
@@ -181,13 +173,7 @@ async fn the_ceo_signs_in_through_the_login_form_in_a_real_browser() {
 
     // Signing out through the header button.
     browser.goto(&format!("{}/", app.base)).await.unwrap();
-    browser
-        .find(Locator::Css(".account button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::Css(".account button")).await;
     browser
         .wait()
         .for_element(Locator::Id("login-title"))
@@ -229,37 +215,15 @@ async fn the_admin_pages_fit_a_phone() {
         Some(0),
         "the page scrolls sideways on a phone"
     );
-    std::fs::write(
-        screenshot_path("admin-users-phone.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&browser, "admin-users-phone.png").await;
     browser.close().await.unwrap();
 }
 
 async fn sign_in(browser: &Client, app: &TestApp, email: &str) {
     browser.goto(&format!("{}/login", app.base)).await.unwrap();
-    browser
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(browser, Locator::Id("email"), email).await;
+    type_into(browser, Locator::Id("password"), PASSWORD).await;
+    click(browser, Locator::Css("form button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Id("needs-title"))
@@ -290,19 +254,9 @@ async fn the_coo_fixes_the_flagged_matrix_row_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(summary, "One responsibility has a problem");
-    std::fs::write(
-        screenshot_path("matrix-flagged.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&browser, "matrix-flagged.png").await;
 
-    browser
-        .find(Locator::LinkText("Edit the matrix"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::LinkText("Edit the matrix")).await;
     browser
         .wait()
         .for_element(Locator::Css(".matrix-form"))
@@ -322,18 +276,8 @@ async fn the_coo_fixes_the_flagged_matrix_row_in_a_real_browser() {
         .select_by_value("A")
         .await
         .unwrap();
-    std::fs::write(
-        screenshot_path("matrix-edit.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
-    browser
-        .find(Locator::Css(".matrix-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    shot(&browser, "matrix-edit.png").await;
+    click(&browser, Locator::Css(".matrix-form button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Css(".flash"))
@@ -351,11 +295,7 @@ async fn the_coo_fixes_the_flagged_matrix_row_in_a_real_browser() {
         browser.find(Locator::Id("problems-title")).await.is_err(),
         "the flag is gone"
     );
-    std::fs::write(
-        screenshot_path("matrix-fixed.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&browser, "matrix-fixed.png").await;
     browser.close().await.unwrap();
 }
 
@@ -367,46 +307,22 @@ async fn the_cfo_signs_the_brief_through_the_real_form() {
     let browser = driver.browser(1280, 1000).await;
     sign_in(&browser, &app, "cfo@halden.example").await;
 
-    browser
-        .find(Locator::LinkText("Review and sign version 2 of the brief"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &browser,
+        Locator::LinkText("Review and sign version 2 of the brief"),
+    )
+    .await;
     browser
         .wait()
         .for_element(Locator::Id("decide-title"))
         .await
         .unwrap();
     assert_eq!(heading(&browser).await, "Sign version 2 of the brief");
-    std::fs::write(
-        screenshot_path("brief-sign.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&browser, "brief-sign.png").await;
 
-    browser
-        .find(Locator::Id("decision-sign"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css(".sign-panel button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::Id("decision-sign")).await;
+    type_into(&browser, Locator::Id("password"), PASSWORD).await;
+    click(&browser, Locator::Css(".sign-panel button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Css(".flash"))
@@ -429,23 +345,13 @@ async fn the_cfo_signs_the_brief_through_the_real_form() {
         .unwrap();
     assert_eq!(status, "Approved: signed by everyone");
 
-    browser
-        .find(Locator::LinkText("Certificate"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::LinkText("Certificate")).await;
     browser
         .wait()
         .for_element(Locator::Css(".certificate"))
         .await
         .unwrap();
-    std::fs::write(
-        screenshot_path("brief-certificate.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&browser, "brief-certificate.png").await;
 
     browser
         .goto(&format!(
@@ -454,11 +360,7 @@ async fn the_cfo_signs_the_brief_through_the_real_form() {
         ))
         .await
         .unwrap();
-    std::fs::write(
-        screenshot_path("brief.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&browser, "brief.png").await;
     browser.close().await.unwrap();
     let signed: i64 = sqlx::query_scalar("SELECT count(*) FROM brief_signatures s JOIN users u ON u.id = s.user_id WHERE u.email = 'cfo@halden.example'")
         .fetch_one(&app.pool)

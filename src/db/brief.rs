@@ -296,6 +296,8 @@ pub async fn insert_version(
 /// A signature slot with its signature, if given.
 #[derive(Debug, Clone, FromRow)]
 pub struct Slot {
+    /// The version the slot belongs to.
+    pub version_id: Uuid,
     /// The signatory.
     pub user_id: Uuid,
     /// Name.
@@ -316,18 +318,32 @@ pub struct Slot {
     pub user_agent: Option<String>,
 }
 
+const SLOT_SELECT: &str = "SELECT sl.version_id, sl.user_id, u.display_name AS name, sl.seat, sg.decision, sg.reason,
+                                  sg.version_hash AS signed_hash, sg.signed_at, sg.ip, sg.user_agent
+                             FROM brief_signature_slots sl
+                             JOIN users u ON u.id = sl.user_id
+                             LEFT JOIN brief_signatures sg ON sg.version_id = sl.version_id AND sg.user_id = sl.user_id";
+
 /// The slots of a version, with their signatures, in order.
 pub async fn slots(db: impl PgExecutor<'_>, version_id: Uuid) -> sqlx::Result<Vec<Slot>> {
-    sqlx::query_as(
-        "SELECT sl.user_id, u.display_name AS name, sl.seat, sg.decision, sg.reason,
-                sg.version_hash AS signed_hash, sg.signed_at, sg.ip, sg.user_agent
-           FROM brief_signature_slots sl
-           JOIN users u ON u.id = sl.user_id
-           LEFT JOIN brief_signatures sg ON sg.version_id = sl.version_id AND sg.user_id = sl.user_id
-          WHERE sl.version_id = $1
-          ORDER BY sl.position",
-    )
+    sqlx::query_as(&format!(
+        "{SLOT_SELECT} WHERE sl.version_id = $1 ORDER BY sl.position"
+    ))
     .bind(version_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The slots of every version of a programme's brief, in one query.
+pub async fn slots_of_programme(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+) -> sqlx::Result<Vec<Slot>> {
+    sqlx::query_as(&format!(
+        "{SLOT_SELECT} JOIN brief_versions v ON v.id = sl.version_id
+          WHERE v.programme_id = $1 ORDER BY v.number, sl.position"
+    ))
+    .bind(programme_id)
     .fetch_all(db)
     .await
 }

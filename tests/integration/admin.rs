@@ -57,10 +57,9 @@ async fn an_invalid_form_comes_back_with_what_was_typed_and_a_message_beside_eac
         !page.body.contains("value=\"short\""),
         "passwords are never echoed"
     );
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE email LIKE 'rosa%'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count = app
+        .count("SELECT count(*) FROM users WHERE email LIKE 'rosa%'")
+        .await;
     assert_eq!(count, 0, "nothing was written");
 
     // A duplicate email, in any case, is a field error too.
@@ -129,10 +128,7 @@ async fn reassigning_the_ceo_seat_keeps_the_history() {
     .await
     .unwrap();
     assert_eq!(holder, "newceo@halden.example");
-    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action IN ('seat.start', 'seat.end') AND actor_id IS NOT NULL")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let audited = app.count("SELECT count(*) FROM audit_log WHERE action IN ('seat.start', 'seat.end') AND actor_id IS NOT NULL").await;
     assert_eq!(
         audited, 2,
         "the end of the old seat and the start of the new one are both audited"
@@ -186,10 +182,9 @@ async fn the_ceo_seat_cannot_be_left_empty_nor_the_last_admin_removed() {
         .await;
     assert_eq!(page.status, 422);
     assert!(page.shows("last administrator seat"));
-    let open: i64 = sqlx::query_scalar("SELECT count(*) FROM seats WHERE ended_at IS NULL")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let open = app
+        .count("SELECT count(*) FROM seats WHERE ended_at IS NULL")
+        .await;
     assert_eq!(open, 7, "no seat ended");
 }
 
@@ -292,12 +287,7 @@ async fn programmes_are_created_with_their_signatories_and_shown_to_readers() {
         "ExCo members do not see admin controls"
     );
 
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'programme.create' AND actor_id IS NOT NULL",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let audited = app.count("SELECT count(*) FROM audit_log WHERE action = 'programme.create' AND actor_id IS NOT NULL").await;
     assert_eq!(audited, 1);
     let audit_page = admin.get("/admin/audit").await;
     assert!(audit_page.shows("programme.create"));

@@ -27,10 +27,7 @@ async fn login_reaches_home_and_logout_ends_the_session() {
     let out = ceo.post("/logout", &[]).await;
     assert_eq!(out.status, 303);
     assert_eq!(out.location(), "/login?signed_out=1");
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count = app.count("SELECT count(*) FROM sessions").await;
     assert_eq!(count, 0, "logout deletes the session row");
 
     // Replaying the old cookie gets nowhere.
@@ -116,10 +113,7 @@ async fn sessions_end_after_thirty_idle_minutes() {
         "{}",
         login.body
     );
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count = app.count("SELECT count(*) FROM sessions").await;
     assert_eq!(count, 0, "an ended session is deleted");
 }
 
@@ -341,10 +335,7 @@ async fn first_run_offers_no_way_in_from_the_web() {
         .await;
     assert_eq!(page.status, 303);
     assert!(page.location().starts_with("/login"));
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let users = app.count("SELECT count(*) FROM users").await;
     assert_eq!(users, 0);
 }
 
@@ -458,11 +449,9 @@ async fn the_audit_log_refuses_update_delete_and_truncate() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
     app.login("ceo@halden.example").await;
-    let logins: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'session.login'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let logins = app
+        .count("SELECT count(*) FROM audit_log WHERE action = 'session.login'")
+        .await;
     assert_eq!(logins, 1, "the login was audited");
     for statement in [
         "UPDATE audit_log SET action = 'x'",

@@ -243,11 +243,9 @@ async fn only_a_sections_owner_edits_it() {
     assert!(page.shows(
         "The draft has changed since version 2 in: Competitive ambition, Team transition plan."
     ));
-    let audited: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'brief.section_update'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let audited = app
+        .count("SELECT count(*) FROM audit_log WHERE action = 'brief.section_update'")
+        .await;
     assert_eq!(audited, 2);
 }
 
@@ -324,12 +322,9 @@ async fn signing_has_a_defined_outcome_for_every_mistake() {
     assert_eq!(page.status, 422);
     assert!(page.shows("That is not your password."));
     assert_eq!(signatures(&app, id, 2).await, 3);
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'brief.sign_password_failed'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let audited = app
+        .count("SELECT count(*) FROM audit_log WHERE action = 'brief.sign_password_failed'")
+        .await;
     assert_eq!(audited, 1, "a failed step-up is audited");
 
     // Rejecting needs a reason.

@@ -362,9 +362,6 @@ async fn the_cfo_signs_the_brief_through_the_real_form() {
         .unwrap();
     shot(&browser, "brief.png").await;
     browser.close().await.unwrap();
-    let signed: i64 = sqlx::query_scalar("SELECT count(*) FROM brief_signatures s JOIN users u ON u.id = s.user_id WHERE u.email = 'cfo@halden.example'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let signed = app.count("SELECT count(*) FROM brief_signatures s JOIN users u ON u.id = s.user_id WHERE u.email = 'cfo@halden.example'").await;
     assert_eq!(signed, 2, "version 1 from the demo, version 2 just now");
 }

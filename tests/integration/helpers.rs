@@ -224,6 +224,11 @@ impl TestApp {
         Demo::find(&self.pool).await
     }
 
+    /// A single number from the test database, such as a count.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
     /// The app's current time.
     pub fn clock_now(&self) -> chrono::DateTime<Utc> {
         use tandem::clock::Clock;

@@ -291,12 +291,9 @@ async fn the_reporting_line_is_flagged_unless_the_coo_answers_to_the_ceo() {
         )
         .await;
     assert_eq!(page.status, 409);
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'programme.reporting_line'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let audited = app
+        .count("SELECT count(*) FROM audit_log WHERE action = 'programme.reporting_line'")
+        .await;
     assert_eq!(audited, 1);
 }
 

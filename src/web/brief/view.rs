@@ -121,15 +121,23 @@ pub(super) async fn show(
         })
         .collect();
 
-    let mut versions = Vec::new();
-    for version in db::brief::versions(&state.pool, id).await? {
-        let slots = db::brief::slots(&state.pool, version.id).await?;
-        versions.push(VersionLine {
-            number: version.number,
-            submitted: version.submitted_at.format("%-d %b %Y").to_string(),
-            status: Status::of(&slots),
-        });
-    }
+    let all_slots = db::brief::slots_of_programme(&state.pool, id).await?;
+    let versions: Vec<VersionLine> = db::brief::versions(&state.pool, id)
+        .await?
+        .into_iter()
+        .map(|version| {
+            let slots: Vec<_> = all_slots
+                .iter()
+                .filter(|slot| slot.version_id == version.id)
+                .cloned()
+                .collect();
+            VersionLine {
+                number: version.number,
+                submitted: version.submitted_at.format("%-d %b %Y").to_string(),
+                status: Status::of(&slots),
+            }
+        })
+        .collect();
     let changed: Vec<&'static str> = sections
         .iter()
         .filter(|s| s.changed_since_latest)

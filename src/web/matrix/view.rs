@@ -8,12 +8,12 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Grid, current, end_of, readable_programme};
+use super::{Grid, end_of, readable_programme};
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
-use crate::domain::raci::ReportingLine;
+use crate::domain::raci::{Matrix, ReportingLine};
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};
@@ -72,7 +72,7 @@ pub(super) async fn build(
         None => {
             let latest = db::raci::latest(&state.pool, id).await?;
             let saved = latest.as_ref().map(describe).unwrap_or_default();
-            let (_, matrix) = current(state, id).await?;
+            let matrix = latest.map_or_else(Matrix::framework_default, |v| v.matrix.0);
             (Some(Grid::of(&matrix)), saved)
         }
         Some(date) => match db::raci::as_of(&state.pool, id, end_of(date)).await? {

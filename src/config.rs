@@ -63,3 +63,6 @@ pub enum LogFormat {
     /// One JSON object per line, for log collectors.
     Json,
 }
+
+/// The largest request body accepted (forms are small; a CSV import is the largest).
+pub const BODY_LIMIT: usize = 256 * 1024;

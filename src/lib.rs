@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod markdown;
+pub mod paths;
 pub mod pg_cluster;
 pub mod startup;
 pub mod state;

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use super::cookies;
 use super::session::Session;
 use super::token::same_secret;
+use crate::config::BODY_LIMIT;
 use crate::error::AppError;
-use crate::web::BODY_LIMIT;
 
 /// The form field that carries the token.
 pub const FIELD: &str = "csrf_token";

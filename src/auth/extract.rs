@@ -8,8 +8,8 @@ use super::session::{Flash, Session};
 use crate::domain::permission::Action;
 use crate::domain::seat::Seats;
 use crate::error::AppError;
+use crate::paths;
 use crate::state::AppState;
-use crate::web::paths;
 
 /// The signed-in user. Extracting it from a request without a session
 /// redirects to the login page; with a password to change, to that page.

@@ -127,6 +127,16 @@ pub fn is_local_path(next: &str) -> bool {
         && !next.chars().any(|c| c.is_control() || c == '\\')
 }
 
+/// A wait in words: "30 seconds", "1 minute", "5 minutes".
+pub fn wait_phrase(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=59 => format!("{seconds} seconds"),
+        60..=119 => "a minute".to_owned(),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +174,15 @@ mod tests {
             format!("{:?}", NewPassword::parse("correct horse").unwrap()),
             "NewPassword(***)"
         );
+    }
+
+    #[test]
+    fn waits_in_words() {
+        assert_eq!(wait_phrase(1), "a second");
+        assert_eq!(wait_phrase(30), "30 seconds");
+        assert_eq!(wait_phrase(60), "a minute");
+        assert_eq!(wait_phrase(61), "a minute");
+        assert_eq!(wait_phrase(121), "3 minutes");
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Extractors whose rejections become tandem's own error pages.
 
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::auth::session::ClientInfo;
-use crate::error::AppError;
+use crate::error::{AppError, TextProblem};
 
 /// A urlencoded form. Form structs hold raw `String`s with defaults, so
 /// reading never fails on content: handlers check permission first, then
@@ -23,15 +24,25 @@ where
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Form::<T>::from_request(request, state).await {
-            Ok(axum::Form(value)) => Ok(Form(value)),
-            Err(FormRejection::BytesRejection(rejection))
-                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                Err(AppError::PayloadTooLarge)
-            }
-            Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
+        let is_form = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(AppError::BadRequest("expected a urlencoded form".into()));
         }
+        let bytes = match Bytes::from_request(request, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::PayloadTooLarge);
+            }
+            Err(rejection) => return Err(AppError::BadRequest(rejection.body_text())),
+        };
+        check_text(&bytes)?;
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Form)
+            .map_err(|error| AppError::BadRequest(error.to_string()))
     }
 }
 
@@ -66,6 +77,9 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(query) = parts.uri.query() {
+            check_text(query.as_bytes())?;
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(value)| Query(value))
@@ -101,4 +115,87 @@ fn forwarded_for(headers: &HeaderMap) -> Option<String> {
         .map(str::trim)
         .filter(|value| value.parse::<std::net::IpAddr>().is_ok())
         .map(str::to_owned)
+}
+
+/// Refuses a urlencoded body or query whose names or values, once decoded,
+/// are not valid UTF-8 or hold a NUL byte: PostgreSQL cannot store NUL in
+/// text, and silently replacing bad bytes would store something nobody typed.
+/// The error names the field.
+pub fn check_text(urlencoded: &[u8]) -> Result<(), AppError> {
+    for pair in urlencoded.split(|&byte| byte == b'&') {
+        let mut halves = pair.splitn(2, |&byte| byte == b'=');
+        let name = percent_decode(halves.next().unwrap_or_default());
+        let value = percent_decode(halves.next().unwrap_or_default());
+        let readable_name = String::from_utf8_lossy(&name)
+            .replace('\0', "")
+            .chars()
+            .take(60)
+            .collect::<String>();
+        for decoded in [&name, &value] {
+            if std::str::from_utf8(decoded).is_err() {
+                return Err(AppError::InvalidText {
+                    field: readable_name,
+                    problem: TextProblem::NotUtf8,
+                });
+            }
+            if decoded.contains(&0) {
+                return Err(AppError::InvalidText {
+                    field: readable_name,
+                    problem: TextProblem::Nul,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Decodes `application/x-www-form-urlencoded` escapes (`+` and `%XX`).
+fn percent_decode(input: &[u8]) -> Vec<u8> {
+    let hex = |byte: u8| (byte as char).to_digit(16).map(|digit| digit as u8);
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < input.len() => match (hex(input[i + 1]), hex(input[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push(high * 16 + low);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_and_bad_utf8_are_refused_with_the_field_named() {
+        assert!(check_text(b"email=ada%40example.com&password=x+y").is_ok());
+        assert!(check_text("name=Zo%C3%AB".as_bytes()).is_ok());
+        match check_text(b"email=a%00b") {
+            Err(AppError::InvalidText { field, problem }) => {
+                assert_eq!(field, "email");
+                assert_eq!(problem, TextProblem::Nul);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        match check_text(b"ok=1&f.statement=%FF%FE") {
+            Err(AppError::InvalidText { field, problem }) => {
+                assert_eq!(field, "f.statement");
+                assert_eq!(problem, TextProblem::NotUtf8);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // A raw byte that is not UTF-8, not escaped.
+        assert!(check_text(b"note=\xff").is_err());
+        // A trailing lone percent is kept as is, not an error.
+        assert!(check_text(b"note=100%").is_ok());
+    }
 }

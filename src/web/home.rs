@@ -6,7 +6,6 @@ use axum::extract::State;
 
 use super::Routes;
 use super::pages::Page;
-use super::paths;
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::brief::{AwaitingAgreement, AwaitingSignature};
@@ -15,6 +14,7 @@ use crate::domain::brief::{self, Owner, SECTIONS};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::error::Result;
+use crate::paths;
 use crate::state::AppState;
 
 /// The routes of this module.

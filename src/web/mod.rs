@@ -9,6 +9,7 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod brief;
+pub mod errors;
 pub mod extract;
 pub mod forms;
 pub mod headers;
@@ -16,7 +17,7 @@ pub mod health;
 pub mod home;
 pub mod matrix;
 pub mod pages;
-pub mod paths;
+
 pub mod programmes;
 pub mod session;
 
@@ -32,11 +33,9 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::auth;
+use crate::config::BODY_LIMIT;
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// The largest request body accepted (forms are small).
-pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// How a route is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,26 +178,31 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), schema_gate))
-        .layer(from_fn_with_state(state.clone(), headers::apply))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_panic| {
             AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))
+        .layer(from_fn(errors::render_errors))
+        .layer(from_fn_with_state(state.clone(), headers::apply))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let request_id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("-");
-                // The path only: query strings may one day carry secrets.
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    request_id = %request_id,
-                )
-            }),
+            // Failures are logged where they arise (an internal error with its
+            // cause, an outage once): not again for every 5xx response.
+            TraceLayer::new_for_http()
+                .on_failure(())
+                .make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or("-");
+                    // The path only: query strings may one day carry secrets.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                    )
+                }),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -217,12 +221,13 @@ async fn method_not_allowed() -> AppError {
 /// every page answers 503; health checks and assets still answer.
 async fn schema_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if state.is_schema_ready()
-        || path == "/healthz"
-        || path == "/readyz"
-        || path.starts_with("/static/")
-    {
-        next.run(request).await
+    let touches_database = path != "/healthz" && !path.starts_with("/static/");
+    if state.is_schema_ready() || !touches_database || path == "/readyz" {
+        let response = next.run(request).await;
+        if touches_database && !response.status().is_server_error() {
+            crate::error::outage_over();
+        }
+        response
     } else {
         AppError::Unavailable.into_response()
     }

@@ -10,7 +10,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::session::Flash;
 use crate::db;
 use crate::domain::permission::Action;
-use crate::error::Result;
+use crate::error::{AppError, ErrorReport, Result};
 use crate::state::AppState;
 use crate::web::assets;
 
@@ -82,25 +82,18 @@ pub struct ErrorPage {
     page: Page,
     status: u16,
     title: &'static str,
-    message: &'static str,
+    message: String,
 }
 
 impl ErrorPage {
-    /// An error page with this status.
-    pub fn new(status: StatusCode, title: &'static str, message: &'static str) -> Self {
+    /// The page for an error report.
+    pub fn new(report: &ErrorReport) -> Self {
         ErrorPage {
             page: Page::anonymous(String::new()),
-            status: status.as_u16(),
-            title,
-            message,
+            status: report.status.as_u16(),
+            title: report.title,
+            message: report.detail.clone(),
         }
-    }
-}
-
-impl IntoResponse for ErrorPage {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        render(status, &self)
     }
 }
 
@@ -137,9 +130,9 @@ pub struct ConflictPage {
     pub fields: Vec<ConflictField>,
 }
 
-impl From<ConflictPage> for crate::error::AppError {
+impl From<ConflictPage> for AppError {
     fn from(page: ConflictPage) -> Self {
-        crate::error::AppError::Conflict(Box::new(page))
+        AppError::Page(Box::new(render(StatusCode::CONFLICT, &page)))
     }
 }
 
@@ -151,12 +144,6 @@ pub fn render(status: StatusCode, template: &impl Template) -> Response {
             tracing::error!(%error, "rendering a template");
             (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
         }
-    }
-}
-
-impl IntoResponse for Box<ConflictPage> {
-    fn into_response(self) -> Response {
-        render(StatusCode::CONFLICT, &*self)
     }
 }
 

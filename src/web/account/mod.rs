@@ -3,7 +3,7 @@
 mod password;
 
 use super::Routes;
-use super::paths;
+use crate::paths;
 
 /// The routes of this module.
 pub fn routes() -> Routes {

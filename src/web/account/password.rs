@@ -14,11 +14,11 @@ use crate::db;
 use crate::db::audit::Change;
 use crate::domain::values::NewPassword;
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::Form;
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{Page, render};
-use crate::web::paths;
 
 #[derive(Template)]
 #[template(path = "account/password.html")]

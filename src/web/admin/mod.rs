@@ -16,7 +16,7 @@ mod user_password;
 mod users;
 
 use super::Routes;
-use super::paths;
+use crate::paths;
 
 /// The routes of this module.
 pub fn routes() -> Routes {

@@ -15,11 +15,11 @@ use crate::db::audit::Change;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{ConflictField, ConflictPage, Page};
-use crate::web::paths;
 
 async fn form_page(
     state: &AppState,

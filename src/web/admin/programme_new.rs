@@ -11,11 +11,11 @@ use crate::db;
 use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::error::Result;
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::Form;
 use crate::web::forms::FieldErrors;
 use crate::web::pages::Page;
-use crate::web::paths;
 
 async fn form_page(
     state: &AppState,

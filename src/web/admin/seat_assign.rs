@@ -17,9 +17,9 @@ use crate::db::audit::Actor;
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
-use crate::web::paths;
 
 /// The fields as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -126,14 +126,13 @@ pub(super) async fn assign(
             if db::is_constraint(&error, db::seats::ONE_PER_KIND)
                 || db::is_constraint(&error, db::seats::ONE_CEO_COO) =>
         {
-            Err(AppError::Conflict(Box::new(
-                crate::web::pages::ConflictPage {
-                    page: crate::web::pages::Page::anonymous(String::new()),
-                    what: "the seats of this organisation".into(),
-                    reload_url: paths::admin_user(user_id),
-                    fields: Vec::new(),
-                },
-            )))
+            Err(crate::web::pages::ConflictPage {
+                page: crate::web::pages::Page::anonymous(String::new()),
+                what: "the seats of this organisation".into(),
+                reload_url: paths::admin_user(user_id),
+                fields: Vec::new(),
+            }
+            .into())
         }
         Err(error) => Err(error.into()),
     }

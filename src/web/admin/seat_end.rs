@@ -17,9 +17,9 @@ use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
-use crate::web::paths;
 
 /// The fields as sent: the holder's version.
 #[derive(Debug, Default, Deserialize)]

@@ -15,11 +15,11 @@ use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::domain::values::{Email, Line, NewPassword};
 use crate::error::Result;
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::Form;
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{Page, render};
-use crate::web::paths;
 
 #[derive(Template)]
 #[template(path = "admin/user_new.html")]

@@ -16,9 +16,9 @@ use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::domain::values::NewPassword;
 use crate::error::Result;
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
-use crate::web::paths;
 
 /// The fields as typed.
 #[derive(Debug, Default, Deserialize)]

@@ -15,10 +15,10 @@ use crate::domain::brief::{self, Owner};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{ConflictPage, Page};
-use crate::web::paths;
 
 /// The section version the executive read.
 #[derive(Debug, Default, Deserialize)]

@@ -20,10 +20,10 @@ use crate::db::audit::Change;
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, BLANK_ROWS, Content, Kind, Owner, Section};
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{ConflictField, ConflictPage, Page, render};
-use crate::web::paths;
 
 /// One input of the form.
 pub(super) struct Input {

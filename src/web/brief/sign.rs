@@ -25,10 +25,10 @@ use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::domain::session_policy::{MAX_FAILED_LOGINS, THROTTLE_WINDOW};
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{Page, Refusal, render};
-use crate::web::paths;
 
 #[derive(Template)]
 #[template(path = "brief/sign.html")]

@@ -17,9 +17,9 @@ use crate::domain::brief::{self, Owner, SECTIONS};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::error::Result;
+use crate::paths;
 use crate::state::AppState;
 use crate::web::pages::Refusal;
-use crate::web::paths;
 
 pub(super) async fn submit(
     State(state): State<AppState>,

@@ -18,11 +18,11 @@ use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::domain::raci::{self, Letter, Matrix, RowKind};
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{ConflictField, ConflictPage, Page, render};
-use crate::web::paths;
 
 #[derive(Template)]
 #[template(path = "matrix/edit.html")]

@@ -15,10 +15,10 @@ use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::domain::raci::ReportingLine;
 use crate::error::Result;
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{ConflictField, ConflictPage, Page, render};
-use crate::web::paths;
 
 /// The fields as typed.
 #[derive(Debug, Default, Deserialize)]

@@ -16,11 +16,11 @@ use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::domain::phase::Phase;
 use crate::error::{AppError, Result};
+use crate::paths;
 use crate::state::AppState;
 use crate::web::brief::{BriefStatus, brief_status};
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal};
-use crate::web::paths;
 
 /// The programme version the button was shown for.
 #[derive(Debug, Default, Deserialize)]

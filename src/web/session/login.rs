@@ -14,10 +14,10 @@ use crate::db::audit::{Actor, Change};
 use crate::domain::session_policy::{MAX_FAILED_LOGINS, THROTTLE_WINDOW};
 use crate::domain::values::is_local_path;
 use crate::error::Result;
+use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Query};
 use crate::web::pages::{Page, render};
-use crate::web::paths;
 
 #[derive(Template)]
 #[template(path = "session/login.html")]

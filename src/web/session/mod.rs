@@ -4,7 +4,7 @@ mod login;
 mod logout;
 
 use super::Routes;
-use super::paths;
+use crate::paths;
 
 /// The routes of this module.
 pub fn routes() -> Routes {

@@ -15,6 +15,22 @@ pub struct DatabaseConfig {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// PostgreSQL URL of the role that owns the schema, used only to apply
+    /// migrations and grant DATABASE_URL's role its privileges. Without it,
+    /// migrations run as DATABASE_URL's role.
+    #[arg(
+        long,
+        env = "TANDEM_OWNER_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub owner_database_url: Option<String>,
+
+    /// Serve even if DATABASE_URL's role is a superuser or owns the tables
+    /// (it could then rewrite the audit log).
+    #[arg(long, env = "TANDEM_ALLOW_PRIVILEGED_ROLE", global = true)]
+    pub allow_privileged_role: bool,
+
     /// Directory for tandem's local state (the private PostgreSQL cluster).
     #[arg(
         long,

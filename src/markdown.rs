@@ -3,8 +3,42 @@
 //! handler or `javascript:` link survives.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use pulldown_cmark::{Options, Parser, html};
+
+/// The sanitiser, built once: its allow-lists are hash sets that are costly
+/// to build on every call.
+static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        // No images: a signed document should not load anything.
+        .rm_tags(["img"])
+        .link_rel(Some("noopener noreferrer nofollow"));
+    builder
+});
+
+/// Whether Markdown shows any text once rendered and sanitised (blank input
+/// counts as showing something: it is simply empty, not stripped).
+pub fn shows_something(markdown: &str) -> bool {
+    if markdown.trim().is_empty() {
+        return true;
+    }
+    let html = render(markdown);
+    let mut inside_tag = false;
+    html.chars().any(|c| match c {
+        '<' => {
+            inside_tag = true;
+            false
+        }
+        '>' => {
+            inside_tag = false;
+            false
+        }
+        c => !inside_tag && !c.is_whitespace(),
+    })
+}
 
 /// Renders Markdown to sanitised HTML.
 pub fn render(markdown: &str) -> String {
@@ -16,13 +50,7 @@ pub fn render(markdown: &str) -> String {
             Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
         ),
     );
-    ammonia::Builder::default()
-        .url_schemes(HashSet::from(["http", "https", "mailto"]))
-        // No images: a signed document should not load anything.
-        .rm_tags(["img"])
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .clean(&unsafe_html)
-        .to_string()
+    SANITISER.clean(&unsafe_html).to_string()
 }
 
 #[cfg(test)]
@@ -36,6 +64,15 @@ mod tests {
         assert!(html.contains("href=\"https://example.com\""));
         assert!(html.contains("rel=\"noopener noreferrer nofollow\""));
         assert!(html.contains("<li>one</li>"));
+    }
+
+    #[test]
+    fn text_that_sanitises_to_nothing_is_noticed() {
+        assert!(super::shows_something("Plain words"));
+        assert!(super::shows_something("   "));
+        assert!(!super::shows_something("<script>alert(1)</script>"));
+        assert!(!super::shows_something("<img src=x onerror=alert(1)>"));
+        assert!(super::shows_something("<b>bold</b> survives as text"));
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub const ADMIN_PROGRAMMES: &str = "/admin/programmes";
 pub const ADMIN_PROGRAMME_NEW: &str = "/admin/programmes/new";
 /// Admin: audit log.
 pub const ADMIN_AUDIT: &str = "/admin/audit";
+/// Admin: check the audit chain.
+pub const ADMIN_AUDIT_VERIFY: &str = "/admin/audit/verify";
 
 /// A programme's overview.
 pub fn programme(id: Uuid) -> String {

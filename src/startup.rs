@@ -35,24 +35,33 @@ pub fn app(state: AppState) -> Router {
 /// gracefully on SIGINT or SIGTERM (stopping the private cluster if this
 /// process started it).
 pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::Result<()> {
+    let allow_privileged = database.allow_privileged_role;
     let database = Database::open(database).await?;
     let state = AppState {
-        pool: database.pool.clone(),
+        pool: database.pools.serving.clone(),
         clock: Arc::new(SystemClock),
         secure_cookies: server.secure_cookies(),
         schema_ready: Arc::new(AtomicBool::new(false)),
     };
-    match db::migrate(&state.pool).await {
+    match database.pools.prepare(allow_privileged).await {
         Ok(()) => {
             state.schema_ready.store(true, Ordering::Release);
             warn_if_no_users(&state.pool).await;
+        }
+        Err(error) if is_refusal(&error) => {
+            database.shutdown().await?;
+            return Err(error);
         }
         Err(error) => {
             tracing::warn!(
                 error = format!("{error:#}"),
                 "database not ready; serving 503 and retrying"
             );
-            tokio::spawn(migrate_until_ready(state.clone()));
+            tokio::spawn(migrate_until_ready(
+                state.clone(),
+                database.pools.clone(),
+                allow_privileged,
+            ));
         }
     }
 
@@ -74,19 +83,29 @@ pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::
     served.context("serving HTTP")
 }
 
-async fn migrate_until_ready(state: AppState) {
+async fn migrate_until_ready(state: AppState, pools: db::Pools, allow_privileged: bool) {
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        match db::migrate(&state.pool).await {
+        match pools.prepare(allow_privileged).await {
             Ok(()) => {
                 state.schema_ready.store(true, Ordering::Release);
                 tracing::info!("database reachable and migrated; serving");
                 warn_if_no_users(&state.pool).await;
                 return;
             }
+            Err(error) if is_refusal(&error) => {
+                tracing::error!(error = format!("{error:#}"), "not serving");
+                std::process::exit(2);
+            }
             Err(error) => tracing::debug!(error = format!("{error:#}"), "database still not ready"),
         }
     }
+}
+
+/// Whether preparing failed because the serving role is too powerful (a
+/// reason to stop), rather than because the database is not there yet.
+fn is_refusal(error: &anyhow::Error) -> bool {
+    error.to_string().starts_with("refusing to serve")
 }
 
 /// On an empty database nobody can sign in, and nobody may set themselves

@@ -6,4 +6,5 @@ pub mod csrf;
 pub mod extract;
 pub mod password;
 pub mod session;
+pub mod stepup;
 pub mod token;

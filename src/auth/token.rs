@@ -15,15 +15,32 @@ pub fn digest(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(DIGITS[usize::from(byte >> 4)] as char);
-        out.push(DIGITS[usize::from(byte & 0x0f)] as char);
+pub use crate::domain::values::hex;
+
+/// A one-time key for a decision form, bound to the version decided on and
+/// the user deciding: a random nonce and a digest of the three. A key made
+/// for another signer or version, or anything else, is not accepted.
+pub fn decision_key(object_id: uuid::Uuid, user_id: uuid::Uuid) -> String {
+    let nonce = random_hex(16);
+    let binding = key_binding(&nonce, object_id, user_id);
+    format!("{nonce}.{binding}")
+}
+
+/// Whether `key` is a decision key made by [`decision_key`] for this object and user.
+pub fn is_decision_key(key: &str, object_id: uuid::Uuid, user_id: uuid::Uuid) -> bool {
+    match key.split_once('.') {
+        Some((nonce, binding))
+            if nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            same_secret(binding, &key_binding(nonce, object_id, user_id))
+        }
+        _ => false,
     }
-    out
+}
+
+fn key_binding(nonce: &str, object_id: uuid::Uuid, user_id: uuid::Uuid) -> String {
+    let digest = Sha256::digest(format!("tandem-decision:{nonce}:{object_id}:{user_id}"));
+    hex(&digest[..16])
 }
 
 /// Compares two secrets in time independent of where they differ.
@@ -42,6 +59,23 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(a, random_hex(32));
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn decision_keys_are_bound_to_object_and_user() {
+        let (version, user, other) = (
+            uuid::Uuid::new_v4(),
+            uuid::Uuid::new_v4(),
+            uuid::Uuid::new_v4(),
+        );
+        let key = decision_key(version, user);
+        assert_eq!(key.len(), 65);
+        assert!(is_decision_key(&key, version, user));
+        assert!(!is_decision_key(&key, version, other));
+        assert!(!is_decision_key(&key, other, user));
+        assert!(!is_decision_key(&"a".repeat(5000), version, user));
+        assert!(!is_decision_key("", version, user));
+        assert_ne!(key, decision_key(version, user));
     }
 
     #[test]

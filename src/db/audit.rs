@@ -1,10 +1,15 @@
 //! The append-only audit log. Every write records an entry in the same
-//! transaction; the database refuses to update, delete or truncate it.
+//! transaction; the database refuses to update, delete or truncate it, the
+//! role tandem serves as may only insert and read it, and every entry is a
+//! link of a hash chain that `verify_chain` recomputes.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{FromRow, PgConnection, PgExecutor};
+use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
+
+use crate::domain::audit_chain::{StoredLink, Verifier};
+use crate::domain::values::hex;
 
 /// Who acted, from where, and when: the part of an entry that comes from the request.
 #[derive(Debug, Clone)]
@@ -119,4 +124,128 @@ pub async fn recent(
     .bind(limit)
     .fetch_all(db)
     .await
+}
+
+/// An entry's canonical text, as SQL over the row `a`. The database's
+/// `audit_log_canonical` (migration 0004) computes the same text when it
+/// writes a link; verification keeps its own copy, so that a changed
+/// database function cannot hide a changed row.
+const CANONICAL: &str = "jsonb_build_array(a.id, a.organisation_id, a.actor_id, a.action, \
+     a.object_type, a.object_id, a.before, a.after, a.ip, \
+     to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))::text";
+
+/// An entry as verification reads it: number, previous hash, hash, canonical text.
+type LinkRow = (i64, Option<Vec<u8>>, Vec<u8>, String);
+
+/// How many entries are read per round trip while verifying.
+const VERIFY_BATCH: i64 = 5_000;
+
+/// Recomputes one organisation's chain (or, with `None`, the chain of
+/// entries that belong to no organisation), in order, and reports the first
+/// break and the head.
+pub async fn verify_chain(pool: &PgPool, organisation_id: Option<Uuid>) -> sqlx::Result<Verifier> {
+    let sql = format!(
+        "SELECT a.id, a.prev_hash, a.hash, {CANONICAL} AS canonical
+           FROM audit_log a
+          WHERE (($1::uuid IS NULL AND a.organisation_id IS NULL) OR a.organisation_id = $1)
+            AND a.id > $2
+          ORDER BY a.id
+          LIMIT $3"
+    );
+    let mut verifier = Verifier::new();
+    let mut after = 0_i64;
+    loop {
+        let rows: Vec<LinkRow> = sqlx::query_as(&sql)
+            .bind(organisation_id)
+            .bind(after)
+            .bind(VERIFY_BATCH)
+            .fetch_all(pool)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        for (id, prev_hash, hash, canonical) in rows {
+            verifier.check(&StoredLink {
+                id,
+                prev_hash,
+                hash,
+                canonical,
+            });
+        }
+    }
+    Ok(verifier)
+}
+
+/// Every chain: one per organisation (by name), then the entries of none.
+pub async fn chains(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Option<Uuid>, String)>> {
+    let mut chains: Vec<(Option<Uuid>, String)> =
+        sqlx::query_as("SELECT id, name FROM organisations ORDER BY lower(name)")
+            .fetch_all(db)
+            .await?;
+    chains.push((None, "no organisation".into()));
+    Ok(chains)
+}
+
+/// The chain's head when the latest entry about `object_id` was written:
+/// its number and hash (printed on certificates and packs).
+pub async fn head_at_object(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    object_id: Uuid,
+) -> sqlx::Result<Option<(i64, String)>> {
+    let row: Option<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT id, hash FROM audit_log
+          WHERE object_id = $2 AND organisation_id = $1
+          ORDER BY id DESC LIMIT 1",
+    )
+    .bind(organisation_id)
+    .bind(object_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id, hash)| (id, hex(&hash))))
+}
+
+/// Every action name the audit log records, as `object.verb`.
+pub mod actions {
+    /// A user signed in.
+    pub const LOGIN: &str = "session.login";
+    /// A sign-in failed (the email as typed, cut to a sane length).
+    pub const LOGIN_FAILED: &str = "session.login_failed";
+    /// A user signed out.
+    pub const LOGOUT: &str = "session.logout";
+    /// A re-entered password was wrong.
+    pub const STEPUP_FAILED: &str = "session.stepup_failed";
+    /// An account was created.
+    pub const USER_CREATE: &str = "user.create";
+    /// An account's details changed.
+    pub const USER_UPDATE: &str = "user.update";
+    /// A user changed their own password.
+    pub const USER_PASSWORD_CHANGE: &str = "user.password_change";
+    /// An administrator (or the command line) set a user's password.
+    pub const USER_PASSWORD_RESET: &str = "user.password_reset";
+    /// A seat was given.
+    pub const SEAT_START: &str = "seat.start";
+    /// A seat was ended.
+    pub const SEAT_END: &str = "seat.end";
+    /// A programme was created.
+    pub const PROGRAMME_CREATE: &str = "programme.create";
+    /// A programme's details or signatories changed.
+    pub const PROGRAMME_UPDATE: &str = "programme.update";
+    /// A programme moved to another phase.
+    pub const PROGRAMME_PHASE: &str = "programme.phase";
+    /// The COO's AI reporting line changed.
+    pub const REPORTING_LINE: &str = "programme.reporting_line";
+    /// A responsibility matrix was created.
+    pub const RACI_CREATE: &str = "raci.create";
+    /// A responsibility matrix changed.
+    pub const RACI_UPDATE: &str = "raci.update";
+    /// A brief section's draft changed.
+    pub const BRIEF_SECTION_UPDATE: &str = "brief.section_update";
+    /// An executive marked a joint section agreed.
+    pub const BRIEF_SECTION_AGREE: &str = "brief.section_agree";
+    /// A draft was frozen into a version.
+    pub const BRIEF_SUBMIT: &str = "brief.submit";
+    /// A signatory signed a version.
+    pub const BRIEF_SIGN: &str = "brief.sign";
+    /// A signatory rejected a version.
+    pub const BRIEF_REJECT: &str = "brief.reject";
 }

@@ -30,24 +30,80 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The pool size: on small machines a small pool beats a large one.
 const POOL_SIZE: u32 = 8;
 
+/// The role tandem serves as in its private cluster: it owns nothing, and
+/// may only insert into and read the audit log.
+pub const APP_ROLE: &str = "tandem_app";
+
+/// The two connections tandem needs: the role that owns the schema (for
+/// migrations and grants) and the role it serves as. With a bare
+/// `DATABASE_URL` they are one and the same.
+#[derive(Debug, Clone)]
+pub struct Pools {
+    /// What pages and the API use.
+    pub serving: PgPool,
+    /// What migrations use.
+    pub owner: PgPool,
+    /// Whether the two are different roles (then the owner grants to the other).
+    pub separate: bool,
+}
+
+impl Pools {
+    /// Migrates as the owner, grants the serving role its privileges, and
+    /// refuses a serving role that could rewrite the audit log (a superuser
+    /// or the tables' owner) unless `allow_privileged`.
+    pub async fn prepare(&self, allow_privileged: bool) -> anyhow::Result<()> {
+        migrate(&self.owner).await?;
+        if self.separate {
+            let role: String = sqlx::query_scalar("SELECT current_user::text")
+                .fetch_one(&self.serving)
+                .await
+                .context("connecting as the serving role")?;
+            grant_serving_role(&self.owner, &role).await?;
+        }
+        if !allow_privileged && let Some(problem) = serving_role_problem(&self.serving).await? {
+            anyhow::bail!(
+                "refusing to serve as {problem}: it could rewrite the audit log. Serve as a role \
+                 that owns nothing (see the README, \"Database roles\"), or set \
+                 TANDEM_ALLOW_PRIVILEGED_ROLE=true to accept the risk."
+            );
+        }
+        Ok(())
+    }
+}
+
 /// An open database, and the private cluster behind it if there is one.
 #[derive(Debug)]
 pub struct Database {
-    /// The connection pool.
-    pub pool: PgPool,
+    /// The connection pools.
+    pub pools: Pools,
     cluster: Option<(Cluster, Started)>,
 }
 
 impl Database {
     /// Connects as configured. With `DATABASE_URL` the pool connects lazily,
-    /// so tandem starts even while that server is down. Without it, the
-    /// private cluster is started (or reused) first.
+    /// so tandem starts even while that server is down; the owner's URL,
+    /// when given, is used for migrations. Without `DATABASE_URL`, the
+    /// private cluster is started (or reused) first, migrated as its
+    /// superuser and served as [`APP_ROLE`].
     pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Self> {
         match &config.database_url {
             Some(url) => {
                 let options = PgConnectOptions::from_str(url).context("parsing DATABASE_URL")?;
+                let serving = pool_options().connect_lazy_with(options);
+                let (owner, separate) = match &config.owner_database_url {
+                    Some(owner_url) => {
+                        let options = PgConnectOptions::from_str(owner_url)
+                            .context("parsing TANDEM_OWNER_DATABASE_URL")?;
+                        (owner_pool_options().connect_lazy_with(options), true)
+                    }
+                    None => (serving.clone(), false),
+                };
                 Ok(Self {
-                    pool: pool_options().connect_lazy_with(options),
+                    pools: Pools {
+                        serving,
+                        owner,
+                        separate,
+                    },
                     cluster: None,
                 })
             }
@@ -60,12 +116,19 @@ impl Database {
                 let result = async {
                     create_database_if_missing(&cluster, DATABASE_NAME).await?;
                     let options = PgConnectOptions::from_str(&cluster.url(DATABASE_NAME))?;
-                    anyhow::Ok(pool_options().connect_with(options).await?)
+                    let owner = owner_pool_options().connect_with(options.clone()).await?;
+                    ensure_app_role(&owner).await?;
+                    let serving = pool_options().connect_lazy_with(options.username(APP_ROLE));
+                    anyhow::Ok(Pools {
+                        serving,
+                        owner,
+                        separate: true,
+                    })
                 }
                 .await;
                 match result {
-                    Ok(pool) => Ok(Self {
-                        pool,
+                    Ok(pools) => Ok(Self {
+                        pools,
                         cluster: Some((cluster, started)),
                     }),
                     Err(error) => {
@@ -84,9 +147,10 @@ impl Database {
         self.cluster.as_ref().map(|(cluster, _)| cluster.data_dir())
     }
 
-    /// Closes the pool and stops the private cluster if this process started it.
+    /// Closes the pools and stops the private cluster if this process started it.
     pub async fn shutdown(self) -> anyhow::Result<()> {
-        self.pool.close().await;
+        self.pools.serving.close().await;
+        self.pools.owner.close().await;
         if let Some((cluster, Started::ByUs)) = self.cluster {
             tracing::info!(dir = %cluster.data_dir().display(), "stopping the private PostgreSQL cluster");
             tokio::task::spawn_blocking(move || cluster.stop()).await??;
@@ -95,9 +159,72 @@ impl Database {
     }
 }
 
+/// Creates [`APP_ROLE`] (able to log in, owning nothing) unless it exists.
+pub async fn ensure_app_role(
+    owner: impl Executor<'_, Database = sqlx::Postgres>,
+) -> sqlx::Result<()> {
+    owner
+        .execute(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tandem_app') THEN
+                     CREATE ROLE tandem_app LOGIN;
+                 END IF;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+             END $$",
+        )
+        .await?;
+    Ok(())
+}
+
+/// Grants the serving role what it needs and nothing more: read and write
+/// the business tables, only insert into and read the audit log, nothing on
+/// the migrations' own table.
+pub async fn grant_serving_role(owner: &PgPool, role: &str) -> sqlx::Result<()> {
+    let role = format!("\"{}\"", role.replace('"', "\"\""));
+    let mut tx = owner.begin().await?;
+    for statement in [
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"),
+        format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
+    ] {
+        tx.execute(statement.as_str()).await?;
+    }
+    tx.commit().await
+}
+
+/// Why the connected role is too powerful to serve as, if it is: a
+/// superuser, or the owner of the audit log.
+pub async fn serving_role_problem(pool: &PgPool) -> sqlx::Result<Option<String>> {
+    let (role, superuser, owner): (String, bool, bool) = sqlx::query_as(
+        "SELECT current_user::text,
+                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+                EXISTS (SELECT 1 FROM pg_tables
+                         WHERE schemaname = current_schema() AND tablename = 'audit_log'
+                           AND tableowner = current_user)",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(if superuser {
+        Some(format!("the superuser \"{role}\""))
+    } else if owner {
+        Some(format!("\"{role}\", the owner of the tables"))
+    } else {
+        None
+    })
+}
+
 fn pool_options() -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(POOL_SIZE)
+        .acquire_timeout(Duration::from_secs(5))
+}
+
+/// The owner's pool only migrates: two connections are plenty.
+fn owner_pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(2)
         .acquire_timeout(Duration::from_secs(5))
 }
 

@@ -125,7 +125,7 @@ pub async fn create_default(
         conn,
         actor,
         super::audit::Change {
-            action: "raci.create",
+            action: crate::db::audit::actions::RACI_CREATE,
             object_type: "programme",
             object_id: Some(programme_id),
             before: None,

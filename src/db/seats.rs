@@ -216,7 +216,7 @@ pub async fn assign(
             conn,
             actor,
             Change {
-                action: "seat.end",
+                action: crate::db::audit::actions::SEAT_END,
                 object_type: "seat",
                 object_id: Some(previous.id),
                 before: Some(serde_json::to_value(&previous).unwrap_or_default()),
@@ -239,7 +239,7 @@ pub async fn assign(
         conn,
         actor,
         Change {
-            action: "seat.start",
+            action: crate::db::audit::actions::SEAT_START,
             object_type: "seat",
             object_id: Some(seat_id),
             before: None,

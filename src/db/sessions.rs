@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgExecutor};
 use uuid::Uuid;
 
+use crate::domain::session_policy::FailureCounts;
+
 /// A session joined with the facts about its user that every request needs.
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionRow {
@@ -145,54 +147,78 @@ pub async fn clear_flash(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> 
     Ok(())
 }
 
-/// Failed logins for this email key since `since`.
-pub async fn recent_failures(
+/// Recent failed sign-ins from `source`: for `email_key`, and for any account.
+pub async fn failure_counts(
     db: impl PgExecutor<'_>,
     email_key: &str,
+    source: &str,
     since: DateTime<Utc>,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM login_failures WHERE email_key = $1 AND failed_at > $2",
+) -> sqlx::Result<FailureCounts> {
+    let (pair, pair_last, source, source_oldest) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE email_key = $1), max(failed_at) FILTER (WHERE email_key = $1),
+                count(*), min(failed_at)
+           FROM login_failures WHERE source = $2 AND failed_at > $3",
     )
     .bind(email_key)
+    .bind(source)
     .bind(since)
     .fetch_one(db)
-    .await
+    .await?;
+    Ok(FailureCounts {
+        pair,
+        pair_last,
+        source,
+        source_oldest,
+    })
 }
 
-/// The oldest failure still inside the window, to say when to retry.
-pub async fn oldest_failure_since(
-    db: impl PgExecutor<'_>,
-    email_key: &str,
-    since: DateTime<Utc>,
-) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar(
-        "SELECT min(failed_at) FROM login_failures WHERE email_key = $1 AND failed_at > $2",
-    )
-    .bind(email_key)
-    .bind(since)
-    .fetch_one(db)
-    .await
-}
-
-/// Records a failed login.
+/// Records a failed sign-in.
 pub async fn record_failure(
     db: impl PgExecutor<'_>,
     email_key: &str,
+    source: &str,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (email_key, failed_at) VALUES ($1, $2)")
+    sqlx::query("INSERT INTO login_failures (email_key, source, failed_at) VALUES ($1, $2, $3)")
         .bind(email_key)
+        .bind(source)
         .bind(at)
         .execute(db)
         .await?;
     Ok(())
 }
 
-/// Forgets failures after a successful login.
-pub async fn clear_failures(db: impl PgExecutor<'_>, email_key: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE email_key = $1")
+/// Forgets this source's failures for this account after it signs in.
+pub async fn clear_failures(
+    db: impl PgExecutor<'_>,
+    email_key: &str,
+    source: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE email_key = $1 AND source = $2")
         .bind(email_key)
+        .bind(source)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Counts a wrong step-up password against the session; returns how many
+/// there have been.
+pub async fn add_stepup_failure(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "UPDATE sessions SET stepup_failures = stepup_failures + 1 WHERE id = $1
+         RETURNING stepup_failures",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .map(|count| count.unwrap_or(i32::MAX))
+}
+
+/// Forgets the session's wrong step-up passwords after a right one.
+pub async fn clear_stepup_failures(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET stepup_failures = 0 WHERE id = $1 AND stepup_failures > 0")
+        .bind(id)
         .execute(db)
         .await?;
     Ok(())

@@ -250,7 +250,7 @@ pub async fn create(
         conn,
         actor,
         super::audit::Change {
-            action: "user.create",
+            action: crate::db::audit::actions::USER_CREATE,
             object_type: "user",
             object_id: Some(user.id),
             before: None,

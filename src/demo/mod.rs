@@ -160,7 +160,7 @@ pub async fn load(
         &mut tx,
         &actor,
         Change {
-            action: "programme.create",
+            action: crate::db::audit::actions::PROGRAMME_CREATE,
             object_type: "programme",
             object_id: Some(programme.id),
             before: None,
@@ -215,7 +215,7 @@ async fn cto_takes_governance(
             at,
         },
         Change {
-            action: "raci.update",
+            action: crate::db::audit::actions::RACI_UPDATE,
             object_type: "programme",
             object_id: Some(programme_id),
             before: Some(serde_json::json!({ "version": 1, "matrix": before })),

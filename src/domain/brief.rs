@@ -631,6 +631,12 @@ pub fn check(kind: Kind, raw: &str, processes: &[(String, String)]) -> Result<St
         Kind::Prose => {
             if raw.chars().count() > 20_000 {
                 Err("Keep this to 20,000 characters or fewer.".to_owned())
+            } else if !crate::markdown::shows_something(raw) {
+                Err(
+                    "Nothing of this would be shown: tandem removes raw HTML and scripts \
+                     for safety. Write it as plain text or Markdown."
+                        .to_owned(),
+                )
             } else {
                 Ok(raw.trim_end().replace("\r\n", "\n"))
             }

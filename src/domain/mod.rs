@@ -1,5 +1,6 @@
 //! Parsed value types and pure rules. No I/O here: everything is unit-tested.
 
+pub mod audit_chain;
 pub mod brief;
 pub mod permission;
 pub mod phase;

@@ -20,6 +20,7 @@ pub mod pages;
 
 pub mod programmes;
 pub mod session;
+pub mod spreadsheet;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};

@@ -197,3 +197,20 @@ impl Refusal {
         .into_response())
     }
 }
+
+/// The answer to a save that changes nothing: no write, no new version, no
+/// audit entry; the page says so.
+pub async fn nothing_changed(
+    state: &AppState,
+    user: &CurrentUser,
+    back_to: &str,
+) -> Result<Response> {
+    db::sessions::set_flash(
+        &state.pool,
+        user.session_id,
+        "success",
+        "Nothing changed: what you saved is what was already there.",
+    )
+    .await?;
+    Ok(axum::response::Redirect::to(back_to).into_response())
+}

@@ -148,52 +148,178 @@ async fn sessions_end_after_twelve_hours_however_busy() {
 }
 
 #[tokio::test]
-async fn failed_logins_are_throttled_per_account() {
+async fn failed_logins_slow_down_one_source_and_never_lock_the_owner_out() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    for _ in 0..5 {
-        assert_eq!(
+    let attacker = "203.0.113.7";
+    // A stranger hammers the CEO's account from one address.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
             app.client()
-                .login("cfo@halden.example", "wrong password!")
+                .coming_from(attacker)
+                .login("ceo@halden.example", "wrong password!")
                 .await
                 .status,
-            422
         );
     }
-    // Even the right password is refused while throttled…
-    let page = app.client().login("cfo@halden.example", PASSWORD).await;
-    assert_eq!(page.status, 429);
-    assert!(page.shows("Too many failed attempts for this account"));
-    // …other accounts are unaffected…
+    // Three free failures, then the address must wait between attempts.
+    assert_eq!(statuses[..3], [422, 422, 422]);
+    assert!(statuses[3..].contains(&429), "{statuses:?}");
+    let slowed = app
+        .client()
+        .coming_from(attacker)
+        .login("ceo@halden.example", PASSWORD)
+        .await;
+    assert_eq!(slowed.status, 429, "even the right password waits its turn");
+    let retry_after: u64 = slowed.header("retry-after").parse().unwrap();
+    assert!(
+        (1..=300).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    assert!(slowed.shows("Too many failed attempts from this address"));
+
+    // The CEO, from her own address, signs in at once.
     assert_eq!(
         app.client()
+            .coming_from("198.51.100.20")
+            .login("ceo@halden.example", PASSWORD)
+            .await
+            .status,
+        303
+    );
+    // Once the wait has passed, the attacker's address may try again (and
+    // the wait doubles with each failure, up to five minutes).
+    app.clock.advance(Duration::seconds(retry_after as i64));
+    assert_eq!(
+        app.client()
+            .coming_from(attacker)
+            .login("ceo@halden.example", "wrong again")
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        app.client()
+            .coming_from(attacker)
+            .login("ceo@halden.example", "wrong again")
+            .await
+            .status,
+        429
+    );
+}
+
+#[tokio::test]
+async fn one_address_is_limited_across_accounts() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let mut refused_at = None;
+    // Spraying one password over many addresses, as the attack did (40 over 25).
+    for i in 0..40 {
+        let page = app
+            .client()
+            .coming_from("192.0.2.99")
+            .login(&format!("person{}@halden.example", i % 25), "Winter2026!")
+            .await;
+        if page.status == 429 {
+            assert!(page.header("retry-after").parse::<u64>().unwrap() > 0);
+            refused_at.get_or_insert(i);
+        }
+    }
+    assert_eq!(
+        refused_at,
+        Some(20),
+        "the 21st failure from one address is refused"
+    );
+    let processed = app
+        .count("SELECT count(*) FROM audit_log WHERE action = 'session.login_failed'")
+        .await;
+    assert_eq!(processed, 20, "refused attempts are not even checked");
+    // Other addresses are not affected.
+    assert_eq!(
+        app.client()
+            .coming_from("192.0.2.100")
             .login("cto@halden.example", PASSWORD)
             .await
             .status,
         303
     );
-    // …and unknown addresses are throttled the same way, revealing nothing.
-    for _ in 0..5 {
-        app.client()
-            .login("ghost@halden.example", "wrong password!")
-            .await;
-    }
-    assert_eq!(
-        app.client()
-            .login("ghost@halden.example", "wrong password!")
-            .await
-            .status,
-        429
-    );
-
+    // After the window, the address may try again.
     app.clock.advance(Duration::minutes(16));
     assert_eq!(
         app.client()
+            .coming_from("192.0.2.99")
             .login("cfo@halden.example", PASSWORD)
             .await
             .status,
         303
     );
+}
+
+#[tokio::test]
+async fn wrong_step_up_passwords_end_the_session_not_the_account() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    for attempt in 1..=4 {
+        let page = ceo
+            .post(
+                "/account/password",
+                &[
+                    ("current_password", "not it"),
+                    ("new_password", "a brand new passphrase"),
+                    ("confirm_password", "a brand new passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 422, "attempt {attempt}");
+        assert!(page.shows("That is not your password."));
+    }
+    let fifth = ceo
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "not it"),
+                ("new_password", "a brand new passphrase"),
+                ("confirm_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(fifth.status, 303);
+    assert_eq!(fifth.location(), "/login?ended=stepup");
+    // The session is gone…
+    assert_eq!(ceo.get("/").await.status, 303);
+    let notice = ceo.get("/login?ended=stepup").await;
+    assert!(notice.shows("Your account is not locked"));
+    // …but the account is not locked: the owner signs straight back in.
+    assert_eq!(
+        app.client()
+            .login("ceo@halden.example", PASSWORD)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'session.stepup_failed'")
+            .await,
+        5
+    );
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_audited_with_the_email_cut_short() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let long = format!("{}@halden.example", "x".repeat(5000));
+    assert_eq!(app.client().login(&long, "nope").await.status, 422);
+    let recorded: String = sqlx::query_scalar(
+        "SELECT after->>'email' FROM audit_log WHERE action = 'session.login_failed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded.chars().count(), 254);
+    assert!(recorded.starts_with("xxxx"));
 }
 
 #[tokio::test]

@@ -63,9 +63,13 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
             "/admin/users" | "/admin/users/new" | "/admin/users/{id}" | "/admin/seats"
             | "/admin/programmes",
         ) => Seats(ADMIN),
-        ("GET", "/admin/programmes/new" | "/admin/programmes/{id}" | "/admin/audit") => {
-            Seats(ADMIN)
-        }
+        (
+            "GET",
+            "/admin/programmes/new"
+            | "/admin/programmes/{id}"
+            | "/admin/audit"
+            | "/admin/audit/verify",
+        ) => Seats(ADMIN),
         (
             "POST",
             "/admin/users/new"

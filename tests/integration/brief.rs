@@ -323,7 +323,7 @@ async fn signing_has_a_defined_outcome_for_every_mistake() {
     assert!(page.shows("That is not your password."));
     assert_eq!(signatures(&app, id, 2).await, 3);
     let audited = app
-        .count("SELECT count(*) FROM audit_log WHERE action = 'brief.sign_password_failed'")
+        .count("SELECT count(*) FROM audit_log WHERE action = 'session.stepup_failed'")
         .await;
     assert_eq!(audited, 1, "a failed step-up is audited");
 
@@ -348,15 +348,23 @@ async fn signing_has_a_defined_outcome_for_every_mistake() {
     // A second decision from a fresh form is refused.
     let page = cfo.get(&format!("{}/versions/2/sign", brief(id))).await;
     assert!(page.shows("You signed version 2 on"));
+    let (version_id, cfo_id): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
+        "SELECT v.id, u.id FROM brief_versions v, users u
+          WHERE v.programme_id = $1 AND v.number = 2 AND u.email = 'cfo@halden.example'",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     let mut stale = fields.clone();
     set(
         &mut stale,
         "idempotency_key",
-        "ffffffffffffffffffffffffffffffff",
+        &tandem::auth::token::decision_key(version_id, cfo_id),
     );
     let page = post_sign(&mut cfo, id, 2, &stale).await;
     assert_eq!(page.status, 409);
-    assert!(page.shows("Nothing was signed"));
+    assert!(page.shows("Nothing was signed") && page.shows("You signed version 2 on"));
     assert_eq!(signatures(&app, id, 2).await, 4);
 
     // A hash that is not the version's is refused.

@@ -87,6 +87,10 @@ async fn the_app_answers_503_while_its_database_is_down_and_recovers() {
         .acquire_timeout(std::time::Duration::from_secs(2))
         .connect_lazy_with(options);
     tandem::db::migrate(&pool).await.unwrap();
+    tandem::db::ensure_app_role(&pool).await.unwrap();
+    tandem::db::grant_serving_role(&pool, tandem::db::APP_ROLE)
+        .await
+        .unwrap();
     let app = TestApp::spawn_on(pool).await;
     let mut client = app.client();
     assert_eq!(client.get("/readyz").await.status, 200);
@@ -202,4 +206,236 @@ async fn tandem_serve_runs_on_its_own_cluster_and_stops_it_on_sigterm() {
         !blocking(move || c.is_running()).await.unwrap(),
         "the cluster tandem started is stopped with it"
     );
+}
+
+#[tokio::test]
+async fn five_restarts_under_load_give_no_500_and_lose_no_acknowledged_write() {
+    let cluster = fresh_cluster("restarts");
+    let c = cluster.clone();
+    blocking(move || c.start(&[("fsync", "off")]))
+        .await
+        .unwrap();
+    tandem::db::create_database_if_missing(&cluster, "tandem")
+        .await
+        .unwrap();
+    let options = PgConnectOptions::from_str(&cluster.url("tandem")).unwrap();
+    let owner = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect_lazy_with(options);
+    tandem::db::migrate(&owner).await.unwrap();
+    tandem::db::ensure_app_role(&owner).await.unwrap();
+    tandem::db::grant_serving_role(&owner, tandem::db::APP_ROLE)
+        .await
+        .unwrap();
+    let app = TestApp::spawn_on(owner.clone()).await;
+    let demo = app.load_demo().await;
+    let brief = format!("/programmes/{}/brief", demo.programme_id);
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Readers: a bounded load of page views.
+    let mut readers = Vec::new();
+    for _ in 0..3 {
+        let mut client = app.login("exco.people@halden.example").await;
+        let (stop, brief) = (stop.clone(), brief.clone());
+        readers.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                statuses.push(client.get(&brief).await.status);
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            statuses
+        }));
+    }
+    // A writer: the CEO saves the ambition again and again; every 303 is a
+    // write tandem acknowledged.
+    let mut ceo = app.login("ceo@halden.example").await;
+    let writer = {
+        let (stop, brief) = (stop.clone(), brief.clone());
+        tokio::spawn(async move {
+            let (mut acknowledged, mut statuses) = (Vec::new(), Vec::new());
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let text = format!("Ambition, take {n}.");
+                let form = ceo
+                    .get(&format!("{brief}/sections/competitive_ambition/edit"))
+                    .await;
+                statuses.push(form.status);
+                if form.status != 200 {
+                    continue;
+                }
+                let mut fields = form.form_fields("brief-form");
+                crate::helpers::set(&mut fields, "f.statement", &text);
+                let saved = ceo
+                    .post_pairs(&format!("{brief}/sections/competitive_ambition"), &fields)
+                    .await;
+                statuses.push(saved.status);
+                if saved.status == 303 {
+                    acknowledged.push(text);
+                }
+            }
+            (acknowledged, statuses)
+        })
+    };
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let c = cluster.clone();
+        blocking(move || {
+            c.stop().unwrap();
+            c.start(&[("fsync", "off")]).unwrap();
+        })
+        .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+
+    let mut all = Vec::new();
+    for reader in readers {
+        all.extend(reader.await.unwrap());
+    }
+    let (acknowledged, statuses) = writer.await.unwrap();
+    all.extend(statuses);
+    assert!(!all.contains(&500), "no 500 among {} answers", all.len());
+    assert!(
+        all.iter().all(|s| matches!(s, 200 | 303 | 409 | 503)),
+        "{all:?}"
+    );
+    assert!(!acknowledged.is_empty(), "some writes went through");
+    for text in &acknowledged {
+        let found = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM audit_log WHERE action = 'brief.section_update'
+               AND after->'content'->>'statement' = $1",
+        )
+        .bind(text)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+        assert_eq!(found, 1, "the acknowledged write {text:?} is there");
+    }
+    let c = cluster.clone();
+    blocking(move || c.stop()).await.unwrap();
+}
+
+#[tokio::test]
+async fn tandem_audit_verify_passes_on_the_demo_and_names_an_altered_row() {
+    let data_dir = scratch_dir("audit-verify");
+    let cluster =
+        Cluster::new(ServerPrograms::locate().unwrap(), data_dir.join("postgres")).unwrap();
+    let c = cluster.clone();
+    let _ = blocking(move || c.stop()).await;
+    let _ = std::fs::remove_dir_all(data_dir.join("postgres"));
+    let binary = env!("CARGO_BIN_EXE_tandem");
+    let run = |args: &[&str]| {
+        std::process::Command::new(binary)
+            .args(args)
+            .env("TANDEM_DATA_DIR", &data_dir)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["demo", "--password", "verify-test-pass"])
+            .status
+            .success()
+    );
+    let ok = run(&["audit", "verify"]);
+    let out = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{out}");
+    assert!(out.contains("Every audit chain holds.") && out.contains("Halden Freight"));
+
+    // A superuser rewrites an entry directly in the database.
+    let c = cluster.clone();
+    blocking(move || c.start(&[])).await.unwrap();
+    let mut conn = PgConnection::connect(&cluster.url("tandem")).await.unwrap();
+    let victim: i64 = sqlx::query_scalar(
+        "SELECT id FROM audit_log WHERE organisation_id IS NOT NULL ORDER BY id LIMIT 1 OFFSET 5",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET action = 'nothing.to_see' WHERE id = $1")
+        .bind(victim)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let c = cluster.clone();
+    blocking(move || c.stop()).await.unwrap();
+
+    let broken = run(&["audit", "verify"]);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(!broken.status.success());
+    assert!(
+        out.contains(&format!("Entry {victim} was changed after it was written")),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn with_database_url_tandem_refuses_to_serve_as_a_superuser_unless_told_to() {
+    let cluster = fresh_cluster("roles");
+    let c = cluster.clone();
+    blocking(move || c.start(&[("fsync", "off")]))
+        .await
+        .unwrap();
+    tandem::db::create_database_if_missing(&cluster, "tandem")
+        .await
+        .unwrap();
+    let superuser = cluster.url("tandem");
+    let binary = env!("CARGO_BIN_EXE_tandem");
+    let refused = tokio::process::Command::new(binary)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", &superuser)
+        .env_remove("TANDEM_OWNER_DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("refusing to serve as the superuser"),
+        "{stderr}"
+    );
+
+    // The documented set-up: an owner for migrations, a role that owns nothing to serve.
+    let mut conn = PgConnection::connect(&superuser).await.unwrap();
+    tandem::db::ensure_app_role(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let serving = superuser.replace("user=postgres", &format!("user={}", tandem::db::APP_ROLE));
+    assert_ne!(serving, superuser);
+    let mut server = tokio::process::Command::new(binary)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &serving)
+        .env("TANDEM_OWNER_DATABASE_URL", &superuser)
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(response) = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && response.status() == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "serves as the unprivileged role");
+    server.kill().await.unwrap();
+    let c = cluster.clone();
+    blocking(move || c.stop()).await.unwrap();
 }

@@ -129,6 +129,11 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
         tandem::db::migrate(&pool)
             .await
             .expect("migrating the template");
+        // The app serves as a role that owns nothing, as in production.
+        tandem::db::ensure_app_role(&pool).await.unwrap();
+        tandem::db::grant_serving_role(&pool, tandem::db::APP_ROLE)
+            .await
+            .unwrap();
         pool.close().await;
     }
     conn.execute("SELECT pg_advisory_unlock(727274)")
@@ -161,6 +166,17 @@ pub async fn fresh_database() -> (PgPool, String) {
     (pool, name)
 }
 
+/// A pool on the same database as `owner`, connected as the serving role.
+pub fn serving_pool(owner: &PgPool) -> PgPool {
+    let options = (*owner.connect_options())
+        .clone()
+        .username(tandem::db::APP_ROLE);
+    PgPoolOptions::new()
+        .max_connections(6)
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect_lazy_with(options)
+}
+
 /// The real application, served on a loopback port, with a manual clock.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
@@ -178,10 +194,11 @@ impl TestApp {
         Self::spawn_on(pool).await
     }
 
-    /// Boots the app on a given pool.
+    /// Boots the app on the database of a given (owner's) pool, serving as
+    /// the role that owns nothing; the test keeps the owner's pool.
     pub async fn spawn_on(pool: PgPool) -> TestApp {
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap());
-        let state = tandem::startup::state(pool.clone(), Arc::new(clock.clone()), false);
+        let state = tandem::startup::state(serving_pool(&pool), Arc::new(clock.clone()), false);
         Self::serve(state, pool, clock).await
     }
 
@@ -212,6 +229,7 @@ impl TestApp {
                 .unwrap(),
             cookies: HashMap::new(),
             csrf: None,
+            forwarded_for: None,
         }
     }
 
@@ -476,9 +494,28 @@ pub struct Client {
     /// Cookies by name.
     pub cookies: HashMap<String, String>,
     csrf: Option<String>,
+    /// The client address a proxy would report (`X-Forwarded-For`).
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
+    /// Requests from now on appear to come from `address` (as a proxy reports it).
+    pub fn coming_from(mut self, address: &str) -> Self {
+        self.forwarded_for = Some(address.to_owned());
+        self
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header());
+        if let Some(address) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", address);
+        }
+        request
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()
@@ -515,9 +552,7 @@ impl Client {
     /// GET a path.
     pub async fn get(&mut self, path: &str) -> Page {
         let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .unwrap();
@@ -532,9 +567,7 @@ impl Client {
         fields: &[(&str, &str)],
     ) -> Page {
         let response = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(method, path)
             .form(fields)
             .send()
             .await
@@ -564,6 +597,34 @@ impl Client {
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all).await
+    }
+
+    /// Posts a list of field pairs as they are (the form's own CSRF token included).
+    pub async fn post_pairs(&mut self, path: &str, fields: &[(String, String)]) -> Page {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post_raw(path, &pairs).await
+    }
+
+    /// Opens `page`, reads the form whose attributes contain `marker`,
+    /// changes the given fields, and submits it to `action`: what a person
+    /// filling the form in a browser does.
+    pub async fn submit_form(
+        &mut self,
+        page: &str,
+        marker: &str,
+        action: &str,
+        changes: &[(&str, &str)],
+    ) -> Page {
+        let form = self.get(page).await;
+        assert_eq!(form.status, 200, "{page}: {}", form.body);
+        let mut fields = form.form_fields(marker);
+        for (name, value) in changes {
+            set(&mut fields, name, value);
+        }
+        self.post_pairs(action, &fields).await
     }
 
     /// Signs in through the login form.

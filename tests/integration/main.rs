@@ -9,5 +9,6 @@ mod authz;
 mod brief;
 mod browser;
 mod cluster;
+mod hardening;
 mod headers;
 mod matrix;

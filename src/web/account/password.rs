@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::auth::extract::CurrentUser;
 use crate::auth::password;
 use crate::auth::session::ClientInfo;
+use crate::auth::stepup::{self, Purpose};
 use crate::db;
 use crate::db::audit::Change;
 use crate::domain::values::NewPassword;
@@ -59,8 +60,19 @@ pub async fn submit(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::new();
-    if !password::verify(&form.current_password, &account.password_hash).await {
-        errors.add("current_password", "That is not your current password.");
+    let step_up = stepup::confirm(
+        &state,
+        &user,
+        &client,
+        &form.current_password,
+        Purpose {
+            object_type: "user",
+            object_id: Some(user.id),
+        },
+    )
+    .await?;
+    if let Some(message) = step_up.message() {
+        errors.add("current_password", message);
     }
     let new_password = errors.check("new_password", NewPassword::parse(&form.new_password));
     if new_password.is_some() && form.new_password != form.confirm_password {
@@ -91,7 +103,7 @@ pub async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "user.password_change",
+            action: crate::db::audit::actions::USER_PASSWORD_CHANGE,
             object_type: "user",
             object_id: Some(user.id),
             before: None,

@@ -2,6 +2,7 @@
 //! audit log. Every route here requires the admin seat.
 
 mod audit;
+mod audit_verify;
 mod programme_edit;
 mod programme_form;
 mod programme_new;
@@ -36,4 +37,5 @@ pub fn routes() -> Routes {
         .get("/admin/programmes/{id}", programme_edit::show)
         .post("/admin/programmes/{id}", programme_edit::submit)
         .get(paths::ADMIN_AUDIT, audit::show)
+        .get(paths::ADMIN_AUDIT_VERIFY, audit_verify::show)
 }

@@ -86,6 +86,18 @@ pub(super) async fn submit(
                 .render(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
+    let unchanged = parsed.name.as_str() == before.name
+        && parsed.summary == before.summary
+        && parsed.planned_start == before.planned_start
+        && {
+            let (mut old, mut new) = (before_signatories.clone(), parsed.signatories.clone());
+            old.sort();
+            new.sort();
+            old == new
+        };
+    if unchanged {
+        return crate::web::pages::nothing_changed(&state, &user, &paths::programme(id)).await;
+    }
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     let updated = db::programmes::update(
@@ -139,7 +151,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "programme.update",
+            action: crate::db::audit::actions::PROGRAMME_UPDATE,
             object_type: "programme",
             object_id: Some(id),
             before: Some(

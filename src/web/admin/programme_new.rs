@@ -96,7 +96,7 @@ pub(super) async fn submit(
         &mut tx,
         &actor,
         Change {
-            action: "programme.create",
+            action: crate::db::audit::actions::PROGRAMME_CREATE,
             object_type: "programme",
             object_id: Some(created.id),
             before: None,

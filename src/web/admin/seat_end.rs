@@ -68,7 +68,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "seat.end",
+            action: crate::db::audit::actions::SEAT_END,
             object_type: "seat",
             object_id: Some(seat.id),
             before: Some(serde_json::to_value(&seat).unwrap_or_default()),

@@ -70,8 +70,14 @@ pub(super) async fn submit(
         return Ok(page.invalid());
     }
 
-    let now = state.now();
     let before = page.target.clone();
+    if email.as_str() == before.email
+        && name.as_str() == before.display_name
+        && disabled == before.disabled_at.is_some()
+    {
+        return crate::web::pages::nothing_changed(&state, &user, &paths::admin_user(id)).await;
+    }
+    let now = state.now();
     let disabled_at = match (disabled, before.disabled_at) {
         (true, Some(since)) => Some(since),
         (true, None) => Some(now),
@@ -128,7 +134,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "user.update",
+            action: crate::db::audit::actions::USER_UPDATE,
             object_type: "user",
             object_id: Some(id),
             before: Some(before.audit()),

@@ -55,7 +55,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "user.password_reset",
+            action: crate::db::audit::actions::USER_PASSWORD_RESET,
             object_type: "user",
             object_id: Some(id),
             before: None,

@@ -56,7 +56,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "brief.section_agree",
+            action: crate::db::audit::actions::BRIEF_SECTION_AGREE,
             object_type: "programme",
             object_id: Some(id),
             before: None,

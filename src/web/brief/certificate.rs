@@ -26,6 +26,9 @@ pub(super) struct CertificatePage {
     organisation: String,
     loaded: Loaded,
     printed: String,
+    /// The audit chain's head when the latest decision on this version was
+    /// recorded: its entry number and hash.
+    chain_head: Option<(i64, String)>,
 }
 
 pub(super) async fn show(
@@ -39,10 +42,13 @@ pub(super) async fn show(
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
+    let chain_head =
+        db::audit::head_at_object(&state.pool, user.organisation_id, loaded.version.id).await?;
     Ok(CertificatePage {
         page: Page::for_user(&state, &user).await?,
         programme,
         organisation,
+        chain_head,
         loaded,
         printed: state.now().format("%-d %B %Y, %H:%M UTC").to_string(),
     })

@@ -259,6 +259,10 @@ pub(super) async fn submit(
         }
     };
     let before = draft.content(section.key);
+    let section_url = format!("{}/brief#{}", paths::programme(id), section.key);
+    if content == before {
+        return crate::web::pages::nothing_changed(&state, &user, &section_url).await;
+    }
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     let edit = db::brief::SectionEdit {
@@ -298,7 +302,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "brief.section_update",
+            action: crate::db::audit::actions::BRIEF_SECTION_UPDATE,
             object_type: "programme",
             object_id: Some(id),
             before: Some(serde_json::json!({ "section": section.key, "content": before })),
@@ -316,5 +320,5 @@ pub(super) async fn submit(
     };
     db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("{}/brief#{}", paths::programme(id), section.key)).into_response())
+    Ok(Redirect::to(&section_url).into_response())
 }

@@ -17,13 +17,13 @@ use super::version::{Loaded, load};
 use super::{Status, readable_programme};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
-use crate::auth::{password, token};
+use crate::auth::stepup::{self, Purpose};
+use crate::auth::token;
 use crate::db;
 use crate::db::audit::Change;
 use crate::db::brief::NewSignature;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
-use crate::domain::session_policy::{MAX_FAILED_LOGINS, THROTTLE_WINDOW};
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
@@ -120,7 +120,7 @@ async fn page(
         page: Page::for_user(state, user).await?,
         closed: closed_because(&loaded, user),
         compared_with: previous.map(|v| v.number),
-        idempotency_key: token::random_hex(16),
+        idempotency_key: token::decision_key(loaded.version.id, user.id),
         decision: String::new(),
         reason: String::new(),
         errors: Default::default(),
@@ -162,19 +162,31 @@ pub(super) async fn submit(
         )
     };
 
-    // A double-submitted form: the first one counted; this one changes nothing.
+    // The one-time key must be the one this page made for this signer and
+    // this version; anything else is refused before anything is recorded.
     let key = form.idempotency_key.trim();
-    if key.len() < 16 {
-        return Err(AppError::BadRequest(
-            "sign form without its one-time key".into(),
-        ));
+    if !token::is_decision_key(key, loaded.version.id, user.id) {
+        return Ok(Refusal {
+            page: Page::for_user(&state, &user).await?,
+            status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
+            title: "Nothing was signed".into(),
+            message: format!(
+                "This form's one-time key was not made for you and version {number}, so nothing \
+                 was recorded. Open the version again and decide from its own form."
+            ),
+            reasons: Vec::new(),
+            back_url: version_url.clone(),
+            back_label: format!("Open version {number}"),
+        }
+        .into_response());
     }
+    // A double-submitted form: the first one counted; this one changes nothing.
     if loaded
         .slot_of(user.id)
         .is_some_and(|slot| slot.decision.is_some())
         && already_recorded(&state, key).await?
     {
-        return Ok(Redirect::to(&version_url).into_response());
+        return already_done(&state, &user, number, &version_url).await;
     }
     if let Some(reason) = closed_because(&loaded, &user) {
         return refuse(reason).await;
@@ -208,37 +220,22 @@ pub(super) async fn submit(
     if reason.chars().count() > 2000 {
         errors.add("reason", "Keep the reason to 2,000 characters or fewer.");
     }
-    // Step-up: the password again, throttled like a login.
-    let account = db::users::find(&state.pool, user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let email_key = account.email.to_lowercase();
-    let now = state.now();
-    if db::sessions::recent_failures(&state.pool, &email_key, now - THROTTLE_WINDOW).await?
-        >= MAX_FAILED_LOGINS
-    {
-        errors.add(
-            "password",
-            "Too many wrong passwords. Wait 15 minutes and try again.",
-        );
-    } else if !password::verify(&form.password, &account.password_hash).await {
-        let mut tx = state.pool.begin().await?;
-        db::sessions::record_failure(&mut *tx, &email_key, now).await?;
-        db::audit::record(
-            &mut tx,
-            &user.actor(&client, now),
-            Change {
-                action: "brief.sign_password_failed",
-                object_type: "brief_version",
-                object_id: Some(loaded.version.id),
-                before: None,
-                after: Some(serde_json::json!({ "number": number })),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        errors.add("password", "That is not your password.");
+    // Step-up: the password again.
+    let step_up = stepup::confirm(
+        &state,
+        &user,
+        &client,
+        &form.password,
+        Purpose {
+            object_type: "brief_version",
+            object_id: Some(loaded.version.id),
+        },
+    )
+    .await?;
+    if let Some(message) = step_up.message() {
+        errors.add("password", message);
     }
+    let now = state.now();
     let Some(signing) = signing.filter(|_| errors.is_empty()) else {
         let mut page = page(&state, &user, programme, loaded).await?;
         page.errors = errors;
@@ -285,9 +282,9 @@ pub(super) async fn submit(
                 &user.actor(&client, now),
                 Change {
                     action: if signing {
-                        "brief.sign"
+                        crate::db::audit::actions::BRIEF_SIGN
                     } else {
-                        "brief.reject"
+                        crate::db::audit::actions::BRIEF_REJECT
                     },
                     object_type: "brief_version",
                     object_id: Some(loaded.version.id),
@@ -317,13 +314,31 @@ pub(super) async fn submit(
         {
             drop(tx);
             if already_recorded(&state, key).await? {
-                Ok(Redirect::to(&version_url).into_response())
+                already_done(&state, &user, number, &version_url).await
             } else {
                 refuse(format!("You already decided on version {number}.")).await
             }
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The answer to a form sent twice: the first one was recorded, this one
+/// changed nothing, and the page says so.
+async fn already_done(
+    state: &AppState,
+    user: &CurrentUser,
+    number: i32,
+    version_url: &str,
+) -> Result<Response> {
+    db::sessions::set_flash(
+        &state.pool,
+        user.session_id,
+        "success",
+        &format!("Your decision on version {number} was already recorded; nothing more was done."),
+    )
+    .await?;
+    Ok(Redirect::to(version_url).into_response())
 }
 
 async fn already_recorded(state: &AppState, key: &str) -> Result<bool> {

@@ -140,7 +140,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "brief.submit",
+            action: crate::db::audit::actions::BRIEF_SUBMIT,
             object_type: "brief_version",
             object_id: Some(version_id),
             before: None,

@@ -155,7 +155,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "raci.update",
+            action: crate::db::audit::actions::RACI_UPDATE,
             object_type: "programme",
             object_id: Some(id),
             before: Some(serde_json::json!({ "version": loaded, "matrix": base })),

@@ -1,8 +1,7 @@
 //! GET /programmes/{id}/matrix.csv — the current matrix for spreadsheets.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use uuid::Uuid;
 
 use super::{Grid, current, readable_programme};
@@ -10,6 +9,7 @@ use crate::auth::extract::CurrentUser;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Path;
+use crate::web::spreadsheet::{CsvDocument, slug};
 
 pub(super) async fn csv(
     State(state): State<AppState>,
@@ -19,7 +19,7 @@ pub(super) async fn csv(
     let programme = readable_programme(&state, &user, id).await?;
     let (_, matrix) = current(&state, id).await?;
     let grid = Grid::of(&matrix);
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut doc = CsvDocument::new();
     let mut header = vec![
         "Responsibility".to_owned(),
         "Kind".to_owned(),
@@ -27,12 +27,12 @@ pub(super) async fn csv(
     ];
     header.extend(grid.roles.iter().map(|role| role.name.clone()));
     header.push("Problems".to_owned());
-    writer.write_record(&header).map_err(anyhow::Error::from)?;
+    doc.row(&header)?;
     for row in &grid.rows {
         let mut record = vec![
-            spreadsheet_safe(&row.name),
+            row.name.clone(),
             row.kind.to_owned(),
-            spreadsheet_safe(&row.description),
+            row.description.clone(),
         ];
         record.extend(
             row.cells
@@ -40,46 +40,10 @@ pub(super) async fn csv(
                 .map(|cell| cell.map(|l| l.as_str().to_owned()).unwrap_or_default()),
         );
         record.push(row.problems.join(" "));
-        writer.write_record(&record).map_err(anyhow::Error::from)?;
+        doc.row(&record)?;
     }
-    let body = writer
-        .into_inner()
-        .map_err(|error| anyhow::anyhow!("writing CSV: {error}"))?;
-    let filename = format!("responsibility-matrix-{}.csv", slug(&programme.name));
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
-}
-
-/// Text that a spreadsheet would run as a formula gets a leading quote.
-pub fn spreadsheet_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-fn slug(name: &str) -> String {
-    let slug: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    slug.split('-')
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
+    doc.download(&format!(
+        "responsibility-matrix-{}.csv",
+        slug(&programme.name)
+    ))
 }

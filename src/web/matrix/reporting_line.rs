@@ -53,6 +53,10 @@ pub(super) async fn submit(
         page.line_note = form.note;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
+    if line == programme.reporting_line() && note == programme.coo_reports_to_note {
+        let back = format!("{}/matrix", paths::programme(id));
+        return crate::web::pages::nothing_changed(&state, &user, &back).await;
+    }
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     let version = form.version.trim().parse().unwrap_or(-1);
@@ -82,7 +86,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "programme.reporting_line",
+            action: crate::db::audit::actions::REPORTING_LINE,
             object_type: "programme",
             object_id: Some(id),
             before: Some(serde_json::json!({ "coo_reports_to": programme.coo_reports_to, "note": programme.coo_reports_to_note })),

@@ -117,7 +117,7 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         Change {
-            action: "programme.phase",
+            action: crate::db::audit::actions::PROGRAMME_PHASE,
             object_type: "programme",
             object_id: Some(id),
             before: Some(serde_json::json!({ "phase": programme.phase })),

@@ -11,8 +11,8 @@ use crate::auth::session::{self, ClientInfo, SessionEnded};
 use crate::auth::{cookies, password, token};
 use crate::db;
 use crate::db::audit::{Actor, Change};
-use crate::domain::session_policy::{MAX_FAILED_LOGINS, THROTTLE_WINDOW};
-use crate::domain::values::is_local_path;
+use crate::domain::session_policy::{THROTTLE_WINDOW, login_wait};
+use crate::domain::values::{is_local_path, wait_phrase};
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
@@ -48,6 +48,9 @@ pub struct LoginForm {
     next: String,
 }
 
+/// The most of a typed email kept in the records.
+const MAX_EMAIL_CHARS: usize = 254;
+
 /// The generic failure: the same for an unknown email, a wrong password and
 /// a disabled account, so the form reveals nothing about which accounts exist.
 const FAILED: &str = "That email and password do not match an active account.";
@@ -69,6 +72,10 @@ pub async fn show(
         _ => None,
     });
     let notice = match (ended, query.signed_out.is_some()) {
+        _ if query.ended == "stepup" => Some(
+            "You were signed out after several wrong passwords while confirming an action. \
+             Your account is not locked: sign in again to continue.",
+        ),
         (Some(SessionEnded::Idle), _) => Some(
             "You were signed out after 30 minutes without activity. Sign in again to continue.",
         ),
@@ -103,7 +110,10 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let now = state.now();
-    let email_key = form.email.trim().to_lowercase();
+    // Nobody's email is longer than this; a longer one is cut for the
+    // records (it can only be a typo or an attack).
+    let as_typed: String = form.email.trim().chars().take(MAX_EMAIL_CHARS).collect();
+    let email_key = as_typed.to_lowercase();
     let csrf = current
         .as_ref()
         .map(|session| session.csrf_token.clone())
@@ -127,19 +137,21 @@ pub async fn submit(
         ));
     }
 
-    let since = now - THROTTLE_WINDOW;
-    if db::sessions::recent_failures(&state.pool, &email_key, since).await? >= MAX_FAILED_LOGINS {
-        let oldest = db::sessions::oldest_failure_since(&state.pool, &email_key, since)
-            .await?
-            .unwrap_or(now);
-        let minutes = ((oldest + THROTTLE_WINDOW - now).num_seconds() + 59) / 60;
+    let source = client.ip.clone().unwrap_or_default();
+    let counts =
+        db::sessions::failure_counts(&state.pool, &email_key, &source, now - THROTTLE_WINDOW)
+            .await?;
+    if let Some(wait) = login_wait(&counts, now) {
         let message = format!(
-            "Too many failed attempts for this account. Wait {} minute{} and try again, \
+            "Too many failed attempts from this address. Wait {} and try again, \
              or ask an administrator to reset the password.",
-            minutes.max(1),
-            if minutes > 1 { "s" } else { "" }
+            wait_phrase(wait)
         );
-        return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, message));
+        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, message);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(response);
     }
 
     let user = db::users::find_by_email(&state.pool, &email_key).await?;
@@ -163,16 +175,16 @@ pub async fn submit(
         at: now,
     };
     let Some(user) = user.filter(|_| accepted) else {
-        db::sessions::record_failure(&mut *tx, &email_key, now).await?;
+        db::sessions::record_failure(&mut *tx, &email_key, &source, now).await?;
         db::audit::record(
             &mut tx,
             &actor,
             Change {
-                action: "session.login_failed",
+                action: crate::db::audit::actions::LOGIN_FAILED,
                 object_type: "session",
                 object_id: None,
                 before: None,
-                after: Some(serde_json::json!({ "email": email_key })),
+                after: Some(serde_json::json!({ "email": as_typed })),
             },
         )
         .await?;
@@ -187,12 +199,12 @@ pub async fn submit(
         now,
     )
     .await?;
-    db::sessions::clear_failures(&mut *tx, &email_key).await?;
+    db::sessions::clear_failures(&mut *tx, &email_key, &source).await?;
     db::audit::record(
         &mut tx,
         &actor,
         Change {
-            action: "session.login",
+            action: crate::db::audit::actions::LOGIN,
             object_type: "user",
             object_id: Some(user.id),
             before: None,

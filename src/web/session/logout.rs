@@ -30,7 +30,7 @@ pub async fn submit(
                 at: state.now(),
             },
             Change {
-                action: "session.logout",
+                action: crate::db::audit::actions::LOGOUT,
                 object_type: "user",
                 object_id: Some(session.user_id),
                 before: None,

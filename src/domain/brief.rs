@@ -54,6 +54,8 @@ pub enum Kind {
     Money,
     /// A percentage from 0 to 100.
     Percent,
+    /// A decimal number, possibly negative (a baseline, a target).
+    Decimal,
     /// A whole number, not negative.
     Count,
     /// A date, YYYY-MM-DD.
@@ -158,6 +160,69 @@ impl Section {
 pub const CEO_INPUT: &str = "ceo_input";
 /// See [`CEO_INPUT`].
 pub const COO_INPUT: &str = "coo_input";
+
+const YES_NO: &[(&str, &str)] = &[("no", "No"), ("yes", "Yes")];
+
+/// The columns that define a dashboard metric.
+const METRIC_COLUMNS: &[Column] = &[
+    Column {
+        key: "name",
+        label: "Metric",
+        kind: Kind::Line(120),
+    },
+    Column {
+        key: "unit",
+        label: "Unit",
+        kind: Kind::Choice(crate::domain::metrics::Unit::CHOICES),
+    },
+    Column {
+        key: "direction",
+        label: "Direction",
+        kind: Kind::Choice(crate::domain::metrics::Direction::CHOICES),
+    },
+    Column {
+        key: "baseline",
+        label: "Baseline",
+        kind: Kind::Decimal,
+    },
+    Column {
+        key: "baseline_date",
+        label: "Baseline date",
+        kind: Kind::Date,
+    },
+    Column {
+        key: "target",
+        label: "Target",
+        kind: Kind::Decimal,
+    },
+    Column {
+        key: "target_date",
+        label: "Target date",
+        kind: Kind::Date,
+    },
+    Column {
+        key: "cadence",
+        label: "Cadence",
+        kind: Kind::Choice(crate::domain::metrics::Cadence::CHOICES),
+    },
+];
+
+/// The operational metrics' columns: the same, and which one is primary.
+const METRIC_COLUMNS_WITH_PRIMARY: &[Column] = &[
+    METRIC_COLUMNS[0],
+    METRIC_COLUMNS[1],
+    METRIC_COLUMNS[2],
+    METRIC_COLUMNS[3],
+    METRIC_COLUMNS[4],
+    METRIC_COLUMNS[5],
+    METRIC_COLUMNS[6],
+    METRIC_COLUMNS[7],
+    Column {
+        key: "primary",
+        label: "Primary",
+        kind: Kind::Choice(YES_NO),
+    },
+];
 
 const HORIZONS: &[(&str, &str)] = &[
     ("efficiency_12m", "A 12-month efficiency programme"),
@@ -387,33 +452,12 @@ pub static SECTIONS: &[Section] = &[
         key: "operational_metrics",
         title: "Operational metrics",
         owner: Owner::Coo,
-        purpose: "The measures the COO owns and reports to the CEO.",
+        purpose: "The measures the COO owns and reports to the CEO: the operational half of the shared dashboard.",
         fields: &[table(
             "metrics",
             "Metrics",
-            "",
-            &[
-                Column {
-                    key: "name",
-                    label: "Metric",
-                    kind: Kind::Line(120),
-                },
-                Column {
-                    key: "unit",
-                    label: "Unit",
-                    kind: Kind::Line(40),
-                },
-                Column {
-                    key: "baseline",
-                    label: "Baseline",
-                    kind: Kind::Line(40),
-                },
-                Column {
-                    key: "target",
-                    label: "Target",
-                    kind: Kind::Line(40),
-                },
-            ],
+            "Each metric runs in a straight line from its baseline (on the baseline date) to its target (on the target date); the dashboard measures progress along that line. Mark exactly one as the primary metric.",
+            METRIC_COLUMNS_WITH_PRIMARY,
             false,
         )],
     },
@@ -494,6 +538,13 @@ pub static SECTIONS: &[Section] = &[
                 "The shared dashboard",
                 "The joint decision: which measures, which targets, reviewed monthly.",
                 Kind::Prose,
+            ),
+            table(
+                "business_metrics",
+                "Business metrics",
+                "The CEO's measures on the shared dashboard, defined like the operational ones; the operational metrics section holds the COO's.",
+                METRIC_COLUMNS,
+                false,
             ),
         ],
     },
@@ -656,6 +707,16 @@ pub fn check(kind: Kind, raw: &str, processes: &[(String, String)]) -> Result<St
                 _ => Err("Enter a whole number, not negative (separators are fine).".to_owned()),
             }
         }
+        Kind::Decimal => {
+            let digits: String = value
+                .chars()
+                .filter(|c| !matches!(c, ',' | ' ' | '_' | '%' | '€' | '$' | '£'))
+                .collect();
+            match digits.replace('−', "-").parse::<f64>() {
+                Ok(n) if n.is_finite() && n.abs() <= 1e12 => Ok(format_number(n)),
+                _ => Err("Enter a number, such as 41.5 or -2 (no units).".to_owned()),
+            }
+        }
         Kind::Percent => match value.trim_end_matches('%').trim().parse::<f64>() {
             Ok(p) if (0.0..=100.0).contains(&p) => Ok(format_number(p)),
             _ => Err("Enter a percentage from 0 to 100.".to_owned()),
@@ -796,6 +857,20 @@ pub fn parse(
             object.insert("id".to_owned(), Value::String(id));
             table.push(Value::Object(object));
         }
+        if field.columns.iter().any(|c| c.key == "primary") {
+            let primaries = table
+                .iter()
+                .filter(|row| row.get("primary").and_then(Value::as_str) == Some("yes"))
+                .count();
+            if !table.is_empty() && primaries != 1 {
+                errors.insert(
+                    format!("{name}.0.primary"),
+                    format!(
+                        "Mark exactly one metric as the primary one ({primaries} are marked now)."
+                    ),
+                );
+            }
+        }
         content.insert(field.key.to_owned(), Value::Array(table));
     }
     if errors.is_empty() {
@@ -803,6 +878,43 @@ pub fn parse(
     } else {
         Err(errors)
     }
+}
+
+/// The dashboard a new programme starts with: the framework's five
+/// operational and three business metrics, measured from `start` to a year
+/// later. Baselines and targets are left for the executives to set.
+pub fn default_metric_sections(start: chrono::NaiveDate) -> Vec<(&'static str, Content)> {
+    let end = start + chrono::Duration::days(365);
+    let row = |id: &str, name: &str, unit: &str, direction: &str, cadence: &str, primary: Option<&str>| {
+        let mut row = serde_json::json!({
+            "id": id, "name": name, "unit": unit, "direction": direction,
+            "baseline": "", "baseline_date": start.to_string(),
+            "target": "", "target_date": end.to_string(), "cadence": cadence,
+        });
+        if let Some(primary) = primary {
+            row["primary"] = Value::String(primary.to_owned());
+        }
+        row
+    };
+    let operational = serde_json::json!({ "metrics": [
+        row("automated-processing-rate", "Automated processing rate", "percent", "higher", "weekly", Some("yes")),
+        row("exception-rate", "Exception rate", "percent", "lower", "weekly", Some("no")),
+        row("cycle-time", "Cycle time", "hours", "lower", "weekly", Some("no")),
+        row("cost-per-transaction", "Cost per transaction", "currency", "lower", "weekly", Some("no")),
+        row("error-rate", "Error rate", "percent", "lower", "weekly", Some("no")),
+    ]});
+    let business = serde_json::json!({
+        "ceo_input": "", "coo_input": "", "dashboard": "",
+        "business_metrics": [
+            row("revenue-impact", "Revenue impact", "currency", "higher", "monthly", None),
+            row("operating-margin", "Operating margin", "percent", "higher", "monthly", None),
+            row("competitive-position", "Competitive position", "score", "higher", "monthly", None),
+        ],
+    });
+    vec![
+        ("operational_metrics", serde_json::from_value(operational).unwrap_or_default()),
+        ("success_metrics", serde_json::from_value(business).unwrap_or_default()),
+    ]
 }
 
 /// Reads pasted CSV (comma, semicolon or tab separated; an optional header

@@ -2,9 +2,12 @@
 
 pub mod audit_chain;
 pub mod brief;
+pub mod chart;
+pub mod metrics;
 pub mod permission;
 pub mod phase;
 pub mod raci;
+pub mod roi;
 pub mod seat;
 pub mod session_policy;
 pub mod values;

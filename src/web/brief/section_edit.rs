@@ -95,7 +95,7 @@ fn input(
         ),
         Kind::Process => ("select", processes.to_vec()),
         Kind::Date => ("date", Vec::new()),
-        Kind::Money | Kind::Count | Kind::Percent => ("numberish", Vec::new()),
+        Kind::Money | Kind::Count | Kind::Percent | Kind::Decimal => ("numberish", Vec::new()),
         Kind::Month | Kind::Line(_) => ("text", Vec::new()),
     };
     Input {

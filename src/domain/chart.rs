@@ -1,0 +1,377 @@
+//! Chart geometry for the server-rendered SVG charts: data in, screen
+//! coordinates out. The markup itself lives in templates
+//! (`templates/partials/line_chart.html`, `sparkline.html`); this module
+//! only does the arithmetic, so it is unit-tested without a browser.
+
+use chrono::NaiveDate;
+
+use super::metrics::format_number;
+
+/// How a line is drawn: never by colour alone, so it reads in greyscale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stroke {
+    /// A solid line with round markers: what happened.
+    Actual,
+    /// A long-dashed line: where we should end up.
+    Target,
+    /// A dotted line: where we should be by now.
+    Trajectory,
+    /// A dash-dot line: a plan.
+    Plan,
+}
+
+impl Stroke {
+    /// The CSS class that draws it.
+    pub fn css(self) -> &'static str {
+        match self {
+            Stroke::Actual => "line-actual",
+            Stroke::Target => "line-target",
+            Stroke::Trajectory => "line-trajectory",
+            Stroke::Plan => "line-plan",
+        }
+    }
+
+    /// Whether each point gets a marker.
+    pub fn marked(self) -> bool {
+        matches!(self, Stroke::Actual | Stroke::Plan)
+    }
+}
+
+/// A series of dated values to draw.
+#[derive(Debug, Clone)]
+pub struct SeriesSpec {
+    /// Its name, for the legend.
+    pub name: String,
+    /// How it is drawn.
+    pub stroke: Stroke,
+    /// The points, in date order.
+    pub points: Vec<(NaiveDate, f64)>,
+}
+
+/// A series in screen coordinates.
+#[derive(Debug, Clone)]
+pub struct DrawnSeries {
+    /// Its name.
+    pub name: String,
+    /// CSS class.
+    pub css: &'static str,
+    /// The `points` attribute of its polyline.
+    pub path: String,
+    /// Marker positions, when the stroke has markers.
+    pub markers: Vec<(f64, f64)>,
+    /// Whether markers are squares (plan) rather than circles (actual).
+    pub square_markers: bool,
+}
+
+/// A tick on an axis: position and label.
+#[derive(Debug, Clone)]
+pub struct Tick {
+    /// Screen position along the axis.
+    pub at: f64,
+    /// Its label.
+    pub label: String,
+}
+
+/// A full line chart, ready for the template.
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    /// Total width (viewBox units).
+    pub width: f64,
+    /// Total height.
+    pub height: f64,
+    /// Plot area: left, top, right, bottom.
+    pub left: f64,
+    /// Top of the plot area.
+    pub top: f64,
+    /// Right of the plot area.
+    pub right: f64,
+    /// Bottom of the plot area.
+    pub bottom: f64,
+    /// The series.
+    pub series: Vec<DrawnSeries>,
+    /// Value ticks (y).
+    pub y_ticks: Vec<Tick>,
+    /// Date ticks (x).
+    pub x_ticks: Vec<Tick>,
+    /// Marked dates (ExCo reviews): x position and label.
+    pub verticals: Vec<Tick>,
+}
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 280.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 16.0;
+const BOTTOM: f64 = 36.0;
+
+fn day(date: NaiveDate) -> f64 {
+    date.to_epoch_days() as f64
+}
+
+/// "Nice" tick values covering `min..max`: steps of 1, 2 or 5 × 10ⁿ.
+pub fn nice_ticks(min: f64, max: f64, wanted: usize) -> Vec<f64> {
+    if !(min.is_finite() && max.is_finite()) || wanted == 0 {
+        return Vec::new();
+    }
+    let (min, max) = if (max - min).abs() < f64::EPSILON {
+        (min - 1.0, max + 1.0)
+    } else {
+        (min, max)
+    };
+    let raw = (max - min) / wanted as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(raw);
+    let first = (min / step).floor() * step;
+    let mut ticks = Vec::new();
+    let mut value = first;
+    loop {
+        let tick = (value / step).round() * step;
+        ticks.push(tick);
+        if tick >= max - step * 1e-9 || ticks.len() >= 20 {
+            break;
+        }
+        value += step;
+    }
+    ticks
+}
+
+/// Lays out a line chart of dated series, with marked dates.
+pub fn line_chart(
+    series: &[SeriesSpec],
+    verticals: &[(NaiveDate, String)],
+    label: impl Fn(f64) -> String,
+) -> LineChart {
+    let dates = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|(d, _)| day(*d)))
+        .chain(verticals.iter().map(|(d, _)| day(*d)));
+    let (mut x_min, mut x_max) = dates.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    if x_min > x_max {
+        (x_min, x_max) = (0.0, 1.0);
+    }
+    if (x_max - x_min).abs() < 1.0 {
+        x_max = x_min + 1.0;
+    }
+    let values = series.iter().flat_map(|s| s.points.iter().map(|(_, v)| *v));
+    let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
+    let ticks = nice_ticks(lo, hi, 5);
+    let y_min = ticks.first().copied().unwrap_or(lo).min(lo);
+    let y_max = ticks.last().copied().unwrap_or(hi).max(hi);
+    let (left, right, top, bottom) = (LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM);
+    let x = |d: f64| left + (d - x_min) / (x_max - x_min) * (right - left);
+    let y = |v: f64| {
+        if (y_max - y_min).abs() < f64::EPSILON {
+            (top + bottom) / 2.0
+        } else {
+            bottom - (v - y_min) / (y_max - y_min) * (bottom - top)
+        }
+    };
+    let drawn = series
+        .iter()
+        .map(|s| {
+            let screen: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .map(|(d, v)| (round(x(day(*d))), round(y(*v))))
+                .collect();
+            DrawnSeries {
+                name: s.name.clone(),
+                css: s.stroke.css(),
+                path: screen
+                    .iter()
+                    .map(|(a, b)| format!("{a},{b}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                markers: if s.stroke.marked() { screen } else { Vec::new() },
+                square_markers: s.stroke == Stroke::Plan,
+            }
+        })
+        .collect();
+    let y_ticks = ticks
+        .iter()
+        .map(|v| Tick {
+            at: round(y(*v)),
+            label: label(*v),
+        })
+        .collect();
+    let x_ticks = date_ticks(x_min, x_max)
+        .into_iter()
+        .map(|(d, text)| Tick {
+            at: round(x(d)),
+            label: text,
+        })
+        .collect();
+    LineChart {
+        width: WIDTH,
+        height: HEIGHT,
+        left,
+        top,
+        right,
+        bottom,
+        series: drawn,
+        y_ticks,
+        x_ticks,
+        verticals: verticals
+            .iter()
+            .map(|(d, text)| Tick {
+                at: round(x(day(*d))),
+                label: text.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Month ticks across a span of days: at most six, on the first of a month.
+fn date_ticks(x_min: f64, x_max: f64) -> Vec<(f64, String)> {
+    use chrono::Datelike;
+    let (Some(start), Some(end)) = (
+        NaiveDate::from_epoch_days(x_min as i32),
+        NaiveDate::from_epoch_days(x_max as i32),
+    ) else {
+        return Vec::new();
+    };
+    let months = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32 + 1;
+    let every = (months / 6).max(1) as u32;
+    let mut ticks = Vec::new();
+    let mut current = NaiveDate::from_ymd_opt(start.year(), start.month(), 1).unwrap_or(start);
+    while current <= end && ticks.len() < 13 {
+        if current >= start {
+            ticks.push((day(current), current.format("%b %Y").to_string()));
+        }
+        current = current
+            .checked_add_months(chrono::Months::new(every))
+            .unwrap_or(end + chrono::Duration::days(1));
+    }
+    ticks
+}
+
+/// A sparkline: the actual values as a small line, and where the target sits.
+#[derive(Debug, Clone)]
+pub struct Sparkline {
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+    /// Polyline points of the values.
+    pub path: String,
+    /// The last point, marked.
+    pub last: Option<(f64, f64)>,
+    /// The y of the target line, when it falls inside the drawing.
+    pub target_y: f64,
+}
+
+/// Lays out a sparkline of values (oldest first) against a target.
+pub fn sparkline(values: &[f64], target: f64) -> Sparkline {
+    let (width, height, pad) = (120.0, 32.0, 3.0);
+    let lo = values.iter().copied().fold(target, f64::min);
+    let hi = values.iter().copied().fold(target, f64::max);
+    let span = if (hi - lo).abs() < f64::EPSILON { 1.0 } else { hi - lo };
+    let y = |v: f64| round(height - pad - (v - lo) / span * (height - 2.0 * pad));
+    let step = if values.len() > 1 {
+        (width - 2.0 * pad) / (values.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let points: Vec<(f64, f64)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (round(pad + step * i as f64), y(*v)))
+        .collect();
+    Sparkline {
+        width,
+        height,
+        path: points
+            .iter()
+            .map(|(a, b)| format!("{a},{b}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        last: points.last().copied(),
+        target_y: y(target),
+    }
+}
+
+fn round(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// A value label for an axis: thousands as "k", millions as "M".
+pub fn short_number(value: f64) -> String {
+    let abs = value.abs();
+    if abs >= 1_000_000.0 {
+        format!("{}M", format_number(value / 1_000_000.0))
+    } else if abs >= 10_000.0 {
+        format!("{}k", format_number(value / 1_000.0))
+    } else {
+        format_number(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn ticks_are_round_numbers_covering_the_range() {
+        assert_eq!(nice_ticks(0.0, 70.0, 5), vec![0.0, 20.0, 40.0, 60.0, 80.0]);
+        assert_eq!(nice_ticks(1.6, 4.1, 5), vec![1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5]);
+        assert!(nice_ticks(5.0, 5.0, 5).len() >= 2, "a flat series still gets an axis");
+        assert!(nice_ticks(f64::NAN, 1.0, 5).is_empty());
+    }
+
+    #[test]
+    fn series_land_inside_the_plot_area() {
+        let chart = line_chart(
+            &[
+                SeriesSpec {
+                    name: "Actual".into(),
+                    stroke: Stroke::Actual,
+                    points: vec![(d(2026, 1, 5), 10.0), (d(2026, 6, 1), 40.0)],
+                },
+                SeriesSpec {
+                    name: "Target".into(),
+                    stroke: Stroke::Target,
+                    points: vec![(d(2026, 1, 1), 70.0), (d(2026, 12, 31), 70.0)],
+                },
+            ],
+            &[(d(2026, 3, 31), "ExCo".into())],
+            short_number,
+        );
+        assert_eq!(chart.series.len(), 2);
+        assert_eq!(chart.series[0].markers.len(), 2);
+        assert!(chart.series[1].markers.is_empty());
+        for (x, y) in &chart.series[0].markers {
+            assert!((chart.left..=chart.right).contains(x));
+            assert!((chart.top..=chart.bottom).contains(y));
+        }
+        // The target (the highest value) is drawn at the top of its range.
+        let target_y: f64 = chart.series[1].path.split([',', ' ']).nth(1).unwrap().parse().unwrap();
+        assert!(target_y < chart.series[0].markers[1].1);
+        assert_eq!(chart.verticals.len(), 1);
+        assert!(!chart.x_ticks.is_empty() && chart.x_ticks.len() <= 13);
+    }
+
+    #[test]
+    fn sparklines_scale_to_their_box() {
+        let spark = sparkline(&[1.0, 2.0, 3.0], 3.0);
+        assert_eq!(spark.path.split(' ').count(), 3);
+        assert_eq!(spark.last, Some((117.0, 3.0)));
+        let flat = sparkline(&[5.0], 5.0);
+        assert!(flat.last.is_some());
+    }
+
+    #[test]
+    fn axis_numbers_are_short() {
+        assert_eq!(short_number(2_500_000.0), "2.5M");
+        assert_eq!(short_number(45_000.0), "45k");
+        assert_eq!(short_number(1.6), "1.6");
+    }
+}

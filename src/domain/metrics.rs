@@ -1,0 +1,924 @@
+//! The shared dashboard's rules: metric definitions (read from the brief),
+//! reporting periods, and the status of a metric against the straight-line
+//! trajectory from its baseline to its target.
+//!
+//! The status rule, as strategy tools compute it:
+//! progress = (actual − baseline) / (expected − baseline), where *expected*
+//! is the trajectory's value at the end of the period; on track at 95 % or
+//! more, near from 85 %, off below. The same formula serves lower-is-better
+//! metrics (both differences are then negative). Nothing here does I/O.
+
+use std::fmt;
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+use super::brief::{Content, rows};
+
+/// Business metrics are the CEO's; operational metrics the COO's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Revenue, margin, competitive position: recorded by the CEO.
+    Business,
+    /// Throughput, quality, cost: recorded by the COO.
+    Operational,
+}
+
+impl MetricKind {
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            MetricKind::Business => "Business",
+            MetricKind::Operational => "Operational",
+        }
+    }
+
+    /// Who owns and records it.
+    pub fn owner_label(self) -> &'static str {
+        match self {
+            MetricKind::Business => "CEO",
+            MetricKind::Operational => "COO",
+        }
+    }
+
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricKind::Business => "business",
+            MetricKind::Operational => "operational",
+        }
+    }
+}
+
+/// The unit a metric is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A percentage.
+    Percent,
+    /// An amount of money.
+    Currency,
+    /// A duration in hours.
+    Hours,
+    /// A count.
+    Count,
+    /// A score (an index, a rating).
+    Score,
+}
+
+impl Unit {
+    /// The choices offered in the brief: (stored value, label).
+    pub const CHOICES: &[(&str, &str)] = &[
+        ("percent", "Percent"),
+        ("currency", "Currency"),
+        ("hours", "Hours"),
+        ("count", "Count"),
+        ("score", "Score"),
+    ];
+
+    /// Parses the stored value.
+    pub fn parse(value: &str) -> Option<Unit> {
+        Some(match value {
+            "percent" => Unit::Percent,
+            "currency" => Unit::Currency,
+            "hours" => Unit::Hours,
+            "count" => Unit::Count,
+            "score" => Unit::Score,
+            _ => return None,
+        })
+    }
+
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Percent => "percent",
+            Unit::Currency => "currency",
+            Unit::Hours => "hours",
+            Unit::Count => "count",
+            Unit::Score => "score",
+        }
+    }
+
+    /// A value in this unit, for people: "41.5 %", "€2.10", "12 h".
+    pub fn format(self, value: f64) -> String {
+        let number = format_number(value);
+        match self {
+            Unit::Percent => format!("{number} %"),
+            Unit::Currency => format!("€{number}"),
+            Unit::Hours => format!("{number} h"),
+            Unit::Count | Unit::Score => number,
+        }
+    }
+}
+
+/// A number with at most two decimals, without trailing zeros, thousands separated.
+pub fn format_number(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let negative = rounded < 0.0;
+    let text = format!("{:.2}", rounded.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let fraction = fraction.trim_end_matches('0');
+    let sign = if negative { "−" } else { "" };
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{fraction}")
+    }
+}
+
+/// Which way is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// More is better.
+    Higher,
+    /// Less is better.
+    Lower,
+}
+
+impl Direction {
+    /// The choices offered in the brief.
+    pub const CHOICES: &[(&str, &str)] = &[
+        ("higher", "Higher is better"),
+        ("lower", "Lower is better"),
+    ];
+
+    /// Parses the stored value.
+    pub fn parse(value: &str) -> Option<Direction> {
+        match value {
+            "higher" => Some(Direction::Higher),
+            "lower" => Some(Direction::Lower),
+            _ => None,
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher is better",
+            Direction::Lower => "lower is better",
+        }
+    }
+
+    /// Whether `a` is at least as good as `b`.
+    pub fn at_least_as_good(self, a: f64, b: f64) -> bool {
+        match self {
+            Direction::Higher => a >= b,
+            Direction::Lower => a <= b,
+        }
+    }
+}
+
+/// How often a value is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// One value per ISO week.
+    Weekly,
+    /// One value per calendar month.
+    Monthly,
+}
+
+impl Cadence {
+    /// The choices offered in the brief.
+    pub const CHOICES: &[(&str, &str)] = &[("weekly", "Weekly"), ("monthly", "Monthly")];
+
+    /// Parses the stored value.
+    pub fn parse(value: &str) -> Option<Cadence> {
+        match value {
+            "weekly" => Some(Cadence::Weekly),
+            "monthly" => Some(Cadence::Monthly),
+            _ => None,
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cadence::Weekly => "weekly",
+            Cadence::Monthly => "monthly",
+        }
+    }
+
+    /// How long after a period ends its value may still arrive before the
+    /// metric counts as stale.
+    pub fn grace(self) -> Duration {
+        match self {
+            Cadence::Weekly => Duration::days(3),
+            Cadence::Monthly => Duration::days(7),
+        }
+    }
+}
+
+/// A reporting period: an ISO week or a calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Period {
+    /// ISO week `week` of ISO year `year`.
+    Week {
+        /// ISO year.
+        year: i32,
+        /// ISO week number.
+        week: u32,
+    },
+    /// Calendar month.
+    Month {
+        /// Year.
+        year: i32,
+        /// Month, 1–12.
+        month: u32,
+    },
+}
+
+impl Period {
+    /// The period of this cadence that contains `date`.
+    pub fn containing(date: NaiveDate, cadence: Cadence) -> Period {
+        match cadence {
+            Cadence::Weekly => {
+                let iso = date.iso_week();
+                Period::Week {
+                    year: iso.year(),
+                    week: iso.week(),
+                }
+            }
+            Cadence::Monthly => Period::Month {
+                year: date.year(),
+                month: date.month(),
+            },
+        }
+    }
+
+    /// Parses "2026-W07" or "2026-03".
+    pub fn parse(text: &str) -> Option<Period> {
+        let text = text.trim();
+        if let Some((year, week)) = text.split_once("-W") {
+            let (year, week) = (year.parse().ok()?, week.parse().ok()?);
+            NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
+            return Some(Period::Week { year, week });
+        }
+        let (year, month) = text.split_once('-')?;
+        if year.len() != 4 || month.len() != 2 {
+            return None;
+        }
+        let (year, month) = (year.parse().ok()?, month.parse().ok()?);
+        NaiveDate::from_ymd_opt(year, month, 1)?;
+        Some(Period::Month { year, month })
+    }
+
+    /// Parses a period and checks it has this cadence.
+    pub fn parse_for(text: &str, cadence: Cadence) -> Result<Period, String> {
+        let example = match cadence {
+            Cadence::Weekly => "an ISO week such as 2026-W07",
+            Cadence::Monthly => "a month such as 2026-03",
+        };
+        match Period::parse(text) {
+            Some(period) if period.cadence() == cadence => Ok(period),
+            _ => Err(format!(
+                "This metric is {}: give {example}.",
+                cadence.label()
+            )),
+        }
+    }
+
+    /// The cadence this period belongs to.
+    pub fn cadence(self) -> Cadence {
+        match self {
+            Period::Week { .. } => Cadence::Weekly,
+            Period::Month { .. } => Cadence::Monthly,
+        }
+    }
+
+    /// The first day of the period.
+    pub fn start(self) -> NaiveDate {
+        match self {
+            Period::Week { year, week } => {
+                NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).unwrap_or_default()
+            }
+            Period::Month { year, month } => {
+                NaiveDate::from_ymd_opt(year, month, 1).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The last day of the period.
+    pub fn end(self) -> NaiveDate {
+        self.next().start() - Duration::days(1)
+    }
+
+    /// The period after this one.
+    pub fn next(self) -> Period {
+        match self {
+            Period::Week { .. } => Period::containing(self.start() + Duration::days(7), Cadence::Weekly),
+            Period::Month { year, month } if month == 12 => Period::Month {
+                year: year + 1,
+                month: 1,
+            },
+            Period::Month { year, month } => Period::Month {
+                year,
+                month: month + 1,
+            },
+        }
+    }
+
+    /// The period before this one.
+    pub fn previous(self) -> Period {
+        Period::containing(self.start() - Duration::days(1), self.cadence())
+    }
+
+    /// A short label: "week 7, 2026" or "March 2026".
+    pub fn label(self) -> String {
+        match self {
+            Period::Week { year, week } => format!("week {week}, {year}"),
+            Period::Month { .. } => self.start().format("%B %Y").to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Period::Week { year, week } => write!(f, "{year}-W{week:02}"),
+            Period::Month { year, month } => write!(f, "{year}-{month:02}"),
+        }
+    }
+}
+
+/// One metric of the dashboard, as the brief defines it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    /// The brief row's stable id: values refer to it.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Business or operational (and so: owned by the CEO or the COO).
+    pub kind: MetricKind,
+    /// Unit.
+    pub unit: Unit,
+    /// Which way is better.
+    pub direction: Direction,
+    /// Where the trajectory starts.
+    pub baseline: f64,
+    /// When the baseline held: the trajectory's start.
+    pub baseline_date: NaiveDate,
+    /// Where it should end.
+    pub target: f64,
+    /// When the target should be reached.
+    pub target_date: NaiveDate,
+    /// How often a value is due.
+    pub cadence: Cadence,
+    /// Whether this is the programme's primary operational metric.
+    pub primary: bool,
+}
+
+/// The brief's table of operational metrics (in the operational-metrics section).
+pub const OPERATIONAL_TABLE: &str = "metrics";
+/// The brief's table of business metrics (in the success-metrics section).
+pub const BUSINESS_TABLE: &str = "business_metrics";
+
+/// The dashboard definition read from the brief's two metric sections, with
+/// a sentence for each row that cannot be measured yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Definitions {
+    /// Complete definitions: the primary metric first, then operational, then business.
+    pub metrics: Vec<Definition>,
+    /// Rows that are not complete enough to measure ("Revenue impact: no target date").
+    pub incomplete: Vec<String>,
+}
+
+impl Definitions {
+    /// Reads the definitions from the operational-metrics and success-metrics contents.
+    pub fn from_brief(operational: &Content, success: &Content) -> Definitions {
+        let mut out = Definitions::default();
+        for (content, table, kind) in [
+            (operational, OPERATIONAL_TABLE, MetricKind::Operational),
+            (success, BUSINESS_TABLE, MetricKind::Business),
+        ] {
+            for row in rows(content, table) {
+                let get = |key: &str| row.get(key).map(String::as_str).unwrap_or_default();
+                let name = get("name").to_owned();
+                let mut missing = Vec::new();
+                let unit = Unit::parse(get("unit"));
+                let direction = Direction::parse(get("direction"));
+                let cadence = Cadence::parse(get("cadence"));
+                let number = |key: &str| get(key).parse::<f64>().ok().filter(|n| n.is_finite());
+                let date = |key: &str| NaiveDate::parse_from_str(get(key), "%Y-%m-%d").ok();
+                let (baseline, target) = (number("baseline"), number("target"));
+                let (baseline_date, target_date) = (date("baseline_date"), date("target_date"));
+                for (present, what) in [
+                    (unit.is_some(), "a unit"),
+                    (direction.is_some(), "a direction"),
+                    (cadence.is_some(), "a cadence"),
+                    (baseline.is_some(), "a baseline"),
+                    (baseline_date.is_some(), "a baseline date"),
+                    (target.is_some(), "a target"),
+                    (target_date.is_some(), "a target date"),
+                ] {
+                    if !present {
+                        missing.push(what);
+                    }
+                }
+                match (unit, direction, cadence, baseline, baseline_date, target, target_date) {
+                    (Some(unit), Some(direction), Some(cadence), Some(baseline), Some(baseline_date), Some(target), Some(target_date))
+                        if target_date > baseline_date =>
+                    {
+                        out.metrics.push(Definition {
+                            id: get("id").to_owned(),
+                            name,
+                            kind,
+                            unit,
+                            direction,
+                            baseline,
+                            baseline_date,
+                            target,
+                            target_date,
+                            cadence,
+                            primary: kind == MetricKind::Operational && get("primary") == "yes",
+                        });
+                    }
+                    (.., Some(_), Some(_)) if missing.is_empty() => out
+                        .incomplete
+                        .push(format!("{name}: the target date must come after the baseline date")),
+                    _ => out
+                        .incomplete
+                        .push(format!("{name}: no {}", missing.join(", no "))),
+                }
+            }
+        }
+        // Exactly one primary: the brief enforces it; older content may not.
+        if !out.metrics.iter().any(|m| m.primary)
+            && let Some(first) = out
+                .metrics
+                .iter_mut()
+                .find(|m| m.kind == MetricKind::Operational)
+        {
+            first.primary = true;
+        }
+        let mut seen_primary = false;
+        for metric in &mut out.metrics {
+            if metric.primary {
+                metric.primary = !seen_primary;
+                seen_primary = true;
+            }
+        }
+        out.metrics.sort_by_key(|m| (!m.primary, m.kind == MetricKind::Business));
+        out
+    }
+
+    /// The primary metric, if any.
+    pub fn primary(&self) -> Option<&Definition> {
+        self.metrics.iter().find(|m| m.primary)
+    }
+
+    /// The metric with this id.
+    pub fn get(&self, id: &str) -> Option<&Definition> {
+        self.metrics.iter().find(|m| m.id == id)
+    }
+
+    /// What differs between these (signed) definitions and `draft`, in words.
+    pub fn changes_in(&self, draft: &Definitions) -> Vec<String> {
+        let mut changes = Vec::new();
+        for new in &draft.metrics {
+            match self.get(&new.id) {
+                None => changes.push(format!("adds {}", new.name)),
+                Some(old) => {
+                    let mut parts = Vec::new();
+                    if old.name != new.name {
+                        parts.push(format!("renames {} to {}", old.name, new.name));
+                    }
+                    if old.target != new.target {
+                        let verb = if new.direction.at_least_as_good(new.target, old.target) {
+                            "raises"
+                        } else {
+                            "lowers"
+                        };
+                        parts.push(format!(
+                            "{verb} the {} target from {} to {}",
+                            new.name,
+                            old.unit.format(old.target),
+                            new.unit.format(new.target)
+                        ));
+                    }
+                    if old.baseline != new.baseline || old.baseline_date != new.baseline_date {
+                        parts.push(format!("changes the {} baseline", new.name));
+                    }
+                    if old.target_date != new.target_date {
+                        parts.push(format!(
+                            "moves the {} target date to {}",
+                            new.name,
+                            new.target_date.format("%-d %B %Y")
+                        ));
+                    }
+                    if old.unit != new.unit || old.direction != new.direction || old.cadence != new.cadence {
+                        parts.push(format!("redefines how {} is measured", new.name));
+                    }
+                    if old.primary != new.primary && new.primary {
+                        parts.push(format!("makes {} the primary metric", new.name));
+                    }
+                    changes.extend(parts);
+                }
+            }
+        }
+        for old in &self.metrics {
+            if draft.get(&old.id).is_none() {
+                changes.push(format!("removes {}", old.name));
+            }
+        }
+        changes
+    }
+}
+
+/// Where a metric stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// At least 95 % of the way along the trajectory.
+    On,
+    /// From 85 % to 95 %.
+    Near,
+    /// Below 85 %.
+    Off,
+    /// The latest value is from before the trajectory starts.
+    NotStarted,
+    /// No value yet.
+    NoData,
+}
+
+impl Status {
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::On => "On track",
+            Status::Near => "Near",
+            Status::Off => "Off track",
+            Status::NotStarted => "Not started",
+            Status::NoData => "No data",
+        }
+    }
+
+    /// A CSS class suffix.
+    pub fn css(self) -> &'static str {
+        match self {
+            Status::On => "on",
+            Status::Near => "near",
+            Status::Off => "off",
+            Status::NotStarted | Status::NoData => "none",
+        }
+    }
+
+    /// The stored value (for snapshots and the API).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::On => "on",
+            Status::Near => "near",
+            Status::Off => "off",
+            Status::NotStarted => "not_started",
+            Status::NoData => "no_data",
+        }
+    }
+
+    /// The status of a progress ratio.
+    pub fn of_progress(progress: f64) -> Status {
+        if progress >= ON_TRACK {
+            Status::On
+        } else if progress >= NEAR {
+            Status::Near
+        } else {
+            Status::Off
+        }
+    }
+}
+
+/// Progress at or above this is on track.
+pub const ON_TRACK: f64 = 0.95;
+/// Progress at or above this (and below [`ON_TRACK`]) is near.
+pub const NEAR: f64 = 0.85;
+/// This many periods off track in a row is sustained.
+pub const SUSTAINED_PERIODS: usize = 3;
+
+impl Definition {
+    /// The trajectory's value on `date`: the baseline before the start, the
+    /// target after the target date, the straight line in between.
+    pub fn expected_on(&self, date: NaiveDate) -> f64 {
+        if date <= self.baseline_date {
+            return self.baseline;
+        }
+        if date >= self.target_date {
+            return self.target;
+        }
+        let span = (self.target_date - self.baseline_date).num_days() as f64;
+        let gone = (date - self.baseline_date).num_days() as f64;
+        self.baseline + (self.target - self.baseline) * gone / span
+    }
+
+    /// The status of one value for one period, with its progress when the
+    /// ratio is defined.
+    pub fn judge(&self, period: Period, actual: f64) -> (Status, Option<f64>, f64) {
+        let date = period.end();
+        let expected = self.expected_on(date);
+        if date < self.baseline_date {
+            return (Status::NotStarted, None, expected);
+        }
+        let planned = expected - self.baseline;
+        if planned.abs() < f64::EPSILON {
+            // At the very start, or a target equal to the baseline: nothing
+            // to divide by. Holding the line (or better) is on track.
+            let status = if self.direction.at_least_as_good(actual, expected) {
+                Status::On
+            } else {
+                Status::Off
+            };
+            return (status, None, expected);
+        }
+        let progress = (actual - self.baseline) / planned;
+        (Status::of_progress(progress), Some(progress), expected)
+    }
+
+    /// The last period whose value is due by `today`: the latest one that
+    /// ended, plus the cadence's grace, before today.
+    pub fn last_due(&self, today: NaiveDate) -> Period {
+        Period::containing(today - self.cadence.grace(), self.cadence).previous()
+    }
+}
+
+/// A metric's standing, with the numbers behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    /// The status of the latest value.
+    pub status: Status,
+    /// The period of the latest value.
+    pub period: Option<Period>,
+    /// The latest value.
+    pub actual: Option<f64>,
+    /// The trajectory's value at the end of that period.
+    pub expected: Option<f64>,
+    /// (actual − baseline) / (expected − baseline), when defined.
+    pub progress: Option<f64>,
+    /// Off track for [`SUSTAINED_PERIODS`] consecutive periods.
+    pub sustained: bool,
+    /// No value for the last period that is due.
+    pub stale: bool,
+    /// The last period due.
+    pub last_due: Period,
+}
+
+/// Judges a metric from its values (any order; one per period) on `today`.
+pub fn assess(definition: &Definition, values: &[(Period, f64)], today: NaiveDate) -> Assessment {
+    let mut sorted: Vec<(Period, f64)> = values.to_vec();
+    sorted.sort_by_key(|(period, _)| *period);
+    let last_due = definition.last_due(today);
+    let stale = last_due.end() >= definition.baseline_date
+        && !sorted.iter().any(|(period, _)| *period == last_due);
+    let Some(&(period, actual)) = sorted.last() else {
+        return Assessment {
+            status: Status::NoData,
+            period: None,
+            actual: None,
+            expected: None,
+            progress: None,
+            sustained: false,
+            stale,
+            last_due,
+        };
+    };
+    let (status, progress, expected) = definition.judge(period, actual);
+    // Sustained: the latest values are off, each in the period right after
+    // the one before (a gap breaks the run).
+    let mut run = 0;
+    let mut expected_period = period;
+    for &(p, value) in sorted.iter().rev() {
+        if p != expected_period || definition.judge(p, value).0 != Status::Off {
+            break;
+        }
+        run += 1;
+        expected_period = p.previous();
+    }
+    Assessment {
+        status,
+        period: Some(period),
+        actual: Some(actual),
+        expected: Some(expected),
+        progress,
+        sustained: run >= SUSTAINED_PERIODS,
+        stale,
+        last_due,
+    }
+}
+
+impl Assessment {
+    /// The rule applied to this metric's own numbers, in a sentence.
+    pub fn explain(&self, definition: &Definition) -> String {
+        let unit = definition.unit;
+        let (Some(period), Some(actual), Some(expected)) = (self.period, self.actual, self.expected)
+        else {
+            return format!(
+                "No value recorded yet; the first is due for {}.",
+                self.last_due.label()
+            );
+        };
+        let when = period.label();
+        match (self.status, self.progress) {
+            (Status::NotStarted, _) => format!(
+                "The value for {when} ({}) is from before the trajectory starts on {}.",
+                unit.format(actual),
+                definition.baseline_date.format("%-d %B %Y")
+            ),
+            (status, Some(progress)) => format!(
+                "Expected {} by the end of {when}, actual {}: {} % of the way from the baseline of {} — {}.",
+                unit.format(expected),
+                unit.format(actual),
+                format_number((progress * 100.0).round()),
+                unit.format(definition.baseline),
+                status.label().to_lowercase()
+            ),
+            (status, None) => format!(
+                "Expected {} for {when}, actual {}: the plan asks to hold the line here, so {} is {}.",
+                unit.format(expected),
+                unit.format(actual),
+                if status == Status::On { "meeting it" } else { "falling short" },
+                status.label().to_lowercase()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// Automated processing: 0 % on 1 Jan 2026 to 70 % on 1 Jan 2027, weekly.
+    fn rising() -> Definition {
+        Definition {
+            id: "m1".into(),
+            name: "Automated processing rate".into(),
+            kind: MetricKind::Operational,
+            unit: Unit::Percent,
+            direction: Direction::Higher,
+            baseline: 0.0,
+            baseline_date: date(2026, 1, 1),
+            target: 70.0,
+            target_date: date(2027, 1, 1),
+            cadence: Cadence::Weekly,
+            primary: true,
+        }
+    }
+
+    /// Exception rate: 40 % down to 10 %, same dates.
+    fn falling() -> Definition {
+        Definition {
+            direction: Direction::Lower,
+            baseline: 40.0,
+            target: 10.0,
+            name: "Exception rate".into(),
+            id: "m2".into(),
+            primary: false,
+            ..rising()
+        }
+    }
+
+    fn week(date: NaiveDate) -> Period {
+        Period::containing(date, Cadence::Weekly)
+    }
+
+    #[test]
+    fn periods_parse_print_and_step() {
+        let w = Period::parse("2026-W07").unwrap();
+        assert_eq!(w.to_string(), "2026-W07");
+        assert_eq!(w.start(), date(2026, 2, 9));
+        assert_eq!(w.end(), date(2026, 2, 15));
+        assert_eq!(w.next().to_string(), "2026-W08");
+        assert_eq!(Period::parse("2026-W01").unwrap().previous().to_string(), "2025-W52");
+        let m = Period::parse("2026-12").unwrap();
+        assert_eq!(m.next().to_string(), "2027-01");
+        assert_eq!(m.end(), date(2026, 12, 31));
+        assert_eq!(Period::parse("2026-02").unwrap().end(), date(2026, 2, 28));
+        assert!(Period::parse("2026-W54").is_none());
+        assert!(Period::parse("2026-13").is_none());
+        assert!(Period::parse("nonsense").is_none());
+        assert!(Period::parse_for("2026-03", Cadence::Weekly).is_err());
+        assert_eq!(Period::containing(date(2027, 1, 1), Cadence::Weekly).to_string(), "2026-W53");
+    }
+
+    #[test]
+    fn the_trajectory_is_a_straight_line_clamped_at_both_ends() {
+        let m = rising();
+        assert_eq!(m.expected_on(date(2025, 6, 1)), 0.0);
+        assert_eq!(m.expected_on(date(2028, 6, 1)), 70.0);
+        let mid = m.expected_on(date(2026, 7, 2));
+        assert!((mid - 35.0).abs() < 0.2, "{mid}");
+    }
+
+    #[test]
+    fn on_near_and_off_at_the_thresholds() {
+        let m = rising();
+        let period = week(date(2026, 7, 2));
+        let expected = m.expected_on(period.end());
+        assert_eq!(m.judge(period, expected * 0.95).0, Status::On);
+        assert_eq!(m.judge(period, expected * 0.949).0, Status::Near);
+        assert_eq!(m.judge(period, expected * 0.85).0, Status::Near);
+        assert_eq!(m.judge(period, expected * 0.849).0, Status::Off);
+        assert_eq!(m.judge(period, expected * 1.3).0, Status::On);
+    }
+
+    #[test]
+    fn lower_is_better_uses_the_same_formula() {
+        let m = falling();
+        let period = week(date(2026, 7, 2));
+        let expected = m.expected_on(period.end()); // about 25
+        // Came down 93 % of the way expected.
+        let actual = 40.0 - (40.0 - expected) * 0.93;
+        let (status, progress, _) = m.judge(period, actual);
+        assert_eq!(status, Status::Near);
+        assert!((progress.unwrap() - 0.93).abs() < 1e-9);
+        // Going up instead of down is off, not a division error.
+        assert_eq!(m.judge(period, 45.0).0, Status::Off);
+        assert_eq!(m.judge(period, 5.0).0, Status::On);
+    }
+
+    #[test]
+    fn before_the_start_at_the_start_and_with_baseline_equal_to_target() {
+        let m = rising();
+        assert_eq!(m.judge(week(date(2025, 11, 3)), 5.0).0, Status::NotStarted);
+        // The week that holds the start: expected equals the baseline.
+        let flat = Definition {
+            target: 0.0,
+            ..rising()
+        };
+        let period = week(date(2026, 6, 1));
+        assert_eq!(flat.judge(period, 0.0), (Status::On, None, 0.0));
+        assert_eq!(flat.judge(period, -1.0).0, Status::Off);
+        let falling_flat = Definition {
+            baseline: 10.0,
+            target: 10.0,
+            ..falling()
+        };
+        assert_eq!(falling_flat.judge(period, 9.0).0, Status::On);
+        assert_eq!(falling_flat.judge(period, 11.0).0, Status::Off);
+    }
+
+    #[test]
+    fn after_the_target_date_the_target_itself_is_expected() {
+        let m = rising();
+        let later = week(date(2027, 3, 1));
+        assert_eq!(m.judge(later, 70.0).0, Status::On);
+        let (status, progress, expected) = m.judge(later, 63.0);
+        assert_eq!(expected, 70.0);
+        assert_eq!(status, Status::Near);
+        assert!((progress.unwrap() - 0.9).abs() < 1e-9);
+    }
+
+    #[test]
+    fn no_values_sustained_stale_and_gaps() {
+        let m = rising();
+        let today = date(2026, 7, 16); // a Thursday of week 29
+        let none = assess(&m, &[], today);
+        assert_eq!(none.status, Status::NoData);
+        assert!(none.stale);
+        assert!(none.explain(&m).contains("No value recorded yet"));
+
+        let off = |d: NaiveDate| (week(d), 1.0);
+        let three_off = [
+            off(date(2026, 6, 22)),
+            off(date(2026, 6, 29)),
+            off(date(2026, 7, 6)),
+        ];
+        let a = assess(&m, &three_off, today);
+        assert_eq!(a.status, Status::Off);
+        assert!(a.sustained);
+        // Week 28 (6–12 July) is the last due: present, so not stale.
+        assert_eq!(a.last_due.to_string(), "2026-W28");
+        assert!(!a.stale);
+        // A gap breaks the run.
+        let gap = [three_off[0], three_off[2]];
+        assert!(!assess(&m, &gap, today).sustained);
+        // Two weeks later with nothing new: stale.
+        assert!(assess(&m, &three_off, date(2026, 7, 29)).stale);
+        // Within the grace, last week's value is not yet due.
+        let monday = date(2026, 7, 13);
+        assert_eq!(m.last_due(monday).to_string(), "2026-W27");
+    }
+
+    #[test]
+    fn the_explanation_uses_the_metrics_own_numbers() {
+        let m = rising();
+        let period = week(date(2026, 7, 2));
+        let expected = m.expected_on(period.end());
+        let a = assess(&m, &[(period, expected * 0.93)], date(2026, 7, 3));
+        let text = a.explain(&m);
+        assert!(text.starts_with("Expected 3"), "{text}");
+        assert!(text.contains("93 % of the way") && text.ends_with("near."), "{text}");
+    }
+
+    #[test]
+    fn numbers_are_formatted_for_people() {
+        assert_eq!(format_number(1234567.891), "1,234,567.89");
+        assert_eq!(format_number(41.0), "41");
+        assert_eq!(format_number(-2.5), "−2.5");
+        assert_eq!(Unit::Percent.format(38.25), "38.25 %");
+        assert_eq!(Unit::Currency.format(1.6), "€1.6");
+    }
+}

@@ -248,4 +248,12 @@ pub mod actions {
     pub const BRIEF_SIGN: &str = "brief.sign";
     /// A signatory rejected a version.
     pub const BRIEF_REJECT: &str = "brief.reject";
+    /// A metric value was recorded.
+    pub const METRIC_VALUE_RECORD: &str = "metric.value_record";
+    /// A metric value was corrected (with a reason).
+    pub const METRIC_VALUE_CORRECT: &str = "metric.value_correct";
+    /// Values were imported from CSV.
+    pub const METRIC_IMPORT: &str = "metric.import";
+    /// A month's actual investment and benefit were recorded.
+    pub const ROI_RECORD: &str = "roi.record";
 }

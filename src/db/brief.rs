@@ -105,6 +105,31 @@ pub async fn save_section(conn: &mut PgConnection, edit: SectionEdit<'_>) -> sql
     Ok(result.rows_affected() == 1)
 }
 
+/// Stores a section's first content, written by nobody in particular (the
+/// defaults a new programme starts with). Does nothing if it exists.
+pub async fn seed_section(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    section_key: &str,
+    content: &Content,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at)
+         VALUES ($1, $2, $3, $4, 1, $5)
+         ON CONFLICT (programme_id, section_key) DO NOTHING",
+    )
+    .bind(programme_id)
+    .bind(organisation_id)
+    .bind(section_key)
+    .bind(Json(content))
+    .bind(at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Marks a joint section agreed by the CEO or the COO, if it is still the
 /// version they looked at. Returns false when it changed meanwhile.
 pub async fn agree(

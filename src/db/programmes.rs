@@ -269,3 +269,46 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
         .await?;
     Ok(())
 }
+
+/// Creates a programme with everything a new programme starts with: its
+/// brief signatories, the framework's responsibility matrix and the default
+/// dashboard metrics in the brief's draft; audited. The one way programmes
+/// are made (the admin pages and the demo both use it).
+pub async fn create(
+    conn: &mut PgConnection,
+    actor: &super::audit::Actor,
+    organisation_id: Uuid,
+    fields: &ProgrammeFields<'_>,
+    signatories: &[Uuid],
+) -> sqlx::Result<Programme> {
+    let programme = insert(&mut *conn, organisation_id, fields, actor.user_id, actor.at).await?;
+    set_signatories(conn, organisation_id, programme.id, signatories, actor.at).await?;
+    super::raci::create_default(conn, actor, organisation_id, programme.id).await?;
+    let start = fields
+        .planned_start
+        .unwrap_or_else(|| actor.at.date_naive());
+    for (key, content) in crate::domain::brief::default_metric_sections(start) {
+        super::brief::seed_section(
+            &mut *conn,
+            organisation_id,
+            programme.id,
+            key,
+            &content,
+            actor.at,
+        )
+        .await?;
+    }
+    super::audit::record(
+        conn,
+        actor,
+        super::audit::Change {
+            action: super::audit::actions::PROGRAMME_CREATE,
+            object_type: "programme",
+            object_id: Some(programme.id),
+            before: None,
+            after: Some(serde_json::json!({ "programme": programme, "signatories": signatories })),
+        },
+    )
+    .await?;
+    Ok(programme)
+}

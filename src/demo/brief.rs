@@ -16,8 +16,107 @@ fn content(value: Value) -> Content {
     serde_json::from_value(value).unwrap_or_default()
 }
 
+/// The operational metrics of an invoice-matching programme, measured from
+/// `start` to `end` (dates as YYYY-MM-DD).
+pub(super) fn operational_metrics(start: &str, end: &str) -> Value {
+    let row = |id: &str,
+               name: &str,
+               unit: &str,
+               direction: &str,
+               baseline: &str,
+               target: &str,
+               primary: &str| {
+        json!({
+            "id": id, "name": name, "unit": unit, "direction": direction,
+            "baseline": baseline, "baseline_date": start, "target": target, "target_date": end,
+            "cadence": "weekly", "primary": primary,
+        })
+    };
+    json!([
+        row(
+            "automated-processing-rate",
+            "Automated processing rate",
+            "percent",
+            "higher",
+            "0",
+            "70",
+            "yes"
+        ),
+        row(
+            "exception-rate",
+            "Exception rate",
+            "percent",
+            "lower",
+            "100",
+            "15",
+            "no"
+        ),
+        row(
+            "cycle-time",
+            "Invoice cycle time",
+            "hours",
+            "lower",
+            "52",
+            "8",
+            "no"
+        ),
+        row(
+            "cost-per-transaction",
+            "Cost per invoice",
+            "currency",
+            "lower",
+            "4.1",
+            "1.6",
+            "no"
+        ),
+        row(
+            "error-rate",
+            "Error rate",
+            "percent",
+            "lower",
+            "3.5",
+            "1",
+            "no"
+        ),
+    ])
+}
+
+/// The CEO's business metrics, measured monthly from `start` to `end`.
+pub(super) fn business_metrics(start: &str, end: &str) -> Value {
+    let row = |id: &str, name: &str, unit: &str, baseline: &str, target: &str| {
+        json!({
+            "id": id, "name": name, "unit": unit, "direction": "higher",
+            "baseline": baseline, "baseline_date": start, "target": target, "target_date": end,
+            "cadence": "monthly",
+        })
+    };
+    json!([
+        row(
+            "revenue-impact",
+            "Revenue impact",
+            "currency",
+            "0",
+            "250000"
+        ),
+        row(
+            "operating-margin",
+            "Operating margin",
+            "percent",
+            "4.2",
+            "6"
+        ),
+        row(
+            "competitive-position",
+            "Quote speed versus competitors",
+            "score",
+            "55",
+            "70"
+        ),
+    ])
+}
+
 /// Every section's content, as the two executives wrote it.
-fn sections(
+pub(super) fn sections(
     invoice: &str,
     customs: &str,
     booking: &str,
@@ -88,14 +187,7 @@ fn sections(
         ),
         (
             "operational_metrics",
-            content(json!({
-                "metrics": [
-                    { "id": "m1", "name": "Automated processing rate", "unit": "%", "baseline": "0", "target": "70" },
-                    { "id": "m2", "name": "Exception rate", "unit": "%", "baseline": "100", "target": "15" },
-                    { "id": "m3", "name": "Invoice cycle time", "unit": "hours", "baseline": "52", "target": "8" },
-                    { "id": "m4", "name": "Cost per invoice", "unit": "EUR", "baseline": "4.10", "target": "1.60" },
-                ],
-            })),
+            content(json!({ "metrics": operational_metrics("2027-03-08", "2028-03-06") })),
         ),
         (
             "investment",
@@ -121,6 +213,7 @@ fn sections(
                 "ceo_input": "Revenue per employee, operating margin and how our quote times compare with competitors.",
                 "coo_input": "Processing rate, exceptions, cycle time and cost per invoice.",
                 "dashboard": "One dashboard with both sets side by side, reviewed at the monthly ExCo; the automated processing rate is the primary operational measure.",
+                "business_metrics": business_metrics("2027-03-01", "2028-03-01"),
             })),
         ),
         (
@@ -195,17 +288,17 @@ pub(super) async fn load(
         } else {
             coo
         };
-        let edit = db::brief::SectionEdit {
+        let version = write_draft(
+            conn,
             organisation_id,
             programme_id,
-            section_key: key,
-            expected_version: 0,
+            key,
             content,
             by,
-            at: drafted,
-        };
-        db::brief::save_section(conn, edit).await?;
-        agree_both(conn, programme_id, key, 1, ceo, coo, drafted).await?;
+            drafted,
+        )
+        .await?;
+        agree_both(conn, programme_id, key, version, ceo, coo, drafted).await?;
     }
     let slots = || {
         vec![
@@ -325,7 +418,34 @@ pub(super) async fn load(
     Ok(())
 }
 
-async fn agree_both(
+/// Writes a section of the draft over whatever a new programme started with.
+pub(super) async fn write_draft(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    key: &str,
+    content: &Content,
+    by: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<i32> {
+    for expected_version in [0, 1] {
+        let edit = db::brief::SectionEdit {
+            organisation_id,
+            programme_id,
+            section_key: key,
+            expected_version,
+            content,
+            by,
+            at,
+        };
+        if db::brief::save_section(conn, edit).await? {
+            return Ok(expected_version + 1);
+        }
+    }
+    Ok(1)
+}
+
+pub(super) async fn agree_both(
     conn: &mut PgConnection,
     programme_id: Uuid,
     key: &str,
@@ -343,7 +463,7 @@ async fn agree_both(
     Ok(())
 }
 
-async fn sign(
+pub(super) async fn sign(
     conn: &mut PgConnection,
     organisation_id: Uuid,
     version_id: Uuid,
@@ -381,7 +501,7 @@ async fn sign(
     .await
 }
 
-async fn audit(
+pub(super) async fn audit(
     conn: &mut PgConnection,
     organisation_id: Uuid,
     user: Uuid,

@@ -4,6 +4,7 @@
 use std::fmt;
 
 mod brief;
+mod live;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -104,8 +105,9 @@ pub async fn load(
         return Ok(summary);
     }
 
-    // The story starts five weeks ago, so that history has something to show.
-    let founded = now - Duration::days(35);
+    // The organisation joined tandem over a year ago: the live programme has
+    // ten months of history, the one in preparation five weeks.
+    let founded = now - Duration::days(420);
     let organisation = db::organisations::insert(&mut *tx, ORGANISATION, founded).await?;
     let actor = Actor {
         organisation_id: Some(organisation.id),
@@ -139,8 +141,9 @@ pub async fn load(
         }
     }
 
-    let programme = db::programmes::insert(
-        &mut *tx,
+    let programme = db::programmes::create(
+        &mut tx,
+        &actor,
         organisation.id,
         &ProgrammeFields {
             name: "Freight operations agents",
@@ -150,25 +153,9 @@ pub async fn load(
                       that keeps people accountable for every agent decision.",
             planned_start: NaiveDate::from_ymd_opt(2027, 1, 11),
         },
-        None,
-        founded,
+        &approvers,
     )
     .await?;
-    db::programmes::set_signatories(&mut tx, organisation.id, programme.id, &approvers, founded)
-        .await?;
-    db::audit::record(
-        &mut tx,
-        &actor,
-        Change {
-            action: crate::db::audit::actions::PROGRAMME_CREATE,
-            object_type: "programme",
-            object_id: Some(programme.id),
-            before: None,
-            after: Some(serde_json::json!({ "programme": programme, "signatories": approvers })),
-        },
-    )
-    .await?;
-    db::raci::create_default(&mut tx, &actor, organisation.id, programme.id).await?;
     cto_takes_governance(
         &mut tx,
         organisation.id,
@@ -178,6 +165,26 @@ pub async fn load(
     )
     .await?;
     brief::load(&mut tx, organisation.id, programme.id, &people, now).await?;
+    let id_of = |kind: SeatKind, title: Option<&str>| {
+        people
+            .iter()
+            .find(|(k, t, _)| *k == kind && (title.is_none() || *t == title))
+            .map(|(_, _, id)| *id)
+    };
+    if let (Some(ceo), Some(coo), Some(cfo), Some(cto)) = (
+        id_of(SeatKind::Ceo, None),
+        id_of(SeatKind::Coo, None),
+        id_of(SeatKind::Approver, Some("CFO")),
+        id_of(SeatKind::Approver, Some("CTO")),
+    ) {
+        live::load(
+            &mut tx,
+            organisation.id,
+            &live::Cast { ceo, coo, cfo, cto },
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Summary {
         created: true,

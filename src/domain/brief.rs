@@ -885,7 +885,12 @@ pub fn parse(
 /// later. Baselines and targets are left for the executives to set.
 pub fn default_metric_sections(start: chrono::NaiveDate) -> Vec<(&'static str, Content)> {
     let end = start + chrono::Duration::days(365);
-    let row = |id: &str, name: &str, unit: &str, direction: &str, cadence: &str, primary: Option<&str>| {
+    let row = |id: &str,
+               name: &str,
+               unit: &str,
+               direction: &str,
+               cadence: &str,
+               primary: Option<&str>| {
         let mut row = serde_json::json!({
             "id": id, "name": name, "unit": unit, "direction": direction,
             "baseline": "", "baseline_date": start.to_string(),
@@ -912,8 +917,14 @@ pub fn default_metric_sections(start: chrono::NaiveDate) -> Vec<(&'static str, C
         ],
     });
     vec![
-        ("operational_metrics", serde_json::from_value(operational).unwrap_or_default()),
-        ("success_metrics", serde_json::from_value(business).unwrap_or_default()),
+        (
+            "operational_metrics",
+            serde_json::from_value(operational).unwrap_or_default(),
+        ),
+        (
+            "success_metrics",
+            serde_json::from_value(business).unwrap_or_default(),
+        ),
     ]
 }
 

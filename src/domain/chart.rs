@@ -149,7 +149,8 @@ pub fn line_chart(
         .iter()
         .flat_map(|s| s.points.iter().map(|(d, _)| day(*d)))
         .chain(verticals.iter().map(|(d, _)| day(*d)));
-    let (mut x_min, mut x_max) = dates.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let (mut x_min, mut x_max) =
+        dates.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
     if x_min > x_max {
         (x_min, x_max) = (0.0, 1.0);
     }
@@ -187,7 +188,11 @@ pub fn line_chart(
                     .map(|(a, b)| format!("{a},{b}"))
                     .collect::<Vec<_>>()
                     .join(" "),
-                markers: if s.stroke.marked() { screen } else { Vec::new() },
+                markers: if s.stroke.marked() {
+                    screen
+                } else {
+                    Vec::new()
+                },
                 square_markers: s.stroke == Stroke::Plan,
             }
         })
@@ -270,7 +275,11 @@ pub fn sparkline(values: &[f64], target: f64) -> Sparkline {
     let (width, height, pad) = (120.0, 32.0, 3.0);
     let lo = values.iter().copied().fold(target, f64::min);
     let hi = values.iter().copied().fold(target, f64::max);
-    let span = if (hi - lo).abs() < f64::EPSILON { 1.0 } else { hi - lo };
+    let span = if (hi - lo).abs() < f64::EPSILON {
+        1.0
+    } else {
+        hi - lo
+    };
     let y = |v: f64| round(height - pad - (v - lo) / span * (height - 2.0 * pad));
     let step = if values.len() > 1 {
         (width - 2.0 * pad) / (values.len() - 1) as f64
@@ -322,8 +331,14 @@ mod tests {
     #[test]
     fn ticks_are_round_numbers_covering_the_range() {
         assert_eq!(nice_ticks(0.0, 70.0, 5), vec![0.0, 20.0, 40.0, 60.0, 80.0]);
-        assert_eq!(nice_ticks(1.6, 4.1, 5), vec![1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5]);
-        assert!(nice_ticks(5.0, 5.0, 5).len() >= 2, "a flat series still gets an axis");
+        assert_eq!(
+            nice_ticks(1.6, 4.1, 5),
+            vec![1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5]
+        );
+        assert!(
+            nice_ticks(5.0, 5.0, 5).len() >= 2,
+            "a flat series still gets an axis"
+        );
         assert!(nice_ticks(f64::NAN, 1.0, 5).is_empty());
     }
 
@@ -353,7 +368,13 @@ mod tests {
             assert!((chart.top..=chart.bottom).contains(y));
         }
         // The target (the highest value) is drawn at the top of its range.
-        let target_y: f64 = chart.series[1].path.split([',', ' ']).nth(1).unwrap().parse().unwrap();
+        let target_y: f64 = chart.series[1]
+            .path
+            .split([',', ' '])
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(target_y < chart.series[0].markers[1].1);
         assert_eq!(chart.verticals.len(), 1);
         assert!(!chart.x_ticks.is_empty() && chart.x_ticks.len() <= 13);

@@ -142,10 +142,8 @@ pub enum Direction {
 
 impl Direction {
     /// The choices offered in the brief.
-    pub const CHOICES: &[(&str, &str)] = &[
-        ("higher", "Higher is better"),
-        ("lower", "Lower is better"),
-    ];
+    pub const CHOICES: &[(&str, &str)] =
+        &[("higher", "Higher is better"), ("lower", "Lower is better")];
 
     /// Parses the stored value.
     pub fn parse(value: &str) -> Option<Direction> {
@@ -310,8 +308,10 @@ impl Period {
     /// The period after this one.
     pub fn next(self) -> Period {
         match self {
-            Period::Week { .. } => Period::containing(self.start() + Duration::days(7), Cadence::Weekly),
-            Period::Month { year, month } if month == 12 => Period::Month {
+            Period::Week { .. } => {
+                Period::containing(self.start() + Duration::days(7), Cadence::Weekly)
+            }
+            Period::Month { year, month: 12 } => Period::Month {
                 year: year + 1,
                 month: 1,
             },
@@ -419,10 +419,24 @@ impl Definitions {
                         missing.push(what);
                     }
                 }
-                match (unit, direction, cadence, baseline, baseline_date, target, target_date) {
-                    (Some(unit), Some(direction), Some(cadence), Some(baseline), Some(baseline_date), Some(target), Some(target_date))
-                        if target_date > baseline_date =>
-                    {
+                match (
+                    unit,
+                    direction,
+                    cadence,
+                    baseline,
+                    baseline_date,
+                    target,
+                    target_date,
+                ) {
+                    (
+                        Some(unit),
+                        Some(direction),
+                        Some(cadence),
+                        Some(baseline),
+                        Some(baseline_date),
+                        Some(target),
+                        Some(target_date),
+                    ) if target_date > baseline_date => {
                         out.metrics.push(Definition {
                             id: get("id").to_owned(),
                             name,
@@ -437,9 +451,9 @@ impl Definitions {
                             primary: kind == MetricKind::Operational && get("primary") == "yes",
                         });
                     }
-                    (.., Some(_), Some(_)) if missing.is_empty() => out
-                        .incomplete
-                        .push(format!("{name}: the target date must come after the baseline date")),
+                    (.., Some(_), Some(_)) if missing.is_empty() => out.incomplete.push(format!(
+                        "{name}: the target date must come after the baseline date"
+                    )),
                     _ => out
                         .incomplete
                         .push(format!("{name}: no {}", missing.join(", no "))),
@@ -462,7 +476,8 @@ impl Definitions {
                 seen_primary = true;
             }
         }
-        out.metrics.sort_by_key(|m| (!m.primary, m.kind == MetricKind::Business));
+        out.metrics
+            .sort_by_key(|m| (!m.primary, m.kind == MetricKind::Business));
         out
     }
 
@@ -510,7 +525,10 @@ impl Definitions {
                             new.target_date.format("%-d %B %Y")
                         ));
                     }
-                    if old.unit != new.unit || old.direction != new.direction || old.cadence != new.cadence {
+                    if old.unit != new.unit
+                        || old.direction != new.direction
+                        || old.cadence != new.cadence
+                    {
                         parts.push(format!("redefines how {} is measured", new.name));
                     }
                     if old.primary != new.primary && new.primary {
@@ -709,7 +727,8 @@ impl Assessment {
     /// The rule applied to this metric's own numbers, in a sentence.
     pub fn explain(&self, definition: &Definition) -> String {
         let unit = definition.unit;
-        let (Some(period), Some(actual), Some(expected)) = (self.period, self.actual, self.expected)
+        let (Some(period), Some(actual), Some(expected)) =
+            (self.period, self.actual, self.expected)
         else {
             return format!(
                 "No value recorded yet; the first is due for {}.",
@@ -735,7 +754,11 @@ impl Assessment {
                 "Expected {} for {when}, actual {}: the plan asks to hold the line here, so {} is {}.",
                 unit.format(expected),
                 unit.format(actual),
-                if status == Status::On { "meeting it" } else { "falling short" },
+                if status == Status::On {
+                    "meeting it"
+                } else {
+                    "falling short"
+                },
                 status.label().to_lowercase()
             ),
         }
@@ -791,7 +814,10 @@ mod tests {
         assert_eq!(w.start(), date(2026, 2, 9));
         assert_eq!(w.end(), date(2026, 2, 15));
         assert_eq!(w.next().to_string(), "2026-W08");
-        assert_eq!(Period::parse("2026-W01").unwrap().previous().to_string(), "2025-W52");
+        assert_eq!(
+            Period::parse("2026-W01").unwrap().previous().to_string(),
+            "2025-W52"
+        );
         let m = Period::parse("2026-12").unwrap();
         assert_eq!(m.next().to_string(), "2027-01");
         assert_eq!(m.end(), date(2026, 12, 31));
@@ -800,7 +826,10 @@ mod tests {
         assert!(Period::parse("2026-13").is_none());
         assert!(Period::parse("nonsense").is_none());
         assert!(Period::parse_for("2026-03", Cadence::Weekly).is_err());
-        assert_eq!(Period::containing(date(2027, 1, 1), Cadence::Weekly).to_string(), "2026-W53");
+        assert_eq!(
+            Period::containing(date(2027, 1, 1), Cadence::Weekly).to_string(),
+            "2026-W53"
+        );
     }
 
     #[test]
@@ -910,7 +939,10 @@ mod tests {
         let a = assess(&m, &[(period, expected * 0.93)], date(2026, 7, 3));
         let text = a.explain(&m);
         assert!(text.starts_with("Expected 3"), "{text}");
-        assert!(text.contains("93 % of the way") && text.ends_with("near."), "{text}");
+        assert!(
+            text.contains("93 % of the way") && text.ends_with("near."),
+            "{text}"
+        );
     }
 
     #[test]

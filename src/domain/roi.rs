@@ -185,7 +185,11 @@ mod tests {
         assert_eq!(payback(&free), None, "no investment, no payback to reach");
         let losing = [m("2026-01", 100.0, 0.0), m("2026-02", 10.0, 5.0)];
         assert_eq!(payback(&cumulative(&losing)), None);
-        assert_eq!(projected_payback(&losing, 3), None, "a falling pace never pays back");
+        assert_eq!(
+            projected_payback(&losing, 3),
+            None,
+            "a falling pace never pays back"
+        );
     }
 
     #[test]
@@ -197,7 +201,10 @@ mod tests {
             m("2026-04", 0.0, 20.0),
         ];
         // 40 still to recover at 20 a month: June.
-        assert_eq!(projected_payback(&actual, 3).unwrap().to_string(), "2026-06");
+        assert_eq!(
+            projected_payback(&actual, 3).unwrap().to_string(),
+            "2026-06"
+        );
         let comparison = Comparison::of(&actual, &actual);
         assert_eq!(comparison.actual_payback, None);
         let (latest, plan) = comparison.latest().unwrap();

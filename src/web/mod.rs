@@ -9,6 +9,7 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod brief;
+pub mod dashboard;
 pub mod errors;
 pub mod extract;
 pub mod forms;
@@ -145,6 +146,7 @@ fn all_routes() -> Routes {
         .merge(programmes::routes())
         .merge(matrix::routes())
         .merge(brief::routes())
+        .merge(dashboard::routes())
         .merge(admin::routes())
 }
 

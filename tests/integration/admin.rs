@@ -287,7 +287,7 @@ async fn programmes_are_created_with_their_signatories_and_shown_to_readers() {
         "ExCo members do not see admin controls"
     );
 
-    let audited = app.count("SELECT count(*) FROM audit_log WHERE action = 'programme.create' AND actor_id IS NOT NULL").await;
+    let audited = app.count("SELECT count(*) FROM audit_log WHERE action = 'programme.create' AND after->'programme'->>'name' = 'Claims triage' AND actor_id IS NOT NULL").await;
     assert_eq!(audited, 1);
     let audit_page = admin.get("/admin/audit").await;
     assert!(audit_page.shows("programme.create"));
@@ -303,7 +303,7 @@ async fn the_demo_loads_idempotently() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!((users, orgs, programmes), (7, 1, 1));
+    assert_eq!((users, orgs, programmes), (7, 1, 2));
     let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users ORDER BY email")
         .fetch_all(&app.pool)
         .await

@@ -24,6 +24,9 @@ const CEO_AND_COO: &[SeatKind] = &[Ceo, Coo];
 /// The demo's version 2 is to be signed by the CEO, the COO, the CFO and the CTO.
 const SIGNATORIES: &[SeatKind] = &[Ceo, Coo, Approver];
 const ADMIN: &[SeatKind] = &[Admin];
+const CEO: &[SeatKind] = &[Ceo];
+/// `{metric}` is the exception rate, an operational metric: the COO's to record.
+const COO: &[SeatKind] = &[Coo];
 
 /// The expected table. Add every new route here.
 fn rule(method: &Method, path: &str) -> Option<Rule> {
@@ -80,6 +83,15 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("POST", "/admin/seats/{id}/end" | "/admin/programmes/new" | "/admin/programmes/{id}") => {
             Seats(ADMIN)
         }
+        (
+            "GET",
+            "/programmes/{id}/dashboard"
+            | "/programmes/{id}/dashboard.csv"
+            | "/programmes/{id}/metrics/{metric}",
+        ) => Seats(READERS),
+        ("GET" | "POST", "/programmes/{id}/dashboard/import") => Seats(CEO_AND_COO),
+        ("POST", "/programmes/{id}/dashboard/roi") => Seats(CEO),
+        ("POST", "/programmes/{id}/metrics/{metric}") => Seats(COO),
         _ => return None,
     })
 }
@@ -87,7 +99,10 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
 /// A concrete URL for a route pattern, pointing at the demo organisation:
 /// its programme, the joint "investment" section and the brief's version 2.
 fn concrete(path: &str, demo: &Demo) -> String {
-    let path = path.replace("{key}", "investment").replace("{number}", "2");
+    let path = path
+        .replace("{key}", "investment")
+        .replace("{number}", "2")
+        .replace("{metric}", "exception-rate");
     let path = path.as_str();
     let id = match path {
         p if p.starts_with("/programmes/{id}") || p.starts_with("/admin/programmes/{id}") => {

@@ -75,7 +75,7 @@ async fn the_demo_coo_sees_the_flag_fixes_it_and_the_history_keeps_it() {
     assert!(!then.shows("Edit the matrix"), "a past matrix is read-only");
 
     // Before any matrix existed.
-    let long_ago = (app.clock_now() - Duration::days(400)).date_naive();
+    let long_ago = (app.clock_now() - Duration::days(800)).date_naive();
     assert!(
         coo.get(&format!("/programmes/{id}/matrix?as_of={long_ago}"))
             .await

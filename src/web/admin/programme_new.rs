@@ -8,7 +8,6 @@ use super::programme_form::{ProgrammeForm, ProgrammeFormPage, parse};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::paths;
@@ -61,14 +60,14 @@ pub(super) async fn submit(
                 .render(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let now = state.now();
     let mut tx = state.pool.begin().await?;
-    let created = match db::programmes::insert(
-        &mut *tx,
+    let actor = user.actor(&client, state.now());
+    let created = match db::programmes::create(
+        &mut tx,
+        &actor,
         user.organisation_id,
         &parsed.fields(),
-        Some(user.id),
-        now,
+        &parsed.signatories,
     )
     .await
     {
@@ -82,30 +81,6 @@ pub(super) async fn submit(
         }
         Err(error) => return Err(error.into()),
     };
-    db::programmes::set_signatories(
-        &mut tx,
-        user.organisation_id,
-        created.id,
-        &parsed.signatories,
-        now,
-    )
-    .await?;
-    let actor = user.actor(&client, now);
-    db::raci::create_default(&mut tx, &actor, user.organisation_id, created.id).await?;
-    db::audit::record(
-        &mut tx,
-        &actor,
-        Change {
-            action: crate::db::audit::actions::PROGRAMME_CREATE,
-            object_type: "programme",
-            object_id: Some(created.id),
-            before: None,
-            after: Some(
-                serde_json::json!({ "programme": created, "signatories": parsed.signatories }),
-            ),
-        },
-    )
-    .await?;
     db::sessions::set_flash(&mut *tx, user.session_id, "success", "Programme created.").await?;
     tx.commit().await?;
     Ok(Redirect::to(&paths::programme(created.id)).into_response())

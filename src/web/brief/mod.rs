@@ -21,7 +21,7 @@ use crate::db::brief::{DraftSection, Slot};
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Content, DiffLine, Owner, SECTIONS, Section};
 use crate::domain::permission::Action;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::markdown;
 use crate::state::AppState;
 
@@ -66,10 +66,7 @@ pub fn edit_action(owner: Owner) -> Action {
 
 /// A programme the user may read, or 404.
 async fn readable_programme(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Programme> {
-    user.require(Action::ReadProgramme)?;
-    db::programmes::find_in_org(&state.pool, user.organisation_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    super::programmes::readable(state, user, id).await
 }
 
 /// The draft: every section of the catalogue with its stored row, if any.

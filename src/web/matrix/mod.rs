@@ -17,9 +17,8 @@ use super::Routes;
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::programmes::Programme;
-use crate::domain::permission::Action;
 use crate::domain::raci::{Letter, Matrix, Role, validate};
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -36,10 +35,7 @@ pub fn routes() -> Routes {
 
 /// A programme the user may read, or 404.
 async fn readable_programme(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Programme> {
-    user.require(Action::ReadProgramme)?;
-    db::programmes::find_in_org(&state.pool, user.organisation_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    super::programmes::readable(state, user, id).await
 }
 
 /// The current matrix and its version number (0 and the framework default if

@@ -1,0 +1,499 @@
+//! The shared dashboard's data: metric values with their corrections, the
+//! actual investment and benefit per month, and everything a dashboard view
+//! needs in one round trip.
+//!
+//! Every write here is one audited action: the caller passes its
+//! transaction and the actor, and the audit entry is written with the change.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::audit::{self, Actor, Change, actions};
+use crate::domain::brief::Content;
+
+/// How many recent values per metric the dashboard reads (its sparklines).
+pub const RECENT_VALUES: i64 = 26;
+
+/// A recorded value.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, Deserialize)]
+pub struct ValueRow {
+    /// Id.
+    pub id: Uuid,
+    /// The metric (the brief row's id).
+    pub metric_id: String,
+    /// The period, as stored ("2026-W07", "2026-03").
+    pub period: String,
+    /// The value.
+    pub value: f64,
+    /// A note.
+    pub note: String,
+    /// Who recorded (or last corrected) it.
+    pub recorded_by_name: Option<String>,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+    /// Optimistic-concurrency version: 1 as recorded, +1 per correction.
+    pub version: i32,
+}
+
+/// A correction of a value.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, Deserialize)]
+pub struct CorrectionRow {
+    /// The period of the corrected value.
+    pub period: String,
+    /// Before.
+    pub old_value: f64,
+    /// After.
+    pub new_value: f64,
+    /// Note before.
+    pub old_note: String,
+    /// Note after.
+    pub new_note: String,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub corrected_by_name: Option<String>,
+    /// When.
+    pub corrected_at: DateTime<Utc>,
+}
+
+/// Actual investment and benefit of one month.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, Deserialize)]
+pub struct RoiRow {
+    /// The month ("2026-03").
+    pub month: String,
+    /// Spent.
+    pub investment: f64,
+    /// Gained or saved.
+    pub benefit: f64,
+    /// A note.
+    pub note: String,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+}
+
+/// The latest fully signed brief version's dashboard sections.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SignedSections {
+    /// The version number.
+    pub number: i32,
+    /// When its last signature was given.
+    pub approved_at: DateTime<Utc>,
+    /// Section key → content.
+    pub sections: HashMap<String, Content>,
+}
+
+/// Everything a dashboard or metric page shows, read in one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardSource {
+    /// The latest fully signed version, if any.
+    pub signed: Option<SignedSections>,
+    /// The number of the latest version (signed or not).
+    pub latest_number: Option<i32>,
+    /// The draft's dashboard sections.
+    pub draft: HashMap<String, Content>,
+    /// Values: the latest [`RECENT_VALUES`] per metric, or every value of the focused metric.
+    pub values: Vec<ValueRow>,
+    /// The focused metric's corrections, newest first.
+    pub corrections: Vec<CorrectionRow>,
+    /// Actual investment and benefit, by month.
+    pub roi: Vec<RoiRow>,
+}
+
+/// The brief sections the dashboard is defined by.
+pub const SECTIONS: [&str; 3] = ["operational_metrics", "success_metrics", "business_case"];
+
+#[derive(FromRow)]
+struct SourceRow {
+    signed: Option<sqlx::types::Json<SignedSections>>,
+    latest_number: Option<i32>,
+    draft: Option<sqlx::types::Json<HashMap<String, Content>>>,
+    values: sqlx::types::Json<Vec<ValueRow>>,
+    corrections: sqlx::types::Json<Vec<CorrectionRow>>,
+    roi: sqlx::types::Json<Vec<RoiRow>>,
+}
+
+/// Reads a programme's dashboard in one query. With `focus`, every value of
+/// that metric and its corrections; without, the recent values of all.
+pub async fn dashboard_source(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+    focus: Option<&str>,
+) -> sqlx::Result<DashboardSource> {
+    let row: SourceRow = sqlx::query_as(
+        "WITH signed AS (
+             SELECT v.id, v.number,
+                    (SELECT max(s.signed_at) FROM brief_signatures s WHERE s.version_id = v.id) AS approved_at
+               FROM brief_versions v
+              WHERE v.programme_id = $1
+                AND NOT EXISTS (
+                    SELECT 1 FROM brief_signature_slots sl
+                     WHERE sl.version_id = v.id
+                       AND NOT EXISTS (SELECT 1 FROM brief_signatures s
+                                        WHERE s.version_id = v.id AND s.user_id = sl.user_id
+                                          AND s.decision = 'signed'))
+              ORDER BY v.number DESC LIMIT 1
+         ),
+         recent AS (
+             SELECT mv.*, u.display_name AS recorded_by_name,
+                    row_number() OVER (PARTITION BY mv.metric_id ORDER BY mv.period DESC) AS rn
+               FROM metric_values mv LEFT JOIN users u ON u.id = mv.recorded_by
+              WHERE mv.programme_id = $1 AND ($2::text IS NULL OR mv.metric_id = $2)
+         )
+         SELECT
+             (SELECT jsonb_build_object(
+                         'number', s.number, 'approved_at', s.approved_at,
+                         'sections', coalesce((SELECT jsonb_object_agg(vs.section_key, vs.content)
+                                                 FROM brief_version_sections vs
+                                                WHERE vs.version_id = s.id AND vs.section_key = ANY($3)), '{}'::jsonb))
+                FROM signed s) AS signed,
+             (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number,
+             (SELECT jsonb_object_agg(section_key, content) FROM brief_sections
+               WHERE programme_id = $1 AND section_key = ANY($3)) AS draft,
+             (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                         'id', r.id, 'metric_id', r.metric_id, 'period', r.period, 'value', r.value,
+                         'note', r.note, 'recorded_by_name', r.recorded_by_name,
+                         'recorded_at', r.recorded_at, 'version', r.version) ORDER BY r.metric_id, r.period), '[]'::jsonb)
+                FROM recent r WHERE $2::text IS NOT NULL OR r.rn <= $4) AS values,
+             (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                         'period', mv.period, 'old_value', c.old_value, 'new_value', c.new_value,
+                         'old_note', c.old_note, 'new_note', c.new_note, 'reason', c.reason,
+                         'corrected_by_name', u.display_name, 'corrected_at', c.corrected_at) ORDER BY c.id DESC), '[]'::jsonb)
+                FROM metric_value_corrections c
+                JOIN metric_values mv ON mv.id = c.value_id
+                LEFT JOIN users u ON u.id = c.corrected_by
+               WHERE $2::text IS NOT NULL AND mv.programme_id = $1 AND mv.metric_id = $2) AS corrections,
+             (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                         'month', r.month, 'investment', r.investment, 'benefit', r.benefit,
+                         'note', r.note, 'version', r.version) ORDER BY r.month), '[]'::jsonb)
+                FROM roi_actuals r WHERE r.programme_id = $1) AS roi",
+    )
+    .bind(programme_id)
+    .bind(focus)
+    .bind(&SECTIONS[..])
+    .bind(RECENT_VALUES)
+    .fetch_one(db)
+    .await?;
+    Ok(DashboardSource {
+        signed: row.signed.map(|json| json.0),
+        latest_number: row.latest_number,
+        draft: row.draft.map(|json| json.0).unwrap_or_default(),
+        values: row.values.0,
+        corrections: row.corrections.0,
+        roi: row.roi.0,
+    })
+}
+
+/// A value to record.
+#[derive(Debug, Clone)]
+pub struct NewValue<'a> {
+    /// The programme's organisation.
+    pub organisation_id: Uuid,
+    /// The programme.
+    pub programme_id: Uuid,
+    /// The metric (brief row id).
+    pub metric_id: &'a str,
+    /// The period.
+    pub period: &'a str,
+    /// The value.
+    pub value: f64,
+    /// A note.
+    pub note: &'a str,
+}
+
+/// What recording a value did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    /// A new value was stored.
+    Created(Uuid),
+    /// The same value (and note) was already there: nothing changed.
+    Unchanged(ValueRow),
+    /// A different value is already there: a correction is needed.
+    Exists(ValueRow),
+}
+
+const VALUE_COLUMNS: &str = "mv.id, mv.metric_id, mv.period, mv.value, mv.note, \
+     (SELECT display_name FROM users WHERE id = mv.recorded_by) AS recorded_by_name, \
+     mv.recorded_at, mv.version";
+
+async fn existing_for_update(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+    metric_id: &str,
+    period: &str,
+) -> sqlx::Result<Option<ValueRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {VALUE_COLUMNS} FROM metric_values mv
+          WHERE mv.programme_id = $1 AND mv.metric_id = $2 AND mv.period = $3
+          FOR UPDATE"
+    ))
+    .bind(programme_id)
+    .bind(metric_id)
+    .bind(period)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records a value for a period that has none; says what is there otherwise.
+pub async fn record_value(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    new: &NewValue<'_>,
+) -> sqlx::Result<Recorded> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO metric_values (id, organisation_id, programme_id, metric_id, period, value, note, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT ON CONSTRAINT metric_values_one_per_period DO NOTHING
+         RETURNING id",
+    )
+    .bind(Uuid::new_v4())
+    .bind(new.organisation_id)
+    .bind(new.programme_id)
+    .bind(new.metric_id)
+    .bind(new.period)
+    .bind(new.value)
+    .bind(new.note)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = id {
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: actions::METRIC_VALUE_RECORD,
+                object_type: "programme",
+                object_id: Some(new.programme_id),
+                before: None,
+                after: Some(json!({
+                    "metric": new.metric_id, "period": new.period,
+                    "value": new.value, "note": new.note, "value_id": id,
+                })),
+            },
+        )
+        .await?;
+        return Ok(Recorded::Created(id));
+    }
+    let existing = existing_for_update(conn, new.programme_id, new.metric_id, new.period)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    if existing.value == new.value && existing.note == new.note {
+        Ok(Recorded::Unchanged(existing))
+    } else {
+        Ok(Recorded::Exists(existing))
+    }
+}
+
+/// A correction to make.
+#[derive(Debug, Clone)]
+pub struct Correction<'a> {
+    /// The value as it will be.
+    pub value: NewValue<'a>,
+    /// The version the corrector saw, if a form showed one.
+    pub expected_version: Option<i32>,
+    /// Why.
+    pub reason: &'a str,
+}
+
+/// What correcting did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Corrected {
+    /// Corrected; the value as it now stands.
+    Done(ValueRow),
+    /// Nothing to correct: the value already is this.
+    Unchanged(ValueRow),
+    /// The value changed since the form was loaded.
+    Stale(ValueRow),
+    /// There is no value for that period to correct.
+    Missing,
+}
+
+/// Corrects a recorded value, keeping the old one (and the reason) in history.
+pub async fn correct_value(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    correction: &Correction<'_>,
+) -> sqlx::Result<Corrected> {
+    let new = &correction.value;
+    let Some(existing) =
+        existing_for_update(conn, new.programme_id, new.metric_id, new.period).await?
+    else {
+        return Ok(Corrected::Missing);
+    };
+    if correction
+        .expected_version
+        .is_some_and(|version| version != existing.version)
+    {
+        return Ok(Corrected::Stale(existing));
+    }
+    if existing.value == new.value && existing.note == new.note {
+        return Ok(Corrected::Unchanged(existing));
+    }
+    sqlx::query(
+        "UPDATE metric_values SET value = $2, note = $3, recorded_by = $4, recorded_at = $5, version = version + 1
+          WHERE id = $1",
+    )
+    .bind(existing.id)
+    .bind(new.value)
+    .bind(new.note)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO metric_value_corrections (value_id, old_value, new_value, old_note, new_note, reason, corrected_by, corrected_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(existing.id)
+    .bind(existing.value)
+    .bind(new.value)
+    .bind(&existing.note)
+    .bind(new.note)
+    .bind(correction.reason)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::METRIC_VALUE_CORRECT,
+            object_type: "programme",
+            object_id: Some(new.programme_id),
+            before: Some(json!({
+                "metric": new.metric_id, "period": new.period,
+                "value": existing.value, "note": existing.note,
+            })),
+            after: Some(json!({
+                "metric": new.metric_id, "period": new.period,
+                "value": new.value, "note": new.note, "reason": correction.reason,
+            })),
+        },
+    )
+    .await?;
+    let updated = existing_for_update(conn, new.programme_id, new.metric_id, new.period)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    Ok(Corrected::Done(updated))
+}
+
+/// One month's actual investment and benefit to record.
+#[derive(Debug, Clone)]
+pub struct RoiMonth<'a> {
+    /// The programme's organisation.
+    pub organisation_id: Uuid,
+    /// The programme.
+    pub programme_id: Uuid,
+    /// The month ("2026-03").
+    pub month: &'a str,
+    /// Spent.
+    pub investment: f64,
+    /// Gained or saved.
+    pub benefit: f64,
+    /// A note.
+    pub note: &'a str,
+    /// The version the form showed (0 for a new month).
+    pub expected_version: i32,
+}
+
+/// What recording a month did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoiSaved {
+    /// Saved.
+    Saved,
+    /// Nothing changed.
+    Unchanged,
+    /// The month changed since the form was loaded.
+    Stale(RoiRow),
+}
+
+/// Records (or revises) one month's actuals.
+pub async fn record_roi(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    month: &RoiMonth<'_>,
+) -> sqlx::Result<RoiSaved> {
+    let existing: Option<RoiRow> = sqlx::query_as(
+        "SELECT month, investment, benefit, note, version FROM roi_actuals
+          WHERE programme_id = $1 AND month = $2 FOR UPDATE",
+    )
+    .bind(month.programme_id)
+    .bind(month.month)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let current_version = existing.as_ref().map_or(0, |row| row.version);
+    if current_version != month.expected_version {
+        return Ok(match existing {
+            Some(row) => RoiSaved::Stale(row),
+            None => RoiSaved::Stale(RoiRow {
+                month: month.month.to_owned(),
+                investment: 0.0,
+                benefit: 0.0,
+                note: String::new(),
+                version: 0,
+            }),
+        });
+    }
+    if let Some(row) = &existing
+        && row.investment == month.investment
+        && row.benefit == month.benefit
+        && row.note == month.note
+    {
+        return Ok(RoiSaved::Unchanged);
+    }
+    sqlx::query(
+        "INSERT INTO roi_actuals (programme_id, organisation_id, month, investment, benefit, note, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT ON CONSTRAINT roi_actuals_pkey DO UPDATE
+            SET investment = excluded.investment, benefit = excluded.benefit, note = excluded.note,
+                recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at,
+                version = roi_actuals.version + 1",
+    )
+    .bind(month.programme_id)
+    .bind(month.organisation_id)
+    .bind(month.month)
+    .bind(month.investment)
+    .bind(month.benefit)
+    .bind(month.note)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::ROI_RECORD,
+            object_type: "programme",
+            object_id: Some(month.programme_id),
+            before: existing.map(|row| json!(row)),
+            after: Some(json!({
+                "month": month.month, "investment": month.investment,
+                "benefit": month.benefit, "note": month.note,
+            })),
+        },
+    )
+    .await?;
+    Ok(RoiSaved::Saved)
+}
+
+/// Every value of a programme, by metric and period (for export and import).
+pub async fn all_values(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+) -> sqlx::Result<Vec<ValueRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {VALUE_COLUMNS} FROM metric_values mv
+          WHERE mv.programme_id = $1
+          ORDER BY mv.metric_id, mv.period"
+    ))
+    .bind(programme_id)
+    .fetch_all(db)
+    .await
+}

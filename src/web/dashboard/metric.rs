@@ -1,0 +1,344 @@
+//! GET and POST /programmes/{id}/metrics/{metric} — one metric: its chart
+//! (actuals, target, trajectory), its values with every correction, and the
+//! form its owner records or corrects a value with.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Board, MetricView, load, metric_of, record_action};
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::metrics::{
+    Corrected, Correction, CorrectionRow, DashboardSource, NewValue, Recorded, ValueRow,
+};
+use crate::db::programmes::Programme;
+use crate::domain::metrics::{Definition, Period, Unit};
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::forms::FieldErrors;
+use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+
+#[derive(Template)]
+#[template(path = "dashboard/metric.html")]
+struct MetricPage {
+    page: Page,
+    programme: Programme,
+    metric: MetricView,
+    rows: Vec<HistoryRow>,
+    corrections: Vec<CorrectionRow>,
+    can_record: bool,
+    form: ValueForm,
+    errors: FieldErrors,
+    /// Whether the form is correcting an existing value (then a reason is needed).
+    correcting: Option<ValueRow>,
+}
+
+/// One row of the history table.
+struct HistoryRow {
+    value: ValueRow,
+    period_label: String,
+    value_text: String,
+    expected_text: String,
+    status: crate::domain::metrics::Status,
+    corrected: usize,
+}
+
+/// The record / correct form, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ValueForm {
+    period: String,
+    value: String,
+    note: String,
+    reason: String,
+    version: String,
+}
+
+/// A value as parsed from the form.
+struct ParsedValue {
+    period: Period,
+    value: f64,
+    note: String,
+    reason: String,
+    version: Option<i32>,
+}
+
+/// Checks a number against a metric's unit.
+pub(crate) fn parse_value(raw: &str, unit: Unit) -> std::result::Result<f64, String> {
+    let cleaned: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '_'))
+        .collect();
+    let cleaned = cleaned
+        .trim_end_matches('%')
+        .trim_start_matches('€')
+        .replace('−', "-");
+    if cleaned.is_empty() {
+        return Err("Enter the value.".into());
+    }
+    let value: f64 = cleaned
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && v.abs() < 1e15)
+        .ok_or_else(|| "Enter a number, such as 41.5 (no letters).".to_owned())?;
+    match unit {
+        Unit::Percent if !(-100.0..=100.0).contains(&value) => {
+            Err("A percentage lies between −100 and 100.".into())
+        }
+        Unit::Hours | Unit::Count if value < 0.0 => Err("This cannot be negative.".into()),
+        _ => Ok(value),
+    }
+}
+
+impl ValueForm {
+    fn parse(&self, def: &Definition) -> std::result::Result<ParsedValue, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let period = errors.check("period", Period::parse_for(&self.period, def.cadence));
+        let value = errors.check("value", parse_value(&self.value, def.unit));
+        let note = self.note.trim().to_owned();
+        if note.chars().count() > 500 {
+            errors.add("note", "Keep the note to 500 characters or fewer.");
+        }
+        let reason = self.reason.trim().to_owned();
+        if reason.chars().count() > 500 {
+            errors.add("reason", "Keep the reason to 500 characters or fewer.");
+        }
+        match (period, value) {
+            (Some(period), Some(value)) if errors.is_empty() => Ok(ParsedValue {
+                period,
+                value,
+                note,
+                reason,
+                version: self.version.trim().parse().ok(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn page(
+    page: Page,
+    programme: Programme,
+    board: &Board,
+    metric: &str,
+    source: &DashboardSource,
+    user: &CurrentUser,
+    today: chrono::NaiveDate,
+) -> Result<MetricPage> {
+    let corrections = source.corrections.clone();
+    let values = &source.values;
+    let view = metric_of(board, metric)?.clone();
+    let rows = values
+        .iter()
+        .filter(|row| row.metric_id == view.def.id)
+        .rev()
+        .filter_map(|row| {
+            let period = Period::parse_for(&row.period, view.def.cadence).ok()?;
+            let (status, _, expected) = view.def.judge(period, row.value);
+            Some(HistoryRow {
+                period_label: period.label(),
+                value_text: view.def.unit.format(row.value),
+                expected_text: view.def.unit.format(expected),
+                status,
+                corrected: corrections
+                    .iter()
+                    .filter(|c| c.period == row.period)
+                    .count(),
+                value: row.clone(),
+            })
+        })
+        .collect();
+    let default_period = view
+        .assessment
+        .last_due
+        .next()
+        .min(Period::containing(today, view.def.cadence));
+    let due = if view
+        .values
+        .iter()
+        .any(|(p, _)| *p == view.assessment.last_due)
+    {
+        default_period
+    } else {
+        view.assessment.last_due
+    };
+    Ok(MetricPage {
+        page,
+        programme,
+        can_record: user.can(record_action(view.def.kind)),
+        form: ValueForm {
+            period: due.to_string(),
+            ..ValueForm::default()
+        },
+        errors: FieldErrors::new(),
+        correcting: None,
+        metric: view,
+        rows,
+        corrections,
+    })
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, metric)): Path<(Uuid, String)>,
+) -> Result<Response> {
+    let (programme, source) = load(&state, &user, id, Some(&metric)).await?;
+    let today = state.now().date_naive();
+    let board = Board::build(&source, today);
+    let page = page(
+        Page::for_user(&state, &user).await?,
+        programme,
+        &board,
+        &metric,
+        &source,
+        &user,
+        today,
+    )?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path((id, metric)): Path<(Uuid, String)>,
+    Form(form): Form<ValueForm>,
+) -> Result<Response> {
+    let (programme, source) = load(&state, &user, id, Some(&metric)).await?;
+    let today = state.now().date_naive();
+    let board = Board::build(&source, today);
+    let def = metric_of(&board, &metric)?.def.clone();
+    user.require(record_action(def.kind))?;
+    let metric_url = format!("/programmes/{id}/metrics/{}", def.id);
+    let invalid = |errors: FieldErrors, correcting: Option<ValueRow>| {
+        let state = state.clone();
+        let user = user.clone();
+        let programme = programme.clone();
+        let board = board.clone();
+        let source = source.clone();
+        let form = form.clone();
+        async move {
+            let mut page = page(
+                Page::for_user(&state, &user).await?,
+                programme,
+                &board,
+                &metric,
+                &source,
+                &user,
+                today,
+            )?;
+            page.form = form;
+            page.errors = errors;
+            page.correcting = correcting;
+            Ok::<_, crate::error::AppError>(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    };
+    let parsed = match form.parse(&def) {
+        Ok(parsed) => parsed,
+        Err(errors) => return invalid(errors, None).await,
+    };
+    let period = parsed.period.to_string();
+    let new = NewValue {
+        organisation_id: user.organisation_id,
+        programme_id: id,
+        metric_id: &def.id,
+        period: &period,
+        value: parsed.value,
+        note: &parsed.note,
+    };
+    let actor = user.actor(&client, state.now());
+    let mut tx = state.pool.begin().await?;
+    let message = match db::metrics::record_value(&mut tx, &actor, &new).await? {
+        Recorded::Created(_) => format!(
+            "Recorded {} for {}.",
+            def.unit.format(parsed.value),
+            parsed.period.label()
+        ),
+        Recorded::Unchanged(_) => {
+            drop(tx);
+            return crate::web::pages::nothing_changed(&state, &user, &metric_url).await;
+        }
+        Recorded::Exists(existing) => {
+            if parsed.reason.is_empty() {
+                drop(tx);
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "reason",
+                    format!(
+                        "{} already has the value {}. To correct it, say why: the old value stays in the history.",
+                        parsed.period.label(),
+                        def.unit.format(existing.value)
+                    ),
+                );
+                return invalid(errors, Some(existing)).await;
+            }
+            let correction = Correction {
+                value: new.clone(),
+                expected_version: parsed.version,
+                reason: &parsed.reason,
+            };
+            match db::metrics::correct_value(&mut tx, &actor, &correction).await? {
+                Corrected::Done(_) => format!(
+                    "Corrected {} from {} to {}.",
+                    parsed.period.label(),
+                    def.unit.format(existing.value),
+                    def.unit.format(parsed.value)
+                ),
+                Corrected::Unchanged(_) | Corrected::Missing => {
+                    drop(tx);
+                    return crate::web::pages::nothing_changed(&state, &user, &metric_url).await;
+                }
+                Corrected::Stale(current) => {
+                    drop(tx);
+                    return Err(ConflictPage {
+                        page: Page::for_user(&state, &user).await?,
+                        what: format!("the {} value for {}", def.name, parsed.period.label()),
+                        reload_url: metric_url,
+                        fields: vec![
+                            ConflictField {
+                                label: "Value".into(),
+                                yours: def.unit.format(parsed.value),
+                                theirs: def.unit.format(current.value),
+                            },
+                            ConflictField {
+                                label: "Note".into(),
+                                yours: parsed.note.clone(),
+                                theirs: current.note.clone(),
+                            },
+                        ],
+                    }
+                    .into());
+                }
+            }
+        }
+    };
+    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&metric_url).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_checked_against_the_unit() {
+        assert_eq!(parse_value("41.5", Unit::Percent), Ok(41.5));
+        assert_eq!(parse_value("41.5 %", Unit::Percent), Ok(41.5));
+        assert_eq!(parse_value("1,250", Unit::Currency), Ok(1250.0));
+        assert!(parse_value("140", Unit::Percent).is_err());
+        assert!(parse_value("-2", Unit::Hours).is_err());
+        assert!(parse_value("abc", Unit::Score).is_err());
+        assert!(parse_value("", Unit::Score).is_err());
+        assert!(parse_value("NaN", Unit::Score).is_err());
+        assert!(parse_value("inf", Unit::Score).is_err());
+    }
+}

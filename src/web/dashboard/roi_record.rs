@@ -1,0 +1,123 @@
+//! POST /programmes/{id}/dashboard/roi — the CEO records a month's actual
+//! investment and benefit, held against the signed business case.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::metric::parse_value;
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::metrics::{RoiMonth, RoiSaved};
+use crate::domain::metrics::{Cadence, Period, Unit};
+use crate::domain::permission::Action;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal};
+
+/// The form, as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RoiForm {
+    month: String,
+    investment: String,
+    benefit: String,
+    note: String,
+    version: String,
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Form(form): Form<RoiForm>,
+) -> Result<Response> {
+    super::super::programmes::readable(&state, &user, id).await?;
+    user.require(Action::RecordBusinessMetric)?;
+    let dashboard = format!("/programmes/{id}/dashboard");
+    let month = Period::parse_for(&form.month, Cadence::Monthly);
+    let investment = parse_value(&form.investment, Unit::Currency).and_then(|v| {
+        if v < 0.0 {
+            Err("Investment cannot be negative.".into())
+        } else {
+            Ok(v)
+        }
+    });
+    let benefit = parse_value(&form.benefit, Unit::Currency);
+    let note = form.note.trim();
+    let (Ok(month), Ok(investment), Ok(benefit)) = (&month, &investment, &benefit) else {
+        let reasons = [
+            month.err().map(|m| format!("Month: {m}")),
+            investment.err().map(|m| format!("Actual investment: {m}")),
+            benefit.err().map(|m| format!("Actual benefit: {m}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        return Ok(Refusal {
+            page: Page::for_user(&state, &user).await?,
+            status: 422,
+            title: "Nothing was recorded".into(),
+            message: "Some of what you entered could not be read.".into(),
+            reasons,
+            back_url: format!("{dashboard}#roi-title"),
+            back_label: "Back to the dashboard".into(),
+        }
+        .into_response());
+    };
+    let month_text = month.to_string();
+    let mut tx = state.pool.begin().await?;
+    let saved = db::metrics::record_roi(
+        &mut tx,
+        &user.actor(&client, state.now()),
+        &RoiMonth {
+            organisation_id: user.organisation_id,
+            programme_id: id,
+            month: &month_text,
+            investment: *investment,
+            benefit: *benefit,
+            note,
+            expected_version: form.version.trim().parse().unwrap_or(0),
+        },
+    )
+    .await?;
+    match saved {
+        RoiSaved::Saved => {
+            db::sessions::set_flash(
+                &mut *tx,
+                user.session_id,
+                "success",
+                &format!("Recorded the actuals of {}.", month.label()),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("{dashboard}#roi-title")).into_response())
+        }
+        RoiSaved::Unchanged => {
+            drop(tx);
+            crate::web::pages::nothing_changed(&state, &user, &dashboard).await
+        }
+        RoiSaved::Stale(current) => Err(ConflictPage {
+            page: Page::for_user(&state, &user).await?,
+            what: format!("the actuals of {}", month.label()),
+            reload_url: dashboard,
+            fields: vec![
+                ConflictField {
+                    label: "Investment".into(),
+                    yours: Unit::Currency.format(*investment),
+                    theirs: Unit::Currency.format(current.investment),
+                },
+                ConflictField {
+                    label: "Benefit".into(),
+                    yours: Unit::Currency.format(*benefit),
+                    theirs: Unit::Currency.format(current.benefit),
+                },
+            ],
+        }
+        .into()),
+    }
+}

@@ -9,6 +9,7 @@ mod authz;
 mod brief;
 mod browser;
 mod cluster;
+mod dashboard;
 mod hardening;
 mod headers;
 mod matrix;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever the given commands need and the machine lacks.
-# Usage: scripts/ensure-packages.sh postgres [browser]
+# Usage: scripts/ensure-packages.sh postgres [browser] [axe]
 set -euo pipefail
 
 missing=()
+need_axe=0
 for need in "$@"; do
   case "$need" in
     postgres)
@@ -15,6 +16,13 @@ for need in "$@"; do
       command -v chromium >/dev/null 2>&1 || missing+=(chromium)
       command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
       ;;
+    axe)
+      # axe-core, from the npm registry, for the browser tests' accessibility checks.
+      if [ ! -f target/npm/node_modules/axe-core/axe.min.js ]; then
+        command -v npm >/dev/null 2>&1 || missing+=(npm)
+        need_axe=1
+      fi
+      ;;
     *) echo "ensure-packages: unknown need '$need'" >&2; exit 2 ;;
   esac
 done
@@ -25,4 +33,10 @@ if ((${#missing[@]})); then
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((need_axe)); then
+  echo "Installing axe-core from the npm registry into target/npm" >&2
+  mkdir -p target/npm
+  (cd target/npm && npm install --no-audit --no-fund --silent axe-core@4 >/dev/null)
 fi

@@ -35,3 +35,21 @@ pub async fn css() -> Response {
     );
     response
 }
+
+const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+/// GET /favicon.ico and /static/favicon.svg: the tab icon (an SVG, which
+/// every current browser accepts under either name).
+pub async fn favicon() -> Response {
+    let mut response = FAVICON.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    response
+}

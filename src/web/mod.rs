@@ -140,6 +140,8 @@ fn all_routes() -> Routes {
         .bare_get("/healthz", health::healthz)
         .bare_get("/readyz", health::readyz)
         .bare_get("/static/tandem.css", assets::css)
+        .bare_get("/static/favicon.svg", assets::favicon)
+        .bare_get("/favicon.ico", assets::favicon)
         .merge(session::routes())
         .merge(account::routes())
         .merge(home::routes())
@@ -224,7 +226,8 @@ async fn method_not_allowed() -> AppError {
 /// every page answers 503; health checks and assets still answer.
 async fn schema_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let touches_database = path != "/healthz" && !path.starts_with("/static/");
+    let touches_database =
+        path != "/healthz" && path != "/favicon.ico" && !path.starts_with("/static/");
     if state.is_schema_ready() || !touches_database || path == "/readyz" {
         let response = next.run(request).await;
         if touches_database && !response.status().is_server_error() {

@@ -32,7 +32,15 @@ const COO: &[SeatKind] = &[Coo];
 fn rule(method: &Method, path: &str) -> Option<Rule> {
     use Rule::*;
     Some(match (method.as_str(), path) {
-        ("GET", "/healthz" | "/readyz" | "/static/tandem.css" | "/login") => Public,
+        (
+            "GET",
+            "/healthz"
+            | "/readyz"
+            | "/static/tandem.css"
+            | "/static/favicon.svg"
+            | "/favicon.ico"
+            | "/login",
+        ) => Public,
         // Signing out is harmless for anyone: it ends whatever session the caller has.
         ("POST", "/login" | "/logout") => Public,
         ("GET" | "POST", "/account/password") => SignedIn,

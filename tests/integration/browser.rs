@@ -368,3 +368,253 @@ async fn the_cfo_signs_the_brief_through_the_real_form() {
         "the live programme's version 1 and this one's version 1 from the demo, version 2 just now"
     );
 }
+
+/// axe-core, installed from the npm registry by `scripts/test.sh`.
+fn axe_source() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/npm/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run scripts/test.sh (it installs axe-core from the npm registry)",
+            path.display()
+        )
+    })
+}
+
+/// Runs axe-core on the current page; returns one line per violation.
+async fn axe_violations(browser: &Client, axe: &str) -> Vec<String> {
+    let script = format!(
+        "{axe}\n;const done = arguments[arguments.length - 1];
+         axe.run(document).then(r => done(r.violations.map(v =>
+             v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')
+         ))).catch(e => done(['axe failed: ' + e]));"
+    );
+    let result = browser.execute_async(&script, vec![]).await.unwrap();
+    result
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![format!("unexpected axe result {result}")])
+}
+
+async fn sideways_scroll(browser: &Client) -> i64 {
+    browser
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap_or(-1)
+}
+
+#[tokio::test]
+async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let live: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let id = demo.programme_id;
+    let axe = axe_source();
+    let driver = Driver::start().await;
+    let p = |path: &str| format!("/programmes/{id}{path}");
+    let l = |path: &str| format!("/programmes/{live}{path}");
+    let pages: Vec<(Option<&str>, Vec<String>)> = vec![
+        (None, vec!["/login".into()]),
+        (
+            Some("ceo@halden.example"),
+            vec![
+                "/".into(),
+                p(""),
+                p("/brief"),
+                p("/brief/versions/2"),
+                p("/brief/versions/2/certificate"),
+                p("/brief/versions/2/verify"),
+                p("/brief/sections/investment/edit"),
+                p("/brief/sections/competitive_ambition/edit"),
+                p("/matrix"),
+                p("/matrix/edit"),
+                p("/matrix/history"),
+                p("/matrix/print"),
+                l("/dashboard"),
+                l("/dashboard/import"),
+                "/account/password".into(),
+                "/no-such-page".into(),
+            ],
+        ),
+        (
+            Some("coo@halden.example"),
+            vec![
+                l("/metrics/automated-processing-rate"),
+                p("/brief/sections/operational_metrics/edit"),
+            ],
+        ),
+        (
+            Some("cfo@halden.example"),
+            vec![p("/brief/versions/2/sign")],
+        ),
+        (
+            Some("admin@halden.example"),
+            vec![
+                "/admin/users".into(),
+                "/admin/users/new".into(),
+                format!("/admin/users/{}", demo.exco_id),
+                "/admin/seats".into(),
+                "/admin/programmes".into(),
+                "/admin/programmes/new".into(),
+                format!("/admin/programmes/{id}"),
+                "/admin/audit".into(),
+                "/admin/audit/verify".into(),
+            ],
+        ),
+    ];
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (who, paths) in pages {
+        let browser = driver.browser(375, 800).await;
+        if let Some(email) = who {
+            sign_in(&browser, &app, email).await;
+        }
+        for path in paths {
+            browser.goto(&format!("{}{path}", app.base)).await.unwrap();
+            for violation in axe_violations(&browser, &axe).await {
+                failures.push(format!("{path}: {violation}"));
+            }
+            let overflow = sideways_scroll(&browser).await;
+            if overflow != 0 {
+                let culprits = browser
+                    .execute(
+                        "const w = document.documentElement.clientWidth;
+                         return [...document.querySelectorAll('body *')]
+                           .filter(e => e.getBoundingClientRect().right > w + 1)
+                           .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 1)
+                           .slice(0, 4)
+                           .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : ''))
+                           .join(', ');",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                failures.push(format!(
+                    "{path}: scrolls sideways by {overflow}px at 375px ({})",
+                    culprits.as_str().unwrap_or_default()
+                ));
+            }
+            checked += 1;
+        }
+        browser.close().await.unwrap();
+    }
+    assert!(checked >= 29, "{checked} pages checked");
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_coo_records_this_weeks_rate_and_sees_the_dashboard_change() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let live: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 1000).await;
+    sign_in(&browser, &app, "coo@halden.example").await;
+    let dashboard = format!("{}/programmes/{live}/dashboard", app.base);
+    browser.goto(&dashboard).await.unwrap();
+    let spark = |browser: &Client| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .find(Locator::Css(
+                    "#primary-title ~ .chart polyline, .primary-metric .line-actual polyline",
+                ))
+                .await
+                .unwrap()
+                .attr("points")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        }
+    };
+    let status_before = browser
+        .find(Locator::Css(".primary-metric .tag"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status_before, "Near");
+    let line_before = spark(&browser).await;
+    shot(&browser, "dashboard-before.png").await;
+
+    click(&browser, Locator::LinkText("Automated processing rate")).await;
+    browser
+        .wait()
+        .for_element(Locator::Id("record-title"))
+        .await
+        .unwrap();
+    // The form proposes the week that is due: this week.
+    let period = browser
+        .find(Locator::Id("period"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let iso = app.clock_now().date_naive().iso_week();
+    use chrono::Datelike;
+    assert_eq!(period, format!("{}-W{:02}", iso.year(), iso.week()));
+    type_into(&browser, Locator::Id("value"), "57.9").await;
+    type_into(&browser, Locator::Id("note"), "Second entity switched over").await;
+    click(&browser, Locator::Css(".metric-form button[type=submit]")).await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    let flash = browser
+        .find(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(flash.starts_with("Recorded 57.9 %"), "{flash}");
+
+    browser.goto(&dashboard).await.unwrap();
+    let status_after = browser
+        .find(Locator::Css(".primary-metric .tag"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status_after, "On track", "57.9 % is on the trajectory");
+    let line_after = spark(&browser).await;
+    assert_ne!(
+        line_before, line_after,
+        "the chart gained this week's point"
+    );
+    // The chart shows the latest 26 weeks: the newest point is this week's.
+    assert_ne!(
+        line_after.split(' ').next_back(),
+        line_before.split(' ').next_back()
+    );
+    shot(&browser, "dashboard-after.png").await;
+    browser.close().await.unwrap();
+}

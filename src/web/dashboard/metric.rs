@@ -155,20 +155,12 @@ fn page(
             })
         })
         .collect();
-    let default_period = view
+    // Propose the period after the latest value (or the one due), never a future one.
+    let due = view
         .assessment
-        .last_due
-        .next()
+        .period
+        .map_or(view.assessment.last_due, Period::next)
         .min(Period::containing(today, view.def.cadence));
-    let due = if view
-        .values
-        .iter()
-        .any(|(p, _)| *p == view.assessment.last_due)
-    {
-        default_period
-    } else {
-        view.assessment.last_due
-    };
     Ok(MetricPage {
         page,
         programme,

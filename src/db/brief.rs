@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::domain::brief::Content;
 
 /// A draft section as stored (absent sections are empty, version 0).
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct DraftSection {
     /// Which section.
     pub section_key: String,
@@ -157,7 +157,7 @@ pub async fn agree(
 }
 
 /// A frozen version.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct Version {
     /// Identifier.
     pub id: Uuid,
@@ -171,7 +171,7 @@ pub struct Version {
     pub submitted_by_name: Option<String>,
 }
 
-const VERSION_SELECT: &str =
+pub(crate) const VERSION_SELECT: &str =
     "SELECT v.id, v.number, v.version_hash, v.submitted_at, u.display_name AS submitted_by_name
                                 FROM brief_versions v LEFT JOIN users u ON u.id = v.submitted_by";
 
@@ -214,7 +214,7 @@ pub async fn version(
 }
 
 /// A frozen section.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct FrozenSection {
     /// Which.
     pub section_key: String,
@@ -319,7 +319,7 @@ pub async fn insert_version(
 }
 
 /// A signature slot with its signature, if given.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct Slot {
     /// The version the slot belongs to.
     pub version_id: Uuid,
@@ -343,7 +343,7 @@ pub struct Slot {
     pub user_agent: Option<String>,
 }
 
-const SLOT_SELECT: &str = "SELECT sl.version_id, sl.user_id, u.display_name AS name, sl.seat, sg.decision, sg.reason,
+pub(crate) const SLOT_SELECT: &str = "SELECT sl.version_id, sl.user_id, u.display_name AS name, sl.seat, sg.decision, sg.reason,
                                   sg.version_hash AS signed_hash, sg.signed_at, sg.ip, sg.user_agent
                              FROM brief_signature_slots sl
                              JOIN users u ON u.id = sl.user_id
@@ -359,19 +359,6 @@ pub async fn slots(db: impl PgExecutor<'_>, version_id: Uuid) -> sqlx::Result<Ve
     .await
 }
 
-/// The slots of every version of a programme's brief, in one query.
-pub async fn slots_of_programme(
-    db: impl PgExecutor<'_>,
-    programme_id: Uuid,
-) -> sqlx::Result<Vec<Slot>> {
-    sqlx::query_as(&format!(
-        "{SLOT_SELECT} JOIN brief_versions v ON v.id = sl.version_id
-          WHERE v.programme_id = $1 ORDER BY v.number, sl.position"
-    ))
-    .bind(programme_id)
-    .fetch_all(db)
-    .await
-}
 
 /// A signature to record.
 #[derive(Debug)]
@@ -449,7 +436,7 @@ pub async fn last_signed_by(
 }
 
 /// A brief waiting for someone's signature (for the home page).
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct AwaitingSignature {
     /// The programme.
     pub programme_id: Uuid,
@@ -459,31 +446,9 @@ pub struct AwaitingSignature {
     pub number: i32,
 }
 
-/// Latest versions of the organisation's programmes that wait for this
-/// user's decision (and that nobody has rejected).
-pub async fn awaiting_signature(
-    db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
-    user_id: Uuid,
-) -> sqlx::Result<Vec<AwaitingSignature>> {
-    sqlx::query_as(
-        "SELECT p.id AS programme_id, p.name AS programme_name, v.number
-           FROM programmes p
-           JOIN LATERAL (SELECT * FROM brief_versions WHERE programme_id = p.id ORDER BY number DESC LIMIT 1) v ON true
-           JOIN brief_signature_slots sl ON sl.version_id = v.id AND sl.user_id = $2
-          WHERE p.organisation_id = $1
-            AND NOT EXISTS (SELECT 1 FROM brief_signatures s WHERE s.version_id = v.id AND s.user_id = $2)
-            AND NOT EXISTS (SELECT 1 FROM brief_signatures s WHERE s.version_id = v.id AND s.decision = 'rejected')
-          ORDER BY p.name",
-    )
-    .bind(organisation_id)
-    .bind(user_id)
-    .fetch_all(db)
-    .await
-}
 
 /// A joint section waiting for an executive's agreement (for the home page).
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct AwaitingAgreement {
     /// The programme.
     pub programme_id: Uuid,
@@ -493,30 +458,6 @@ pub struct AwaitingAgreement {
     pub section_key: String,
 }
 
-/// Joint sections with content that the CEO (or the COO) has not agreed.
-pub async fn awaiting_agreement(
-    db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
-    as_ceo: bool,
-    joint_keys: &[&str],
-) -> sqlx::Result<Vec<AwaitingAgreement>> {
-    let column = if as_ceo {
-        "ceo_agreed_at"
-    } else {
-        "coo_agreed_at"
-    };
-    sqlx::query_as(&format!(
-        "SELECT p.id AS programme_id, p.name AS programme_name, s.section_key
-           FROM brief_sections s JOIN programmes p ON p.id = s.programme_id
-          WHERE p.organisation_id = $1 AND p.phase <> 'closed' AND s.{column} IS NULL
-            AND s.section_key = ANY($2)
-          ORDER BY p.name, s.section_key"
-    ))
-    .bind(organisation_id)
-    .bind(joint_keys)
-    .fetch_all(db)
-    .await
-}
 
 /// Freezes the programme's current draft as version `number`: every section
 /// of the catalogue (empty ones included), its hash, the version hash and

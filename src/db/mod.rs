@@ -8,6 +8,7 @@ pub mod audit;
 pub mod brief;
 pub mod metrics;
 pub mod organisations;
+pub mod pages;
 pub mod programmes;
 pub mod raci;
 pub mod seats;

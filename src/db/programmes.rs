@@ -9,7 +9,7 @@ use crate::domain::phase::Phase;
 use crate::domain::raci::ReportingLine;
 
 /// An AI programme of an organisation.
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, serde::Deserialize)]
 pub struct Programme {
     /// Identifier.
     pub id: Uuid,
@@ -70,7 +70,7 @@ pub async fn set_reporting_line(
     .await
 }
 
-const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, coo_reports_to, \
+pub(crate) const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, coo_reports_to, \
                        coo_reports_to_note, version, created_at";
 
 /// The programmes of an organisation, open ones first.
@@ -164,7 +164,7 @@ pub async fn update(
 }
 
 /// A required signatory besides the CEO and the COO.
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, serde::Deserialize)]
 pub struct Signatory {
     /// The approver.
     pub user_id: Uuid,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::domain::raci::Matrix;
 
 /// One saved version of a programme's matrix.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct Version {
     /// 1, 2, 3…
     pub version: i32,
@@ -20,7 +20,7 @@ pub struct Version {
     pub saved_by_name: Option<String>,
 }
 
-const SELECT: &str = "SELECT v.version, v.matrix, v.saved_at, u.display_name AS saved_by_name
+pub(crate) const SELECT: &str = "SELECT v.version, v.matrix, v.saved_at, u.display_name AS saved_by_name
                         FROM raci_versions v LEFT JOIN users u ON u.id = v.saved_by";
 
 /// The latest version, if any was saved.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::domain::seat::SeatKind;
 
 /// A seat, sitting or ended, with its holder's name.
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, serde::Deserialize)]
 pub struct Seat {
     /// Identifier.
     pub id: Uuid,
@@ -42,7 +42,7 @@ impl Seat {
     }
 }
 
-const SELECT: &str = "SELECT s.id, s.user_id, u.display_name AS holder_name, s.kind, s.title, s.started_at, s.ended_at
+pub(crate) const SELECT: &str = "SELECT s.id, s.user_id, u.display_name AS holder_name, s.kind, s.title, s.started_at, s.ended_at
                         FROM seats s JOIN users u ON u.id = s.user_id";
 
 /// The kinds of seat a user holds now.

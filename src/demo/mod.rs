@@ -4,7 +4,8 @@
 use std::fmt;
 
 mod brief;
-mod live;
+pub mod history;
+pub mod live;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgPool;

@@ -35,25 +35,27 @@ struct HomePage {
 }
 
 async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePage> {
-    let programmes = if user.can(Action::ReadProgramme) {
-        db::programmes::list_in_org(&state.pool, user.organisation_id).await?
-    } else {
-        Vec::new()
-    };
-    let to_sign = if user.can(Action::SignBrief) {
-        db::brief::awaiting_signature(&state.pool, user.organisation_id, user.id).await?
-    } else {
-        Vec::new()
-    };
     let joint: Vec<&str> = SECTIONS
         .iter()
         .filter(|s| s.owner == Owner::Joint)
         .map(|s| s.key)
         .collect();
     let as_ceo = user.seats.holds(SeatKind::Ceo);
+    let source =
+        db::pages::home(&state.pool, user.organisation_id, user.id, as_ceo, &joint).await?;
+    let programmes = if user.can(Action::ReadProgramme) {
+        source.programmes
+    } else {
+        Vec::new()
+    };
+    let to_sign = if user.can(Action::SignBrief) {
+        source.to_sign
+    } else {
+        Vec::new()
+    };
     let to_agree = if as_ceo || user.seats.holds(SeatKind::Coo) {
-        db::brief::awaiting_agreement(&state.pool, user.organisation_id, as_ceo, &joint)
-            .await?
+        source
+            .to_agree
             .into_iter()
             .filter_map(|item| {
                 brief::section(&item.section_key).map(|section| (item, section.title))

@@ -12,4 +12,5 @@ mod cluster;
 mod dashboard;
 mod hardening;
 mod headers;
+mod roundtrips;
 mod matrix;

@@ -37,7 +37,7 @@ pub(super) async fn show(
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<CertificatePage> {
     let programme = readable_programme(&state, &user, id).await?;
-    let loaded = load(&state, id, number).await?;
+    let loaded = load(&state, user.organisation_id, id, number).await?;
     let organisation = db::organisations::find(&state.pool, user.organisation_id)
         .await?
         .map(|o| o.name)

@@ -294,28 +294,33 @@ pub async fn brief_status(
         return Ok(BriefStatus::None);
     };
     let slots = db::brief::slots(&mut *conn, latest.id).await?;
-    let who = |slot: &Slot| format!("{} ({})", slot.name, slot.seat);
-    Ok(match Status::of(&slots) {
-        Status::Approved => BriefStatus::Approved {
-            number: latest.number,
-        },
-        Status::Rejected => BriefStatus::Rejected {
-            number: latest.number,
-            by: slots
-                .iter()
-                .filter(|s| s.decision.as_deref() == Some("rejected"))
-                .map(who)
-                .collect(),
-        },
-        Status::Pending => BriefStatus::Pending {
-            number: latest.number,
-            missing: slots
-                .iter()
-                .filter(|s| s.decision.is_none())
-                .map(who)
-                .collect(),
-        },
-    })
+    Ok(BriefStatus::of(latest.number, &slots))
+}
+
+impl BriefStatus {
+    /// Where version `number` stands, from its slots.
+    pub fn of(number: i32, slots: &[Slot]) -> BriefStatus {
+        let who = |slot: &Slot| format!("{} ({})", slot.name, slot.seat);
+        match Status::of(slots) {
+            Status::Approved => BriefStatus::Approved { number },
+            Status::Rejected => BriefStatus::Rejected {
+                number,
+                by: slots
+                    .iter()
+                    .filter(|s| s.decision.as_deref() == Some("rejected"))
+                    .map(who)
+                    .collect(),
+            },
+            Status::Pending => BriefStatus::Pending {
+                number,
+                missing: slots
+                    .iter()
+                    .filter(|s| s.decision.is_none())
+                    .map(who)
+                    .collect(),
+            },
+        }
+    }
 }
 
 /// A field's changes between two contents of a section.

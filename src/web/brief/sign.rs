@@ -67,7 +67,7 @@ async fn for_signatory(
 ) -> Result<(Programme, Loaded)> {
     let programme = readable_programme(state, user, id).await?;
     user.require(Action::SignBrief)?;
-    let loaded = load(state, id, number).await?;
+    let loaded = load(state, user.organisation_id, id, number).await?;
     if loaded.slot_of(user.id).is_none() {
         return Err(AppError::Forbidden);
     }

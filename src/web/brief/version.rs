@@ -41,11 +41,15 @@ pub(crate) struct Loaded {
 }
 
 /// Loads version `number` of a programme's brief; 404 if there is none.
-pub(crate) async fn load(state: &AppState, programme_id: Uuid, number: i32) -> Result<Loaded> {
-    let version = db::brief::version(&state.pool, programme_id, number)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let frozen = db::brief::version_sections(&state.pool, version.id).await?;
+pub(crate) async fn load(
+    state: &AppState,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    number: i32,
+) -> Result<Loaded> {
+    let source = db::pages::version(&state.pool, organisation_id, programme_id, number).await?;
+    let version = source.version.ok_or(AppError::NotFound)?;
+    let frozen = source.sections;
     let contents: Vec<(String, Content)> = frozen
         .iter()
         .map(|f| (f.section_key.clone(), f.content.0.clone()))
@@ -67,10 +71,9 @@ pub(crate) async fn load(state: &AppState, programme_id: Uuid, number: i32) -> R
             })
         })
         .collect();
-    let slots = db::brief::slots(&state.pool, version.id).await?;
-    let latest = db::brief::latest_version(&state.pool, programme_id).await?;
+    let slots = source.slots;
     Ok(Loaded {
-        is_latest: latest.is_some_and(|l| l.number == version.number),
+        is_latest: source.latest_number == Some(version.number),
         status: Status::of(&slots),
         version,
         sections,
@@ -143,7 +146,7 @@ pub(super) async fn show(
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<VersionPage> {
     let programme = readable_programme(&state, &user, id).await?;
-    let loaded = load(&state, id, number).await?;
+    let loaded = load(&state, user.organisation_id, id, number).await?;
     let my_turn = loaded.is_latest
         && loaded.status == Status::Pending
         && loaded

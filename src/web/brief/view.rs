@@ -6,14 +6,14 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use super::{Draft, FieldView, Status, edit_action, readable_programme, render_fields};
+use super::{Draft, FieldView, Status, edit_action, render_fields};
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Owner, SECTIONS};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::pages::Page;
@@ -63,18 +63,13 @@ pub(super) async fn show(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<BriefPage> {
-    let programme = readable_programme(&state, &user, id).await?;
-    let draft = Draft::load(&state, id).await?;
+    user.require(Action::ReadProgramme)?;
+    let source = db::pages::brief(&state.pool, user.organisation_id, id).await?;
+    let programme = source.programme.ok_or(AppError::NotFound)?;
+    let draft = Draft::of(source.draft);
     let processes = draft.processes();
-    let latest = db::brief::latest_version(&state.pool, id).await?;
-    let latest_hashes: std::collections::HashMap<String, String> = match &latest {
-        Some(version) => db::brief::version_sections(&state.pool, version.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.section_key, s.section_hash))
-            .collect(),
-        None => Default::default(),
-    };
+    let latest = source.versions.first().cloned();
+    let latest_hashes = source.latest_hashes;
     let draft_hashes = draft.hashes();
     let as_ceo = user.seats.holds(SeatKind::Ceo);
     let as_coo = user.seats.holds(SeatKind::Coo);
@@ -121,9 +116,9 @@ pub(super) async fn show(
         })
         .collect();
 
-    let all_slots = db::brief::slots_of_programme(&state.pool, id).await?;
-    let versions: Vec<VersionLine> = db::brief::versions(&state.pool, id)
-        .await?
+    let all_slots = source.slots;
+    let versions: Vec<VersionLine> = source
+        .versions
         .into_iter()
         .map(|version| {
             let slots: Vec<_> = all_slots

@@ -128,11 +128,12 @@ pub struct Health {
     pub rows: Vec<(String, Vec<String>)>,
 }
 
-/// The current matrix's problems.
-pub async fn health(state: &AppState, programme_id: Uuid) -> Result<Health> {
-    let (_, matrix) = current(state, programme_id).await?;
-    Ok(Health {
-        rows: validate(&matrix)
+
+impl Health {
+    /// The problems of a matrix.
+    pub fn of(matrix: &Matrix) -> Health {
+        Health {
+        rows: validate(matrix)
             .into_iter()
             .map(|row| {
                 (
@@ -141,5 +142,6 @@ pub async fn health(state: &AppState, programme_id: Uuid) -> Result<Health> {
                 )
             })
             .collect(),
-    })
+        }
+    }
 }

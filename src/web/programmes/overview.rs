@@ -13,7 +13,7 @@ use crate::domain::phase::Phase;
 use crate::domain::seat::SeatKind;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use crate::web::brief::{BriefStatus, brief_status};
+use crate::web::brief::BriefStatus;
 use crate::web::extract::Path;
 use crate::web::pages::Page;
 
@@ -43,12 +43,11 @@ pub(super) async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<OverviewPage> {
     user.require(Action::ReadProgramme)?;
-    let programme = db::programmes::find_in_org(&state.pool, user.organisation_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let seats = db::seats::all_in_org(&state.pool, user.organisation_id).await?;
+    let source = db::pages::overview(&state.pool, user.organisation_id, id).await?;
+    let programme = source.programme.ok_or(AppError::NotFound)?;
     let holder = |kind: SeatKind| {
-        seats
+        source
+            .executives
             .iter()
             .find(|seat| seat.ended_at.is_none() && seat.seat_kind() == Some(kind))
             .map(|seat| seat.holder_name.clone())
@@ -67,9 +66,10 @@ pub(super) async fn show(
             (*p, state)
         })
         .collect();
-    let mut conn = state.pool.acquire().await?;
-    let brief = brief_status(&mut conn, programme.id).await?;
-    drop(conn);
+    let brief = match &source.latest {
+        Some((number, slots)) => BriefStatus::of(*number, slots),
+        None => BriefStatus::None,
+    };
     let next_phase = programme.phase().next();
     Ok(OverviewPage {
         gate: next_phase.and_then(|next| super::phase::gate(next, &brief)),
@@ -77,9 +77,13 @@ pub(super) async fn show(
         brief,
         can_move: user.can(Action::MovePhase),
         page: Page::for_user(&state, &user).await?,
-        matrix: crate::web::matrix::health(&state, programme.id).await?,
+        matrix: crate::web::matrix::Health::of(
+            &source
+                .matrix
+                .map_or_else(crate::domain::raci::Matrix::framework_default, |v| v.matrix.0),
+        ),
         line_warning: programme.reporting_line().warning(),
-        signatories: db::programmes::signatories(&state.pool, programme.id).await?,
+        signatories: source.signatories,
         programme,
         phase,
         phases,

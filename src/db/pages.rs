@@ -1,0 +1,312 @@
+//! Everything one page shows, read in one round trip. Each part is the
+//! query its entity module already has, wrapped as a JSON value and decoded
+//! into the same struct, so the page pays one round trip instead of one per
+//! part however long the programme's history grows.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgExecutor};
+use uuid::Uuid;
+
+use super::brief::{
+    AwaitingAgreement, AwaitingSignature, DraftSection, FrozenSection, SLOT_SELECT, Slot,
+    VERSION_SELECT, Version,
+};
+use super::programmes::{COLUMNS, Programme, Signatory};
+use super::{raci, seats};
+
+/// The rows of `sql` as one JSON array (in the query's order).
+fn array(sql: &str) -> String {
+    format!("(SELECT coalesce(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM ({sql}) x)")
+}
+
+/// The first row of `sql` as a JSON object, or null.
+fn one(sql: &str) -> String {
+    format!("(SELECT to_jsonb(x) FROM ({sql}) x LIMIT 1)")
+}
+
+/// The programme of `$1` in organisation `$2`.
+fn programme() -> String {
+    one(&format!(
+        "SELECT {COLUMNS} FROM programmes WHERE id = $1 AND organisation_id = $2"
+    ))
+}
+
+/// Decodes a JSON part.
+fn decode<T: DeserializeOwned>(value: serde_json::Value) -> sqlx::Result<T> {
+    serde_json::from_value(value).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+const DRAFT: &str = "SELECT s.section_key, s.content, s.version, s.updated_at, u.display_name AS updated_by_name,
+                            s.ceo_agreed_at, s.coo_agreed_at
+                       FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
+                      WHERE s.programme_id = $1";
+
+const LATEST_VERSION_ID: &str =
+    "(SELECT id FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1)";
+
+/// What the brief page shows.
+#[derive(Debug)]
+pub struct BriefSource {
+    /// The programme, if the organisation has it.
+    pub programme: Option<Programme>,
+    /// The draft's stored sections.
+    pub draft: Vec<DraftSection>,
+    /// Every version, newest first.
+    pub versions: Vec<Version>,
+    /// Every version's slots.
+    pub slots: Vec<Slot>,
+    /// The latest version's section hashes.
+    pub latest_hashes: HashMap<String, String>,
+}
+
+#[derive(FromRow)]
+struct Parts5 {
+    a: Option<Json<serde_json::Value>>,
+    b: Json<serde_json::Value>,
+    c: Json<serde_json::Value>,
+    d: Json<serde_json::Value>,
+    e: Json<serde_json::Value>,
+}
+
+/// Reads the brief page of programme `programme_id` in one round trip.
+pub async fn brief(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+) -> sqlx::Result<BriefSource> {
+    let sql = format!(
+        "SELECT {} AS a, {} AS b, {} AS c, {} AS d,
+                coalesce((SELECT jsonb_object_agg(section_key, section_hash) FROM brief_version_sections
+                           WHERE version_id = {LATEST_VERSION_ID}), '{{}}'::jsonb) AS e",
+        programme(),
+        array(DRAFT),
+        array(&format!(
+            "{VERSION_SELECT} WHERE v.programme_id = $1 ORDER BY v.number DESC"
+        )),
+        array(&format!(
+            "{SLOT_SELECT} JOIN brief_versions v ON v.id = sl.version_id
+              WHERE v.programme_id = $1 ORDER BY v.number, sl.position"
+        )),
+    );
+    let row: Parts5 = sqlx::query_as(&sql)
+        .bind(programme_id)
+        .bind(organisation_id)
+        .fetch_one(db)
+        .await?;
+    Ok(BriefSource {
+        programme: row.a.map(|v| decode(v.0)).transpose()?,
+        draft: decode(row.b.0)?,
+        versions: decode(row.c.0)?,
+        slots: decode(row.d.0)?,
+        latest_hashes: decode(row.e.0)?,
+    })
+}
+
+/// What a version page shows.
+#[derive(Debug)]
+pub struct VersionSource {
+    /// The programme, if the organisation has it.
+    pub programme: Option<Programme>,
+    /// The version, if it exists.
+    pub version: Option<Version>,
+    /// Its frozen sections, in brief order.
+    pub sections: Vec<FrozenSection>,
+    /// Its slots, in order.
+    pub slots: Vec<Slot>,
+    /// The number of the latest version.
+    pub latest_number: Option<i32>,
+}
+
+#[derive(FromRow)]
+struct VersionRow {
+    a: Option<Json<serde_json::Value>>,
+    b: Option<Json<serde_json::Value>>,
+    c: Json<serde_json::Value>,
+    d: Json<serde_json::Value>,
+    e: Option<i32>,
+}
+
+/// Reads version `number` of a programme's brief in one round trip.
+pub async fn version(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    number: i32,
+) -> sqlx::Result<VersionSource> {
+    let id = "(SELECT id FROM brief_versions WHERE programme_id = $1 AND number = $3)";
+    let sql = format!(
+        "SELECT {} AS a, {} AS b, {} AS c, {} AS d,
+                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS e",
+        programme(),
+        one(&format!(
+            "{VERSION_SELECT} WHERE v.programme_id = $1 AND v.number = $3"
+        )),
+        array(&format!(
+            "SELECT section_key, owner, content, section_hash FROM brief_version_sections
+              WHERE version_id = {id} ORDER BY position"
+        )),
+        array(&format!(
+            "{SLOT_SELECT} WHERE sl.version_id = {id} ORDER BY sl.position"
+        )),
+    );
+    let row: VersionRow = sqlx::query_as(&sql)
+        .bind(programme_id)
+        .bind(organisation_id)
+        .bind(number)
+        .fetch_one(db)
+        .await?;
+    Ok(VersionSource {
+        programme: row.a.map(|v| decode(v.0)).transpose()?,
+        version: row.b.map(|v| decode(v.0)).transpose()?,
+        sections: decode(row.c.0)?,
+        slots: decode(row.d.0)?,
+        latest_number: row.e,
+    })
+}
+
+/// What the programme overview shows.
+#[derive(Debug)]
+pub struct OverviewSource {
+    /// The programme, if the organisation has it.
+    pub programme: Option<Programme>,
+    /// The organisation's sitting CEO and COO seats.
+    pub executives: Vec<seats::Seat>,
+    /// The latest brief version's number and slots.
+    pub latest: Option<(i32, Vec<Slot>)>,
+    /// The latest saved matrix, if any.
+    pub matrix: Option<raci::Version>,
+    /// The required signatories besides the executives.
+    pub signatories: Vec<Signatory>,
+}
+
+#[derive(Deserialize)]
+struct Latest {
+    number: i32,
+}
+
+/// Reads the programme overview in one round trip.
+pub async fn overview(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+) -> sqlx::Result<OverviewSource> {
+    let sql = format!(
+        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e,
+                {} AS f",
+        programme(),
+        array(&format!(
+            "{} WHERE s.organisation_id = $2 AND s.ended_at IS NULL AND s.kind IN ('ceo', 'coo')",
+            seats::SELECT
+        )),
+        one("SELECT number FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1"),
+        array(&format!(
+            "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
+        )),
+        one(&format!(
+            "{} WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
+            raci::SELECT
+        )),
+        array(
+            "SELECT ps.user_id, u.display_name,
+                    (SELECT s.title FROM seats s
+                      WHERE s.user_id = ps.user_id AND s.kind = 'approver' AND s.ended_at IS NULL) AS title
+               FROM programme_signatories ps JOIN users u ON u.id = ps.user_id
+              WHERE ps.programme_id = $1
+              ORDER BY u.display_name"
+        ),
+    );
+    #[derive(FromRow)]
+    struct Row {
+        a: Option<Json<serde_json::Value>>,
+        b: Json<serde_json::Value>,
+        c: Option<Json<serde_json::Value>>,
+        d: Json<serde_json::Value>,
+        e: Option<Json<serde_json::Value>>,
+        f: Json<serde_json::Value>,
+    }
+    let row: Row = sqlx::query_as(&sql)
+        .bind(programme_id)
+        .bind(organisation_id)
+        .fetch_one(db)
+        .await?;
+    let latest: Option<Latest> = row.c.map(|v| decode(v.0)).transpose()?;
+    Ok(OverviewSource {
+        programme: row.a.map(|v| decode(v.0)).transpose()?,
+        executives: decode(row.b.0)?,
+        latest: latest.map(|l| decode(row.d.0).map(|slots| (l.number, slots))).transpose()?,
+        matrix: row.e.map(|v| decode(v.0)).transpose()?,
+        signatories: decode(row.f.0)?,
+    })
+}
+
+/// What the home page shows.
+#[derive(Debug)]
+pub struct HomeSource {
+    /// The organisation's programmes, open ones first.
+    pub programmes: Vec<Programme>,
+    /// Latest versions waiting for this user's decision.
+    pub to_sign: Vec<AwaitingSignature>,
+    /// Joint sections waiting for this executive's agreement.
+    pub to_agree: Vec<AwaitingAgreement>,
+}
+
+/// Reads the home page in one round trip. `as_ceo` chooses whose agreement
+/// marks count (the COO's otherwise); `joint_keys` are the joint sections.
+pub async fn home(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    user_id: Uuid,
+    as_ceo: bool,
+    joint_keys: &[&str],
+) -> sqlx::Result<HomeSource> {
+    let column = if as_ceo {
+        "ceo_agreed_at"
+    } else {
+        "coo_agreed_at"
+    };
+    let sql = format!(
+        "SELECT {} AS a, {} AS b, {} AS c",
+        array(&format!(
+            "SELECT {COLUMNS} FROM programmes WHERE organisation_id = $1
+              ORDER BY phase = 'closed', lower(name)"
+        )),
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name, v.number
+               FROM programmes p
+               JOIN LATERAL (SELECT * FROM brief_versions WHERE programme_id = p.id ORDER BY number DESC LIMIT 1) v ON true
+               JOIN brief_signature_slots sl ON sl.version_id = v.id AND sl.user_id = $2
+              WHERE p.organisation_id = $1
+                AND NOT EXISTS (SELECT 1 FROM brief_signatures s WHERE s.version_id = v.id AND s.user_id = $2)
+                AND NOT EXISTS (SELECT 1 FROM brief_signatures s WHERE s.version_id = v.id AND s.decision = 'rejected')
+              ORDER BY p.name"
+        ),
+        array(&format!(
+            "SELECT p.id AS programme_id, p.name AS programme_name, s.section_key
+               FROM brief_sections s JOIN programmes p ON p.id = s.programme_id
+              WHERE p.organisation_id = $1 AND p.phase <> 'closed' AND s.{column} IS NULL
+                AND s.section_key = ANY($3)
+              ORDER BY p.name, s.section_key"
+        )),
+    );
+    #[derive(FromRow)]
+    struct Row {
+        a: Json<serde_json::Value>,
+        b: Json<serde_json::Value>,
+        c: Json<serde_json::Value>,
+    }
+    let row: Row = sqlx::query_as(&sql)
+        .bind(organisation_id)
+        .bind(user_id)
+        .bind(joint_keys)
+        .fetch_one(db)
+        .await?;
+    Ok(HomeSource {
+        programmes: decode(row.a.0)?,
+        to_sign: decode(row.b.0)?,
+        to_agree: decode(row.c.0)?,
+    })
+}

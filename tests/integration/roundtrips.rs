@@ -1,0 +1,209 @@
+//! SQL round trips per page view, counted on the wire: the app's pool
+//! connects through a small proxy that reads the PostgreSQL frontend
+//! protocol and counts every statement sent for execution (an `Execute`
+//! closed by its `Sync`, or a simple `Query`). The pool's own liveness
+//! check on returning a connection (a bare `Sync`, after the response is
+//! sent) is not a statement of the page and is not counted. Counts are
+//! deterministic, so the budget — at most 3 per view, the session included —
+//! is a test; timings are left to `make bench`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use uuid::Uuid;
+
+use crate::helpers::{Client, TestApp, scratch_dir};
+
+/// The budget of SPEC and the speed issue.
+const BUDGET: u64 = 3;
+
+/// A counting proxy in front of the test server's Unix socket.
+struct Counter {
+    round_trips: Arc<AtomicU64>,
+    dir: PathBuf,
+}
+
+impl Counter {
+    /// Starts a proxy towards the socket directory of `target`.
+    fn start(target: &PgConnectOptions) -> Counter {
+        let upstream = target
+            .get_socket()
+            .cloned()
+            .expect("round trips are counted on the private cluster's Unix socket")
+            .join(format!(".s.PGSQL.{}", target.get_port()));
+        let dir = scratch_dir(&format!("proxy-{}", Uuid::new_v4().simple()));
+        let listener = UnixListener::bind(dir.join(".s.PGSQL.5432")).unwrap();
+        let round_trips = Arc::new(AtomicU64::new(0));
+        let count = round_trips.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let server = UnixStream::connect(&upstream).await.unwrap();
+                tokio::spawn(relay(client, server, count.clone()));
+            }
+        });
+        Counter { round_trips, dir }
+    }
+
+    fn now(&self) -> u64 {
+        self.round_trips.load(Ordering::SeqCst)
+    }
+}
+
+/// Copies both ways; counts what the client sends.
+async fn relay(client: UnixStream, server: UnixStream, count: Arc<AtomicU64>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+    });
+    // Untyped messages come first (SSL request, start-up); then typed ones.
+    let mut started = false;
+    let mut executed = false;
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = match client_read.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        buffer.extend_from_slice(&chunk[..n]);
+        loop {
+            let header = if started { 5 } else { 4 };
+            if buffer.len() < header {
+                break;
+            }
+            let at = if started { 1 } else { 0 };
+            let length = u32::from_be_bytes(buffer[at..at + 4].try_into().unwrap()) as usize;
+            let total = at + length;
+            if buffer.len() < total {
+                break;
+            }
+            if started {
+                if std::env::var("TRIPS_DEBUG").is_ok() {
+                    let text = String::from_utf8_lossy(&buffer[5..total.min(5 + 80)]).replace('\0', " ");
+                    eprintln!("> {} {}", buffer[0] as char, text);
+                }
+                match buffer[0] {
+                    b'E' => executed = true,
+                    // A Sync after an Execute ends one statement's round trip.
+                    b'S' if executed => {
+                        executed = false;
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
+                    b'Q' => {
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
+                    _ => {}
+                }
+            } else {
+                let code = u32::from_be_bytes(buffer[4..8].try_into().unwrap());
+                // 196608 is protocol 3.0: the start-up message; after it, typed messages.
+                started = code == 196_608;
+            }
+            buffer.drain(..total);
+        }
+        if server_write.write_all(&chunk[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// An app whose pool has one connection, through the counter, without a
+/// ping before each use (as in production), and with its statements warm.
+async fn counted_app() -> (TestApp, Counter) {
+    let (owner, _) = crate::helpers::fresh_database().await;
+    let options = (*owner.connect_options()).clone();
+    let counter = Counter::start(&options);
+    let serving: PgPool = PgPoolOptions::new()
+        .max_connections(1)
+        .test_before_acquire(false)
+        .connect_lazy_with(
+            options
+                .username(tandem::db::APP_ROLE)
+                .socket(&counter.dir)
+                .port(5432),
+        );
+    let clock = tandem::clock::ManualClock::new(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 16, 9, 0, 0).unwrap(),
+    );
+    let state = tandem::startup::state(serving, Arc::new(clock.clone()), false);
+    let app = TestApp::serve(state, owner, clock).await;
+    (app, counter)
+}
+
+/// Round trips of one view of `path` (viewed once before, so prepared
+/// statements are cached as they are in a running server).
+async fn trips(client: &mut Client, counter: &Counter, path: &str) -> u64 {
+    let first = client.get(path).await;
+    assert_eq!(first.status, 200, "{path}: {}", first.body);
+    let before = counter.now();
+    let page = client.get(path).await;
+    assert_eq!(page.status, 200, "{path}");
+    counter.now() - before
+}
+
+/// Every main page and its round trips for the demo organisation.
+async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
+    let programme: Uuid =
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Freight operations agents'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let live: Uuid =
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let mut ceo = app.login("ceo@halden.example").await;
+    let mut results = Vec::new();
+    for (name, path) in [
+        ("home", "/".to_owned()),
+        ("programme", format!("/programmes/{programme}")),
+        ("brief", format!("/programmes/{programme}/brief")),
+        ("brief version", format!("/programmes/{programme}/brief/versions/2")),
+        ("matrix", format!("/programmes/{programme}/matrix")),
+        ("dashboard", format!("/programmes/{live}/dashboard")),
+        (
+            "metric",
+            format!("/programmes/{live}/metrics/automated-processing-rate"),
+        ),
+    ] {
+        results.push((name.to_owned(), trips(&mut ceo, counter, &path).await));
+    }
+    results
+}
+
+fn over_budget(results: &[(String, u64)]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|(_, trips)| *trips > BUDGET)
+        .map(|(name, trips)| format!("{name}: {trips} round trips"))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_main_page_needs_at_most_three_round_trips() {
+    let (app, counter) = counted_app().await;
+    app.load_demo().await;
+    let results = measure(&app, &counter).await;
+    eprintln!("round trips per view (demo): {results:?}");
+    let over = over_budget(&results);
+    assert!(over.is_empty(), "over the budget of {BUDGET}: {over:?}");
+}
+
+#[tokio::test]
+async fn the_count_does_not_grow_with_years_of_history() {
+    let (app, counter) = counted_app().await;
+    app.load_demo().await;
+    let before = measure(&app, &counter).await;
+    tandem::demo::history::generate(&app.pool, 2, 20_000, app.clock_now())
+        .await
+        .unwrap();
+    let after = measure(&app, &counter).await;
+    assert_eq!(before, after, "the same round trips after two more years of history");
+}

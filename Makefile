@@ -1,5 +1,5 @@
 # The two commands of the quick start, and a few conveniences.
-.PHONY: run test
+.PHONY: run test bench
 
 ## Build tandem, load the demo and serve it on http://127.0.0.1:3000
 run:
@@ -8,3 +8,7 @@ run:
 ## The whole test suite (what CI runs)
 test:
 	scripts/test.sh
+
+## Speed: every main page against the Fortunes anchor at 1 and 10 years of history
+bench:
+	scripts/bench.sh

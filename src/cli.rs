@@ -52,6 +52,13 @@ enum Command {
         /// The password every demo account gets.
         #[arg(long, env = "TANDEM_DEMO_PASSWORD")]
         password: String,
+        /// Also generate this many years of history for the live programme
+        /// (weekly and monthly values, monthly actuals): for benchmarks.
+        #[arg(long, default_value_t = 0)]
+        history_years: i32,
+        /// With --history-years: this many generated audit entries.
+        #[arg(long, default_value_t = 0)]
+        history_audit_rows: i64,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -136,7 +143,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         println!("Migrations applied.");
                         Ok(())
                     }
-                    Command::Demo { password } => demo_command(&database, &password).await,
+                    Command::Demo {
+                        password,
+                        history_years,
+                        history_audit_rows,
+                    } => {
+                        demo_command(&database, &password).await?;
+                        if history_years > 0 || history_audit_rows > 0 {
+                            demo::history::generate(
+                                &database.pools.serving,
+                                history_years,
+                                history_audit_rows,
+                                SystemClock.now(),
+                            )
+                            .await?;
+                            println!(
+                                "Generated {history_years} years of history and {history_audit_rows} audit entries."
+                            );
+                        }
+                        Ok(())
+                    }
                     Command::User(user) => user_command(&database, user).await,
                     Command::Audit(AuditCommand::Verify) => audit_verify(&database).await,
                 }

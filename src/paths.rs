@@ -25,11 +25,6 @@ pub const ADMIN_AUDIT: &str = "/admin/audit";
 /// Admin: check the audit chain.
 pub const ADMIN_AUDIT_VERIFY: &str = "/admin/audit/verify";
 
-/// A programme's overview.
-pub fn programme(id: Uuid) -> String {
-    format!("/programmes/{id}")
-}
-
 /// A user's admin page.
 pub fn admin_user(id: Uuid) -> String {
     format!("/admin/users/{id}")
@@ -38,4 +33,179 @@ pub fn admin_user(id: Uuid) -> String {
 /// A programme's admin page.
 pub fn admin_programme(id: Uuid) -> String {
     format!("/admin/programmes/{id}")
+}
+
+/// Route patterns of a programme's pages, as the router spells them; the
+/// functions below fill them in, so a link and its route cannot drift apart.
+pub mod route {
+    /// `/programmes/{id}`
+    pub const PROGRAMME: &str = "/programmes/{id}";
+    /// `/programmes/{id}/phase`
+    pub const PHASE: &str = "/programmes/{id}/phase";
+    /// `/programmes/{id}/brief`
+    pub const BRIEF: &str = "/programmes/{id}/brief";
+    /// `/programmes/{id}/brief/sections/{key}/edit`
+    pub const BRIEF_SECTION_EDIT: &str = "/programmes/{id}/brief/sections/{key}/edit";
+    /// `/programmes/{id}/brief/sections/{key}`
+    pub const BRIEF_SECTION: &str = "/programmes/{id}/brief/sections/{key}";
+    /// `/programmes/{id}/brief/sections/{key}/agree`
+    pub const BRIEF_AGREE: &str = "/programmes/{id}/brief/sections/{key}/agree";
+    /// `/programmes/{id}/brief/submit`
+    pub const BRIEF_SUBMIT: &str = "/programmes/{id}/brief/submit";
+    /// `/programmes/{id}/brief/versions/{number}`
+    pub const BRIEF_VERSION: &str = "/programmes/{id}/brief/versions/{number}";
+    /// `/programmes/{id}/brief/versions/{number}/sign`
+    pub const BRIEF_SIGN: &str = "/programmes/{id}/brief/versions/{number}/sign";
+    /// `/programmes/{id}/brief/versions/{number}/certificate`
+    pub const BRIEF_CERTIFICATE: &str = "/programmes/{id}/brief/versions/{number}/certificate";
+    /// `/programmes/{id}/brief/versions/{number}/verify`
+    pub const BRIEF_VERIFY: &str = "/programmes/{id}/brief/versions/{number}/verify";
+    /// `/programmes/{id}/matrix`
+    pub const MATRIX: &str = "/programmes/{id}/matrix";
+    /// `/programmes/{id}/matrix/edit`
+    pub const MATRIX_EDIT: &str = "/programmes/{id}/matrix/edit";
+    /// `/programmes/{id}/matrix/history`
+    pub const MATRIX_HISTORY: &str = "/programmes/{id}/matrix/history";
+    /// `/programmes/{id}/matrix/print`
+    pub const MATRIX_PRINT: &str = "/programmes/{id}/matrix/print";
+    /// `/programmes/{id}/matrix.csv`
+    pub const MATRIX_CSV: &str = "/programmes/{id}/matrix.csv";
+    /// `/programmes/{id}/reporting-line`
+    pub const REPORTING_LINE: &str = "/programmes/{id}/reporting-line";
+    /// `/programmes/{id}/dashboard`
+    pub const DASHBOARD: &str = "/programmes/{id}/dashboard";
+    /// `/programmes/{id}/dashboard.csv`
+    pub const DASHBOARD_CSV: &str = "/programmes/{id}/dashboard.csv";
+    /// `/programmes/{id}/dashboard/import`
+    pub const DASHBOARD_IMPORT: &str = "/programmes/{id}/dashboard/import";
+    /// `/programmes/{id}/dashboard/roi`
+    pub const DASHBOARD_ROI: &str = "/programmes/{id}/dashboard/roi";
+    /// `/programmes/{id}/metrics/{metric}`
+    pub const METRIC: &str = "/programmes/{id}/metrics/{metric}";
+}
+
+/// The URL of `/programmes/{id}`.
+pub fn programme(id: impl std::fmt::Display) -> String {
+    route::PROGRAMME.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/phase`.
+pub fn phase(id: impl std::fmt::Display) -> String {
+    route::PHASE.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief`.
+pub fn brief(id: impl std::fmt::Display) -> String {
+    route::BRIEF.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief/sections/{key}/edit`.
+pub fn brief_section_edit(id: impl std::fmt::Display, key: impl std::fmt::Display) -> String {
+    route::BRIEF_SECTION_EDIT
+        .replace("{id}", &id.to_string())
+        .replace("{key}", &key.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief/sections/{key}`.
+pub fn brief_section(id: impl std::fmt::Display, key: impl std::fmt::Display) -> String {
+    route::BRIEF_SECTION
+        .replace("{id}", &id.to_string())
+        .replace("{key}", &key.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief/sections/{key}/agree`.
+pub fn brief_agree(id: impl std::fmt::Display, key: impl std::fmt::Display) -> String {
+    route::BRIEF_AGREE
+        .replace("{id}", &id.to_string())
+        .replace("{key}", &key.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief/submit`.
+pub fn brief_submit(id: impl std::fmt::Display) -> String {
+    route::BRIEF_SUBMIT.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief/versions/{number}`.
+pub fn brief_version(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::BRIEF_VERSION
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief/versions/{number}/sign`.
+pub fn brief_sign(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::BRIEF_SIGN
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief/versions/{number}/certificate`.
+pub fn brief_certificate(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::BRIEF_CERTIFICATE
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/brief/versions/{number}/verify`.
+pub fn brief_verify(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::BRIEF_VERIFY
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/matrix`.
+pub fn matrix(id: impl std::fmt::Display) -> String {
+    route::MATRIX.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/matrix/edit`.
+pub fn matrix_edit(id: impl std::fmt::Display) -> String {
+    route::MATRIX_EDIT.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/matrix/history`.
+pub fn matrix_history(id: impl std::fmt::Display) -> String {
+    route::MATRIX_HISTORY.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/matrix/print`.
+pub fn matrix_print(id: impl std::fmt::Display) -> String {
+    route::MATRIX_PRINT.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/matrix.csv`.
+pub fn matrix_csv(id: impl std::fmt::Display) -> String {
+    route::MATRIX_CSV.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/reporting-line`.
+pub fn reporting_line(id: impl std::fmt::Display) -> String {
+    route::REPORTING_LINE.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/dashboard`.
+pub fn dashboard(id: impl std::fmt::Display) -> String {
+    route::DASHBOARD.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/dashboard.csv`.
+pub fn dashboard_csv(id: impl std::fmt::Display) -> String {
+    route::DASHBOARD_CSV.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/dashboard/import`.
+pub fn dashboard_import(id: impl std::fmt::Display) -> String {
+    route::DASHBOARD_IMPORT.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/dashboard/roi`.
+pub fn dashboard_roi(id: impl std::fmt::Display) -> String {
+    route::DASHBOARD_ROI.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/metrics/{metric}`.
+pub fn metric(id: impl std::fmt::Display, metric: impl std::fmt::Display) -> String {
+    route::METRIC
+        .replace("{id}", &id.to_string())
+        .replace("{metric}", &metric.to_string())
 }

@@ -343,6 +343,20 @@ pub struct Slot {
     pub user_agent: Option<String>,
 }
 
+impl Slot {
+    /// The decision, typed.
+    pub fn decision(&self) -> Option<crate::domain::signoff::Decision> {
+        self.decision
+            .as_deref()
+            .and_then(crate::domain::signoff::Decision::parse)
+    }
+
+    /// "Name (Seat)", as sentences name a signatory.
+    pub fn who(&self) -> String {
+        format!("{} ({})", self.name, self.seat)
+    }
+}
+
 pub(crate) const SLOT_SELECT: &str = "SELECT sl.version_id, sl.user_id, u.display_name AS name, sl.seat, sg.decision, sg.reason,
                                   sg.version_hash AS signed_hash, sg.signed_at, sg.ip, sg.user_agent
                              FROM brief_signature_slots sl
@@ -359,7 +373,6 @@ pub async fn slots(db: impl PgExecutor<'_>, version_id: Uuid) -> sqlx::Result<Ve
     .await
 }
 
-
 /// A signature to record.
 #[derive(Debug)]
 pub struct NewSignature<'a> {
@@ -368,7 +381,7 @@ pub struct NewSignature<'a> {
     /// The signer (must hold a slot).
     pub user_id: Uuid,
     /// `signed` or `rejected`.
-    pub decision: &'a str,
+    pub decision: crate::domain::signoff::Decision,
     /// Why, when rejecting.
     pub reason: &'a str,
     /// The version hash the signer saw.
@@ -403,7 +416,7 @@ pub async fn insert_signature(
     .bind(Uuid::new_v4())
     .bind(new.version_id)
     .bind(new.user_id)
-    .bind(new.decision)
+    .bind(new.decision.as_str())
     .bind(new.reason)
     .bind(new.version_hash)
     .bind(new.seat)
@@ -446,7 +459,6 @@ pub struct AwaitingSignature {
     pub number: i32,
 }
 
-
 /// A joint section waiting for an executive's agreement (for the home page).
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct AwaitingAgreement {
@@ -457,7 +469,6 @@ pub struct AwaitingAgreement {
     /// The section.
     pub section_key: String,
 }
-
 
 /// Freezes the programme's current draft as version `number`: every section
 /// of the catalogue (empty ones included), its hash, the version hash and

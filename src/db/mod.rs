@@ -218,9 +218,13 @@ pub async fn serving_role_problem(pool: &PgPool) -> sqlx::Result<Option<String>>
 }
 
 fn pool_options() -> PgPoolOptions {
+    // No ping before each use: a connection that died with a restarted
+    // server fails its first query with a connection error, which answers
+    // 503 (the next request gets a fresh connection).
     PgPoolOptions::new()
         .max_connections(POOL_SIZE)
         .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(false)
 }
 
 /// The owner's pool only migrates: two connections are plenty.

@@ -40,7 +40,8 @@ fn decode<T: DeserializeOwned>(value: serde_json::Value) -> sqlx::Result<T> {
     serde_json::from_value(value).map_err(|error| sqlx::Error::Decode(Box::new(error)))
 }
 
-const DRAFT: &str = "SELECT s.section_key, s.content, s.version, s.updated_at, u.display_name AS updated_by_name,
+const DRAFT: &str =
+    "SELECT s.section_key, s.content, s.version, s.updated_at, u.display_name AS updated_by_name,
                             s.ceo_agreed_at, s.coo_agreed_at
                        FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
                       WHERE s.programme_id = $1";
@@ -237,7 +238,9 @@ pub async fn overview(
     Ok(OverviewSource {
         programme: row.a.map(|v| decode(v.0)).transpose()?,
         executives: decode(row.b.0)?,
-        latest: latest.map(|l| decode(row.d.0).map(|slots| (l.number, slots))).transpose()?,
+        latest: latest
+            .map(|l| decode(row.d.0).map(|slots| (l.number, slots)))
+            .transpose()?,
         matrix: row.e.map(|v| decode(v.0)).transpose()?,
         signatories: decode(row.f.0)?,
     })

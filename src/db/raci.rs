@@ -20,7 +20,8 @@ pub struct Version {
     pub saved_by_name: Option<String>,
 }
 
-pub(crate) const SELECT: &str = "SELECT v.version, v.matrix, v.saved_at, u.display_name AS saved_by_name
+pub(crate) const SELECT: &str =
+    "SELECT v.version, v.matrix, v.saved_at, u.display_name AS saved_by_name
                         FROM raci_versions v LEFT JOIN users u ON u.id = v.saved_by";
 
 /// The latest version, if any was saved.

@@ -478,7 +478,7 @@ pub(super) async fn sign(
         NewSignature {
             version_id,
             user_id: user,
-            decision: "signed",
+            decision: crate::domain::signoff::Decision::Signed,
             reason: "",
             version_hash: hash,
             seat,

@@ -10,4 +10,5 @@ pub mod raci;
 pub mod roi;
 pub mod seat;
 pub mod session_policy;
+pub mod signoff;
 pub mod values;

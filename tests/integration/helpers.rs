@@ -174,6 +174,7 @@ pub fn serving_pool(owner: &PgPool) -> PgPool {
     PgPoolOptions::new()
         .max_connections(6)
         .acquire_timeout(std::time::Duration::from_secs(2))
+        .test_before_acquire(false)
         .connect_lazy_with(options)
 }
 

@@ -12,5 +12,5 @@ mod cluster;
 mod dashboard;
 mod hardening;
 mod headers;
-mod roundtrips;
 mod matrix;
+mod roundtrips;

@@ -85,7 +85,8 @@ async fn relay(client: UnixStream, server: UnixStream, count: Arc<AtomicU64>) {
             }
             if started {
                 if std::env::var("TRIPS_DEBUG").is_ok() {
-                    let text = String::from_utf8_lossy(&buffer[5..total.min(5 + 80)]).replace('\0', " ");
+                    let text =
+                        String::from_utf8_lossy(&buffer[5..total.min(5 + 80)]).replace('\0', " ");
                     eprintln!("> {} {}", buffer[0] as char, text);
                 }
                 match buffer[0] {
@@ -165,7 +166,10 @@ async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
         ("home", "/".to_owned()),
         ("programme", format!("/programmes/{programme}")),
         ("brief", format!("/programmes/{programme}/brief")),
-        ("brief version", format!("/programmes/{programme}/brief/versions/2")),
+        (
+            "brief version",
+            format!("/programmes/{programme}/brief/versions/2"),
+        ),
         ("matrix", format!("/programmes/{programme}/matrix")),
         ("dashboard", format!("/programmes/{live}/dashboard")),
         (
@@ -205,5 +209,8 @@ async fn the_count_does_not_grow_with_years_of_history() {
         .await
         .unwrap();
     let after = measure(&app, &counter).await;
-    assert_eq!(before, after, "the same round trips after two more years of history");
+    assert_eq!(
+        before, after,
+        "the same round trips after two more years of history"
+    );
 }

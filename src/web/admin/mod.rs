@@ -10,6 +10,7 @@ mod programmes;
 mod seat_assign;
 mod seat_end;
 mod seats;
+mod shared;
 mod user_edit;
 mod user_new;
 mod user_page;

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
 use super::programme_form::{ProgrammeForm, ProgrammeFormPage, parse};
-use super::seat_assign::parse_version;
+use super::shared::parse_version;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;

@@ -5,18 +5,16 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::user_new::parse_seat;
+use super::shared::{assign, parse_seat, parse_version, stale};
 use super::user_page::{SeatValues, UserPage};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Actor;
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
@@ -108,48 +106,4 @@ pub(super) async fn submit(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&paths::admin_user(id)).into_response())
-}
-
-/// Seats a user inside the caller's transaction; a concurrent change to
-/// the same seats becomes a conflict rather than an error.
-pub(super) async fn assign(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    organisation_id: Uuid,
-    user_id: Uuid,
-    kind: SeatKind,
-    title: Option<&str>,
-) -> Result<()> {
-    match db::seats::assign(conn, actor, organisation_id, user_id, kind, title).await {
-        Ok(_) => Ok(()),
-        Err(error)
-            if db::is_constraint(&error, db::seats::ONE_PER_KIND)
-                || db::is_constraint(&error, db::seats::ONE_CEO_COO) =>
-        {
-            Err(crate::web::pages::ConflictPage {
-                page: crate::web::pages::Page::anonymous(String::new()),
-                what: "the seats of this organisation".into(),
-                reload_url: paths::admin_user(user_id),
-                fields: Vec::new(),
-            }
-            .into())
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// A version field as sent; anything unparsable can never match.
-pub(super) fn parse_version(raw: &str) -> i32 {
-    raw.trim().parse().unwrap_or(-1)
-}
-
-/// The conflict page for a user changed since the form was loaded.
-pub(super) fn stale(page: &UserPage) -> AppError {
-    crate::web::pages::ConflictPage {
-        page: page.page.clone(),
-        what: format!("the account of {}", page.target.display_name),
-        reload_url: paths::admin_user(page.target.id),
-        fields: Vec::new(),
-    }
-    .into()
 }

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::seat_assign::parse_version;
+use super::shared::parse_version;
 use super::user_page::{ProfileValues, UserPage};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::shared::parse_seat;
 use crate::auth::extract::CurrentUser;
 use crate::auth::password;
 use crate::auth::session::ClientInfo;
@@ -75,31 +76,6 @@ impl TryFrom<&NewUserForm> for NewUser {
     }
 }
 
-/// Parses an optional seat choice and an approver's title.
-pub(super) fn parse_seat(
-    errors: &mut FieldErrors,
-    seat: &str,
-    title: &str,
-) -> Option<Option<(SeatKind, Option<Line>)>> {
-    if seat.trim().is_empty() {
-        return Some(None);
-    }
-    let kind = errors.check(
-        "seat",
-        seat.parse::<SeatKind>()
-            .map_err(|_| "Choose a seat from the list."),
-    )?;
-    if kind == SeatKind::Approver {
-        let title = errors.check(
-            "title",
-            Line::parse(title, "the approver's title (for example CFO)", 60),
-        )?;
-        Some(Some((kind, Some(title))))
-    } else {
-        Some(Some((kind, None)))
-    }
-}
-
 pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require(Action::Administer)?;
     let page = NewUserPage {
@@ -161,7 +137,7 @@ pub(super) async fn submit(
         Err(error) => return Err(error.into()),
     };
     if let Some((kind, title)) = &new.seat {
-        super::seat_assign::assign(
+        super::shared::assign(
             &mut tx,
             &actor,
             user.organisation_id,

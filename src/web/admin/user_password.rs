@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::seat_assign::{parse_version, stale};
+use super::shared::{parse_version, stale};
 use super::user_page::UserPage;
 use crate::auth::extract::CurrentUser;
 use crate::auth::password;

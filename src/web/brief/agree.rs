@@ -47,7 +47,7 @@ pub(super) async fn submit(
         return Err(ConflictPage {
             page: Page::for_user(&state, &user).await?,
             what: format!("the section “{}” of {}", section.title, programme.name),
-            reload_url: format!("{}/brief#{}", paths::programme(id), section.key),
+            reload_url: format!("{}#{}", paths::brief(id), section.key),
             fields: Vec::new(),
         }
         .into());
@@ -72,5 +72,5 @@ pub(super) async fn submit(
     )
     .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("{}/brief#{}", paths::programme(id), section.key)).into_response())
+    Ok(Redirect::to(&format!("{}#{}", paths::brief(id), section.key)).into_response())
 }

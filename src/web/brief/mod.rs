@@ -28,31 +28,16 @@ use crate::state::AppState;
 /// The routes of this module.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/programmes/{id}/brief", view::show)
-        .get(
-            "/programmes/{id}/brief/sections/{key}/edit",
-            section_edit::show,
-        )
-        .post(
-            "/programmes/{id}/brief/sections/{key}",
-            section_edit::submit,
-        )
-        .post("/programmes/{id}/brief/sections/{key}/agree", agree::submit)
-        .post("/programmes/{id}/brief/submit", submit::submit)
-        .get("/programmes/{id}/brief/versions/{number}", version::show)
-        .get("/programmes/{id}/brief/versions/{number}/sign", sign::show)
-        .post(
-            "/programmes/{id}/brief/versions/{number}/sign",
-            sign::submit,
-        )
-        .get(
-            "/programmes/{id}/brief/versions/{number}/certificate",
-            certificate::show,
-        )
-        .get(
-            "/programmes/{id}/brief/versions/{number}/verify",
-            certificate::verify,
-        )
+        .get(crate::paths::route::BRIEF, view::show)
+        .get(crate::paths::route::BRIEF_SECTION_EDIT, section_edit::show)
+        .post(crate::paths::route::BRIEF_SECTION, section_edit::submit)
+        .post(crate::paths::route::BRIEF_AGREE, agree::submit)
+        .post(crate::paths::route::BRIEF_SUBMIT, submit::submit)
+        .get(crate::paths::route::BRIEF_VERSION, version::show)
+        .get(crate::paths::route::BRIEF_SIGN, sign::show)
+        .post(crate::paths::route::BRIEF_SIGN, sign::submit)
+        .get(crate::paths::route::BRIEF_CERTIFICATE, certificate::show)
+        .get(crate::paths::route::BRIEF_VERIFY, certificate::verify)
 }
 
 /// The action that lets a user edit a section of this owner.
@@ -210,79 +195,17 @@ pub(crate) fn render_fields(
         .collect()
 }
 
-/// Where a version stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
-    /// Waiting for signatures.
-    Pending,
-    /// Every slot signed.
-    Approved,
-    /// Someone rejected it.
-    Rejected,
+pub(crate) use crate::domain::signoff::{BriefStatus, Status};
+
+/// Where a version stands, from its slots.
+pub(crate) fn status_of(slots: &[Slot]) -> Status {
+    Status::of(slots.iter().map(Slot::decision))
 }
 
-impl Status {
-    /// Of a version's slots.
-    pub fn of(slots: &[Slot]) -> Status {
-        if slots
-            .iter()
-            .any(|slot| slot.decision.as_deref() == Some("rejected"))
-        {
-            Status::Rejected
-        } else if !slots.is_empty()
-            && slots
-                .iter()
-                .all(|slot| slot.decision.as_deref() == Some("signed"))
-        {
-            Status::Approved
-        } else {
-            Status::Pending
-        }
-    }
-
-    /// A label for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Pending => "Awaiting signatures",
-            Status::Approved => "Approved: signed by everyone",
-            Status::Rejected => "Rejected",
-        }
-    }
-
-    /// For CSS.
-    pub fn class(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-        }
-    }
-}
-
-/// Where the latest version of a programme's brief stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BriefStatus {
-    /// Nothing submitted yet.
-    None,
-    /// Waiting for these signatories ("Name (Seat)").
-    Pending {
-        /// The version number.
-        number: i32,
-        /// Who has not signed.
-        missing: Vec<String>,
-    },
-    /// Signed by every required signatory.
-    Approved {
-        /// The version number.
-        number: i32,
-    },
-    /// Rejected by these signatories.
-    Rejected {
-        /// The version number.
-        number: i32,
-        /// Who rejected it.
-        by: Vec<String>,
-    },
+/// Where version `number` stands, from its slots.
+pub(crate) fn brief_status_of(number: i32, slots: &[Slot]) -> BriefStatus {
+    let slots: Vec<_> = slots.iter().map(|s| (s.who(), s.decision())).collect();
+    BriefStatus::of(number, &slots)
 }
 
 /// The status of the latest version, read inside the caller's transaction.
@@ -294,33 +217,7 @@ pub async fn brief_status(
         return Ok(BriefStatus::None);
     };
     let slots = db::brief::slots(&mut *conn, latest.id).await?;
-    Ok(BriefStatus::of(latest.number, &slots))
-}
-
-impl BriefStatus {
-    /// Where version `number` stands, from its slots.
-    pub fn of(number: i32, slots: &[Slot]) -> BriefStatus {
-        let who = |slot: &Slot| format!("{} ({})", slot.name, slot.seat);
-        match Status::of(slots) {
-            Status::Approved => BriefStatus::Approved { number },
-            Status::Rejected => BriefStatus::Rejected {
-                number,
-                by: slots
-                    .iter()
-                    .filter(|s| s.decision.as_deref() == Some("rejected"))
-                    .map(who)
-                    .collect(),
-            },
-            Status::Pending => BriefStatus::Pending {
-                number,
-                missing: slots
-                    .iter()
-                    .filter(|s| s.decision.is_none())
-                    .map(who)
-                    .collect(),
-            },
-        }
-    }
+    Ok(brief_status_of(latest.number, &slots))
 }
 
 /// A field's changes between two contents of a section.

@@ -259,7 +259,7 @@ pub(super) async fn submit(
         }
     };
     let before = draft.content(section.key);
-    let section_url = format!("{}/brief#{}", paths::programme(id), section.key);
+    let section_url = format!("{}#{}", paths::brief(id), section.key);
     if content == before {
         return crate::web::pages::nothing_changed(&state, &user, &section_url).await;
     }

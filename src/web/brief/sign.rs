@@ -24,6 +24,7 @@ use crate::db::audit::Change;
 use crate::db::brief::NewSignature;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
+use crate::domain::signoff::Decision;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
@@ -77,14 +78,10 @@ async fn for_signatory(
 /// Why this signatory cannot decide on this version now, if they cannot.
 fn closed_because(loaded: &Loaded, user: &CurrentUser) -> Option<String> {
     let slot = loaded.slot_of(user.id)?;
-    if let (Some(decision), Some(at)) = (&slot.decision, slot.signed_at) {
-        let verb = if decision == "signed" {
-            "signed"
-        } else {
-            "rejected"
-        };
+    if let (Some(decision), Some(at)) = (slot.decision(), slot.signed_at) {
         return Some(format!(
-            "You {verb} version {} on {}.",
+            "You {} version {} on {}.",
+            decision.past(),
             loaded.version.number,
             at.format("%-d %B %Y at %H:%M UTC")
         ));
@@ -149,7 +146,7 @@ pub(super) async fn submit(
     Form(form): Form<SignForm>,
 ) -> Result<Response> {
     let (programme, loaded) = for_signatory(&state, &user, id, number).await?;
-    let version_url = format!("{}/brief/versions/{number}", paths::programme(id));
+    let version_url = paths::brief_version(id, number);
     let back = || (version_url.clone(), format!("Open version {number}"));
     let refuse = |message: String| {
         Refusal::conflict(
@@ -258,7 +255,11 @@ pub(super) async fn submit(
         .await;
     }
     let slot = loaded.slot_of(user.id).ok_or(AppError::Forbidden)?;
-    let decision = if signing { "signed" } else { "rejected" };
+    let decision = if signing {
+        Decision::Signed
+    } else {
+        Decision::Rejected
+    };
     let inserted = db::brief::insert_signature(
         &mut tx,
         NewSignature {

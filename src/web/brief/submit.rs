@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use super::view::submission_blockers;
 use super::{Draft, readable_programme};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
@@ -16,6 +15,7 @@ use crate::db::brief::NewSlot;
 use crate::domain::brief::{self, Owner, SECTIONS};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
+use crate::domain::signoff::{DraftState, submission_blockers};
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
@@ -29,7 +29,7 @@ pub(super) async fn submit(
 ) -> Result<Response> {
     let programme = readable_programme(&state, &user, id).await?;
     user.require(Action::SubmitBrief)?;
-    let brief_url = format!("{}/brief", paths::programme(id));
+    let brief_url = paths::brief(id);
     let back = || (brief_url.clone(), "Back to the brief".to_owned());
     let now = state.now();
     let mut tx = state.pool.begin().await?;
@@ -41,13 +41,13 @@ pub(super) async fn submit(
             .iter()
             .map(|section| {
                 let row = draft.row(section.key);
-                (
-                    section.title,
-                    brief::is_empty(&draft.content(section.key)),
-                    section.owner == Owner::Joint,
-                    row.is_some_and(|r| r.ceo_agreed_at.is_some()),
-                    row.is_some_and(|r| r.coo_agreed_at.is_some()),
-                )
+                DraftState {
+                    title: section.title,
+                    empty: brief::is_empty(&draft.content(section.key)),
+                    joint: section.owner == Owner::Joint,
+                    ceo_agreed: row.is_some_and(|r| r.ceo_agreed_at.is_some()),
+                    coo_agreed: row.is_some_and(|r| r.coo_agreed_at.is_some()),
+                }
             })
             .collect::<Vec<_>>(),
     );

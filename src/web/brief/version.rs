@@ -74,7 +74,7 @@ pub(crate) async fn load(
     let slots = source.slots;
     Ok(Loaded {
         is_latest: source.latest_number == Some(version.number),
-        status: Status::of(&slots),
+        status: super::status_of(&slots),
         version,
         sections,
         contents,

@@ -13,6 +13,7 @@ use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Owner, SECTIONS};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
+use crate::domain::signoff::{DraftState, submission_blockers};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::Path;
@@ -129,7 +130,7 @@ pub(super) async fn show(
             VersionLine {
                 number: version.number,
                 submitted: version.submitted_at.format("%-d %b %Y").to_string(),
-                status: Status::of(&slots),
+                status: super::status_of(&slots),
             }
         })
         .collect();
@@ -141,7 +142,13 @@ pub(super) async fn show(
     let blockers = submission_blockers(
         &sections
             .iter()
-            .map(|s| (s.title, s.empty, s.is_joint, s.ceo_agreed, s.coo_agreed))
+            .map(|s| DraftState {
+                title: s.title,
+                empty: s.empty,
+                joint: s.is_joint,
+                ceo_agreed: s.ceo_agreed,
+                coo_agreed: s.coo_agreed,
+            })
             .collect::<Vec<_>>(),
     );
     Ok(BriefPage {
@@ -154,31 +161,4 @@ pub(super) async fn show(
         changed,
         blockers,
     })
-}
-
-/// What stands between the draft and a submission: (title, empty, joint,
-/// CEO agreed, COO agreed) per section.
-pub(super) fn submission_blockers(sections: &[(&str, bool, bool, bool, bool)]) -> Vec<String> {
-    let mut blockers = Vec::new();
-    let empty: Vec<&str> = sections.iter().filter(|s| s.1).map(|s| s.0).collect();
-    if !empty.is_empty() {
-        blockers.push(format!("Still empty: {}.", empty.join(", ")));
-    }
-    for (title, _, joint, ceo, coo) in sections {
-        if *joint {
-            match (ceo, coo) {
-                (true, true) => {}
-                (false, false) => blockers.push(format!(
-                    "{title}: neither the CEO nor the COO has marked it agreed."
-                )),
-                (false, true) => {
-                    blockers.push(format!("{title}: the CEO has not marked it agreed."))
-                }
-                (true, false) => {
-                    blockers.push(format!("{title}: the COO has not marked it agreed."))
-                }
-            }
-        }
-    }
-    blockers
 }

@@ -334,5 +334,5 @@ pub(super) async fn submit(
     };
     db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/programmes/{id}/dashboard")).into_response())
+    Ok(Redirect::to(&crate::paths::dashboard(id)).into_response())
 }

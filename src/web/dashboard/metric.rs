@@ -209,7 +209,7 @@ pub(super) async fn submit(
     let board = Board::build(&source, today);
     let def = metric_of(&board, &metric)?.def.clone();
     user.require(record_action(def.kind))?;
-    let metric_url = format!("/programmes/{id}/metrics/{}", def.id);
+    let metric_url = crate::paths::metric(id, &def.id);
     let invalid = |errors: FieldErrors, correcting: Option<ValueRow>| {
         let state = state.clone();
         let user = user.clone();

@@ -28,13 +28,13 @@ use crate::state::AppState;
 /// The routes of this module.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/programmes/{id}/dashboard", view::show)
-        .get("/programmes/{id}/dashboard.csv", import::export)
-        .get("/programmes/{id}/dashboard/import", import::show)
-        .post("/programmes/{id}/dashboard/import", import::submit)
-        .post("/programmes/{id}/dashboard/roi", roi_record::submit)
-        .get("/programmes/{id}/metrics/{metric}", metric::show)
-        .post("/programmes/{id}/metrics/{metric}", metric::submit)
+        .get(crate::paths::route::DASHBOARD, view::show)
+        .get(crate::paths::route::DASHBOARD_CSV, import::export)
+        .get(crate::paths::route::DASHBOARD_IMPORT, import::show)
+        .post(crate::paths::route::DASHBOARD_IMPORT, import::submit)
+        .post(crate::paths::route::DASHBOARD_ROI, roi_record::submit)
+        .get(crate::paths::route::METRIC, metric::show)
+        .post(crate::paths::route::METRIC, metric::submit)
 }
 
 /// Which brief the dashboard measures against.

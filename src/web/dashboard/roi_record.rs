@@ -38,7 +38,7 @@ pub(super) async fn submit(
 ) -> Result<Response> {
     super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordBusinessMetric)?;
-    let dashboard = format!("/programmes/{id}/dashboard");
+    let dashboard = crate::paths::dashboard(id);
     let month = Period::parse_for(&form.month, Cadence::Monthly);
     let investment = parse_value(&form.investment, Unit::Currency).and_then(|v| {
         if v < 0.0 {

@@ -127,7 +127,7 @@ pub(super) async fn submit(
         )
         .await?;
         tx.commit().await?;
-        return Ok(Redirect::to(&format!("{}/matrix", paths::programme(id))).into_response());
+        return Ok(Redirect::to(&paths::matrix(id)).into_response());
     }
     if loaded == 0 {
         // The default was shown but never stored: keep it as version 1 for the history.
@@ -175,7 +175,7 @@ pub(super) async fn submit(
     };
     db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("{}/matrix", paths::programme(id))).into_response())
+    Ok(Redirect::to(&paths::matrix(id)).into_response())
 }
 
 /// The conflict page: what others changed since the form was loaded, next
@@ -221,7 +221,7 @@ async fn conflict(
     Ok(ConflictPage {
         page: Page::for_user(state, user).await?,
         what: format!("the responsibility matrix of {}", programme.name),
-        reload_url: format!("{}/matrix/edit", paths::programme(programme.id)),
+        reload_url: paths::matrix_edit(programme.id),
         fields,
     }
     .into())

@@ -24,13 +24,13 @@ use crate::state::AppState;
 /// The routes of this module.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/programmes/{id}/matrix", view::show)
-        .post("/programmes/{id}/matrix", edit::submit)
-        .get("/programmes/{id}/matrix/edit", edit::show)
-        .get("/programmes/{id}/matrix/history", history::show)
-        .get("/programmes/{id}/matrix/print", print::show)
-        .get("/programmes/{id}/matrix.csv", export::csv)
-        .post("/programmes/{id}/reporting-line", reporting_line::submit)
+        .get(crate::paths::route::MATRIX, view::show)
+        .post(crate::paths::route::MATRIX, edit::submit)
+        .get(crate::paths::route::MATRIX_EDIT, edit::show)
+        .get(crate::paths::route::MATRIX_HISTORY, history::show)
+        .get(crate::paths::route::MATRIX_PRINT, print::show)
+        .get(crate::paths::route::MATRIX_CSV, export::csv)
+        .post(crate::paths::route::REPORTING_LINE, reporting_line::submit)
 }
 
 /// A programme the user may read, or 404.
@@ -128,20 +128,19 @@ pub struct Health {
     pub rows: Vec<(String, Vec<String>)>,
 }
 
-
 impl Health {
     /// The problems of a matrix.
     pub fn of(matrix: &Matrix) -> Health {
         Health {
-        rows: validate(matrix)
-            .into_iter()
-            .map(|row| {
-                (
-                    row.row_name,
-                    row.problems.iter().map(|p| p.message()).collect(),
-                )
-            })
-            .collect(),
+            rows: validate(matrix)
+                .into_iter()
+                .map(|row| {
+                    (
+                        row.row_name,
+                        row.problems.iter().map(|p| p.message()).collect(),
+                    )
+                })
+                .collect(),
         }
     }
 }

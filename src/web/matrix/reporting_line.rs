@@ -54,7 +54,7 @@ pub(super) async fn submit(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     if line == programme.reporting_line() && note == programme.coo_reports_to_note {
-        let back = format!("{}/matrix", paths::programme(id));
+        let back = paths::matrix(id);
         return crate::web::pages::nothing_changed(&state, &user, &back).await;
     }
     let now = state.now();
@@ -73,7 +73,7 @@ pub(super) async fn submit(
         return Err(ConflictPage {
             page: Page::for_user(&state, &user).await?,
             what: format!("the COO's reporting line on {}", programme.name),
-            reload_url: format!("{}/matrix", paths::programme(id)),
+            reload_url: paths::matrix(id),
             fields: vec![ConflictField {
                 label: "The COO answers to".into(),
                 yours: line.label().into(),
@@ -100,5 +100,5 @@ pub(super) async fn submit(
     };
     db::sessions::set_flash(&mut *tx, user.session_id, "success", message).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("{}/matrix", paths::programme(id))).into_response())
+    Ok(Redirect::to(&paths::matrix(id)).into_response())
 }

@@ -8,8 +8,8 @@ use super::Routes;
 /// The routes of this module.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/programmes/{id}", overview::show)
-        .post("/programmes/{id}/phase", phase::submit)
+        .get(crate::paths::route::PROGRAMME, overview::show)
+        .post(crate::paths::route::PHASE, phase::submit)
 }
 
 /// A programme the user may read, or 404: another organisation's programme

@@ -67,7 +67,7 @@ pub(super) async fn show(
         })
         .collect();
     let brief = match &source.latest {
-        Some((number, slots)) => BriefStatus::of(*number, slots),
+        Some((number, slots)) => crate::web::brief::brief_status_of(*number, slots),
         None => BriefStatus::None,
     };
     let next_phase = programme.phase().next();
@@ -80,7 +80,9 @@ pub(super) async fn show(
         matrix: crate::web::matrix::Health::of(
             &source
                 .matrix
-                .map_or_else(crate::domain::raci::Matrix::framework_default, |v| v.matrix.0),
+                .map_or_else(crate::domain::raci::Matrix::framework_default, |v| {
+                    v.matrix.0
+                }),
         ),
         line_warning: programme.reporting_line().warning(),
         signatories: source.signatories,

@@ -31,27 +31,7 @@ pub(super) struct PhaseForm {
 
 /// Why the programme cannot enter `next` now, if it cannot.
 pub(crate) fn gate(next: Phase, brief: &BriefStatus) -> Option<Vec<String>> {
-    if next != Phase::Deploying {
-        return None;
-    }
-    match brief {
-        BriefStatus::None => Some(vec![
-            "No version of the deployment brief has been submitted for signature.".to_owned(),
-        ]),
-        BriefStatus::Approved { .. } => None,
-        BriefStatus::Rejected { number, by } => Some(vec![format!(
-            "Version {number} of the brief was rejected by {}; a new version must be submitted and signed.",
-            by.join(", ")
-        )]),
-        BriefStatus::Pending { number, missing } => Some(
-            missing
-                .iter()
-                .map(|who| {
-                    format!("Version {number} of the brief still needs the signature of {who}.")
-                })
-                .collect(),
-        ),
-    }
+    crate::domain::signoff::phase_gate(next, brief)
 }
 
 pub(super) async fn submit(
@@ -90,10 +70,7 @@ pub(super) async fn submit(
             format!("The programme cannot move to {} yet", next.label()),
             "No deployment starts without a brief signed by every required signatory.",
             reasons,
-            (
-                format!("{}/brief", paths::programme(id)),
-                "Open the brief".to_owned(),
-            ),
+            (paths::brief(id), "Open the brief".to_owned()),
         )
         .await;
     }

@@ -470,62 +470,54 @@ pub struct AwaitingAgreement {
     pub section_key: String,
 }
 
-/// Freezes the programme's current draft as version `number`: every section
-/// of the catalogue (empty ones included), its hash, the version hash and
-/// the slots. Returns the version id and hash.
+/// Stores a frozen draft as version `number`, with its slots. Returns the
+/// version id.
+#[allow(clippy::too_many_arguments)]
 pub async fn freeze(
     conn: &mut PgConnection,
     organisation_id: Uuid,
     programme_id: Uuid,
     number: i32,
+    frozen: &crate::domain::brief::Frozen,
     slots: &[NewSlot],
     by: Option<Uuid>,
     at: DateTime<Utc>,
-) -> sqlx::Result<(Uuid, String)> {
-    use crate::domain::brief::{SECTIONS, section_hash, version_hash};
-    let rows = draft(&mut *conn, programme_id).await?;
-    let contents: Vec<Content> = SECTIONS
+) -> sqlx::Result<Uuid> {
+    let sections: Vec<NewFrozenSection> = frozen
+        .sections
         .iter()
-        .map(|section| {
-            rows.iter()
-                .find(|row| row.section_key == section.key)
-                .map(|row| row.content.0.clone())
-                .unwrap_or_default()
+        .map(|part| NewFrozenSection {
+            key: part.key,
+            owner: part.owner.as_str(),
+            content: &part.content,
+            hash: &part.hash,
         })
         .collect();
-    let hashes: Vec<String> = SECTIONS
-        .iter()
-        .zip(&contents)
-        .map(|(section, content)| section_hash(section.key, section.owner, content))
-        .collect();
-    let sections: Vec<NewFrozenSection> = SECTIONS
-        .iter()
-        .zip(&contents)
-        .zip(&hashes)
-        .map(|((section, content), hash)| NewFrozenSection {
-            key: section.key,
-            owner: section.owner.as_str(),
-            content,
-            hash,
-        })
-        .collect();
-    let hash = version_hash(
-        SECTIONS
-            .iter()
-            .zip(&hashes)
-            .map(|(s, h)| (s.key, h.as_str())),
-    );
-    let id = insert_version(
+    insert_version(
         conn,
         organisation_id,
         programme_id,
         number,
-        &hash,
+        &frozen.version_hash,
         &sections,
         slots,
         by,
         at,
     )
-    .await?;
-    Ok((id, hash))
+    .await
+}
+
+/// The programme's current draft, frozen (for the demo and the command line;
+/// the submit page freezes the draft it has already read).
+pub async fn frozen_draft(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+) -> sqlx::Result<crate::domain::brief::Frozen> {
+    let rows = draft(&mut *conn, programme_id).await?;
+    Ok(crate::domain::brief::Frozen::of(|key| {
+        rows.iter()
+            .find(|row| row.section_key == key)
+            .map(|row| row.content.0.clone())
+            .unwrap_or_default()
+    }))
 }

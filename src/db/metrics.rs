@@ -18,6 +18,9 @@ use crate::domain::brief::Content;
 
 /// How many recent values per metric the dashboard reads (its sparklines).
 pub const RECENT_VALUES: i64 = 26;
+/// How many values a metric's own page reads: two years of weeks (the
+/// export holds them all).
+pub const FOCUSED_VALUES: i64 = 104;
 
 /// A recorded value.
 #[derive(Debug, Clone, PartialEq, FromRow, Serialize, Deserialize)]
@@ -96,7 +99,7 @@ pub struct DashboardSource {
     pub latest_number: Option<i32>,
     /// The draft's dashboard sections.
     pub draft: HashMap<String, Content>,
-    /// Values: the latest [`RECENT_VALUES`] per metric, or every value of the focused metric.
+    /// Values: the latest [`RECENT_VALUES`] per metric, or [`FOCUSED_VALUES`] of the focused metric.
     pub values: Vec<ValueRow>,
     /// The focused metric's corrections, newest first.
     pub corrections: Vec<CorrectionRow>,
@@ -138,11 +141,23 @@ pub async fn dashboard_source(
                                           AND s.decision = 'signed'))
               ORDER BY v.number DESC LIMIT 1
          ),
+         metric_ids AS (
+             SELECT DISTINCT m->>'id' AS id
+               FROM (SELECT content FROM brief_sections WHERE programme_id = $1 AND section_key = ANY($3)
+                     UNION ALL
+                     SELECT vs.content FROM brief_version_sections vs JOIN signed s ON s.id = vs.version_id
+                      WHERE vs.section_key = ANY($3)) c,
+                    jsonb_array_elements(coalesce(c.content->'metrics', '[]') || coalesce(c.content->'business_metrics', '[]')) m
+              WHERE $2::text IS NULL OR m->>'id' = $2
+         ),
          recent AS (
-             SELECT mv.*, u.display_name AS recorded_by_name,
-                    row_number() OVER (PARTITION BY mv.metric_id ORDER BY mv.period DESC) AS rn
-               FROM metric_values mv LEFT JOIN users u ON u.id = mv.recorded_by
-              WHERE mv.programme_id = $1 AND ($2::text IS NULL OR mv.metric_id = $2)
+             SELECT v.*, u.display_name AS recorded_by_name
+               FROM metric_ids i
+               CROSS JOIN LATERAL (
+                   SELECT * FROM metric_values mv
+                    WHERE mv.programme_id = $1 AND mv.metric_id = i.id
+                    ORDER BY mv.period DESC LIMIT $4) v
+               LEFT JOIN users u ON u.id = v.recorded_by
          )
          SELECT
              (SELECT jsonb_build_object(
@@ -158,7 +173,7 @@ pub async fn dashboard_source(
                          'id', r.id, 'metric_id', r.metric_id, 'period', r.period, 'value', r.value,
                          'note', r.note, 'recorded_by_name', r.recorded_by_name,
                          'recorded_at', r.recorded_at, 'version', r.version) ORDER BY r.metric_id, r.period), '[]'::jsonb)
-                FROM recent r WHERE $2::text IS NOT NULL OR r.rn <= $4) AS values,
+                FROM recent r) AS values,
              (SELECT coalesce(jsonb_agg(jsonb_build_object(
                          'period', mv.period, 'old_value', c.old_value, 'new_value', c.new_value,
                          'old_note', c.old_note, 'new_note', c.new_note, 'reason', c.reason,
@@ -175,7 +190,11 @@ pub async fn dashboard_source(
     .bind(programme_id)
     .bind(focus)
     .bind(&SECTIONS[..])
-    .bind(RECENT_VALUES)
+    .bind(if focus.is_some() {
+        FOCUSED_VALUES
+    } else {
+        RECENT_VALUES
+    })
     .fetch_one(db)
     .await?;
     Ok(DashboardSource {

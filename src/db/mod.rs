@@ -91,7 +91,7 @@ impl Database {
         match &config.database_url {
             Some(url) => {
                 let options = PgConnectOptions::from_str(url).context("parsing DATABASE_URL")?;
-                let serving = pool_options().connect_lazy_with(options);
+                let serving = pool_options().connect_lazy_with(serving_options(options));
                 let (owner, separate) = match &config.owner_database_url {
                     Some(owner_url) => {
                         let options = PgConnectOptions::from_str(owner_url)
@@ -120,7 +120,8 @@ impl Database {
                     let options = PgConnectOptions::from_str(&cluster.url(DATABASE_NAME))?;
                     let owner = owner_pool_options().connect_with(options.clone()).await?;
                     ensure_app_role(&owner).await?;
-                    let serving = pool_options().connect_lazy_with(options.username(APP_ROLE));
+                    let serving = pool_options()
+                        .connect_lazy_with(serving_options(options.username(APP_ROLE)));
                     anyhow::Ok(Pools {
                         serving,
                         owner,
@@ -225,6 +226,13 @@ fn pool_options() -> PgPoolOptions {
         .max_connections(POOL_SIZE)
         .acquire_timeout(Duration::from_secs(5))
         .test_before_acquire(false)
+}
+
+/// Session settings of the serving connections: a page's queries are few,
+/// fixed and run thousands of times, so they are planned once per
+/// connection (generic plans) rather than again at every execution.
+pub fn serving_options(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("plan_cache_mode", "force_generic_plan")])
 }
 
 /// The owner's pool only migrates: two connections are plenty.

@@ -321,7 +321,7 @@ pub(super) async fn load(
         ]
     };
     let submitted = now - Duration::days(21);
-    let (v1, hash1) = db::brief::freeze(
+    let (v1, hash1) = freeze_draft(
         conn,
         organisation_id,
         programme_id,
@@ -380,7 +380,7 @@ pub(super) async fn load(
     db::brief::save_section(conn, edit).await?;
     agree_both(conn, programme_id, "investment", 2, ceo, coo, edited).await?;
     let submitted = now - Duration::days(3);
-    let (v2, hash2) = db::brief::freeze(
+    let (v2, hash2) = freeze_draft(
         conn,
         organisation_id,
         programme_id,
@@ -416,6 +416,31 @@ pub(super) async fn load(
         .await?;
     }
     Ok(())
+}
+
+/// Freezes the programme's draft as version `number`; returns its id and hash.
+pub(super) async fn freeze_draft(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    number: i32,
+    slots: &[NewSlot],
+    by: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<(Uuid, String)> {
+    let frozen = db::brief::frozen_draft(conn, programme_id).await?;
+    let id = db::brief::freeze(
+        conn,
+        organisation_id,
+        programme_id,
+        number,
+        &frozen,
+        slots,
+        by,
+        at,
+    )
+    .await?;
+    Ok((id, frozen.version_hash))
 }
 
 /// Writes a section of the draft over whatever a new programme started with.

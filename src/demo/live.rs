@@ -157,7 +157,7 @@ pub(super) async fn load(
         },
     ];
     let submitted = signed_at - Duration::days(3);
-    let (version, hash) = db::brief::freeze(
+    let (version, hash) = super::brief::freeze_draft(
         conn,
         organisation_id,
         programme.id,

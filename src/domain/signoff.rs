@@ -205,12 +205,51 @@ pub fn phase_gate(next: Phase, brief: &BriefStatus) -> Option<Vec<String>> {
     }
 }
 
+/// Who must sign a new version, in order: the CEO and the COO always, then
+/// each configured approver who still holds an approver seat (seat titles
+/// as shown: "CEO", "COO", "Approver (CFO)"). `None` when the CEO or COO
+/// seat is empty: no version can be signed then.
+pub fn signatories<Id: Copy + PartialEq>(
+    ceo: Option<Id>,
+    coo: Option<Id>,
+    approvers: &[(Id, Option<String>)],
+) -> Option<Vec<(Id, String)>> {
+    let mut slots = vec![(ceo?, "CEO".to_owned()), (coo?, "COO".to_owned())];
+    for (id, title) in approvers {
+        if let Some(title) = title
+            && !slots.iter().any(|(existing, _)| existing == id)
+        {
+            slots.push((*id, format!("Approver ({title})")));
+        }
+    }
+    Some(slots)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn slot(who: &str, decision: Option<Decision>) -> (String, Option<Decision>) {
         (who.to_owned(), decision)
+    }
+
+    #[test]
+    fn signatories_are_the_executives_then_sitting_approvers() {
+        let approvers = [
+            (3, Some("CFO".to_owned())),
+            (4, None),
+            (1, Some("Board".to_owned())),
+        ];
+        assert_eq!(
+            signatories(Some(1), Some(2), &approvers),
+            Some(vec![
+                (1, "CEO".into()),
+                (2, "COO".into()),
+                (3, "Approver (CFO)".into())
+            ]),
+            "an approver no longer seated is skipped; nobody signs twice"
+        );
+        assert_eq!(signatories(None, Some(2), &approvers), None);
     }
 
     #[test]

@@ -175,7 +175,7 @@ pub fn serving_pool(owner: &PgPool) -> PgPool {
         .max_connections(6)
         .acquire_timeout(std::time::Duration::from_secs(2))
         .test_before_acquire(false)
-        .connect_lazy_with(options)
+        .connect_lazy_with(tandem::db::serving_options(options))
 }
 
 /// The real application, served on a loopback port, with a manual clock.

@@ -123,12 +123,12 @@ async fn counted_app() -> (TestApp, Counter) {
     let serving: PgPool = PgPoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)
-        .connect_lazy_with(
+        .connect_lazy_with(tandem::db::serving_options(
             options
                 .username(tandem::db::APP_ROLE)
                 .socket(&counter.dir)
                 .port(5432),
-        );
+        ));
     let clock = tandem::clock::ManualClock::new(
         chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 16, 9, 0, 0).unwrap(),
     );

@@ -12,10 +12,11 @@ use crate::auth::session::ClientInfo;
 use crate::db;
 use crate::db::audit::Change;
 use crate::db::brief::NewSlot;
+use crate::domain::brief::Frozen;
 use crate::domain::brief::{self, Owner, SECTIONS};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
-use crate::domain::signoff::{DraftState, submission_blockers};
+use crate::domain::signoff::{DraftState, signatories, submission_blockers};
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
@@ -62,16 +63,15 @@ pub(super) async fn submit(
         )
         .await;
     }
-    let hashes = draft.hashes();
+    let frozen = Frozen::of(|key| draft.content(key));
     let latest = db::brief::latest_version(&mut *tx, id).await?;
     if let Some(latest) = &latest {
-        let frozen = db::brief::version_sections(&mut *tx, latest.id).await?;
-        let unchanged = frozen.len() == hashes.len()
-            && frozen
+        let stored = db::brief::version_sections(&mut *tx, latest.id).await?;
+        if frozen.same_as(
+            stored
                 .iter()
-                .zip(&hashes)
-                .all(|(f, (key, hash))| f.section_key == *key && f.section_hash == *hash);
-        if unchanged {
+                .map(|s| (s.section_key.as_str(), s.section_hash.as_str())),
+        ) {
             return Refusal::conflict(
                 &state,
                 &user,
@@ -92,8 +92,15 @@ pub(super) async fn submit(
         seats
             .iter()
             .find(|s| s.ended_at.is_none() && s.seat_kind() == Some(kind))
+            .map(|s| s.user_id)
     };
-    let (Some(ceo), Some(coo)) = (holder(SeatKind::Ceo), holder(SeatKind::Coo)) else {
+    let approvers: Vec<(Uuid, Option<String>)> = db::programmes::signatories(&mut *tx, id)
+        .await?
+        .into_iter()
+        .map(|s| (s.user_id, s.title))
+        .collect();
+    let Some(signatories) = signatories(holder(SeatKind::Ceo), holder(SeatKind::Coo), &approvers)
+    else {
         return Refusal::conflict(
             &state,
             &user,
@@ -104,38 +111,24 @@ pub(super) async fn submit(
         )
         .await;
     };
-    let mut slots = vec![
-        NewSlot {
-            user_id: ceo.user_id,
-            seat: "CEO".into(),
-        },
-        NewSlot {
-            user_id: coo.user_id,
-            seat: "COO".into(),
-        },
-    ];
-    for signatory in db::programmes::signatories(&mut *tx, id).await? {
-        if let Some(title) = signatory.title
-            && !slots.iter().any(|slot| slot.user_id == signatory.user_id)
-        {
-            slots.push(NewSlot {
-                user_id: signatory.user_id,
-                seat: format!("Approver ({title})"),
-            });
-        }
-    }
+    let slots: Vec<NewSlot> = signatories
+        .into_iter()
+        .map(|(user_id, seat)| NewSlot { user_id, seat })
+        .collect();
 
     let number = latest.map_or(1, |v| v.number + 1);
-    let (version_id, version_hash) = db::brief::freeze(
+    let version_id = db::brief::freeze(
         &mut tx,
         user.organisation_id,
         id,
         number,
+        &frozen,
         &slots,
         Some(user.id),
         now,
     )
     .await?;
+    let version_hash = &frozen.version_hash;
     db::audit::record(
         &mut tx,
         &user.actor(&client, now),

@@ -27,17 +27,12 @@ async fn an_invalid_form_comes_back_with_what_was_typed_and_a_message_beside_eac
     let app = TestApp::spawn().await;
     app.load_demo().await;
     let mut admin = app.login("admin@halden.example").await;
-    admin.get("/admin/users/new").await;
     let page = admin
-        .post(
-            "/admin/users/new",
-            &[
-                ("display_name", "Rosa <b>Marsh</b>"),
-                ("email", "rosa@"),
-                ("password", "short"),
-                ("seat", "approver"),
-                ("title", ""),
-            ],
+        .create_user(
+            "Rosa <b>Marsh</b>",
+            "rosa@",
+            "short",
+            Some(("approver", "")),
         )
         .await;
     assert_eq!(page.status, 422);
@@ -82,16 +77,8 @@ async fn reassigning_the_ceo_seat_keeps_the_history() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
     let mut admin = app.login("admin@halden.example").await;
-    admin.get("/admin/users/new").await;
     let page = admin
-        .post(
-            "/admin/users/new",
-            &[
-                ("display_name", "Jon Vik"),
-                ("email", "newceo@halden.example"),
-                ("password", "initial-pass-9"),
-            ],
-        )
+        .create_user("Jon Vik", "newceo@halden.example", "initial-pass-9", None)
         .await;
     assert_eq!(page.status, 303);
     let jon = user_id(&app, "newceo@halden.example").await;

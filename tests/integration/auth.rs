@@ -470,17 +470,12 @@ async fn an_initial_password_must_be_changed_before_anything_else() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
     let mut admin = app.login("admin@halden.example").await;
-    admin.get("/admin/users/new").await;
     let page = admin
-        .post(
-            "/admin/users/new",
-            &[
-                ("display_name", "Noor Haddad"),
-                ("email", "board@halden.example"),
-                ("password", "initial-pass-1"),
-                ("seat", "approver"),
-                ("title", "Board chair"),
-            ],
+        .create_user(
+            "Noor Haddad",
+            "board@halden.example",
+            "initial-pass-1",
+            Some(("approver", "Board chair")),
         )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);

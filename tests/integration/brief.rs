@@ -43,19 +43,9 @@ async fn edit(client: &mut Client, id: Uuid, key: &str, field: &str, value: &str
 /// Marks a joint section agreed, as the form on the brief page does.
 async fn agree(client: &mut Client, id: Uuid, key: &str) -> Page {
     let page = client.get(&brief(id)).await;
-    let marker = format!("sections/{key}/agree");
-    let form = &page.body[page
-        .body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no agree form for {key}"))..];
-    let version_at =
-        form.find("name=\"version\" value=\"").unwrap() + "name=\"version\" value=\"".len();
-    let version = &form[version_at..version_at + form[version_at..].find('"').unwrap()];
+    let fields = page.form_fields(&format!("sections/{key}/agree"));
     client
-        .post(
-            &format!("{}/sections/{key}/agree", brief(id)),
-            &[("version", version)],
-        )
+        .post_pairs(&format!("{}/sections/{key}/agree", brief(id)), &fields)
         .await
 }
 

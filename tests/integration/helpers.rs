@@ -628,6 +628,31 @@ impl Client {
         self.post_pairs(action, &fields).await
     }
 
+    /// Creates a user through the administrator's form (the client must be
+    /// signed in as an administrator); `seat` is (kind, approver title).
+    pub async fn create_user(
+        &mut self,
+        name: &str,
+        email: &str,
+        password: &str,
+        seat: Option<(&str, &str)>,
+    ) -> Page {
+        let (kind, title) = seat.unwrap_or_default();
+        self.submit_form(
+            "/admin/users/new",
+            "action=\"/admin/users/new\"",
+            "/admin/users/new",
+            &[
+                ("display_name", name),
+                ("email", email),
+                ("password", password),
+                ("seat", kind),
+                ("title", title),
+            ],
+        )
+        .await
+    }
+
     /// Signs in through the login form.
     pub async fn login(&mut self, email: &str, password: &str) -> Page {
         let form = self.get("/login").await;

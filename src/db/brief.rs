@@ -27,17 +27,15 @@ pub struct DraftSection {
     pub coo_agreed_at: Option<DateTime<Utc>>,
 }
 
+/// The stored draft sections of programme `$1`.
+pub(crate) const DRAFT: &str = "SELECT s.section_key, s.content, s.version, s.updated_at,
+        u.display_name AS updated_by_name, s.ceo_agreed_at, s.coo_agreed_at
+   FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
+  WHERE s.programme_id = $1";
+
 /// Every stored draft section of a programme.
 pub async fn draft(db: impl PgExecutor<'_>, programme_id: Uuid) -> sqlx::Result<Vec<DraftSection>> {
-    sqlx::query_as(
-        "SELECT s.section_key, s.content, s.version, s.updated_at, u.display_name AS updated_by_name,
-                s.ceo_agreed_at, s.coo_agreed_at
-           FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
-          WHERE s.programme_id = $1",
-    )
-    .bind(programme_id)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(DRAFT).bind(programme_id).fetch_all(db).await
 }
 
 /// One edit of a draft section.

@@ -12,10 +12,10 @@ use sqlx::{FromRow, PgExecutor};
 use uuid::Uuid;
 
 use super::brief::{
-    AwaitingAgreement, AwaitingSignature, DraftSection, FrozenSection, SLOT_SELECT, Slot,
+    AwaitingAgreement, AwaitingSignature, DRAFT, DraftSection, FrozenSection, SLOT_SELECT, Slot,
     VERSION_SELECT, Version,
 };
-use super::programmes::{COLUMNS, Programme, Signatory};
+use super::programmes::{COLUMNS, Programme, SIGNATORIES, Signatory, list_in_org_sql};
 use super::{raci, seats};
 
 /// The rows of `sql` as one JSON array (in the query's order).
@@ -39,12 +39,6 @@ fn programme() -> String {
 fn decode<T: DeserializeOwned>(value: serde_json::Value) -> sqlx::Result<T> {
     serde_json::from_value(value).map_err(|error| sqlx::Error::Decode(Box::new(error)))
 }
-
-const DRAFT: &str =
-    "SELECT s.section_key, s.content, s.version, s.updated_at, u.display_name AS updated_by_name,
-                            s.ceo_agreed_at, s.coo_agreed_at
-                       FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
-                      WHERE s.programme_id = $1";
 
 const LATEST_VERSION_ID: &str =
     "(SELECT id FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1)";
@@ -203,7 +197,9 @@ pub async fn overview(
             "{} WHERE s.organisation_id = $2 AND s.ended_at IS NULL AND s.kind IN ('ceo', 'coo')",
             seats::SELECT
         )),
-        one("SELECT number FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1"),
+        one(
+            "SELECT number FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1"
+        ),
         array(&format!(
             "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
         )),
@@ -211,14 +207,7 @@ pub async fn overview(
             "{} WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
             raci::SELECT
         )),
-        array(
-            "SELECT ps.user_id, u.display_name,
-                    (SELECT s.title FROM seats s
-                      WHERE s.user_id = ps.user_id AND s.kind = 'approver' AND s.ended_at IS NULL) AS title
-               FROM programme_signatories ps JOIN users u ON u.id = ps.user_id
-              WHERE ps.programme_id = $1
-              ORDER BY u.display_name"
-        ),
+        array(SIGNATORIES),
     );
     #[derive(FromRow)]
     struct Row {
@@ -273,10 +262,7 @@ pub async fn home(
     };
     let sql = format!(
         "SELECT {} AS a, {} AS b, {} AS c",
-        array(&format!(
-            "SELECT {COLUMNS} FROM programmes WHERE organisation_id = $1
-              ORDER BY phase = 'closed', lower(name)"
-        )),
+        array(&list_in_org_sql()),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, v.number
                FROM programmes p

@@ -73,18 +73,23 @@ pub async fn set_reporting_line(
 pub(crate) const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, coo_reports_to, \
                        coo_reports_to_note, version, created_at";
 
+/// The programmes of organisation `$1`, open ones first.
+pub(crate) fn list_in_org_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM programmes WHERE organisation_id = $1
+          ORDER BY phase = 'closed', lower(name)"
+    )
+}
+
 /// The programmes of an organisation, open ones first.
 pub async fn list_in_org(
     db: impl PgExecutor<'_>,
     organisation_id: Uuid,
 ) -> sqlx::Result<Vec<Programme>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM programmes WHERE organisation_id = $1
-          ORDER BY phase = 'closed', lower(name)"
-    ))
-    .bind(organisation_id)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(&list_in_org_sql())
+        .bind(organisation_id)
+        .fetch_all(db)
+        .await
 }
 
 /// A programme of the organisation; another organisation's is not found.
@@ -174,22 +179,23 @@ pub struct Signatory {
     pub title: Option<String>,
 }
 
+/// The required signatories of programme `$1`.
+pub(crate) const SIGNATORIES: &str = "SELECT ps.user_id, u.display_name,
+        (SELECT s.title FROM seats s
+          WHERE s.user_id = ps.user_id AND s.kind = 'approver' AND s.ended_at IS NULL) AS title
+   FROM programme_signatories ps JOIN users u ON u.id = ps.user_id
+  WHERE ps.programme_id = $1
+  ORDER BY u.display_name";
+
 /// The approvers who must sign the programme's brief.
 pub async fn signatories(
     db: impl PgExecutor<'_>,
     programme_id: Uuid,
 ) -> sqlx::Result<Vec<Signatory>> {
-    sqlx::query_as(
-        "SELECT ps.user_id, u.display_name,
-                (SELECT s.title FROM seats s
-                  WHERE s.user_id = ps.user_id AND s.kind = 'approver' AND s.ended_at IS NULL) AS title
-           FROM programme_signatories ps JOIN users u ON u.id = ps.user_id
-          WHERE ps.programme_id = $1
-          ORDER BY u.display_name",
-    )
-    .bind(programme_id)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(SIGNATORIES)
+        .bind(programme_id)
+        .fetch_all(db)
+        .await
 }
 
 /// Replaces the programme's approver signatories.

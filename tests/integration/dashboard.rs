@@ -451,6 +451,14 @@ async fn the_ceo_records_actual_roi_and_only_the_ceo() {
         .await;
     assert_eq!(bad.status, 422);
     assert!(bad.shows("Investment cannot be negative") || bad.shows("Actual investment:"));
+    assert!(
+        bad.body.contains("value=\"13-2026\"") && bad.body.contains("value=\"x\""),
+        "what was typed is kept"
+    );
+    assert!(
+        bad.shows("Shared dashboard"),
+        "the dashboard comes back with the form"
+    );
     let saved = ceo
         .post(
             &format!("/programmes/{id}/dashboard/roi"),

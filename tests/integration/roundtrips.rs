@@ -84,11 +84,6 @@ async fn relay(client: UnixStream, server: UnixStream, count: Arc<AtomicU64>) {
                 break;
             }
             if started {
-                if std::env::var("TRIPS_DEBUG").is_ok() {
-                    let text =
-                        String::from_utf8_lossy(&buffer[5..total.min(5 + 80)]).replace('\0', " ");
-                    eprintln!("> {} {}", buffer[0] as char, text);
-                }
                 match buffer[0] {
                     b'E' => executed = true,
                     // A Sync after an Execute ends one statement's round trip.

@@ -16,17 +16,18 @@ use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
-use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal};
+use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+use axum::http::StatusCode;
 
 /// The form, as typed.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct RoiForm {
-    month: String,
-    investment: String,
-    benefit: String,
-    note: String,
-    version: String,
+    pub(super) month: String,
+    pub(super) investment: String,
+    pub(super) benefit: String,
+    pub(super) note: String,
+    pub(super) version: String,
 }
 
 pub(super) async fn submit(
@@ -50,24 +51,19 @@ pub(super) async fn submit(
     let benefit = parse_value(&form.benefit, Unit::Currency);
     let note = form.note.trim();
     let (Ok(month), Ok(investment), Ok(benefit)) = (&month, &investment, &benefit) else {
-        let reasons = [
-            month.err().map(|m| format!("Month: {m}")),
-            investment.err().map(|m| format!("Actual investment: {m}")),
-            benefit.err().map(|m| format!("Actual benefit: {m}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        return Ok(Refusal {
-            page: Page::for_user(&state, &user).await?,
-            status: 422,
-            title: "Nothing was recorded".into(),
-            message: "Some of what you entered could not be read.".into(),
-            reasons,
-            back_url: format!("{dashboard}#roi-title"),
-            back_label: "Back to the dashboard".into(),
+        // Back to the dashboard, with what was typed and a message beside each field.
+        let mut page = super::view::page(&state, &user, id).await?;
+        for (field, problem) in [
+            ("month", month.err()),
+            ("investment", investment.err()),
+            ("benefit", benefit.err()),
+        ] {
+            if let Some(message) = problem {
+                page.roi_errors.add(field, message);
+            }
         }
-        .into_response());
+        page.roi_form = form.clone();
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let month_text = month.to_string();
     let mut tx = state.pool.begin().await?;

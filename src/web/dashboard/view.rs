@@ -15,6 +15,7 @@ use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Path;
+use crate::web::forms::FieldErrors;
 use crate::web::pages::Page;
 
 #[derive(Template, WebTemplate)]
@@ -28,6 +29,10 @@ pub(super) struct DashboardPage {
     thresholds: (String, String),
     /// (heading, id, metrics): business, then operational.
     groups: Vec<(&'static str, &'static str, Vec<MetricView>)>,
+    /// The ROI form as typed (empty on a first view).
+    pub(super) roi_form: super::roi_record::RoiForm,
+    /// Messages beside the ROI form's fields.
+    pub(super) roi_errors: FieldErrors,
 }
 
 pub(super) async fn show(
@@ -35,7 +40,12 @@ pub(super) async fn show(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<DashboardPage> {
-    let (programme, source) = load(&state, &user, id, None).await?;
+    page(&state, &user, id).await
+}
+
+/// The dashboard of programme `id`, with an empty ROI form.
+pub(super) async fn page(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<DashboardPage> {
+    let (programme, source) = load(state, user, id, None).await?;
     let board = Board::build(&source, state.now().date_naive());
     let group = |kind| board.of_kind(kind).into_iter().cloned().collect();
     let groups = vec![
@@ -48,7 +58,9 @@ pub(super) async fn show(
     ];
     Ok(DashboardPage {
         groups,
-        page: Page::for_user(&state, &user).await?,
+        page: Page::for_user(state, user).await?,
+        roi_form: Default::default(),
+        roi_errors: FieldErrors::new(),
         can_record_roi: user.can(Action::RecordBusinessMetric),
         can_import: user.can(Action::RecordBusinessMetric)
             || user.can(Action::RecordOperationalMetric),

@@ -190,6 +190,7 @@ pub async fn grant_serving_role(owner: &PgPool, role: &str) -> sqlx::Result<()> 
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
         format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON exco_review_snapshots FROM {role}"),
         format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
     ] {
         tx.execute(statement.as_str()).await?;

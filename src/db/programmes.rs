@@ -33,6 +33,12 @@ pub struct Programme {
     pub version: i32,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// The first day of the deployment (week 1), once it began.
+    pub deploying_since: Option<NaiveDate>,
+    /// The go-live date, once the programme went live.
+    pub live_since: Option<NaiveDate>,
+    /// When the programme closed.
+    pub closed_since: Option<NaiveDate>,
 }
 
 impl Programme {
@@ -71,7 +77,7 @@ pub async fn set_reporting_line(
 }
 
 pub(crate) const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, coo_reports_to, \
-                       coo_reports_to_note, version, created_at";
+                       coo_reports_to_note, version, created_at, deploying_since, live_since, closed_since";
 
 /// The programmes of organisation `$1`, open ones first.
 pub(crate) fn list_in_org_sql() -> String {
@@ -252,7 +258,10 @@ pub async fn set_phase(
     at: DateTime<Utc>,
 ) -> sqlx::Result<Option<Programme>> {
     sqlx::query_as(&format!(
-        "UPDATE programmes SET phase = $4, phase_changed_at = $5, version = version + 1
+        "UPDATE programmes SET phase = $4, phase_changed_at = $5, version = version + 1,
+                deploying_since = CASE WHEN $4 = 'deploying' THEN $5::date ELSE deploying_since END,
+                live_since = CASE WHEN $4 = 'post_deployment' THEN $5::date ELSE live_since END,
+                closed_since = CASE WHEN $4 = 'closed' THEN $5::date ELSE closed_since END
           WHERE id = $1 AND organisation_id = $2 AND version = $3
           RETURNING {COLUMNS}"
     ))

@@ -595,6 +595,19 @@ impl Status {
         }
     }
 
+    /// Parses the stored value.
+    pub fn parse(text: &str) -> Option<Status> {
+        [
+            Status::On,
+            Status::Near,
+            Status::Off,
+            Status::NotStarted,
+            Status::NoData,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
     /// The status of a progress ratio.
     pub fn of_progress(progress: f64) -> Status {
         if progress >= ON_TRACK {

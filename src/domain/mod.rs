@@ -2,6 +2,7 @@
 
 pub mod audit_chain;
 pub mod brief;
+pub mod cadence;
 pub mod chart;
 pub mod metrics;
 pub mod permission;
@@ -11,4 +12,5 @@ pub mod roi;
 pub mod seat;
 pub mod session_policy;
 pub mod signoff;
+pub mod snapshot;
 pub mod values;

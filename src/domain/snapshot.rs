@@ -1,0 +1,259 @@
+//! The dashboard's figures frozen at a moment: kept with each weekly update
+//! and each decision, and, with the review's texts, as an ExCo review's pack
+//! sealed by a SHA-256 so later corrections never rewrite what was seen.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::metrics::{Status, Unit};
+
+/// The dashboard as it stood.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Figures {
+    /// When the figures were taken.
+    pub taken_at: Option<DateTime<Utc>>,
+    /// The brief version measured against (`None`: the unsigned draft).
+    pub signed_version: Option<i32>,
+    /// Every metric, the primary one first.
+    pub metrics: Vec<Figure>,
+    /// The business case against the plan, if there is one.
+    pub roi: Option<RoiFigures>,
+}
+
+/// One metric as it stood.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    /// The metric's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Business or operational.
+    pub kind: String,
+    /// Whether it is the primary metric.
+    pub primary: bool,
+    /// Its unit, as stored.
+    pub unit: String,
+    /// The period of the latest value ("2026-W41").
+    pub period: Option<String>,
+    /// The latest value.
+    pub value: Option<f64>,
+    /// The target.
+    pub target: f64,
+    /// The target date.
+    pub target_date: NaiveDate,
+    /// on / near / off / none.
+    pub status: String,
+    /// The rule applied, in words.
+    pub explanation: String,
+}
+
+impl Figure {
+    fn unit(&self) -> Unit {
+        Unit::parse(&self.unit).unwrap_or(Unit::Count)
+    }
+
+    /// The value, formatted, or a dash.
+    pub fn value_text(&self) -> String {
+        self.value
+            .map_or_else(|| "—".to_owned(), |v| self.unit().format(v))
+    }
+
+    /// The target, formatted.
+    pub fn target_text(&self) -> String {
+        self.unit().format(self.target)
+    }
+
+    /// The status.
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::NoData)
+    }
+}
+
+/// The business case as it stood.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoiFigures {
+    /// The cumulative net position the plan expected by the latest actual month.
+    pub plan_net: Option<f64>,
+    /// The cumulative net position actually reached.
+    pub actual_net: Option<f64>,
+    /// The month of the latest actuals.
+    pub month: Option<String>,
+    /// The plan's payback month.
+    pub plan_payback: Option<String>,
+    /// The actual (or projected) payback month.
+    pub actual_payback: Option<String>,
+}
+
+impl Figures {
+    /// The primary metric.
+    pub fn primary(&self) -> Option<&Figure> {
+        self.metrics.iter().find(|m| m.primary)
+    }
+
+    /// A metric by id.
+    pub fn get(&self, id: &str) -> Option<&Figure> {
+        self.metrics.iter().find(|m| m.id == id)
+    }
+}
+
+/// What moved for one metric between two sets of figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Move {
+    /// The metric's name.
+    pub name: String,
+    /// Before (formatted).
+    pub before: String,
+    /// After (formatted).
+    pub after: String,
+    /// The status before and after.
+    pub status: (Status, Status),
+    /// The change in words ("up 3.1 %", "no change", "new").
+    pub change: String,
+}
+
+/// What moved from `before` to `after`, metric by metric (in `after`'s order).
+pub fn moves(before: &Figures, after: &Figures) -> Vec<Move> {
+    after
+        .metrics
+        .iter()
+        .map(|now| {
+            let then = before.get(&now.id);
+            let change = match (then.and_then(|t| t.value), now.value) {
+                (Some(a), Some(b)) if (b - a).abs() < 1e-9 => "no change".to_owned(),
+                (Some(a), Some(b)) if b > a => format!("up {}", now.unit().format(b - a)),
+                (Some(a), Some(b)) => format!("down {}", now.unit().format(a - b)),
+                (None, Some(_)) => "first value".to_owned(),
+                _ => "no value".to_owned(),
+            };
+            Move {
+                name: now.name.clone(),
+                before: then.map_or_else(|| "—".to_owned(), Figure::value_text),
+                after: now.value_text(),
+                status: (then.map_or(Status::NoData, Figure::status), now.status()),
+                change,
+            }
+        })
+        .collect()
+}
+
+/// An ExCo review as held: what the committee saw and said, sealed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pack {
+    /// The programme.
+    pub programme_id: Uuid,
+    /// The month reviewed ("2026-10").
+    pub month: String,
+    /// The day the committee met.
+    pub meeting_on: NaiveDate,
+    /// When it was held (the snapshot's moment).
+    pub held_at: DateTime<Utc>,
+    /// Who attended.
+    pub attendees: String,
+    /// The CEO's strategic narrative.
+    pub strategy: String,
+    /// The CEO's competitive update.
+    pub competition: String,
+    /// The COO's operational outcomes.
+    pub operations: String,
+    /// The expansion-pipeline decisions.
+    pub pipeline_decisions: String,
+    /// The dashboard as it stood.
+    pub figures: Figures,
+}
+
+impl Pack {
+    /// The canonical text the hash is taken over: the JSON of the typed
+    /// pack (fields in declaration order), so re-reading a stored pack and
+    /// writing it again gives the same bytes.
+    pub fn canonical(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The SHA-256 of the canonical text, in hex.
+    pub fn sha256(&self) -> String {
+        Sha256::digest(self.canonical().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figure(id: &str, value: Option<f64>, status: &str) -> Figure {
+        Figure {
+            id: id.into(),
+            name: id.to_uppercase(),
+            kind: "operational".into(),
+            primary: id == "rate",
+            unit: "percent".into(),
+            period: Some("2026-W41".into()),
+            value,
+            target: 80.0,
+            target_date: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            status: status.into(),
+            explanation: String::new(),
+        }
+    }
+
+    fn pack() -> Pack {
+        Pack {
+            programme_id: Uuid::nil(),
+            month: "2026-10".into(),
+            meeting_on: NaiveDate::from_ymd_opt(2026, 11, 12).unwrap(),
+            held_at: DateTime::parse_from_rfc3339("2026-11-12T10:00:00Z")
+                .unwrap()
+                .to_utc(),
+            attendees: "CEO, COO".into(),
+            strategy: "Grow.".into(),
+            competition: String::new(),
+            operations: "Stable.".into(),
+            pipeline_decisions: String::new(),
+            figures: Figures {
+                taken_at: None,
+                signed_version: Some(2),
+                metrics: vec![figure("rate", Some(71.5), "near")],
+                roi: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_hash_survives_a_round_trip_and_changes_with_any_figure() {
+        let original = pack();
+        let stored: serde_json::Value = serde_json::from_str(&original.canonical()).unwrap();
+        let reread: Pack = serde_json::from_value(stored).unwrap();
+        assert_eq!(reread.sha256(), original.sha256());
+        assert_eq!(original.sha256().len(), 64);
+        let mut corrected = original.clone();
+        corrected.figures.metrics[0].value = Some(73.0);
+        assert_ne!(corrected.sha256(), original.sha256());
+    }
+
+    #[test]
+    fn moves_say_what_changed() {
+        let before = Figures {
+            metrics: vec![
+                figure("rate", Some(70.0), "near"),
+                figure("errors", None, "no_data"),
+            ],
+            ..Figures::default()
+        };
+        let after = Figures {
+            metrics: vec![
+                figure("rate", Some(72.5), "on"),
+                figure("errors", Some(3.0), "off"),
+            ],
+            ..Figures::default()
+        };
+        let m = moves(&before, &after);
+        assert_eq!(m[0].change, "up 2.5 %");
+        assert_eq!(m[0].status, (Status::Near, Status::On));
+        assert_eq!(m[1].change, "first value");
+        assert_eq!(moves(&after, &after)[0].change, "no change");
+    }
+}

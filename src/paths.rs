@@ -25,6 +25,9 @@ pub const ADMIN_AUDIT: &str = "/admin/audit";
 /// Admin: check the audit chain.
 pub const ADMIN_AUDIT_VERIFY: &str = "/admin/audit/verify";
 
+/// My calendar feed.
+pub const CALENDAR: &str = "/account/calendar";
+
 /// A user's admin page.
 pub fn admin_user(id: Uuid) -> String {
     format!("/admin/users/{id}")
@@ -82,6 +85,42 @@ pub mod route {
     pub const DASHBOARD_ROI: &str = "/programmes/{id}/dashboard/roi";
     /// `/programmes/{id}/metrics/{metric}`
     pub const METRIC: &str = "/programmes/{id}/metrics/{metric}";
+    /// `/programmes/{id}/cadence`
+    pub const CADENCE: &str = "/programmes/{id}/cadence";
+    /// `/programmes/{id}/sessions`
+    pub const SESSIONS: &str = "/programmes/{id}/sessions";
+    /// `/programmes/{id}/sessions/new`
+    pub const SESSION_NEW: &str = "/programmes/{id}/sessions/new";
+    /// `/programmes/{id}/sessions/{number}`
+    pub const SESSION: &str = "/programmes/{id}/sessions/{number}";
+    /// `/programmes/{id}/sessions/{number}/check`
+    pub const SESSION_CHECK: &str = "/programmes/{id}/sessions/{number}/check";
+    /// `/programmes/{id}/actions/{action}`
+    pub const ACTION_ITEM: &str = "/programmes/{id}/actions/{action}";
+    /// `/programmes/{id}/updates`
+    pub const UPDATES: &str = "/programmes/{id}/updates";
+    /// `/programmes/{id}/updates/new`
+    pub const UPDATE_NEW: &str = "/programmes/{id}/updates/new";
+    /// `/programmes/{id}/updates/{number}`
+    pub const UPDATE: &str = "/programmes/{id}/updates/{number}";
+    /// `/programmes/{id}/updates/{number}/requests`
+    pub const UPDATE_REQUESTS: &str = "/programmes/{id}/updates/{number}/requests";
+    /// `/programmes/{id}/decisions`
+    pub const DECISIONS: &str = "/programmes/{id}/decisions";
+    /// `/programmes/{id}/decisions/{number}`
+    pub const DECISION: &str = "/programmes/{id}/decisions/{number}";
+    /// `/programmes/{id}/reviews`
+    pub const REVIEWS: &str = "/programmes/{id}/reviews";
+    /// `/programmes/{id}/reviews/{month}`
+    pub const REVIEW: &str = "/programmes/{id}/reviews/{month}";
+    /// `/programmes/{id}/reviews/{month}/hold`
+    pub const REVIEW_HOLD: &str = "/programmes/{id}/reviews/{month}/hold";
+    /// `/programmes/{id}/reviews/{month}/pack`
+    pub const REVIEW_PACK: &str = "/programmes/{id}/reviews/{month}/pack";
+    /// `/programmes/{id}/reviews/{month}/verify`
+    pub const REVIEW_VERIFY: &str = "/programmes/{id}/reviews/{month}/verify";
+    /// `/calendar/{token}/tandem.ics`
+    pub const FEED: &str = "/calendar/{token}/tandem.ics";
 }
 
 /// The URL of `/programmes/{id}`.
@@ -208,4 +247,114 @@ pub fn metric(id: impl std::fmt::Display, metric: impl std::fmt::Display) -> Str
     route::METRIC
         .replace("{id}", &id.to_string())
         .replace("{metric}", &metric.to_string())
+}
+
+/// The URL of `/programmes/{id}/cadence`.
+pub fn cadence(id: impl std::fmt::Display) -> String {
+    route::CADENCE.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/sessions`.
+pub fn sessions(id: impl std::fmt::Display) -> String {
+    route::SESSIONS.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/sessions/new`.
+pub fn session_new(id: impl std::fmt::Display) -> String {
+    route::SESSION_NEW.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/sessions/{number}`.
+pub fn session(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::SESSION
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/sessions/{number}/check`.
+pub fn session_check(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::SESSION_CHECK
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/actions/{action}`.
+pub fn action_item(id: impl std::fmt::Display, action: impl std::fmt::Display) -> String {
+    route::ACTION_ITEM
+        .replace("{id}", &id.to_string())
+        .replace("{action}", &action.to_string())
+}
+
+/// The URL of `/programmes/{id}/updates`.
+pub fn updates(id: impl std::fmt::Display) -> String {
+    route::UPDATES.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/updates/new`.
+pub fn update_new(id: impl std::fmt::Display) -> String {
+    route::UPDATE_NEW.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/updates/{number}`.
+pub fn update(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::UPDATE
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/updates/{number}/requests`.
+pub fn update_requests(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::UPDATE_REQUESTS
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/decisions`.
+pub fn decisions(id: impl std::fmt::Display) -> String {
+    route::DECISIONS.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/decisions/{number}`.
+pub fn decision(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::DECISION
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/reviews`.
+pub fn reviews(id: impl std::fmt::Display) -> String {
+    route::REVIEWS.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/reviews/{month}`.
+pub fn review(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
+    route::REVIEW
+        .replace("{id}", &id.to_string())
+        .replace("{month}", &month.to_string())
+}
+
+/// The URL of `/programmes/{id}/reviews/{month}/hold`.
+pub fn review_hold(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
+    route::REVIEW_HOLD
+        .replace("{id}", &id.to_string())
+        .replace("{month}", &month.to_string())
+}
+
+/// The URL of `/programmes/{id}/reviews/{month}/pack`.
+pub fn review_pack(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
+    route::REVIEW_PACK
+        .replace("{id}", &id.to_string())
+        .replace("{month}", &month.to_string())
+}
+
+/// The URL of `/programmes/{id}/reviews/{month}/verify`.
+pub fn review_verify(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
+    route::REVIEW_VERIFY
+        .replace("{id}", &id.to_string())
+        .replace("{month}", &month.to_string())
+}
+
+/// The URL of `/calendar/{token}/tandem.ics`.
+pub fn feed(token: impl std::fmt::Display) -> String {
+    route::FEED.replace("{token}", &token.to_string())
 }

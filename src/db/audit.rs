@@ -256,4 +256,26 @@ pub mod actions {
     pub const METRIC_IMPORT: &str = "metric.import";
     /// A month's actual investment and benefit were recorded.
     pub const ROI_RECORD: &str = "roi.record";
+    /// An alignment session was recorded.
+    pub const SESSION_RECORD: &str = "cadence.session_record";
+    /// An executive wrote their part of a relationship check.
+    pub const RELATIONSHIP_CHECK: &str = "cadence.relationship_check";
+    /// An action item was closed or reopened.
+    pub const ACTION_ITEM_UPDATE: &str = "cadence.action_item_update";
+    /// The COO wrote a weekly update.
+    pub const UPDATE_WRITE: &str = "cadence.update_write";
+    /// The COO raised a decision request.
+    pub const DECISION_RAISE: &str = "cadence.decision_raise";
+    /// The CEO decided a request.
+    pub const DECISION_TAKE: &str = "cadence.decision_take";
+    /// An ExCo review was opened.
+    pub const REVIEW_OPEN: &str = "cadence.review_open";
+    /// An ExCo review's texts were written.
+    pub const REVIEW_WRITE: &str = "cadence.review_write";
+    /// An ExCo review was held and its pack frozen.
+    pub const REVIEW_HOLD: &str = "cadence.review_hold";
+    /// A calendar feed address was issued or renewed.
+    pub const FEED_ISSUE: &str = "calendar.feed_issue";
+    /// A calendar feed address was revoked.
+    pub const FEED_REVOKE: &str = "calendar.feed_revoke";
 }

@@ -19,24 +19,24 @@ use super::programmes::{COLUMNS, Programme, SIGNATORIES, Signatory, list_in_org_
 use super::{raci, seats};
 
 /// The rows of `sql` as one JSON array (in the query's order).
-fn array(sql: &str) -> String {
+pub(crate) fn array(sql: &str) -> String {
     format!("(SELECT coalesce(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM ({sql}) x)")
 }
 
 /// The first row of `sql` as a JSON object, or null.
-fn one(sql: &str) -> String {
+pub(crate) fn one(sql: &str) -> String {
     format!("(SELECT to_jsonb(x) FROM ({sql}) x LIMIT 1)")
 }
 
 /// The programme of `$1` in organisation `$2`.
-fn programme() -> String {
+pub(crate) fn programme() -> String {
     one(&format!(
         "SELECT {COLUMNS} FROM programmes WHERE id = $1 AND organisation_id = $2"
     ))
 }
 
 /// Decodes a JSON part.
-fn decode<T: DeserializeOwned>(value: serde_json::Value) -> sqlx::Result<T> {
+pub(crate) fn decode<T: DeserializeOwned>(value: serde_json::Value) -> sqlx::Result<T> {
     serde_json::from_value(value).map_err(|error| sqlx::Error::Decode(Box::new(error)))
 }
 
@@ -176,6 +176,8 @@ pub struct OverviewSource {
     pub matrix: Option<raci::Version>,
     /// The required signatories besides the executives.
     pub signatories: Vec<Signatory>,
+    /// What the cadence schedule needs.
+    pub cadence: super::cadence::ScheduleFacts,
 }
 
 #[derive(Deserialize)]
@@ -191,7 +193,7 @@ pub async fn overview(
 ) -> sqlx::Result<OverviewSource> {
     let sql = format!(
         "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e,
-                {} AS f",
+                {} AS f, {} AS g",
         programme(),
         array(&format!(
             "{} WHERE s.organisation_id = $2 AND s.ended_at IS NULL AND s.kind IN ('ceo', 'coo')",
@@ -208,6 +210,7 @@ pub async fn overview(
             raci::SELECT
         )),
         array(SIGNATORIES),
+        one(super::cadence::SCHEDULE_FACTS),
     );
     #[derive(FromRow)]
     struct Row {
@@ -217,6 +220,7 @@ pub async fn overview(
         d: Json<serde_json::Value>,
         e: Option<Json<serde_json::Value>>,
         f: Json<serde_json::Value>,
+        g: Option<Json<serde_json::Value>>,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
@@ -232,6 +236,7 @@ pub async fn overview(
             .transpose()?,
         matrix: row.e.map(|v| decode(v.0)).transpose()?,
         signatories: decode(row.f.0)?,
+        cadence: row.g.map(|v| decode(v.0)).transpose()?.unwrap_or_default(),
     })
 }
 
@@ -244,6 +249,74 @@ pub struct HomeSource {
     pub to_sign: Vec<AwaitingSignature>,
     /// Joint sections waiting for this executive's agreement.
     pub to_agree: Vec<AwaitingAgreement>,
+    /// Decision requests not yet decided.
+    pub open_requests: Vec<HomeRequest>,
+    /// Programmes in deployment, with the weeks that have an update.
+    pub deploying: Vec<HomeDeploying>,
+    /// ExCo reviews not yet held.
+    pub open_reviews: Vec<HomeReview>,
+    /// Open action items due by the horizon.
+    pub actions: Vec<HomeAction>,
+}
+
+/// A decision request waiting for the CEO.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HomeRequest {
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Its name.
+    pub programme_name: String,
+    /// The request's number.
+    pub number: i32,
+    /// The question.
+    pub question: String,
+    /// When it was raised.
+    pub raised_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A programme in deployment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HomeDeploying {
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Its name.
+    pub programme_name: String,
+    /// Week 1's first day.
+    pub deploying_since: Option<chrono::NaiveDate>,
+    /// The weeks with an update.
+    pub weeks: Vec<i32>,
+}
+
+/// An ExCo review in preparation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HomeReview {
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Its name.
+    pub programme_name: String,
+    /// The month.
+    pub month: String,
+    /// The meeting day.
+    pub meeting_on: chrono::NaiveDate,
+    /// Whether the CEO's narrative is still empty.
+    pub ceo_missing: bool,
+    /// Whether the COO's outcomes are still empty.
+    pub coo_missing: bool,
+}
+
+/// An open action item.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HomeAction {
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Its name.
+    pub programme_name: String,
+    /// What.
+    pub title: String,
+    /// `ceo` or `coo`.
+    pub owner_seat: String,
+    /// When due.
+    pub due_on: chrono::NaiveDate,
 }
 
 /// Reads the home page in one round trip. `as_ceo` chooses whose agreement
@@ -254,6 +327,7 @@ pub async fn home(
     user_id: Uuid,
     as_ceo: bool,
     joint_keys: &[&str],
+    actions_due_by: chrono::NaiveDate,
 ) -> sqlx::Result<HomeSource> {
     let column = if as_ceo {
         "ceo_agreed_at"
@@ -261,7 +335,7 @@ pub async fn home(
         "coo_agreed_at"
     };
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c",
+        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g",
         array(&list_in_org_sql()),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, v.number
@@ -280,22 +354,56 @@ pub async fn home(
                 AND s.section_key = ANY($3)
               ORDER BY p.name, s.section_key"
         )),
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name, d.number, d.question, d.raised_at
+               FROM decision_requests d JOIN programmes p ON p.id = d.programme_id
+              WHERE p.organisation_id = $1 AND d.decided_at IS NULL
+              ORDER BY d.raised_at"
+        ),
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name, p.deploying_since,
+                    coalesce((SELECT array_agg(week) FROM weekly_updates WHERE programme_id = p.id), '{}') AS weeks
+               FROM programmes p WHERE p.organisation_id = $1 AND p.phase = 'deploying'
+              ORDER BY p.name"
+        ),
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name, r.month, r.meeting_on,
+                    r.strategy = '' AS ceo_missing, r.operations = '' AS coo_missing
+               FROM exco_reviews r JOIN programmes p ON p.id = r.programme_id
+              WHERE p.organisation_id = $1 AND r.held_at IS NULL
+              ORDER BY r.meeting_on"
+        ),
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name, a.title, a.owner_seat, a.due_on
+               FROM action_items a JOIN programmes p ON p.id = a.programme_id
+              WHERE p.organisation_id = $1 AND a.done_at IS NULL AND a.due_on <= $4
+              ORDER BY a.due_on"
+        ),
     );
     #[derive(FromRow)]
     struct Row {
         a: Json<serde_json::Value>,
         b: Json<serde_json::Value>,
         c: Json<serde_json::Value>,
+        d: Json<serde_json::Value>,
+        e: Json<serde_json::Value>,
+        f: Json<serde_json::Value>,
+        g: Json<serde_json::Value>,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(organisation_id)
         .bind(user_id)
         .bind(joint_keys)
+        .bind(actions_due_by)
         .fetch_one(db)
         .await?;
     Ok(HomeSource {
         programmes: decode(row.a.0)?,
         to_sign: decode(row.b.0)?,
         to_agree: decode(row.c.0)?,
+        open_requests: decode(row.d.0)?,
+        deploying: decode(row.e.0)?,
+        open_reviews: decode(row.f.0)?,
+        actions: decode(row.g.0)?,
     })
 }

@@ -209,8 +209,17 @@ pub(super) async fn load(
     )
     .await?;
 
-    // Weekly operational values, from the go-live week to last week.
+    // The latest ExCo review held froze the exception rate of its last
+    // week; that week was double-counted and is corrected after the review.
     let this_week = Period::containing(today, Cadence::Weekly);
+    let last_month = Period::containing(today, Cadence::Monthly).previous();
+    let latest_held = if super::cadence::is_held(last_month, today) {
+        last_month
+    } else {
+        last_month.previous()
+    };
+    let corrected_week =
+        Period::containing(super::cadence::meeting_of(latest_held), Cadence::Weekly).previous();
     let mut week = Period::containing(go_live, Cadence::Weekly);
     let mut n = 0.0_f64;
     while week < this_week {
@@ -225,7 +234,12 @@ pub(super) async fn load(
             // Came down early, then stuck around 45 %: off, and sustained.
             (
                 "exception-rate",
-                (100.0 - 170.0 * t).max(47.0 + 1.5 * wobble),
+                if week == corrected_week {
+                    // Re-submitted invoices counted twice (corrected below).
+                    53.8
+                } else {
+                    (100.0 - 170.0 * t).max(47.0 + 1.5 * wobble)
+                },
             ),
             ("cycle-time", 52.0 - 45.0 * t + 0.8 * wobble),
             ("cost-per-transaction", 4.1 - 2.6 * t + 0.05 * wobble),
@@ -313,9 +327,33 @@ pub(super) async fn load(
         i += 1;
     }
 
-    // One correction: a week whose exceptions were double-counted.
-    let corrected_week = this_week.previous().previous().previous().previous();
-    let at = (corrected_week.end() + Duration::days(4))
+    // The cadence: sessions before deployment, the eight weekly updates,
+    // the monthly reviews (each frozen with the figures of its day).
+    let pair = super::cadence::Pair {
+        organisation_id,
+        ceo: cast.ceo,
+        coo: cast.coo,
+    };
+    let created = (signed_at - Duration::days(30)).date_naive();
+    let deploying = signed_at.date_naive();
+    let session_days: Vec<NaiveDate> = (0..)
+        .map(|w| created + Duration::days(1 + 7 * w))
+        .take_while(|day| *day < deploying)
+        .collect();
+    super::cadence::sessions(conn, &pair, programme.id, &session_days, true).await?;
+    super::cadence::updates(conn, &pair, programme.id, deploying).await?;
+    super::cadence::reviews(
+        conn,
+        &pair,
+        programme.id,
+        Period::containing(go_live, Cadence::Monthly),
+        today,
+    )
+    .await?;
+
+    // One correction, after the review that froze it: a week whose
+    // exceptions were double-counted.
+    let at = (super::cadence::meeting_of(latest_held) + Duration::days(2))
         .and_hms_opt(11, 0, 0)
         .unwrap_or_default()
         .and_utc();

@@ -4,10 +4,11 @@
 use std::fmt;
 
 mod brief;
+mod cadence;
 pub mod history;
 pub mod live;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::auth::password;
@@ -142,9 +143,13 @@ pub async fn load(
         }
     }
 
+    let started = now - Duration::days(35);
     let programme = db::programmes::create(
         &mut tx,
-        &actor,
+        &Actor {
+            at: started,
+            ..actor.clone()
+        },
         organisation.id,
         &ProgrammeFields {
             name: "Freight operations agents",
@@ -172,6 +177,27 @@ pub async fn load(
             .find(|(k, t, _)| *k == kind && (title.is_none() || *t == title))
             .map(|(_, _, id)| *id)
     };
+    // Weekly sessions since it started; last week's was skipped (overdue).
+    if let (Some(ceo), Some(coo)) = (id_of(SeatKind::Ceo, None), id_of(SeatKind::Coo, None)) {
+        let this_monday = now.date_naive()
+            - Duration::days(i64::from(now.date_naive().weekday().num_days_from_monday()));
+        let days: Vec<NaiveDate> = (0..)
+            .map(|w| started.date_naive() + Duration::days(1 + 7 * w))
+            .take_while(|day| *day < this_monday - Duration::days(7))
+            .collect();
+        cadence::sessions(
+            &mut tx,
+            &cadence::Pair {
+                organisation_id: organisation.id,
+                ceo,
+                coo,
+            },
+            programme.id,
+            &days,
+            false,
+        )
+        .await?;
+    }
     if let (Some(ceo), Some(coo), Some(cfo), Some(cto)) = (
         id_of(SeatKind::Ceo, None),
         id_of(SeatKind::Coo, None),

@@ -98,6 +98,8 @@ pub enum DueState {
     Upcoming,
     /// No longer expected: the programme moved on before it fell due.
     Cancelled,
+    /// Not recorded, and its phase is over: history, no longer overdue.
+    Missed,
 }
 
 impl DueState {
@@ -109,6 +111,7 @@ impl DueState {
             DueState::Overdue => "overdue",
             DueState::Upcoming => "upcoming",
             DueState::Cancelled => "called off",
+            DueState::Missed => "missed",
         }
     }
 
@@ -118,7 +121,7 @@ impl DueState {
             DueState::Done => "tag-ok",
             DueState::Due => "tag-warn",
             DueState::Overdue => "tag-bad",
-            DueState::Upcoming | DueState::Cancelled => "",
+            DueState::Upcoming | DueState::Cancelled | DueState::Missed => "",
         }
     }
 }
@@ -155,17 +158,24 @@ pub struct Facts {
     pub reviews: Vec<(Period, NaiveDate, bool)>,
 }
 
+/// Where a record stands. Once its phase has ended (`phase_end`), a record
+/// not made is history: called off if it fell due after the end, missed if
+/// before.
 fn state(
     done: bool,
-    cancelled: bool,
+    phase_end: Option<NaiveDate>,
     starts: NaiveDate,
     due_on: NaiveDate,
     today: NaiveDate,
 ) -> DueState {
     if done {
         DueState::Done
-    } else if cancelled {
-        DueState::Cancelled
+    } else if let Some(end) = phase_end {
+        if due_on >= end {
+            DueState::Cancelled
+        } else {
+            DueState::Missed
+        }
     } else if due_on < today {
         DueState::Overdue
     } else if starts <= today {
@@ -200,11 +210,11 @@ pub fn schedule(facts: &Facts, today: NaiveDate) -> Vec<Due> {
             .sessions_held
             .iter()
             .any(|held| Period::containing(*held, Cadence::Weekly) == week);
-        let cancelled = ended.is_some_and(|end| friday >= end);
+        let state = state(done, ended, week.start(), friday, today);
         due.push(Due {
             expected: Expected::Session(week),
             due_on: friday,
-            state: state(done, cancelled, week.start(), friday, today),
+            state,
         });
         week = week.next();
     }
@@ -215,14 +225,11 @@ pub fn schedule(facts: &Facts, today: NaiveDate) -> Vec<Due> {
             let begins = start + Duration::weeks(i64::from(n) - 1);
             let due_on = begins + Duration::days(6);
             let done = facts.updates_written.contains(&n);
-            let cancelled = facts
-                .live_since
-                .or(facts.closed_since)
-                .is_some_and(|live| begins >= live);
+            let phase_end = facts.live_since.or(facts.closed_since);
             due.push(Due {
                 expected: Expected::Update(n),
                 due_on,
-                state: state(done, cancelled, begins, due_on, today),
+                state: state(done, phase_end, begins, due_on, today),
             });
         }
     }
@@ -236,11 +243,10 @@ pub fn schedule(facts: &Facts, today: NaiveDate) -> Vec<Due> {
             let default_day = next.with_day(REVIEW_DUE_DAY).unwrap_or(next);
             let due_on = planned.map_or(default_day, |(_, meeting, _)| *meeting);
             let done = planned.is_some_and(|(_, _, held)| *held);
-            let cancelled = facts.closed_since.is_some_and(|closed| due_on > closed);
             due.push(Due {
                 expected: Expected::Review(month),
                 due_on,
-                state: state(done, cancelled, next, due_on, today),
+                state: state(done, facts.closed_since, due_on, due_on, today),
             });
             month = month.next();
         }

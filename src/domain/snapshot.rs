@@ -47,6 +47,10 @@ pub struct Figure {
     pub status: String,
     /// The rule applied, in words.
     pub explanation: String,
+    /// The recent values as they stood (period, value), oldest first: the
+    /// frozen chart.
+    #[serde(default)]
+    pub recent: Vec<(String, f64)>,
 }
 
 impl Figure {
@@ -84,6 +88,20 @@ pub struct RoiFigures {
     pub plan_payback: Option<String>,
     /// The actual (or projected) payback month.
     pub actual_payback: Option<String>,
+}
+
+impl RoiFigures {
+    /// The actual cumulative net position, formatted.
+    pub fn actual_net_text(&self) -> String {
+        self.actual_net
+            .map_or_else(|| "—".to_owned(), |v| Unit::Currency.format(v))
+    }
+
+    /// The planned cumulative net position, formatted.
+    pub fn plan_net_text(&self) -> String {
+        self.plan_net
+            .map_or_else(|| "—".to_owned(), |v| Unit::Currency.format(v))
+    }
 }
 
 impl Figures {
@@ -197,6 +215,7 @@ mod tests {
             target_date: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
             status: status.into(),
             explanation: String::new(),
+            recent: Vec::new(),
         }
     }
 

@@ -9,13 +9,18 @@ use super::pages::Page;
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::brief::{AwaitingAgreement, AwaitingSignature};
+use crate::db::pages::{HomeAction, HomeRequest, HomeReview};
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Owner, SECTIONS};
+use crate::domain::cadence::{self, Clock};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
+
+/// Action items due within this many days show on the home page.
+const ACTIONS_AHEAD_DAYS: i64 = 7;
 
 /// The routes of this module.
 pub fn routes() -> Routes {
@@ -32,6 +37,25 @@ struct HomePage {
     programmes: Vec<Programme>,
     to_sign: Vec<AwaitingSignature>,
     to_agree: Vec<(AwaitingAgreement, &'static str)>,
+    /// Decisions awaiting me, with their clocks.
+    decisions: Vec<(HomeRequest, Clock)>,
+    /// Weekly updates I must write: programme, name, week.
+    updates_due: Vec<(uuid::Uuid, String, u32)>,
+    /// ExCo reviews whose part is mine to write.
+    reviews_due: Vec<HomeReview>,
+    /// My action items due soon or overdue, with whether overdue.
+    my_actions: Vec<(HomeAction, bool)>,
+}
+
+impl HomePage {
+    fn has_needs(&self) -> bool {
+        !(self.to_sign.is_empty()
+            && self.to_agree.is_empty()
+            && self.decisions.is_empty()
+            && self.updates_due.is_empty()
+            && self.reviews_due.is_empty()
+            && self.my_actions.is_empty())
+    }
 }
 
 async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePage> {
@@ -41,8 +65,60 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
         .map(|s| s.key)
         .collect();
     let as_ceo = user.seats.holds(SeatKind::Ceo);
-    let source =
-        db::pages::home(&state.pool, user.organisation_id, user.id, as_ceo, &joint).await?;
+    let now = state.now();
+    let today = now.date_naive();
+    let source = db::pages::home(
+        &state.pool,
+        user.organisation_id,
+        user.id,
+        as_ceo,
+        &joint,
+        today + chrono::Duration::days(ACTIONS_AHEAD_DAYS),
+    )
+    .await?;
+    let as_coo = user.seats.holds(SeatKind::Coo);
+    let decisions = if user.can(Action::DecideRequest) {
+        source
+            .open_requests
+            .into_iter()
+            .map(|r| {
+                let clock = Clock::of(r.raised_at, None, now);
+                (r, clock)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let updates_due = if user.can(Action::RecordOperationalMetric) {
+        source
+            .deploying
+            .into_iter()
+            .filter_map(|p| {
+                let week = cadence::deployment_week(p.deploying_since?, today)?;
+                (!p.weeks.contains(&i32::try_from(week).ok()?)).then_some((
+                    p.programme_id,
+                    p.programme_name,
+                    week,
+                ))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let reviews_due = source
+        .open_reviews
+        .into_iter()
+        .filter(|r| (as_ceo && r.ceo_missing) || (as_coo && r.coo_missing))
+        .collect();
+    let my_actions = source
+        .actions
+        .into_iter()
+        .filter(|a| (as_ceo && a.owner_seat == "ceo") || (as_coo && a.owner_seat == "coo"))
+        .map(|a| {
+            let overdue = a.due_on < today;
+            (a, overdue)
+        })
+        .collect();
     let programmes = if user.can(Action::ReadProgramme) {
         source.programmes
     } else {
@@ -65,6 +141,10 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
         Vec::new()
     };
     Ok(HomePage {
+        decisions,
+        updates_due,
+        reviews_due,
+        my_actions,
         to_sign,
         to_agree,
         page: Page::for_user(&state, &user).await?,

@@ -9,6 +9,8 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod brief;
+pub mod cadence;
+pub mod calendar;
 pub mod dashboard;
 pub mod errors;
 pub mod extract;
@@ -149,6 +151,8 @@ fn all_routes() -> Routes {
         .merge(matrix::routes())
         .merge(brief::routes())
         .merge(dashboard::routes())
+        .merge(cadence::routes())
+        .merge(calendar::routes())
         .merge(admin::routes())
 }
 

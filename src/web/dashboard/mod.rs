@@ -22,6 +22,7 @@ use crate::domain::metrics::{
 };
 use crate::domain::permission::Action;
 use crate::domain::roi::{self, Comparison};
+use crate::domain::snapshot::{Figure, Figures, RoiFigures};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 
@@ -325,6 +326,52 @@ impl Board {
         }
     }
 
+    /// The board's figures as they stand, to keep with an update, a
+    /// decision or an ExCo review.
+    pub fn figures(&self, taken_at: chrono::DateTime<chrono::Utc>) -> Figures {
+        let comparison = &self.roi.comparison;
+        let latest = comparison.latest();
+        Figures {
+            taken_at: Some(taken_at),
+            signed_version: self.basis.signed_version,
+            metrics: self
+                .metrics
+                .iter()
+                .map(|m| Figure {
+                    id: m.def.id.clone(),
+                    name: m.def.name.clone(),
+                    kind: m.def.kind.as_str().to_owned(),
+                    primary: m.def.primary,
+                    unit: m.def.unit.as_str().to_owned(),
+                    period: m.assessment.period.map(|p| p.to_string()),
+                    value: m.assessment.actual,
+                    target: m.def.target,
+                    target_date: m.def.target_date,
+                    status: m.assessment.status.as_str().to_owned(),
+                    explanation: m.explanation.clone(),
+                    recent: m
+                        .values
+                        .iter()
+                        .rev()
+                        .take(13)
+                        .rev()
+                        .map(|(p, v)| (p.to_string(), *v))
+                        .collect(),
+                })
+                .collect(),
+            roi: self.roi.has_plan.then(|| RoiFigures {
+                plan_net: latest.and_then(|(_, plan)| plan.map(|p| p.net())),
+                actual_net: latest.map(|(actual, _)| actual.net()),
+                month: latest.map(|(actual, _)| actual.month.to_string()),
+                plan_payback: comparison.plan_payback.map(|p| p.to_string()),
+                actual_payback: comparison
+                    .actual_payback
+                    .or(comparison.projected_payback)
+                    .map(|p| p.to_string()),
+            }),
+        }
+    }
+
     /// The primary metric.
     pub fn primary(&self) -> Option<&MetricView> {
         self.metrics.iter().find(|m| m.def.primary)
@@ -355,6 +402,17 @@ pub(crate) fn record_action(kind: MetricKind) -> Action {
         MetricKind::Business => Action::RecordBusinessMetric,
         MetricKind::Operational => Action::RecordOperationalMetric,
     }
+}
+
+/// The dashboard's figures as they stand now, read inside the caller's
+/// transaction so they match the moment of its write.
+pub(crate) async fn figures_now(
+    conn: &mut sqlx::PgConnection,
+    programme_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Figures> {
+    let source = db::metrics::dashboard_source(&mut *conn, programme_id, None).await?;
+    Ok(Board::build(&source, now.date_naive()).figures(now))
 }
 
 /// The programme, if the user may read it, and its dashboard source.

@@ -34,6 +34,7 @@ pub(super) struct OverviewPage {
     next_phase: Option<Phase>,
     gate: Option<Vec<String>>,
     can_move: bool,
+    due: crate::web::cadence::DueSummary,
 }
 
 /// Shows a programme of the user's organisation; any other id is not found.
@@ -72,6 +73,7 @@ pub(super) async fn show(
     };
     let next_phase = programme.phase().next();
     Ok(OverviewPage {
+        due: crate::web::cadence::DueSummary::of(&programme, &source.cadence, state.now()),
         gate: next_phase.and_then(|next| super::phase::gate(next, &brief)),
         next_phase,
         brief,

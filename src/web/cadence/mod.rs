@@ -1,0 +1,306 @@
+//! The cadence of a programme (SPEC §2): what is due and overdue, weekly
+//! alignment sessions with their relationship checks and action items,
+//! weekly COO updates with decision requests on a 24-hour clock, the
+//! decision log, and monthly ExCo reviews frozen into a printable pack.
+
+mod actions;
+mod decisions;
+mod overview;
+mod reviews;
+mod sessions;
+mod updates;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::Routes;
+use crate::auth::extract::CurrentUser;
+use crate::db;
+use crate::db::cadence::{ActionRow, CadenceSource, NewAction, RequestRow, ScheduleFacts};
+use crate::db::programmes::Programme;
+use crate::domain::cadence::{self, Clock, Due, Facts, Outcome};
+use crate::domain::metrics::{Cadence, Period};
+use crate::domain::permission::Action;
+use crate::error::{AppError, Result};
+use crate::paths::route;
+use crate::state::AppState;
+use crate::web::forms::FieldErrors;
+
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(route::CADENCE, overview::show)
+        .get(route::SESSION_NEW, sessions::new)
+        .post(route::SESSIONS, sessions::create)
+        .get(route::SESSION, sessions::show)
+        .post(route::SESSION_CHECK, sessions::check)
+        .post(route::ACTION_ITEM, actions::submit)
+        .get(route::UPDATE_NEW, updates::new)
+        .post(route::UPDATES, updates::create)
+        .get(route::UPDATE, updates::show)
+        .post(route::UPDATE_REQUESTS, updates::raise)
+        .get(route::DECISIONS, decisions::log)
+        .get(route::DECISION, decisions::show)
+        .post(route::DECISION, decisions::decide)
+        .post(route::REVIEWS, reviews::open)
+        .get(route::REVIEW, reviews::show)
+        .post(route::REVIEW, reviews::write)
+        .post(route::REVIEW_HOLD, reviews::hold)
+        .get(route::REVIEW_PACK, reviews::pack)
+        .get(route::REVIEW_VERIFY, reviews::verify)
+}
+
+/// The programme's cadence, if the user may read it; 404 otherwise.
+async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    focus: Option<&str>,
+) -> Result<(Programme, CadenceSource)> {
+    user.require(Action::ReadProgramme)?;
+    let mut source = db::cadence::source(&state.pool, user.organisation_id, id, focus).await?;
+    let programme = source.programme.take().ok_or(AppError::NotFound)?;
+    Ok((programme, source))
+}
+
+/// The schedule of a programme from its records, as of `today`.
+pub(crate) fn schedule(programme: &Programme, facts: &ScheduleFacts, today: NaiveDate) -> Vec<Due> {
+    cadence::schedule(
+        &Facts {
+            phase: Some(programme.phase()),
+            created_on: Some(programme.created_at.date_naive()),
+            deploying_since: programme.deploying_since,
+            live_since: programme.live_since,
+            closed_since: programme.closed_since,
+            sessions_held: facts.sessions.clone(),
+            updates_written: facts
+                .updates
+                .iter()
+                .filter_map(|w| u32::try_from(*w).ok())
+                .collect(),
+            reviews: facts
+                .reviews
+                .iter()
+                .filter_map(|(month, meeting, held)| {
+                    Some((
+                        Period::parse_for(month, Cadence::Monthly).ok()?,
+                        *meeting,
+                        *held,
+                    ))
+                })
+                .collect(),
+        },
+        today,
+    )
+}
+
+/// What is due next and what is overdue, for the programme page.
+#[derive(Debug, Clone, Default)]
+pub struct DueSummary {
+    /// The next record expected.
+    pub next: Option<Due>,
+    /// Records overdue, newest first, at most a handful.
+    pub overdue: Vec<Due>,
+    /// How many are overdue in all.
+    pub overdue_count: usize,
+    /// Open decision requests: number, question, clock.
+    pub open_requests: Vec<(i32, String, Clock)>,
+}
+
+impl DueSummary {
+    /// Summarises the schedule and the open requests.
+    pub fn of(programme: &Programme, facts: &ScheduleFacts, now: DateTime<Utc>) -> DueSummary {
+        let schedule = schedule(programme, facts, now.date_naive());
+        let mut overdue = cadence::overdue(&schedule);
+        overdue.reverse();
+        let overdue_count = overdue.len();
+        overdue.truncate(5);
+        DueSummary {
+            next: cadence::next_due(&schedule),
+            overdue,
+            overdue_count,
+            open_requests: facts
+                .open_requests
+                .iter()
+                .map(|(number, question, raised)| {
+                    (*number, question.clone(), Clock::of(*raised, None, now))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An action item as pages show it.
+#[derive(Debug, Clone)]
+pub(crate) struct ActionView {
+    /// The item.
+    pub row: ActionRow,
+    /// How many sessions it was carried over to.
+    pub carried: usize,
+    /// Carried twice and still open: proposed for the next ExCo agenda.
+    pub flagged: bool,
+    /// Past its due date and still open.
+    pub overdue: bool,
+}
+
+impl ActionView {
+    /// Who owns it.
+    pub fn owner(&self) -> &'static str {
+        seat_label(&self.row.owner_seat)
+    }
+
+    /// Where it was set: "session 3", "ExCo review of October 2026".
+    pub fn origin(&self) -> String {
+        match (&self.row.session_number, &self.row.review_month) {
+            (Some(n), _) => format!("session {n}"),
+            (None, Some(month)) => Period::parse_for(month, Cadence::Monthly).map_or_else(
+                |_| month.clone(),
+                |p| format!("ExCo review of {}", p.label()),
+            ),
+            _ => "—".to_owned(),
+        }
+    }
+}
+
+/// The seat's label.
+pub(crate) fn seat_label(seat: &str) -> &'static str {
+    match seat {
+        "ceo" => "CEO",
+        "coo" => "COO",
+        _ => "—",
+    }
+}
+
+/// The programme's action items with their carry-over counts.
+fn action_views(source: &CadenceSource, today: NaiveDate) -> Vec<ActionView> {
+    let held: Vec<NaiveDate> = source.sessions.iter().map(|s| s.held_on).collect();
+    source
+        .actions
+        .iter()
+        .map(|row| {
+            let carried =
+                cadence::times_carried(row.origin_on, row.done_at.map(|d| d.date_naive()), &held);
+            ActionView {
+                flagged: cadence::flagged(carried, row.done_at.is_some()),
+                overdue: row.done_at.is_none() && row.due_on < today,
+                carried,
+                row: row.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A decision request as pages show it.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestView {
+    /// The request.
+    pub row: RequestRow,
+    /// Its 24-hour clock.
+    pub clock: Clock,
+    /// The outcome, once decided.
+    pub outcome: Option<Outcome>,
+}
+
+impl RequestView {
+    fn of(row: &RequestRow, now: DateTime<Utc>) -> RequestView {
+        RequestView {
+            clock: Clock::of(row.raised_at, row.decided_at, now),
+            outcome: row.decision.as_deref().and_then(Outcome::parse),
+            row: row.clone(),
+        }
+    }
+
+    /// The deadline.
+    pub fn deadline(&self) -> DateTime<Utc> {
+        cadence::deadline(self.row.raised_at)
+    }
+}
+
+/// Up to this many action items can be added on one form.
+pub(crate) const ACTION_ROWS: usize = 3;
+
+/// An action-item row of a form, as typed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ActionInput {
+    /// What.
+    pub title: String,
+    /// `ceo` or `coo`.
+    pub owner: String,
+    /// Due date, as typed.
+    pub due: String,
+}
+
+/// Reads the action-item rows `action_title_N`, `action_owner_N`,
+/// `action_due_N` of a form into what was typed and what they mean; empty
+/// rows are skipped, bad ones get a message beside the field.
+pub(crate) fn parse_actions(
+    form: &HashMap<String, String>,
+    errors: &mut FieldErrors,
+) -> (Vec<ActionInput>, Vec<NewAction>) {
+    let mut typed = Vec::new();
+    let mut parsed = Vec::new();
+    for n in 1..=ACTION_ROWS {
+        let get = |key: &str| form.get(&format!("{key}_{n}")).cloned().unwrap_or_default();
+        let input = ActionInput {
+            title: get("action_title").trim().to_owned(),
+            owner: get("action_owner"),
+            due: get("action_due").trim().to_owned(),
+        };
+        if !input.title.is_empty() {
+            let owner = match input.owner.as_str() {
+                "ceo" => Some("ceo"),
+                "coo" => Some("coo"),
+                _ => {
+                    errors.add(format!("action_owner_{n}"), "Choose who owns this action.");
+                    None
+                }
+            };
+            let due = errors.check(
+                format!("action_due_{n}"),
+                NaiveDate::parse_from_str(&input.due, "%Y-%m-%d")
+                    .map_err(|_| "Give the due date as a date, for example 2026-12-04."),
+            );
+            match text(&input.title, 300) {
+                Ok(title) => {
+                    if let (Some(owner_seat), Some(due_on)) = (owner, due) {
+                        parsed.push(NewAction {
+                            title,
+                            owner_seat,
+                            due_on,
+                        });
+                    }
+                }
+                Err(message) => errors.add(format!("action_title_{n}"), message),
+            }
+        }
+        typed.push(input);
+    }
+    (typed, parsed)
+}
+
+/// A free-text field: trimmed, at most `max` characters.
+pub(crate) fn text(value: &str, max: usize) -> std::result::Result<String, String> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        Err(format!("Keep this to {max} characters or fewer."))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// A field that must not be empty.
+pub(crate) fn required(value: &str, max: usize, what: &str) -> std::result::Result<String, String> {
+    let value = text(value, max)?;
+    if value.is_empty() {
+        Err(format!("Write {what}."))
+    } else {
+        Ok(value)
+    }
+}
+
+/// A form value by name, or empty.
+pub(crate) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map_or("", String::as_str)
+}

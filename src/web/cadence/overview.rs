@@ -1,0 +1,85 @@
+//! GET /programmes/{id}/cadence — what the cadence expects and what was
+//! recorded: due and overdue, open decisions, sessions, updates, reviews
+//! and action items.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use uuid::Uuid;
+
+use super::{ActionView, DueSummary, RequestView, action_views, load};
+use crate::auth::extract::CurrentUser;
+use crate::db::cadence::{ReviewRow, SessionRow, UpdateRow};
+use crate::db::programmes::Programme;
+use crate::domain::cadence::Due;
+use crate::domain::metrics::Period;
+use crate::domain::permission::Action;
+use crate::domain::phase::Phase;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::extract::Path;
+use crate::web::pages::Page;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cadence/overview.html")]
+pub(super) struct CadencePage {
+    page: Page,
+    programme: Programme,
+    due: DueSummary,
+    schedule: Vec<Due>,
+    sessions: Vec<SessionRow>,
+    updates: Vec<UpdateRow>,
+    requests: Vec<RequestView>,
+    reviews: Vec<ReviewRow>,
+    actions: Vec<ActionView>,
+    can_record_session: bool,
+    can_write_update: bool,
+    can_open_review: bool,
+    default_month: String,
+    default_meeting: String,
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<CadencePage> {
+    let (programme, source) = load(&state, &user, id, None).await?;
+    let now = state.now();
+    let today = now.date_naive();
+    let facts = source.facts();
+    let phase = programme.phase();
+    let last_month = Period::containing(today, crate::domain::metrics::Cadence::Monthly).previous();
+    Ok(CadencePage {
+        due: DueSummary::of(&programme, &facts, now),
+        schedule: super::schedule(&programme, &facts, today)
+            .into_iter()
+            .filter(|d| {
+                d.due_on >= today - chrono::Duration::days(28)
+                    && d.due_on <= today + chrono::Duration::days(42)
+            })
+            .collect(),
+        actions: action_views(&source, today)
+            .into_iter()
+            .filter(|a| a.row.done_at.is_none())
+            .collect(),
+        requests: source
+            .requests
+            .iter()
+            .rev()
+            .take(5)
+            .map(|r| RequestView::of(r, now))
+            .collect(),
+        can_record_session: user.can(Action::RecordAlignment),
+        can_write_update: user.can(Action::RecordOperationalMetric) && phase == Phase::Deploying,
+        can_open_review: user.can(Action::WriteExcoReview)
+            && matches!(phase, Phase::PostDeployment | Phase::Deploying),
+        default_month: last_month.to_string(),
+        default_meeting: (today + chrono::Duration::days(7)).to_string(),
+        page: Page::for_user(&state, &user).await?,
+        sessions: source.sessions.into_iter().rev().collect(),
+        updates: source.updates,
+        reviews: source.reviews.into_iter().rev().collect(),
+        programme,
+    })
+}

@@ -1,0 +1,670 @@
+//! Monthly ExCo reviews: opened by the CEO or the COO (POST …/reviews),
+//! prepared together (GET/POST …/reviews/{month}: each writes their own
+//! part), held (POST …/reviews/{month}/hold: the dashboard and the texts are
+//! frozen into a pack sealed by SHA-256), printed (GET …/pack) and checked
+//! (GET …/verify).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::{ACTION_ROWS, ActionInput, ActionView, action_views, field, load, parse_actions, text};
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::cadence::{CadenceSource, ReviewRow, ReviewTexts};
+use crate::db::programmes::Programme;
+use crate::domain::chart::{self, LineChart, SeriesSpec, Stroke};
+use crate::domain::metrics::{Cadence, Period};
+use crate::domain::permission::Action;
+use crate::domain::seat::SeatKind;
+use crate::domain::snapshot::{Figure, Figures, Move, Pack, moves};
+use crate::error::{AppError, Result};
+use crate::paths;
+use crate::state::AppState;
+use crate::web::dashboard::Board;
+use crate::web::extract::{Form, Path};
+use crate::web::forms::FieldErrors;
+use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
+
+/// A month as typed ("2026-10"), checked.
+fn parse_month(text: &str) -> std::result::Result<Period, String> {
+    Period::parse_for(text.trim(), Cadence::Monthly)
+        .map_err(|_| "Give the month as year and month, for example 2026-10.".to_owned())
+}
+
+pub(super) async fn open(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response> {
+    let (programme, _) = load(&state, &user, id, None).await?;
+    user.require(Action::WriteExcoReview)?;
+    let month = parse_month(field(&form, "month"));
+    let meeting = NaiveDate::parse_from_str(field(&form, "meeting_on").trim(), "%Y-%m-%d")
+        .map_err(|_| "Give the meeting day as a date, for example 2026-11-12.".to_owned());
+    let (Ok(month), Ok(meeting_on)) = (&month, &meeting) else {
+        let reasons = [month.err(), meeting.err()].into_iter().flatten().collect();
+        return Ok(Refusal {
+            page: Page::for_user(&state, &user).await?,
+            status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
+            title: "The review was not opened".into(),
+            message: "Check the month and the meeting day.".into(),
+            reasons,
+            back_url: paths::cadence(id),
+            back_label: "Back to the cadence".into(),
+        }
+        .into_response());
+    };
+    if programme.live_since.is_none() {
+        return Refusal::conflict(
+            &state,
+            &user,
+            "Not live yet",
+            "ExCo reviews of the dashboard begin once the programme has gone live.",
+            Vec::new(),
+            (paths::cadence(id), "Back to the cadence".to_owned()),
+        )
+        .await;
+    }
+    let month_text = month.to_string();
+    let mut tx = state.pool.begin().await?;
+    let opened = db::cadence::open_review(
+        &mut tx,
+        &user.actor(&client, state.now()),
+        user.organisation_id,
+        id,
+        &month_text,
+        *meeting_on,
+    )
+    .await?;
+    let message = if opened {
+        format!(
+            "The review of {} is open: each of you can now write your part.",
+            month.label()
+        )
+    } else {
+        format!("The review of {} was already open.", month.label())
+    };
+    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&paths::review(id, &month_text)).into_response())
+}
+
+/// A frozen figure beside today's value for the same period.
+#[derive(Debug, Clone)]
+pub(super) struct FigureRow {
+    /// As frozen (or, before the review is held, as it stands).
+    pub figure: Figure,
+    /// Today's value of the same period, when a correction changed it.
+    pub corrected: Option<String>,
+    /// The frozen chart.
+    pub chart: LineChart,
+}
+
+impl FigureRow {
+    /// The chart's text alternative.
+    pub fn description(&self) -> String {
+        let values: Vec<String> = self
+            .figure
+            .recent
+            .iter()
+            .map(|(p, v)| {
+                format!(
+                    "{} {}",
+                    Period::parse(p).map_or_else(|| p.clone(), Period::label),
+                    crate::domain::metrics::format_number(*v)
+                )
+            })
+            .collect();
+        format!(
+            "{}: {}. Target {}.",
+            self.figure.name,
+            if values.is_empty() {
+                "no values".to_owned()
+            } else {
+                values.join(", ")
+            },
+            self.figure.target_text()
+        )
+    }
+}
+
+fn chart_of(figure: &Figure) -> LineChart {
+    let points: Vec<(NaiveDate, f64)> = figure
+        .recent
+        .iter()
+        .filter_map(|(p, v)| Some((Period::parse(p)?.end(), *v)))
+        .collect();
+    let start = points.first().map_or(figure.target_date, |(d, _)| *d);
+    let end = points.last().map_or(figure.target_date, |(d, _)| *d);
+    chart::line_chart(
+        &[
+            SeriesSpec {
+                name: "Actual".into(),
+                stroke: Stroke::Actual,
+                points,
+            },
+            SeriesSpec {
+                name: "Target".into(),
+                stroke: Stroke::Target,
+                points: vec![(start, figure.target), (end, figure.target)],
+            },
+        ],
+        &[],
+        chart::short_number,
+    )
+}
+
+/// The figures rows: frozen ones compared with today's board.
+fn figure_rows(figures: &Figures, board: &Board) -> Vec<FigureRow> {
+    figures
+        .metrics
+        .iter()
+        .map(|figure| {
+            let today = board
+                .metrics
+                .iter()
+                .find(|m| m.def.id == figure.id)
+                .and_then(|m| {
+                    let period = Period::parse(figure.period.as_deref()?)?;
+                    let now = m
+                        .values
+                        .iter()
+                        .find(|(p, _)| *p == period)
+                        .map(|(_, v)| *v)?;
+                    (figure.value.is_some_and(|v| (v - now).abs() > 1e-9))
+                        .then(|| m.def.unit.format(now))
+                });
+            FigureRow {
+                chart: chart_of(figure),
+                corrected: today,
+                figure: figure.clone(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cadence/review.html")]
+pub(super) struct ReviewPage {
+    page: Page,
+    programme: Programme,
+    review: ReviewRow,
+    month: Period,
+    figures: Figures,
+    rows: Vec<FigureRow>,
+    moved: Vec<Move>,
+    previous_month: Option<String>,
+    set_here: Vec<ActionView>,
+    proposed: Vec<ActionView>,
+    can_write: bool,
+    writes_ceo_part: bool,
+    writes_coo_part: bool,
+    form: HashMap<String, String>,
+    actions: Vec<ActionInput>,
+    errors: FieldErrors,
+    can_record_session: bool,
+}
+
+impl ReviewPage {
+    fn value(&self, name: &str) -> &str {
+        field(&self.form, name)
+    }
+}
+
+/// The review of `month`, the frozen pack (if held) and the previous one.
+struct Loaded {
+    programme: Programme,
+    source: CadenceSource,
+    review: ReviewRow,
+    month: Period,
+    pack: Option<Pack>,
+    previous: Option<Pack>,
+    board: Board,
+}
+
+async fn load_review(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    month: &str,
+) -> Result<Loaded> {
+    let period = Period::parse_for(month, Cadence::Monthly).map_err(|_| AppError::NotFound)?;
+    let month = period.to_string();
+    let (programme, source) = load(state, user, id, Some(&month)).await?;
+    let review = source
+        .reviews
+        .iter()
+        .find(|r| r.month == month)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let decode = |content: &serde_json::Value| serde_json::from_value::<Pack>(content.clone()).ok();
+    let pack = source
+        .snapshots
+        .iter()
+        .find(|s| s.month == month)
+        .and_then(|s| decode(&s.content));
+    let previous = source
+        .snapshots
+        .iter()
+        .find(|s| s.month < month)
+        .and_then(|s| decode(&s.content));
+    let dashboard = db::metrics::dashboard_source(&state.pool, id, None).await?;
+    let board = Board::build(&dashboard, state.now().date_naive());
+    Ok(Loaded {
+        programme,
+        source,
+        review,
+        month: period,
+        pack,
+        previous,
+        board,
+    })
+}
+
+async fn review_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    month: &str,
+    typed: Option<(HashMap<String, String>, Vec<ActionInput>)>,
+    errors: FieldErrors,
+) -> Result<ReviewPage> {
+    let loaded = load_review(state, user, id, month).await?;
+    let now = state.now();
+    let figures = loaded
+        .pack
+        .as_ref()
+        .map_or_else(|| loaded.board.figures(now), |p| p.figures.clone());
+    let views = action_views(&loaded.source, now.date_naive());
+    let review = loaded.review;
+    let (form, actions) = typed.unwrap_or_else(|| {
+        let mut form = HashMap::new();
+        for (k, v) in [
+            ("meeting_on", review.meeting_on.to_string()),
+            ("attendees", review.attendees.clone()),
+            ("strategy", review.strategy.clone()),
+            ("competition", review.competition.clone()),
+            ("operations", review.operations.clone()),
+            ("pipeline_decisions", review.pipeline_decisions.clone()),
+            ("version", review.version.to_string()),
+        ] {
+            form.insert(k.to_owned(), v);
+        }
+        (form, vec![ActionInput::default(); ACTION_ROWS])
+    });
+    let can_write = user.can(Action::WriteExcoReview) && review.held_at.is_none();
+    Ok(ReviewPage {
+        rows: figure_rows(&figures, &loaded.board),
+        moved: loaded
+            .previous
+            .as_ref()
+            .map(|p| moves(&p.figures, &figures))
+            .unwrap_or_default(),
+        previous_month: loaded.previous.as_ref().map(|p| p.month.clone()),
+        set_here: views
+            .iter()
+            .filter(|a| a.row.review_month.as_deref() == Some(&review.month))
+            .cloned()
+            .collect(),
+        proposed: views.into_iter().filter(|a| a.flagged).collect(),
+        writes_ceo_part: can_write && user.seats.holds(SeatKind::Ceo),
+        writes_coo_part: can_write && user.seats.holds(SeatKind::Coo),
+        can_write,
+        can_record_session: user.can(Action::RecordAlignment),
+        page: Page::for_user(state, user).await?,
+        programme: loaded.programme,
+        month: loaded.month,
+        figures,
+        review,
+        form,
+        actions,
+        errors,
+    })
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, month)): Path<(Uuid, String)>,
+) -> Result<ReviewPage> {
+    review_page(&state, &user, id, &month, None, FieldErrors::new()).await
+}
+
+async fn refuse_held(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    review: &ReviewRow,
+) -> Result<Response> {
+    Refusal::conflict(
+        state,
+        user,
+        "This review was held",
+        "A held review is what the committee saw: it no longer changes. Open next month's review instead.",
+        Vec::new(),
+        (paths::review(id, &review.month), "Back to the review".to_owned()),
+    )
+    .await
+}
+
+pub(super) async fn write(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path((id, month)): Path<(Uuid, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response> {
+    super::super::programmes::readable(&state, &user, id).await?;
+    user.require(Action::WriteExcoReview)?;
+    let month = Period::parse_for(&month, Cadence::Monthly)
+        .map_err(|_| AppError::NotFound)?
+        .to_string();
+    let mut errors = FieldErrors::new();
+    let meeting_on = errors.check(
+        "meeting_on",
+        NaiveDate::parse_from_str(field(&form, "meeting_on").trim(), "%Y-%m-%d")
+            .map_err(|_| "Give the meeting day as a date, for example 2026-11-12."),
+    );
+    let mut own = |name: &str, mine: bool, max: usize| -> Option<String> {
+        if !mine {
+            return None;
+        }
+        errors.check(name.to_owned(), text(field(&form, name), max))
+    };
+    let as_ceo = user.seats.holds(SeatKind::Ceo);
+    let as_coo = user.seats.holds(SeatKind::Coo);
+    let texts = ReviewTexts {
+        meeting_on,
+        attendees: own("attendees", true, 1000),
+        strategy: own("strategy", as_ceo, 8000),
+        competition: own("competition", as_ceo, 8000),
+        operations: own("operations", as_coo, 8000),
+        pipeline_decisions: own("pipeline_decisions", true, 8000),
+    };
+    let (typed_actions, new_actions) = parse_actions(&form, &mut errors);
+    if !errors.is_empty() {
+        let page = review_page(
+            &state,
+            &user,
+            id,
+            &month,
+            Some((form, typed_actions)),
+            errors,
+        )
+        .await?;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let back = paths::review(id, &month);
+    let version: i32 = field(&form, "version").trim().parse().unwrap_or(-1);
+    let mut tx = state.pool.begin().await?;
+    let review = db::cadence::lock_review(&mut tx, id, &month)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if review.held_at.is_some() {
+        drop(tx);
+        return refuse_held(&state, &user, id, &review).await;
+    }
+    if review.version != version {
+        let pairs = [
+            ("Attendees", &texts.attendees, &review.attendees),
+            ("Strategic narrative", &texts.strategy, &review.strategy),
+            (
+                "Competitive update",
+                &texts.competition,
+                &review.competition,
+            ),
+            (
+                "Operational outcomes",
+                &texts.operations,
+                &review.operations,
+            ),
+            (
+                "Expansion-pipeline decisions",
+                &texts.pipeline_decisions,
+                &review.pipeline_decisions,
+            ),
+        ];
+        return Err(ConflictPage {
+            page: Page::for_user(&state, &user).await?,
+            what: format!("the ExCo review of {month}"),
+            reload_url: back,
+            fields: pairs
+                .into_iter()
+                .filter_map(|(label, yours, theirs)| {
+                    Some(ConflictField {
+                        label: label.into(),
+                        yours: yours.clone()?,
+                        theirs: theirs.clone(),
+                    })
+                })
+                .collect(),
+        }
+        .into());
+    }
+    let changed = db::cadence::write_review(
+        &mut tx,
+        &user.actor(&client, state.now()),
+        user.organisation_id,
+        id,
+        &review,
+        &texts,
+        &new_actions,
+    )
+    .await?;
+    if !changed {
+        drop(tx);
+        return crate::web::pages::nothing_changed(&state, &user, &back).await;
+    }
+    db::sessions::set_flash(&mut *tx, user.session_id, "success", "The review is saved.").await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
+pub(super) async fn hold(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path((id, month)): Path<(Uuid, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response> {
+    super::super::programmes::readable(&state, &user, id).await?;
+    user.require(Action::WriteExcoReview)?;
+    let month = Period::parse_for(&month, Cadence::Monthly)
+        .map_err(|_| AppError::NotFound)?
+        .to_string();
+    let back = paths::review(id, &month);
+    let version: i32 = field(&form, "version").trim().parse().unwrap_or(-1);
+    let now = state.now();
+    let mut tx = state.pool.begin().await?;
+    let review = db::cadence::lock_review(&mut tx, id, &month)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if review.held_at.is_some() {
+        drop(tx);
+        return refuse_held(&state, &user, id, &review).await;
+    }
+    if review.version != version {
+        return Err(ConflictPage {
+            page: Page::for_user(&state, &user).await?,
+            what: format!("the ExCo review of {month}"),
+            reload_url: back,
+            fields: vec![ConflictField {
+                label: "The review's texts".into(),
+                yours: "as you last saw them".into(),
+                theirs: "changed since: read them again before holding the review".into(),
+            }],
+        }
+        .into());
+    }
+    let figures = crate::web::dashboard::figures_now(&mut tx, id, now).await?;
+    let pack = Pack {
+        programme_id: id,
+        month: review.month.clone(),
+        meeting_on: review.meeting_on,
+        held_at: now,
+        attendees: review.attendees.clone(),
+        strategy: review.strategy.clone(),
+        competition: review.competition.clone(),
+        operations: review.operations.clone(),
+        pipeline_decisions: review.pipeline_decisions.clone(),
+        figures,
+    };
+    let hash =
+        db::cadence::hold_review(&mut tx, &user.actor(&client, now), id, &review, &pack).await?;
+    db::sessions::set_flash(
+        &mut *tx,
+        user.session_id,
+        "success",
+        &format!(
+            "The review is held and its pack frozen (SHA-256 {}…).",
+            &hash[..12]
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cadence/pack.html")]
+pub(super) struct PackPage {
+    page: Page,
+    programme: Programme,
+    review: ReviewRow,
+    month: Period,
+    figures: Figures,
+    rows: Vec<FigureRow>,
+    moved: Vec<Move>,
+    previous_month: Option<String>,
+    set_here: Vec<ActionView>,
+    proposed: Vec<ActionView>,
+    texts: Pack,
+}
+
+pub(super) async fn pack(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, month)): Path<(Uuid, String)>,
+) -> Result<PackPage> {
+    let loaded = load_review(&state, &user, id, &month).await?;
+    let now = state.now();
+    let review = loaded.review;
+    // Before it is held, the pack shows the texts and figures as they stand (a draft).
+    let texts = loaded.pack.clone().unwrap_or_else(|| Pack {
+        programme_id: id,
+        month: review.month.clone(),
+        meeting_on: review.meeting_on,
+        held_at: now,
+        attendees: review.attendees.clone(),
+        strategy: review.strategy.clone(),
+        competition: review.competition.clone(),
+        operations: review.operations.clone(),
+        pipeline_decisions: review.pipeline_decisions.clone(),
+        figures: loaded.board.figures(now),
+    });
+    let views = action_views(&loaded.source, now.date_naive());
+    Ok(PackPage {
+        rows: figure_rows(&texts.figures, &loaded.board),
+        moved: loaded
+            .previous
+            .as_ref()
+            .map(|p| moves(&p.figures, &texts.figures))
+            .unwrap_or_default(),
+        previous_month: loaded.previous.as_ref().map(|p| p.month.clone()),
+        set_here: views
+            .iter()
+            .filter(|a| a.row.review_month.as_deref() == Some(&review.month))
+            .cloned()
+            .collect(),
+        proposed: views.into_iter().filter(|a| a.flagged).collect(),
+        page: Page::for_user(&state, &user).await?,
+        figures: texts.figures.clone(),
+        programme: loaded.programme,
+        month: loaded.month,
+        review,
+        texts,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cadence/review_verify.html")]
+pub(super) struct VerifyPage {
+    page: Page,
+    programme: Programme,
+    month: Period,
+    held: bool,
+    stored: String,
+    recorded: String,
+    computed: String,
+    texts_match: bool,
+    corrected_since: Vec<(String, String, String)>,
+    checked_at: String,
+}
+
+impl VerifyPage {
+    fn intact(&self) -> bool {
+        self.held
+            && self.stored == self.computed
+            && self.recorded == self.computed
+            && self.texts_match
+    }
+}
+
+pub(super) async fn verify(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, month)): Path<(Uuid, String)>,
+) -> Result<VerifyPage> {
+    let loaded = load_review(&state, &user, id, &month).await?;
+    let snapshot = loaded
+        .source
+        .snapshots
+        .iter()
+        .find(|s| s.month == loaded.review.month);
+    let computed = loaded.pack.as_ref().map(Pack::sha256).unwrap_or_default();
+    let review = &loaded.review;
+    let texts_match = loaded.pack.as_ref().is_some_and(|p| {
+        p.attendees == review.attendees
+            && p.strategy == review.strategy
+            && p.competition == review.competition
+            && p.operations == review.operations
+            && p.pipeline_decisions == review.pipeline_decisions
+            && p.meeting_on == review.meeting_on
+    });
+    let corrected_since = loaded
+        .pack
+        .as_ref()
+        .map(|p| figure_rows(&p.figures, &loaded.board))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|row| {
+            Some((
+                row.figure.name.clone(),
+                row.figure.value_text(),
+                row.corrected?,
+            ))
+        })
+        .collect();
+    Ok(VerifyPage {
+        held: review.held_at.is_some(),
+        stored: snapshot.map(|s| s.sha256.clone()).unwrap_or_default(),
+        recorded: review.snapshot_hash.clone().unwrap_or_default(),
+        computed,
+        texts_match,
+        corrected_since,
+        checked_at: state.now().format("%-d %B %Y, %H:%M UTC").to_string(),
+        page: Page::for_user(&state, &user).await?,
+        programme: loaded.programme,
+        month: loaded.month,
+    })
+}

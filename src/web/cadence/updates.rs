@@ -1,0 +1,390 @@
+//! Weekly COO updates: the form (GET …/updates/new, POST …/updates), the
+//! one-page summary (GET …/updates/{week}) and further decision requests
+//! raised on it (POST …/updates/{week}/requests).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+use super::{RequestView, field, load, required, text};
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::db;
+use crate::db::cadence::{CadenceSource, NewRequest, NewUpdate, UpdateRow, Workstream};
+use crate::db::programmes::Programme;
+use crate::domain::cadence::{self, DEPLOYMENT_WEEKS, Standing};
+use crate::domain::permission::Action;
+use crate::domain::phase::Phase;
+use crate::error::{AppError, Result};
+use crate::paths;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::forms::FieldErrors;
+use crate::web::pages::{Page, Refusal, render};
+
+/// Workstream rows on the form.
+const WORKSTREAM_ROWS: usize = 5;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cadence/update_new.html")]
+pub(super) struct UpdateForm {
+    page: Page,
+    programme: Programme,
+    form: HashMap<String, String>,
+    errors: FieldErrors,
+    weeks: Vec<u32>,
+    rows: Vec<usize>,
+    standings: [Standing; 5],
+}
+
+impl UpdateForm {
+    fn value(&self, name: &str) -> &str {
+        field(&self.form, name)
+    }
+
+    fn row_value(&self, name: &str, n: &usize) -> &str {
+        field(&self.form, &format!("{name}_{n}"))
+    }
+}
+
+fn form_page(
+    page: Page,
+    programme: Programme,
+    form: HashMap<String, String>,
+    errors: FieldErrors,
+) -> UpdateForm {
+    UpdateForm {
+        page,
+        programme,
+        form,
+        errors,
+        weeks: (1..=DEPLOYMENT_WEEKS).collect(),
+        rows: (1..=WORKSTREAM_ROWS).collect(),
+        standings: Standing::ALL,
+    }
+}
+
+/// Refuses unless the programme is deploying: updates belong to weeks 1–8.
+async fn deploying_only(
+    state: &AppState,
+    user: &CurrentUser,
+    programme: &Programme,
+) -> Result<Option<Response>> {
+    if programme.phase() == Phase::Deploying && programme.deploying_since.is_some() {
+        return Ok(None);
+    }
+    Refusal::conflict(
+        state,
+        user,
+        "No weekly update is due",
+        "The COO writes weekly updates during the eight weeks of the deployment; this programme is not deploying.",
+        Vec::new(),
+        (paths::cadence(programme.id), "Back to the cadence".to_owned()),
+    )
+    .await
+    .map(Some)
+}
+
+pub(super) async fn new(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let (programme, source) = load(&state, &user, id, None).await?;
+    user.require(Action::RecordOperationalMetric)?;
+    if let Some(refusal) = deploying_only(&state, &user, &programme).await? {
+        return Ok(refusal);
+    }
+    let today = state.now().date_naive();
+    let mut form = HashMap::new();
+    let week = programme
+        .deploying_since
+        .and_then(|since| cadence::deployment_week(since, today))
+        .unwrap_or(DEPLOYMENT_WEEKS);
+    form.insert("week".to_owned(), week.to_string());
+    // Last week's workstreams, to update rather than retype.
+    if let Some(last) = source.updates.last() {
+        for (n, w) in last.workstreams.iter().take(WORKSTREAM_ROWS).enumerate() {
+            form.insert(format!("ws_name_{}", n + 1), w.name.clone());
+            form.insert(format!("ws_standing_{}", n + 1), w.standing.clone());
+        }
+    }
+    let page = form_page(
+        Page::for_user(&state, &user).await?,
+        programme,
+        form,
+        FieldErrors::new(),
+    );
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// Reads a decision request from fields `{prefix}question` etc.; `None`
+/// when the question is empty.
+fn parse_request(
+    form: &HashMap<String, String>,
+    errors: &mut FieldErrors,
+) -> Option<(String, String, String)> {
+    let question = text(field(form, "question"), 500);
+    match question {
+        Ok(q) if q.is_empty() => None,
+        Ok(q) => {
+            let options = errors.check(
+                "options",
+                required(
+                    field(form, "options"),
+                    3000,
+                    "the options the CEO can choose from",
+                ),
+            );
+            let recommendation = errors.check(
+                "recommendation",
+                required(field(form, "recommendation"), 3000, "what you recommend"),
+            );
+            Some((q, options?, recommendation?))
+        }
+        Err(message) => {
+            errors.add("question", message);
+            None
+        }
+    }
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response> {
+    let (programme, _) = load(&state, &user, id, None).await?;
+    user.require(Action::RecordOperationalMetric)?;
+    if let Some(refusal) = deploying_only(&state, &user, &programme).await? {
+        return Ok(refusal);
+    }
+    let mut errors = FieldErrors::new();
+    let week = errors.check(
+        "week",
+        field(&form, "week")
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|w| (1..=DEPLOYMENT_WEEKS).contains(w))
+            .ok_or("Choose a week from 1 to 8."),
+    );
+    let summary = errors.check(
+        "summary",
+        required(field(&form, "summary"), 5000, "where the deployment stands"),
+    );
+    let blockers = errors.check("blockers", text(field(&form, "blockers"), 5000));
+    let mut workstreams = Vec::new();
+    for n in 1..=WORKSTREAM_ROWS {
+        let name = field(&form, &format!("ws_name_{n}")).trim();
+        if name.is_empty() {
+            continue;
+        }
+        let standing = Standing::parse(field(&form, &format!("ws_standing_{n}")));
+        let note = text(field(&form, &format!("ws_note_{n}")), 500);
+        match (text(name, 120), standing, note) {
+            (Ok(name), Some(standing), Ok(note)) => workstreams.push(Workstream {
+                name,
+                standing: standing.as_str().to_owned(),
+                note,
+            }),
+            (Err(message), _, _) => errors.add(format!("ws_name_{n}"), message),
+            (_, None, _) => errors.add(
+                format!("ws_standing_{n}"),
+                "Say where this workstream stands.",
+            ),
+            (_, _, Err(message)) => errors.add(format!("ws_note_{n}"), message),
+        }
+    }
+    if workstreams.is_empty() && errors.get("ws_name_1").is_none() {
+        errors.add(
+            "ws_name_1",
+            "Name at least one workstream and where it stands against the plan.",
+        );
+    }
+    let request = parse_request(&form, &mut errors);
+    let (Some(week), Some(summary), Some(blockers), true) =
+        (week, summary, blockers, errors.is_empty())
+    else {
+        let page = form_page(
+            Page::for_user(&state, &user).await?,
+            programme,
+            form,
+            errors,
+        );
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    let now = state.now();
+    let mut tx = state.pool.begin().await?;
+    db::programmes::lock(&mut tx, id).await?;
+    let figures = crate::web::dashboard::figures_now(&mut tx, id, now).await?;
+    let written = db::cadence::write_update(
+        &mut tx,
+        &user.actor(&client, now),
+        &NewUpdate {
+            organisation_id: user.organisation_id,
+            programme_id: id,
+            week: i32::try_from(week).unwrap_or(1),
+            summary: &summary,
+            workstreams: &workstreams,
+            blockers: &blockers,
+            figures: &figures,
+            request: request
+                .as_ref()
+                .map(|(question, options, recommendation)| NewRequest {
+                    question,
+                    options,
+                    recommendation,
+                }),
+        },
+    )
+    .await?;
+    if written.is_none() {
+        drop(tx);
+        errors.add(
+            "week",
+            format!(
+                "Week {week} already has its update: open it to raise a further decision request."
+            ),
+        );
+        let page = form_page(
+            Page::for_user(&state, &user).await?,
+            programme,
+            form,
+            errors,
+        );
+        return Ok(render(StatusCode::CONFLICT, &page));
+    }
+    let message = if request.is_some() {
+        format!(
+            "Week {week}'s update is written, and the CEO has 24 hours to answer its decision request."
+        )
+    } else {
+        format!("Week {week}'s update is written.")
+    };
+    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&paths::update(id, week)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cadence/update.html")]
+pub(super) struct UpdatePage {
+    page: Page,
+    programme: Programme,
+    update: UpdateRow,
+    requests: Vec<RequestView>,
+    can_raise: bool,
+    form: HashMap<String, String>,
+    errors: FieldErrors,
+}
+
+impl UpdatePage {
+    fn value(&self, name: &str) -> &str {
+        field(&self.form, name)
+    }
+
+    fn standing(&self, stored: &str) -> Standing {
+        Standing::parse(stored).unwrap_or(Standing::OnPlan)
+    }
+}
+
+fn update_of(source: &CadenceSource, week: i32) -> Result<UpdateRow> {
+    source
+        .updates
+        .iter()
+        .find(|u| u.week == week)
+        .cloned()
+        .ok_or(AppError::NotFound)
+}
+
+async fn update_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    week: i32,
+    form: HashMap<String, String>,
+    errors: FieldErrors,
+) -> Result<UpdatePage> {
+    let (programme, source) = load(state, user, id, None).await?;
+    let update = update_of(&source, week)?;
+    let now = state.now();
+    Ok(UpdatePage {
+        requests: source
+            .requests
+            .iter()
+            .filter(|r| r.update_week == week)
+            .map(|r| RequestView::of(r, now))
+            .collect(),
+        can_raise: user.can(Action::RecordOperationalMetric)
+            && programme.phase() == Phase::Deploying,
+        page: Page::for_user(state, user).await?,
+        programme,
+        update,
+        form,
+        errors,
+    })
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, week)): Path<(Uuid, i32)>,
+) -> Result<UpdatePage> {
+    update_page(&state, &user, id, week, HashMap::new(), FieldErrors::new()).await
+}
+
+pub(super) async fn raise(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path((id, week)): Path<(Uuid, i32)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response> {
+    let (programme, source) = load(&state, &user, id, None).await?;
+    user.require(Action::RecordOperationalMetric)?;
+    let update = update_of(&source, week)?;
+    if let Some(refusal) = deploying_only(&state, &user, &programme).await? {
+        return Ok(refusal);
+    }
+    let mut errors = FieldErrors::new();
+    let request = parse_request(&form, &mut errors);
+    if request.is_none() && errors.is_empty() {
+        errors.add("question", "Write the question the CEO is to decide.");
+    }
+    let Some((question, options, recommendation)) = request.filter(|_| errors.is_empty()) else {
+        let page = update_page(&state, &user, id, week, form, errors).await?;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    let mut tx = state.pool.begin().await?;
+    db::programmes::lock(&mut tx, id).await?;
+    let number = db::cadence::raise_request(
+        &mut tx,
+        &user.actor(&client, state.now()),
+        user.organisation_id,
+        id,
+        update.id,
+        &NewRequest {
+            question: &question,
+            options: &options,
+            recommendation: &recommendation,
+        },
+    )
+    .await?;
+    db::sessions::set_flash(
+        &mut *tx,
+        user.session_id,
+        "success",
+        &format!("Decision request #{number} is raised: the CEO has 24 hours to answer."),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&paths::update(id, week)).into_response())
+}

@@ -1,0 +1,212 @@
+//! The calendar feed (SPEC §2): each user may hold one secret address that a
+//! calendar client subscribes to. Only its SHA-256 is stored; the address is
+//! shown once, when issued, and can be renewed (the old one stops working)
+//! or revoked. The feed lists the due sessions, updates, reviews and
+//! decision deadlines of the user's organisation's programmes, with stable
+//! UIDs, a SEQUENCE that grows with each change, STATUS:CANCELLED for what
+//! was called off, and UTC times.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+use serde::Deserialize;
+
+use super::Routes;
+use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
+use crate::auth::token;
+use crate::db;
+use crate::db::cadence::{FeedProgramme, ScheduleFacts};
+use crate::domain::cadence::{self, DueState, Expected};
+use crate::error::{AppError, Result};
+use crate::paths;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::pages::{Page, render};
+
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(paths::CALENDAR, show)
+        .post(paths::CALENDAR, submit)
+        .bare_get(paths::route::FEED, feed)
+}
+
+/// The hour (UTC) at which a due day's event is placed.
+const EVENT_HOUR: u32 = 9;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/calendar.html")]
+struct CalendarPage {
+    page: Page,
+    /// Since when the current address works, if one does.
+    live_since: Option<DateTime<Utc>>,
+    /// The address, right after it was issued (never again).
+    new_address: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    new_address: Option<String>,
+) -> Result<CalendarPage> {
+    let feed = db::cadence::feed_state(&state.pool, user.id).await?;
+    Ok(CalendarPage {
+        live_since: feed.and_then(|(created, revoked)| revoked.is_none().then_some(created)),
+        new_address,
+        page: Page::for_user(state, user).await?,
+    })
+}
+
+async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<CalendarPage> {
+    page(&state, &user, None).await
+}
+
+/// The form: `issue` (or renew) or `revoke`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FeedForm {
+    action: String,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Form(form): Form<FeedForm>,
+) -> Result<Response> {
+    let actor = user.actor(&client, state.now());
+    let mut tx = state.pool.begin().await?;
+    match form.action.as_str() {
+        "issue" => {
+            let secret = token::random_hex(32);
+            db::cadence::issue_feed(&mut tx, &actor, &token::digest(&secret)).await?;
+            tx.commit().await?;
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            let scheme = headers
+                .get("x-forwarded-proto")
+                .and_then(|h| h.to_str().ok())
+                .filter(|s| *s == "https")
+                .unwrap_or("http");
+            let address = format!("{scheme}://{host}{}", paths::feed(&secret));
+            // Shown once, in this response: tandem keeps only its digest.
+            let page = page(&state, &user, Some(address)).await?;
+            Ok(render(StatusCode::OK, &page))
+        }
+        "revoke" => {
+            let revoked = db::cadence::revoke_feed(&mut tx, &actor).await?;
+            let message = if revoked {
+                "Your calendar address is revoked: calendars subscribed to it get nothing more."
+            } else {
+                "You had no calendar address to revoke."
+            };
+            db::sessions::set_flash(&mut *tx, user.session_id, "success", message).await?;
+            tx.commit().await?;
+            Ok(axum::response::Redirect::to(paths::CALENDAR).into_response())
+        }
+        _ => Err(AppError::BadRequest("unknown action".into())),
+    }
+}
+
+/// GET /calendar/{token}/tandem.ics — the feed; an unknown or revoked
+/// address is simply not found.
+async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> Result<Response> {
+    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let (_, programmes) = db::cadence::feed(&state.pool, &token::digest(&secret))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let body = calendar(&programmes, state.now());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn at_hour(day: chrono::NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::from_hms_opt(EVENT_HOUR, 0, 0).unwrap_or_default())
+        .and_utc()
+}
+
+/// The feed's text.
+pub fn calendar(programmes: &[FeedProgramme], now: DateTime<Utc>) -> String {
+    let mut cal = Calendar::new();
+    cal.name("tandem");
+    for p in programmes {
+        let programme = &p.programme;
+        let facts = ScheduleFacts {
+            sessions: p.sessions.clone(),
+            updates: p.updates.clone(),
+            reviews: p
+                .reviews
+                .iter()
+                .map(|(m, d, held, _)| (m.clone(), *d, *held))
+                .collect(),
+            open_requests: Vec::new(),
+        };
+        let base = u32::try_from(programme.version).unwrap_or(0);
+        for due in super::cadence::schedule(programme, &facts, now.date_naive()) {
+            let review_version = match due.expected {
+                Expected::Review(month) => p
+                    .reviews
+                    .iter()
+                    .find(|(m, ..)| *m == month.to_string())
+                    .map_or(0, |(.., v)| u32::try_from(*v).unwrap_or(0)),
+                _ => 0,
+            };
+            let done = due.state == DueState::Done;
+            let mut event = Event::new();
+            event
+                .uid(&format!("{}.{}@tandem", due.expected.key(), programme.id))
+                .summary(&format!(
+                    "{}{}: {}",
+                    if done { "✓ " } else { "" },
+                    programme.name,
+                    due.expected.title()
+                ))
+                .description(&format!("Written by: {}.", due.expected.writer().label()))
+                .starts(at_hour(due.due_on))
+                .ends(at_hour(due.due_on) + Duration::hours(1))
+                .timestamp(now)
+                .sequence(base + review_version + u32::from(done))
+                .status(if due.state == DueState::Cancelled {
+                    EventStatus::Cancelled
+                } else {
+                    EventStatus::Confirmed
+                });
+            cal.push(event.done());
+        }
+        for (number, question, raised_at, decided_at) in &p.requests {
+            let deadline = cadence::deadline(*raised_at);
+            let mut event = Event::new();
+            event
+                .uid(&format!("decision-{number}.{}@tandem", programme.id))
+                .summary(&format!(
+                    "{}{}: decision #{number} due",
+                    if decided_at.is_some() { "✓ " } else { "" },
+                    programme.name
+                ))
+                .description(question)
+                .starts(deadline)
+                .ends(deadline + Duration::minutes(15))
+                .timestamp(now)
+                .sequence(u32::from(decided_at.is_some()))
+                .status(EventStatus::Confirmed);
+            cal.push(event.done());
+        }
+    }
+    cal.done().to_string()
+}

@@ -391,15 +391,15 @@ pub fn deadline(raised_at: DateTime<Utc>) -> DateTime<Utc> {
     raised_at + DECISION_WINDOW
 }
 
-/// A duration in the largest two units that matter: "2 days 3 h", "4 h 5 min", "12 min".
+/// A duration in the two units that matter, in hours up to two days (the
+/// 24-hour clock reads best so): "12 min", "4 h 5 min", "27 h 0 min", "3 days 2 h".
 pub fn duration_words(duration: Duration) -> String {
     let minutes = duration.num_minutes().max(0);
-    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
-    match (days, hours) {
-        (0, 0) => format!("{mins} min"),
-        (0, h) => format!("{h} h {mins} min"),
-        (1, h) => format!("1 day {h} h"),
-        (d, h) => format!("{d} days {h} h"),
+    let (hours, mins) = (minutes / 60, minutes % 60);
+    match hours {
+        0 => format!("{mins} min"),
+        1..48 => format!("{hours} h {mins} min"),
+        _ => format!("{} days {} h", hours / 24, hours % 24),
     }
 }
 
@@ -558,7 +558,8 @@ mod tests {
             Clock::Open(Duration::minutes(310)).describe(),
             "5 h 10 min left"
         );
-        assert_eq!(late.describe(), "decided in 1 day 3 h, past the 24 hours");
+        assert_eq!(late.describe(), "decided in 27 h 0 min, past the 24 hours");
+        assert_eq!(duration_words(Duration::hours(75)), "3 days 3 h");
     }
 
     #[test]

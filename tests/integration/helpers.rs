@@ -343,6 +343,12 @@ pub struct Demo {
     pub exco_id: Uuid,
     /// That member's seat.
     pub exco_seat_id: Uuid,
+    /// The live programme (with its cadence history).
+    pub live_programme_id: Uuid,
+    /// Its latest held ExCo review's month.
+    pub review_month: String,
+    /// One of its action items.
+    pub action_id: Uuid,
 }
 
 impl Demo {
@@ -360,10 +366,22 @@ impl Demo {
         .fetch_one(pool)
         .await
         .unwrap();
+        let (live_programme_id, review_month, action_id) = sqlx::query_as(
+            "SELECT p.id,
+                    (SELECT max(month) FROM exco_reviews WHERE programme_id = p.id AND held_at IS NOT NULL),
+                    (SELECT id FROM action_items WHERE programme_id = p.id ORDER BY created_at LIMIT 1)
+               FROM programmes p WHERE p.name = 'Accounts payable agents'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
         Demo {
             programme_id,
             exco_id,
             exco_seat_id,
+            live_programme_id,
+            review_month,
+            action_id,
         }
     }
 }

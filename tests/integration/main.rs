@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod brief;
 mod browser;
+mod cadence;
 mod cluster;
 mod dashboard;
 mod hardening;

@@ -423,6 +423,16 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
             .await
             .unwrap();
     let id = demo.programme_id;
+    // A review in preparation, beside the held ones.
+    let mut opener = app.login("ceo@halden.example").await;
+    let opened = opener
+        .post(
+            &format!("/programmes/{live}/reviews"),
+            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
+        )
+        .await;
+    assert_eq!(opened.status, 303);
+    let month = demo.review_month.clone();
     let axe = axe_source();
     let driver = Driver::start().await;
     let p = |path: &str| format!("/programmes/{id}{path}");
@@ -446,6 +456,18 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 p("/matrix/print"),
                 l("/dashboard"),
                 l("/dashboard/import"),
+                p("/cadence"),
+                l("/cadence"),
+                p("/sessions/new"),
+                l("/sessions/2"),
+                l("/updates/2"),
+                l("/decisions"),
+                l("/decisions/2"),
+                l(&format!("/reviews/{month}")),
+                l(&format!("/reviews/{month}/pack")),
+                l(&format!("/reviews/{month}/verify")),
+                l("/reviews/2026-11"),
+                "/account/calendar".into(),
                 "/account/password".into(),
                 "/no-such-page".into(),
             ],
@@ -512,7 +534,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
         }
         browser.close().await.unwrap();
     }
-    assert!(checked >= 29, "{checked} pages checked");
+    assert!(checked >= 41, "{checked} pages checked");
     assert!(
         failures.is_empty(),
         "{} problems:\n{}",
@@ -617,4 +639,184 @@ async fn the_coo_records_this_weeks_rate_and_sees_the_dashboard_change() {
     );
     shot(&browser, "dashboard-after.png").await;
     browser.close().await.unwrap();
+}
+
+/// The number of pages of a PDF (its page objects).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+async fn print_a4(browser: &Client) -> Vec<u8> {
+    use fantoccini::wd::{PrintConfiguration, PrintSize};
+    let config = PrintConfiguration::builder()
+        .size(PrintSize::A4)
+        .shrink_to_fit(false)
+        .build()
+        .unwrap();
+    browser.print(config).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_coo_raises_a_decision_and_the_ceo_answers_it_in_a_real_browser() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let id = demo.programme_id;
+    // The programme in preparation, in its second week of deployment.
+    sqlx::query(
+        "UPDATE programmes SET phase = 'deploying', deploying_since = $2::date - 8, version = version + 1 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(app.clock_now().date_naive())
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let driver = Driver::start().await;
+
+    let coo = driver.browser(1280, 900).await;
+    sign_in(&coo, &app, "coo@halden.example").await;
+    let needs = coo
+        .find(Locator::Css(".needs"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(needs.contains("Write the week 2 update"), "{needs}");
+    click(&coo, Locator::LinkText("Write the week 2 update")).await;
+    coo.wait()
+        .for_element(Locator::Id("summary"))
+        .await
+        .unwrap();
+    type_into(
+        &coo,
+        Locator::Id("summary"),
+        "Matching agents run on the first two carriers.",
+    )
+    .await;
+    type_into(&coo, Locator::Id("ws_name_1"), "Matching agents").await;
+    coo.find(Locator::Id("ws_standing_1"))
+        .await
+        .unwrap()
+        .select_by_value("on_plan")
+        .await
+        .unwrap();
+    type_into(&coo, Locator::Id("ws_name_2"), "Exception team").await;
+    coo.find(Locator::Id("ws_standing_2"))
+        .await
+        .unwrap()
+        .select_by_value("at_risk")
+        .await
+        .unwrap();
+    type_into(
+        &coo,
+        Locator::Id("ws_note_2"),
+        "Two people short until January.",
+    )
+    .await;
+    type_into(
+        &coo,
+        Locator::Id("blockers"),
+        "Carrier master data arrives late.",
+    )
+    .await;
+    type_into(
+        &coo,
+        Locator::Id("question"),
+        "Bring in two temporary clerks for the exception queue?",
+    )
+    .await;
+    type_into(
+        &coo,
+        Locator::Id("options"),
+        "Hire two for eight weeks; move two from payments; accept the backlog.",
+    )
+    .await;
+    type_into(
+        &coo,
+        Locator::Id("recommendation"),
+        "Hire two for eight weeks.",
+    )
+    .await;
+    click(&coo, Locator::Css("form.stacked-form button[type=submit]")).await;
+    coo.wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    assert_eq!(heading(&coo).await, "Week 2 of 8");
+    shot(&coo, "weekly-update.png").await;
+    // The one-page summary prints on one A4 page.
+    let pages = pdf_pages(&print_a4(&coo).await);
+    assert_eq!(pages, 1, "the weekly summary prints on {pages} pages");
+    coo.close().await.unwrap();
+
+    let ceo = driver.browser(1280, 900).await;
+    sign_in(&ceo, &app, "ceo@halden.example").await;
+    let needs = ceo
+        .find(Locator::Css(".needs"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        needs.contains("Decide #1: Bring in two temporary clerks"),
+        "{needs}"
+    );
+    assert!(needs.contains("24 h 0 min left"), "{needs}");
+    click(&ceo, Locator::Css(".needs a[href$=\"/decisions/1\"]")).await;
+    ceo.wait()
+        .for_element(Locator::Id("outcome-approved"))
+        .await
+        .unwrap();
+    click(&ceo, Locator::Id("outcome-approved")).await;
+    type_into(&ceo, Locator::Id("note"), "Agreed, from the contingency.").await;
+    click(&ceo, Locator::Css("form.stacked-form button[type=submit]")).await;
+    ceo.wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    let flash = ceo
+        .find(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(flash, "Decision #1 recorded: Approved.");
+    shot(&ceo, "decision.png").await;
+    ceo.goto(&format!("{}/programmes/{id}/decisions", app.base))
+        .await
+        .unwrap();
+    let log = ceo
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        log.contains("Bring in two temporary clerks") && log.contains("Approved"),
+        "{log}"
+    );
+
+    // The last ExCo review's pack: a cover, then each part from a new page.
+    let live: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    ceo.goto(&format!(
+        "{}/programmes/{live}/reviews/{}/pack",
+        app.base, demo.review_month
+    ))
+    .await
+    .unwrap();
+    let pdf = print_a4(&ceo).await;
+    let pages = pdf_pages(&pdf);
+    std::fs::write(screenshot_path("exco-pack.pdf"), &pdf).unwrap();
+    // The cover, the dashboard's table and charts over two pages (eight
+    // metrics), then each of the four other parts on its own page.
+    assert_eq!(pages, 7, "the pack prints on {pages} pages");
+    ceo.close().await.unwrap();
 }

@@ -171,6 +171,21 @@ async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
             "metric",
             format!("/programmes/{live}/metrics/automated-processing-rate"),
         ),
+        ("cadence", format!("/programmes/{live}/cadence")),
+        ("session", format!("/programmes/{live}/sessions/2")),
+        ("weekly update", format!("/programmes/{live}/updates/2")),
+        ("decision", format!("/programmes/{live}/decisions/2")),
+        ("decision log", format!("/programmes/{live}/decisions")),
+        ("ExCo review", format!("/programmes/{live}/reviews/2026-10")),
+        (
+            "ExCo pack",
+            format!("/programmes/{live}/reviews/2026-10/pack"),
+        ),
+        (
+            "review verify",
+            format!("/programmes/{live}/reviews/2026-10/verify"),
+        ),
+        ("calendar", "/account/calendar".to_owned()),
     ] {
         results.push((name.to_owned(), trips(&mut ceo, counter, &path).await));
     }

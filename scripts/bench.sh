@@ -103,6 +103,7 @@ for years in "${years_list[@]}"; do
   sql() { psql -Atq "host=$socket user=postgres dbname=tandem" -c "$1"; }
   programme=$(sql "SELECT id FROM programmes WHERE name = 'Freight operations agents'")
   live=$(sql "SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
+  review=$(sql "SELECT max(month) FROM exco_reviews WHERE programme_id = '$live' AND held_at IS NOT NULL")
   echo "history: $(sql "SELECT count(*) FROM metric_values") values, $(sql "SELECT count(*) FROM audit_log") audit entries"
   "$compare" "$rounds" "$seconds" \
     anchor=http://127.0.0.1:8100/fortunes \
@@ -114,6 +115,9 @@ for years in "${years_list[@]}"; do
     tandem-matrix=$base/programmes/$programme/matrix \
     tandem-dashboard=$base/programmes/$live/dashboard \
     tandem-metric=$base/programmes/$live/metrics/automated-processing-rate \
+    tandem-cadence=$base/programmes/$live/cadence \
+    tandem-update=$base/programmes/$live/updates/2 \
+    tandem-review=$base/programmes/$live/reviews/$review \
     -- "$cookie"
   peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
   echo "tandem peak RSS under load: $((peak / 1024)) MB; a second instance ready ${ready} s after start"

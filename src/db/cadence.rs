@@ -246,11 +246,26 @@ const REQUESTS: &str = "SELECT d.id, d.number, w.week AS update_week, d.question
    FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
   WHERE d.programme_id = $1 ORDER BY d.number";
 
-const REVIEWS: &str = "SELECT r.id, r.month, r.meeting_on, r.strategy, r.competition, r.operations,
+const REVIEW_COLUMNS: &str = "r.id, r.month, r.meeting_on, r.strategy, r.competition, r.operations,
         r.pipeline_decisions, r.attendees, (SELECT display_name FROM users WHERE id = r.opened_by) AS opened_by_name,
         r.opened_at, r.version, r.held_at, (SELECT display_name FROM users WHERE id = r.held_by) AS held_by_name,
-        r.snapshot_hash
-   FROM exco_reviews r WHERE r.programme_id = $1 ORDER BY r.month";
+        r.snapshot_hash";
+
+/// How many recent ExCo reviews the cadence pages read (years of monthly
+/// reviews would otherwise grow every page); a focused month is read too.
+pub const RECENT_REVIEWS: i64 = 24;
+
+/// The recent reviews (and the focused month's, `$3`), oldest first.
+fn reviews_sql() -> String {
+    format!(
+        "SELECT {REVIEW_COLUMNS} FROM exco_reviews r
+          WHERE r.programme_id = $1
+            AND (r.month = $3 OR r.month >= coalesce((SELECT month FROM exco_reviews WHERE programme_id = $1
+                                                       ORDER BY month DESC OFFSET {} LIMIT 1), ''))
+          ORDER BY r.month",
+        RECENT_REVIEWS - 1
+    )
+}
 
 const SNAPSHOTS: &str = "SELECT r.month, s.content, s.sha256
    FROM exco_review_snapshots s JOIN exco_reviews r ON r.id = s.review_id
@@ -273,7 +288,7 @@ pub async fn source(
         array(ACTIONS),
         array(UPDATES),
         array(REQUESTS),
-        array(REVIEWS),
+        array(&reviews_sql()),
         array(SNAPSHOTS),
     );
     #[derive(FromRow)]
@@ -854,11 +869,8 @@ pub async fn lock_review(
     month: &str,
 ) -> sqlx::Result<Option<ReviewRow>> {
     let row: Option<Json<ReviewRow>> = sqlx::query_scalar(&format!(
-        "SELECT to_jsonb(x) FROM ({} FOR UPDATE OF r) x",
-        REVIEWS.replace(
-            "WHERE r.programme_id = $1 ORDER BY r.month",
-            "WHERE r.programme_id = $1 AND r.month = $2"
-        )
+        "SELECT to_jsonb(x) FROM (SELECT {REVIEW_COLUMNS} FROM exco_reviews r
+          WHERE r.programme_id = $1 AND r.month = $2 FOR UPDATE OF r) x"
     ))
     .bind(programme_id)
     .bind(month)

@@ -3,7 +3,8 @@
 //! organisation as it will look after one or ten years.
 //!
 //! It adds, to the live programme, weekly and monthly values reaching back
-//! `years` years, a month of actual investment and benefit for each, and
+//! `years` years, a month of actual investment and benefit for each, an
+//! ExCo review of each month, and
 //! `audit_rows` audit entries (chained like any other). Values are written
 //! with one statement per kind rather than through the audited path, for
 //! speed: this is test data, not a record of anyone's work.
@@ -62,6 +63,22 @@ pub async fn generate(
          SELECT $1, $2, to_char(d, 'YYYY-MM'), 50000, 60000, d
            FROM generate_series($3::timestamptz - make_interval(months => $4::int), $3::timestamptz, interval '1 month') d
          ON CONFLICT ON CONSTRAINT roi_actuals_pkey DO NOTHING",
+    )
+    .bind(programme_id)
+    .bind(organisation_id)
+    .bind(now)
+    .bind(months as i32)
+    .execute(&mut *tx)
+    .await?;
+    // A monthly ExCo review for every month of the history (opened, with
+    // both narratives; the recent, real ones are held and frozen).
+    sqlx::query(
+        "INSERT INTO exco_reviews (id, organisation_id, programme_id, month, meeting_on, strategy, operations,
+                                   attendees, opened_at)
+         SELECT gen_random_uuid(), $2, $1, to_char(d, 'YYYY-MM'), (d + interval '40 days')::date,
+                'Strategic narrative of the month.', 'Operational outcomes of the month.', 'CEO, COO, ExCo', d
+           FROM generate_series($3::timestamptz - make_interval(months => $4::int), $3::timestamptz, interval '1 month') d
+         ON CONFLICT ON CONSTRAINT exco_reviews_month_key DO NOTHING",
     )
     .bind(programme_id)
     .bind(organisation_id)

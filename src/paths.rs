@@ -119,6 +119,14 @@ pub mod route {
     pub const REVIEW_PACK: &str = "/programmes/{id}/reviews/{month}/pack";
     /// `/programmes/{id}/reviews/{month}/verify`
     pub const REVIEW_VERIFY: &str = "/programmes/{id}/reviews/{month}/verify";
+    /// `/programmes/{id}/health`
+    pub const HEALTH: &str = "/programmes/{id}/health";
+    /// `/programmes/{id}/health/statement`
+    pub const HEALTH_STATEMENT: &str = "/programmes/{id}/health/statement";
+    /// `/programmes/{id}/health/pulse`
+    pub const HEALTH_PULSE: &str = "/programmes/{id}/health/pulse";
+    /// `/programmes/{id}/health/rating`
+    pub const HEALTH_RATING: &str = "/programmes/{id}/health/rating";
     /// `/calendar/{token}/tandem.ics`
     pub const FEED: &str = "/calendar/{token}/tandem.ics";
 }
@@ -357,4 +365,24 @@ pub fn review_verify(id: impl std::fmt::Display, month: impl std::fmt::Display) 
 /// The URL of `/calendar/{token}/tandem.ics`.
 pub fn feed(token: impl std::fmt::Display) -> String {
     route::FEED.replace("{token}", &token.to_string())
+}
+
+/// The URL of `/programmes/{id}/health`.
+pub fn health(id: impl std::fmt::Display) -> String {
+    route::HEALTH.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/health/statement`.
+pub fn health_statement(id: impl std::fmt::Display) -> String {
+    route::HEALTH_STATEMENT.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/health/pulse`.
+pub fn health_pulse(id: impl std::fmt::Display) -> String {
+    route::HEALTH_PULSE.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/health/rating`.
+pub fn health_rating(id: impl std::fmt::Display) -> String {
+    route::HEALTH_RATING.replace("{id}", &id.to_string())
 }

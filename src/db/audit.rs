@@ -105,6 +105,8 @@ impl Entry {
 }
 
 /// The most recent entries of an organisation, newest first, before `before_id`.
+/// A blind status rating shows only once both executives have rated its
+/// round: until then the view says who rated, not what.
 pub async fn recent(
     db: impl PgExecutor<'_>,
     organisation_id: Uuid,
@@ -113,7 +115,14 @@ pub async fn recent(
 ) -> sqlx::Result<Vec<Entry>> {
     sqlx::query_as(
         "SELECT a.id, a.at, u.display_name AS actor_name, a.action, a.object_type, a.object_id,
-                a.before, a.after, a.ip
+                a.before,
+                CASE WHEN a.action = 'health.rating'
+                          AND (SELECT count(*) FROM status_ratings r
+                                WHERE r.programme_id = a.object_id AND r.round = a.after->>'round') < 2
+                     THEN jsonb_build_object('round', a.after->'round', 'seat', a.after->'seat',
+                                             'rating', 'hidden until both executives have rated')
+                     ELSE a.after END AS after,
+                a.ip
            FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
           WHERE a.organisation_id = $1 AND ($2::bigint IS NULL OR a.id < $2)
           ORDER BY a.id DESC
@@ -278,4 +287,10 @@ pub mod actions {
     pub const FEED_ISSUE: &str = "calendar.feed_issue";
     /// A calendar feed address was revoked.
     pub const FEED_REVOKE: &str = "calendar.feed_revoke";
+    /// An executive wrote what the programme is, in one sentence.
+    pub const HEALTH_STATEMENT: &str = "health.statement";
+    /// The CEO answered a pulse check.
+    pub const HEALTH_PULSE: &str = "health.pulse";
+    /// An executive gave a blind status rating (the view hides it until both are in).
+    pub const HEALTH_RATING: &str = "health.rating";
 }

@@ -228,7 +228,7 @@ const CHECKS: &str = "SELECT c.session_id, c.seat, c.working, c.not_working, c.n
    FROM relationship_checks c JOIN alignment_sessions s ON s.id = c.session_id
   WHERE s.programme_id = $1";
 
-const ACTIONS: &str = "SELECT a.id, s.number AS session_number, r.month AS review_month, a.title, a.owner_seat,
+pub(crate) const ACTIONS: &str = "SELECT a.id, s.number AS session_number, r.month AS review_month, a.title, a.owner_seat,
         a.due_on, coalesce(s.held_on, r.meeting_on, a.created_at::date) AS origin_on, a.done_at, a.version
    FROM action_items a
    LEFT JOIN alignment_sessions s ON s.id = a.session_id

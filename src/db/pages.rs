@@ -40,7 +40,7 @@ pub(crate) fn decode<T: DeserializeOwned>(value: serde_json::Value) -> sqlx::Res
     serde_json::from_value(value).map_err(|error| sqlx::Error::Decode(Box::new(error)))
 }
 
-const LATEST_VERSION_ID: &str =
+pub(crate) const LATEST_VERSION_ID: &str =
     "(SELECT id FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1)";
 
 /// What the brief page shows.

@@ -39,9 +39,38 @@ pub struct Programme {
     pub live_since: Option<NaiveDate>,
     /// When the programme closed.
     pub closed_since: Option<NaiveDate>,
+    /// The pulse tolerance the administrator set (points for a percentage,
+    /// a fraction otherwise), if not the default.
+    pub pulse_tolerance: Option<f64>,
+    /// The warning signs standing after the last change that could move them.
+    pub health_signs: Option<Vec<String>>,
+    /// The CEO's last pulse check.
+    pub last_pulse_at: Option<DateTime<Utc>>,
 }
 
 impl Programme {
+    /// How many warning signs stand at `now`: those recorded at the last
+    /// change, and the pulse check if none was made for 35 days.
+    pub fn sign_count(&self, now: DateTime<Utc>) -> usize {
+        let stored = self.health_signs.as_deref().unwrap_or_default();
+        let pulse_late = crate::domain::health::pulse_problem(
+            None,
+            crate::domain::health::Tolerance::Points(0.0),
+            self.last_pulse_at.unwrap_or(self.created_at),
+            now,
+        )
+        .is_some();
+        let pulse_stored = stored
+            .iter()
+            .any(|s| s == crate::domain::health::Sign::PulseOff.key());
+        stored.len() + usize::from(pulse_late && !pulse_stored)
+    }
+
+    /// The badge's label and CSS modifier at `now`.
+    pub fn badge(&self, now: DateTime<Utc>) -> (&'static str, &'static str) {
+        crate::domain::health::badge(self.sign_count(now))
+    }
+
     /// The phase, parsed (the database only holds known phases).
     pub fn phase(&self) -> Phase {
         self.phase.parse().unwrap_or(Phase::PreDeployment)
@@ -77,7 +106,9 @@ pub async fn set_reporting_line(
 }
 
 pub(crate) const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, coo_reports_to, \
-                       coo_reports_to_note, version, created_at, deploying_since, live_since, closed_since";
+                       coo_reports_to_note, version, created_at, deploying_since, live_since, closed_since, pulse_tolerance, \
+                       (SELECT signs FROM programme_health h WHERE h.programme_id = programmes.id) AS health_signs, \
+                       (SELECT max(checked_at) FROM pulse_checks c WHERE c.programme_id = programmes.id) AS last_pulse_at";
 
 /// The programmes of organisation `$1`, open ones first.
 pub(crate) fn list_in_org_sql() -> String {

@@ -188,7 +188,7 @@ pub(super) async fn sessions(
 
 /// The figures of `source` as they stood at `when`: values recorded by
 /// then, actuals of months already over.
-fn figures_at(
+pub(super) fn figures_at(
     source: &DashboardSource,
     values: &[db::metrics::ValueRow],
     when: DateTime<Utc>,

@@ -375,6 +375,7 @@ pub(super) async fn load(
         },
     )
     .await?;
+    super::health::live(conn, &pair, programme.id, now).await?;
     Ok(())
 }
 

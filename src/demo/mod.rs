@@ -5,6 +5,7 @@ use std::fmt;
 
 mod brief;
 mod cadence;
+mod health;
 pub mod history;
 pub mod live;
 
@@ -185,18 +186,13 @@ pub async fn load(
             .map(|w| started.date_naive() + Duration::days(1 + 7 * w))
             .take_while(|day| *day < this_monday - Duration::days(7))
             .collect();
-        cadence::sessions(
-            &mut tx,
-            &cadence::Pair {
-                organisation_id: organisation.id,
-                ceo,
-                coo,
-            },
-            programme.id,
-            &days,
-            false,
-        )
-        .await?;
+        let pair = cadence::Pair {
+            organisation_id: organisation.id,
+            ceo,
+            coo,
+        };
+        cadence::sessions(&mut tx, &pair, programme.id, &days, false).await?;
+        health::preparing(&mut tx, &pair, programme.id, now).await?;
     }
     if let (Some(ceo), Some(coo), Some(cfo), Some(cto)) = (
         id_of(SeatKind::Ceo, None),

@@ -4,6 +4,7 @@ pub mod audit_chain;
 pub mod brief;
 pub mod cadence;
 pub mod chart;
+pub mod health;
 pub mod metrics;
 pub mod permission;
 pub mod phase;

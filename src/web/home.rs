@@ -45,6 +45,8 @@ struct HomePage {
     reviews_due: Vec<HomeReview>,
     /// My action items due soon or overdue, with whether overdue.
     my_actions: Vec<(HomeAction, bool)>,
+    /// Programmes showing warning signs: id, name, how many.
+    signs: Vec<(uuid::Uuid, String, usize)>,
 }
 
 impl HomePage {
@@ -54,7 +56,8 @@ impl HomePage {
             && self.decisions.is_empty()
             && self.updates_due.is_empty()
             && self.reviews_due.is_empty()
-            && self.my_actions.is_empty())
+            && self.my_actions.is_empty()
+            && self.signs.is_empty())
     }
 }
 
@@ -140,7 +143,19 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
     } else {
         Vec::new()
     };
+    // A warning sign on one of my programmes stays here until it clears.
+    let signs = if as_ceo || as_coo {
+        programmes
+            .iter()
+            .filter(|p| p.phase() != crate::domain::phase::Phase::Closed)
+            .map(|p| (p.id, p.name.clone(), p.sign_count(now)))
+            .filter(|(_, _, count)| *count > 0)
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(HomePage {
+        signs,
         decisions,
         updates_due,
         reviews_due,

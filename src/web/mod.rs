@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod alignment;
 pub mod assets;
 pub mod brief;
 pub mod cadence;
@@ -152,6 +153,7 @@ fn all_routes() -> Routes {
         .merge(brief::routes())
         .merge(dashboard::routes())
         .merge(cadence::routes())
+        .merge(alignment::routes())
         .merge(calendar::routes())
         .merge(admin::routes())
 }

@@ -26,6 +26,8 @@ pub struct Page {
     pub flash: Option<Flash>,
     /// The stylesheet URL (with its cache-busting version).
     pub css_url: &'static str,
+    /// The moment the page is rendered (the app's clock).
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// The signed-in user as the navigation shows them.
@@ -61,6 +63,7 @@ impl Page {
             csrf_token: user.csrf_token.clone(),
             flash: user.flash.clone(),
             css_url: assets::css_url(),
+            now: state.now(),
         })
     }
 
@@ -71,6 +74,7 @@ impl Page {
             csrf_token,
             flash: None,
             css_url: assets::css_url(),
+            now: chrono::Utc::now(),
         }
     }
 }

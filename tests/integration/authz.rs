@@ -129,6 +129,11 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         }
         ("POST", "/programmes/{id}/decisions/{number}") => Seats(CEO),
         ("GET" | "POST", "/account/calendar") => SignedIn,
+        ("GET", "/programmes/{id}/health") => Seats(READERS),
+        ("POST", "/programmes/{id}/health/statement" | "/programmes/{id}/health/rating") => {
+            Seats(CEO_AND_COO)
+        }
+        ("POST", "/programmes/{id}/health/pulse") => Seats(CEO),
         ("GET", "/calendar/{token}/tandem.ics") => Secret,
         _ => return None,
     })

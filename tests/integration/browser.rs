@@ -468,6 +468,8 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 l(&format!("/reviews/{month}/verify")),
                 l("/reviews/2026-11"),
                 "/account/calendar".into(),
+                l("/health"),
+                p("/health"),
                 "/account/password".into(),
                 "/no-such-page".into(),
             ],
@@ -534,7 +536,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
         }
         browser.close().await.unwrap();
     }
-    assert!(checked >= 41, "{checked} pages checked");
+    assert!(checked >= 43, "{checked} pages checked");
     assert!(
         failures.is_empty(),
         "{} problems:\n{}",
@@ -818,5 +820,123 @@ async fn the_coo_raises_a_decision_and_the_ceo_answers_it_in_a_real_browser() {
     // The cover, the dashboard's table and charts over two pages (eight
     // metrics), then each of the four other parts on its own page.
     assert_eq!(pages, 7, "the pack prints on {pages} pages");
+    ceo.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_ceo_checks_her_pulse_and_rates_blind_in_a_real_browser() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let live: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let driver = Driver::start().await;
+    let ceo = driver.browser(1280, 900).await;
+    sign_in(&ceo, &app, "ceo@halden.example").await;
+    ceo.goto(&format!("{}/programmes/{live}", app.base))
+        .await
+        .unwrap();
+    let badge = ceo
+        .find(Locator::Css(".badge-link"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(badge, "Alignment health One sign");
+    click(&ceo, Locator::Css(".badge-link")).await;
+    ceo.wait()
+        .for_element(Locator::Id("words-title"))
+        .await
+        .unwrap();
+    let words = ceo
+        .find(Locator::Css("#words-title"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(words.contains("standing"), "{words}");
+
+    // The pulse check: from memory, then the figures and the gap.
+    type_into(&ceo, Locator::Id("stated_value"), "60").await;
+    type_into(&ceo, Locator::Id("stated_target"), "70").await;
+    click(
+        &ceo,
+        Locator::Css("form[action$='/health/pulse'] button[type=submit]"),
+    )
+    .await;
+    ceo.wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    let flash = ceo
+        .find(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        flash.starts_with("You said 60 % against a target of 70 %; it is "),
+        "{flash}"
+    );
+    let pulse = ceo
+        .find(Locator::Css("[aria-labelledby=pulse-title]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        pulse.contains("further from the truth than 5 points"),
+        "{pulse}"
+    );
+    shot(&ceo, "pulse-check.png").await;
+
+    // The COO's rating of this month is hidden until the CEO rates.
+    let ratings = ceo
+        .find(Locator::Css(".ratings"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ratings.contains("rated — hidden until both are in"),
+        "{ratings}"
+    );
+    click(&ceo, Locator::Id("rating-green")).await;
+    ceo.find(Locator::Id("confidence"))
+        .await
+        .unwrap()
+        .select_by_value("4")
+        .await
+        .unwrap();
+    type_into(&ceo, Locator::Id("why"), "Matching keeps climbing.").await;
+    click(
+        &ceo,
+        Locator::Css("form[action$='/health/rating'] button[type=submit]"),
+    )
+    .await;
+    ceo.wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    let ratings = ceo
+        .find(Locator::Css(".ratings"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!ratings.contains("hidden until both are in"), "{ratings}");
+    assert!(
+        ratings.contains("The backlog grew again this month."),
+        "{ratings}"
+    );
+    shot(&ceo, "blind-ratings.png").await;
     ceo.close().await.unwrap();
 }

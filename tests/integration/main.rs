@@ -13,5 +13,6 @@ mod cluster;
 mod dashboard;
 mod hardening;
 mod headers;
+mod health;
 mod matrix;
 mod roundtrips;

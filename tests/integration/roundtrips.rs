@@ -186,6 +186,7 @@ async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
             format!("/programmes/{live}/reviews/2026-10/verify"),
         ),
         ("calendar", "/account/calendar".to_owned()),
+        ("alignment health", format!("/programmes/{live}/health")),
     ] {
         results.push((name.to_owned(), trips(&mut ceo, counter, &path).await));
     }

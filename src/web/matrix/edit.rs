@@ -173,6 +173,8 @@ pub(super) async fn submit(
             "Saved as version {new_version}. {n} rows still have problems; they stay flagged until fixed."
         ),
     };
+    // The matrix can raise or clear "the COO routed through the CTO".
+    db::health::refresh(&mut tx, user.organisation_id, id, now).await?;
     db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
     tx.commit().await?;
     Ok(Redirect::to(&paths::matrix(id)).into_response())

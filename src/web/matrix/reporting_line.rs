@@ -98,6 +98,7 @@ pub(super) async fn submit(
         None => "Saved: the COO answers to the CEO on AI.",
         Some(_) => "Saved. The reporting line is flagged until the COO answers to the CEO.",
     };
+    db::health::refresh(&mut tx, user.organisation_id, id, now).await?;
     db::sessions::set_flash(&mut *tx, user.session_id, "success", message).await?;
     tx.commit().await?;
     Ok(Redirect::to(&paths::matrix(id)).into_response())

@@ -1,0 +1,397 @@
+//! Alignment health's records: the executives' one-sentence statements, the
+//! CEO's pulse checks, the blind status ratings, and the signs standing
+//! after the last change (the badge every programme page shows).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::audit::{self, Actor, Change, actions};
+use super::brief::{SLOT_SELECT, Slot};
+use super::cadence::{ActionRow, ScheduleFacts};
+use super::pages::LATEST_VERSION_ID;
+use super::pages::{array, decode, one, programme};
+use super::programmes::Programme;
+use super::raci;
+use crate::domain::health::{Inputs, PulseCheck, Rag, Round, Sign, Tolerance};
+use crate::domain::metrics::Unit;
+
+/// A statement of what the programme is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatementRow {
+    /// `ceo` or `coo`.
+    pub seat: String,
+    /// The sentence.
+    pub sentence: String,
+    /// Who wrote it.
+    pub written_by_name: Option<String>,
+    /// When.
+    pub written_at: DateTime<Utc>,
+}
+
+/// A pulse check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PulseRow {
+    /// The metric asked about.
+    pub metric_id: String,
+    /// Its unit then.
+    pub unit: String,
+    /// The CEO's value.
+    pub stated_value: f64,
+    /// The CEO's target.
+    pub stated_target: f64,
+    /// The value then.
+    pub actual_value: Option<f64>,
+    /// The target then.
+    pub actual_target: f64,
+    /// When.
+    pub checked_at: DateTime<Utc>,
+}
+
+/// One executive's rating of one round.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RatingRow {
+    /// The round.
+    pub round: String,
+    /// `ceo` or `coo`.
+    pub seat: String,
+    /// red / amber / green.
+    pub rating: String,
+    /// 1–5.
+    pub confidence: i32,
+    /// One line of why.
+    pub why: String,
+    /// What the dashboard said then.
+    pub dashboard: Option<String>,
+    /// When.
+    pub rated_at: DateTime<Utc>,
+}
+
+/// Everything the health page (and the signs' refresh) reads.
+#[derive(Debug, Clone)]
+pub struct HealthSource {
+    /// The programme, if the organisation has it.
+    pub programme: Option<Programme>,
+    /// Every statement, oldest first.
+    pub statements: Vec<StatementRow>,
+    /// Every pulse check, oldest first.
+    pub pulses: Vec<PulseRow>,
+    /// Every rating, by round then seat.
+    pub ratings: Vec<RatingRow>,
+    /// The latest saved matrix, if any.
+    pub matrix: Option<raci::Version>,
+    /// What the cadence schedule needs (late decisions, missing updates).
+    pub cadence: ScheduleFacts,
+    /// The action items.
+    pub actions: Vec<ActionRow>,
+    /// The latest brief version's number and slots.
+    pub brief: Option<(i32, Vec<Slot>)>,
+}
+
+/// Reads a programme's health records in one round trip.
+pub async fn source(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+) -> sqlx::Result<HealthSource> {
+    let sql = format!(
+        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g,
+                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS h, {} AS i",
+        programme(),
+        array(
+            "SELECT s.seat, s.sentence, (SELECT display_name FROM users WHERE id = s.written_by) AS written_by_name, s.written_at
+               FROM programme_statements s WHERE s.programme_id = $1 ORDER BY s.written_at"
+        ),
+        array(
+            "SELECT metric_id, unit, stated_value, stated_target, actual_value, actual_target, checked_at
+               FROM pulse_checks WHERE programme_id = $1 ORDER BY checked_at"
+        ),
+        array(
+            "SELECT round, seat, rating, confidence, why, dashboard, rated_at
+               FROM status_ratings WHERE programme_id = $1 ORDER BY round, seat"
+        ),
+        one(&format!(
+            "{} WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
+            raci::SELECT
+        )),
+        one(super::cadence::SCHEDULE_FACTS),
+        array(super::cadence::ACTIONS),
+        array(&format!(
+            "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
+        )),
+    );
+    #[derive(FromRow)]
+    struct Row {
+        a: Option<Json<serde_json::Value>>,
+        b: Json<serde_json::Value>,
+        c: Json<serde_json::Value>,
+        d: Json<serde_json::Value>,
+        e: Option<Json<serde_json::Value>>,
+        f: Option<Json<serde_json::Value>>,
+        g: Json<serde_json::Value>,
+        h: Option<i32>,
+        i: Json<serde_json::Value>,
+    }
+    let row: Row = sqlx::query_as(&sql)
+        .bind(programme_id)
+        .bind(organisation_id)
+        .fetch_one(db)
+        .await?;
+    Ok(HealthSource {
+        programme: row.a.map(|v| decode(v.0)).transpose()?,
+        statements: decode(row.b.0)?,
+        pulses: decode(row.c.0)?,
+        ratings: decode(row.d.0)?,
+        matrix: row.e.map(|v| decode(v.0)).transpose()?,
+        cadence: row.f.map(|v| decode(v.0)).transpose()?.unwrap_or_default(),
+        actions: decode(row.g.0)?,
+        brief: row
+            .h
+            .map(|n| decode(row.i.0).map(|slots| (n, slots)))
+            .transpose()?,
+    })
+}
+
+/// Records an executive's sentence (a new version; the old ones stay).
+pub async fn write_statement(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    seat: &str,
+    sentence: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO programme_statements (id, organisation_id, programme_id, seat, sentence, written_by, written_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(actor.organisation_id)
+    .bind(programme_id)
+    .bind(seat)
+    .bind(sentence)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::HEALTH_STATEMENT,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: None,
+            after: Some(json!({ "seat": seat, "sentence": sentence })),
+        },
+    )
+    .await
+}
+
+/// Records a pulse check with the figures it is judged against.
+pub async fn record_pulse(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    pulse: &PulseRow,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pulse_checks (id, organisation_id, programme_id, metric_id, unit, stated_value, stated_target,
+                                   actual_value, actual_target, checked_by, checked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(actor.organisation_id)
+    .bind(programme_id)
+    .bind(&pulse.metric_id)
+    .bind(&pulse.unit)
+    .bind(pulse.stated_value)
+    .bind(pulse.stated_target)
+    .bind(pulse.actual_value)
+    .bind(pulse.actual_target)
+    .bind(actor.user_id)
+    .bind(pulse.checked_at)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::HEALTH_PULSE,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: None,
+            after: Some(json!({
+                "metric": pulse.metric_id, "stated_value": pulse.stated_value,
+                "stated_target": pulse.stated_target, "actual_value": pulse.actual_value,
+                "actual_target": pulse.actual_target,
+            })),
+        },
+    )
+    .await
+}
+
+/// Records a blind rating; `false` when this seat already rated the round.
+pub async fn record_rating(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    rating: &RatingRow,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO status_ratings (programme_id, organisation_id, round, seat, rating, confidence, why, dashboard, rated_by, rated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (programme_id, round, seat) DO NOTHING",
+    )
+    .bind(programme_id)
+    .bind(actor.organisation_id)
+    .bind(&rating.round)
+    .bind(&rating.seat)
+    .bind(&rating.rating)
+    .bind(rating.confidence)
+    .bind(&rating.why)
+    .bind(&rating.dashboard)
+    .bind(actor.user_id)
+    .bind(rating.rated_at)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        // The audit-log view hides the rating until both are in (see
+        // `audit::list`): the entry itself records it like any change.
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: actions::HEALTH_RATING,
+                object_type: "programme",
+                object_id: Some(programme_id),
+                before: None,
+                after: Some(json!({
+                    "round": rating.round, "seat": rating.seat, "rating": rating.rating,
+                    "confidence": rating.confidence, "why": rating.why,
+                })),
+            },
+        )
+        .await?;
+    }
+    Ok(inserted)
+}
+
+/// Stores the signs standing now (the badge reads them with the programme).
+pub async fn store_signs(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+    signs: &[&str],
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO programme_health (programme_id, signs, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (programme_id) DO UPDATE SET signs = EXCLUDED.signs, updated_at = EXCLUDED.updated_at",
+    )
+    .bind(programme_id)
+    .bind(signs)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl HealthSource {
+    /// The latest sentence of `seat`.
+    pub fn latest_statement(&self, seat: &str) -> Option<&StatementRow> {
+        self.statements.iter().rev().find(|s| s.seat == seat)
+    }
+
+    /// The rating rounds, oldest first.
+    pub fn rounds(&self) -> Vec<Round> {
+        let mut rounds: Vec<Round> = Vec::new();
+        for row in &self.ratings {
+            if rounds.last().is_none_or(|r| r.key != row.round) {
+                rounds.push(Round {
+                    key: row.round.clone(),
+                    ceo: None,
+                    coo: None,
+                    dashboard: None,
+                });
+            }
+            if let Some(round) = rounds.last_mut() {
+                let rag = Rag::parse(&row.rating);
+                match row.seat.as_str() {
+                    "ceo" => round.ceo = rag,
+                    _ => round.coo = rag,
+                }
+                if let Some(dashboard) = row.dashboard.as_deref().and_then(Rag::parse) {
+                    round.dashboard = Some(dashboard);
+                }
+            }
+        }
+        rounds
+    }
+
+    /// The latest pulse check, as the rule reads it.
+    pub fn latest_pulse(&self) -> Option<PulseCheck> {
+        self.pulses.last().map(|p| PulseCheck {
+            at: p.checked_at,
+            stated_value: p.stated_value,
+            stated_target: p.stated_target,
+            actual_value: p.actual_value,
+            actual_target: p.actual_target,
+        })
+    }
+
+    /// What the signs are judged on, if the programme was found.
+    pub fn inputs(&self) -> Option<Inputs> {
+        let programme = self.programme.as_ref()?;
+        let matrix = self
+            .matrix
+            .as_ref()
+            .map_or_else(crate::domain::raci::Matrix::framework_default, |v| {
+                v.matrix.0.clone()
+            });
+        let unit = self
+            .pulses
+            .last()
+            .and_then(|p| Unit::parse(&p.unit))
+            .unwrap_or(Unit::Percent);
+        Some(Inputs {
+            ceo_sentence: self.latest_statement("ceo").map(|s| s.sentence.clone()),
+            coo_sentence: self.latest_statement("coo").map(|s| s.sentence.clone()),
+            line_warning: programme.reporting_line().warning().is_some(),
+            matrix_routed: crate::domain::raci::validate(&matrix)
+                .iter()
+                .any(|row| row.problems.iter().any(|p| p.is_warning_sign())),
+            pulse: self.latest_pulse(),
+            tolerance: Tolerance::for_unit(unit, programme.pulse_tolerance),
+            pulse_since: programme.created_at,
+            rounds: self.rounds(),
+        })
+    }
+}
+
+/// Judges the programme's signs again and stores them: called in the
+/// transaction of every write that can raise or clear one.
+pub async fn refresh(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let source = source(&mut *conn, organisation_id, programme_id).await?;
+    let Some(inputs) = source.inputs() else {
+        return Ok(());
+    };
+    // The pulse's 35 days are judged when read; its gap is stored.
+    let mut signs: Vec<&str> = crate::domain::health::signs(&inputs, now)
+        .into_iter()
+        .filter(|s| *s != Sign::PulseOff)
+        .map(Sign::key)
+        .collect();
+    if inputs.pulse.is_some_and(|p| p.off(inputs.tolerance)) {
+        signs.push(Sign::PulseOff.key());
+    }
+    store_signs(conn, programme_id, &signs, now).await
+}

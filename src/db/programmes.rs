@@ -156,6 +156,8 @@ pub struct ProgrammeFields<'a> {
     pub summary: &'a str,
     /// Planned start.
     pub planned_start: Option<NaiveDate>,
+    /// The pulse-check tolerance, if not the default.
+    pub pulse_tolerance: Option<f64>,
 }
 
 /// Creates a programme in the pre-deployment phase.
@@ -167,8 +169,8 @@ pub async fn insert(
     at: DateTime<Utc>,
 ) -> sqlx::Result<Programme> {
     sqlx::query_as(&format!(
-        "INSERT INTO programmes (id, organisation_id, name, summary, planned_start, phase_changed_at, created_at, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+        "INSERT INTO programmes (id, organisation_id, name, summary, planned_start, phase_changed_at, created_at, created_by, pulse_tolerance)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)
          RETURNING {COLUMNS}"
     ))
     .bind(Uuid::new_v4())
@@ -178,6 +180,7 @@ pub async fn insert(
     .bind(fields.planned_start)
     .bind(at)
     .bind(by)
+    .bind(fields.pulse_tolerance)
     .fetch_one(db)
     .await
 }
@@ -191,7 +194,7 @@ pub async fn update(
     fields: &ProgrammeFields<'_>,
 ) -> sqlx::Result<Option<Programme>> {
     sqlx::query_as(&format!(
-        "UPDATE programmes SET name = $4, summary = $5, planned_start = $6, version = version + 1
+        "UPDATE programmes SET name = $4, summary = $5, planned_start = $6, pulse_tolerance = $7, version = version + 1
           WHERE id = $1 AND organisation_id = $2 AND version = $3
           RETURNING {COLUMNS}"
     ))
@@ -201,6 +204,7 @@ pub async fn update(
     .bind(fields.name)
     .bind(fields.summary)
     .bind(fields.planned_start)
+    .bind(fields.pulse_tolerance)
     .fetch_optional(db)
     .await
 }

@@ -71,6 +71,7 @@ pub(super) async fn load(
                       the exceptions to the accounts-payable team. Live since the start of the year; the \
                       monthly ExCo reviews the shared dashboard.",
             planned_start: Some(go_live - Duration::days(56)),
+            pulse_tolerance: None,
         },
         &[cast.cfo, cast.cto],
     )

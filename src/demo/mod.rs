@@ -159,6 +159,7 @@ pub async fn load(
                       in how Halden runs its back office; the COO owns the sequence and the governance \
                       that keeps people accountable for every agent decision.",
             planned_start: NaiveDate::from_ymd_opt(2027, 1, 11),
+            pulse_tolerance: None,
         },
         &approvers,
     )

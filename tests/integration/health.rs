@@ -208,6 +208,31 @@ async fn the_pulse_check_compares_memory_with_the_dashboard() {
     assert!(page.shows("You said 80 % against a target of 70 %"));
     assert!(page.shows("The last pulse check was further from the truth than 5 points."));
     assert!(page.shows("Several signs"));
+    // The administrator widens the tolerance: the gap is no longer a sign.
+    let mut admin = app.login("admin@halden.example").await;
+    let edit = format!("/admin/programmes/{id}");
+    let wide = admin
+        .submit_form(
+            &edit,
+            &format!("action=\"{edit}\""),
+            &edit,
+            &[("pulse_tolerance", "40")],
+        )
+        .await;
+    assert_eq!(wide.status, 303, "{}", wide.body);
+    let page = ceo.get(&health).await;
+    assert!(page.shows("A gap beyond 40 points"));
+    assert!(page.shows("One sign"));
+    let bad = admin
+        .submit_form(
+            &edit,
+            &format!("action=\"{edit}\""),
+            &edit,
+            &[("pulse_tolerance", "-3")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.shows("Give a number above 0 and at most 100"));
     // After 36 days without a check the sign stands for that reason.
     app.clock.advance(Duration::days(36));
     let mut ceo = app.login("ceo@halden.example").await;

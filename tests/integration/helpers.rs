@@ -321,6 +321,7 @@ impl TestApp {
                 name: "Other programme",
                 summary: "",
                 planned_start: None,
+                pulse_tolerance: None,
             },
             None,
             now,

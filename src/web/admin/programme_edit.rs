@@ -89,6 +89,7 @@ pub(super) async fn submit(
     let unchanged = parsed.name.as_str() == before.name
         && parsed.summary == before.summary
         && parsed.planned_start == before.planned_start
+        && parsed.pulse_tolerance == before.pulse_tolerance
         && {
             let (mut old, mut new) = (before_signatories.clone(), parsed.signatories.clone());
             old.sort();
@@ -163,6 +164,8 @@ pub(super) async fn submit(
         },
     )
     .await?;
+    // The pulse tolerance can raise or clear a sign.
+    db::health::refresh(&mut tx, user.organisation_id, id, now).await?;
     db::sessions::set_flash(&mut *tx, user.session_id, "success", "Programme saved.").await?;
     tx.commit().await?;
     Ok(Redirect::to(&paths::programme(id)).into_response())

@@ -20,6 +20,7 @@ pub(super) struct ProgrammeForm {
     pub name: String,
     pub summary: String,
     pub planned_start: String,
+    pub pulse_tolerance: String,
     pub signatories: Vec<String>,
     pub version: String,
 }
@@ -33,6 +34,7 @@ impl ProgrammeForm {
                 "name" => form.name = value,
                 "summary" => form.summary = value,
                 "planned_start" => form.planned_start = value,
+                "pulse_tolerance" => form.pulse_tolerance = value,
                 "signatory" => form.signatories.push(value),
                 "version" => form.version = value,
                 _ => {}
@@ -49,6 +51,10 @@ impl ProgrammeForm {
             planned_start: programme
                 .planned_start
                 .map(|d| d.to_string())
+                .unwrap_or_default(),
+            pulse_tolerance: programme
+                .pulse_tolerance
+                .map(crate::domain::metrics::format_number)
                 .unwrap_or_default(),
             signatories: signatories.iter().map(Uuid::to_string).collect(),
             version: programme.version.to_string(),
@@ -68,6 +74,7 @@ pub(super) struct ParsedProgramme {
     pub name: Line,
     pub summary: String,
     pub planned_start: Option<NaiveDate>,
+    pub pulse_tolerance: Option<f64>,
     pub signatories: Vec<Uuid>,
 }
 
@@ -78,6 +85,7 @@ impl ParsedProgramme {
             name: self.name.as_str(),
             summary: &self.summary,
             planned_start: self.planned_start,
+            pulse_tolerance: self.pulse_tolerance,
         }
     }
 }
@@ -101,6 +109,17 @@ pub(super) fn parse(
                 .map_err(|_| "Enter a date as YYYY-MM-DD, for example 2027-03-01."),
         ),
     };
+    let pulse_tolerance = match form.pulse_tolerance.trim() {
+        "" => None,
+        raw => errors.check(
+            "pulse_tolerance",
+            raw.replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|v| *v > 0.0 && *v <= 100.0)
+                .ok_or("Give a number above 0 and at most 100, or leave it empty for the default."),
+        ),
+    };
     let mut signatories = Vec::new();
     for raw in &form.signatories {
         match raw
@@ -118,6 +137,7 @@ pub(super) fn parse(
             name,
             summary,
             planned_start,
+            pulse_tolerance,
             signatories,
         }),
         _ => Err(errors),

@@ -74,6 +74,25 @@ pub enum AppError {
     /// The database is not reachable or not ready.
     #[error("service unavailable")]
     Unavailable,
+    /// A machine client sent no valid bearer token.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// A machine client's request was understood but a field is wrong.
+    #[error("invalid field {field}")]
+    Unprocessable {
+        /// The field at fault.
+        field: String,
+        /// What is wrong and what to send instead.
+        detail: String,
+    },
+    /// The request conflicts with what is stored.
+    #[error("conflict")]
+    Conflict {
+        /// The field at fault, if one.
+        field: Option<String>,
+        /// What is stored and what to do.
+        detail: String,
+    },
     /// Anything else: logged with its cause, shown as a plain 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -211,6 +230,24 @@ impl AppError {
                 "Not allowed here",
                 "This address does not accept that kind of request.",
             ),
+            AppError::Unauthorized => plain(
+                StatusCode::UNAUTHORIZED,
+                "Authentication required",
+                "Send an API token of this programme as `Authorization: Bearer <token>`. \
+                 Tokens are created by an administrator; a revoked token no longer works.",
+            ),
+            AppError::Unprocessable { field, detail } => ErrorReport {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                title: "Invalid field",
+                detail: detail.clone(),
+                field: Some(field.clone()),
+            },
+            AppError::Conflict { field, detail } => ErrorReport {
+                status: StatusCode::CONFLICT,
+                title: "Conflicts with what is stored",
+                detail: detail.clone(),
+                field: field.clone(),
+            },
             AppError::Unavailable => plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Temporarily unavailable",
@@ -266,6 +303,12 @@ impl IntoResponse for AppError {
             other => other.report().expect("every other error has a report"),
         };
         let mut response = report.status.into_response();
+        if report.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"tandem\""),
+            );
+        }
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()

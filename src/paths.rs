@@ -127,6 +127,18 @@ pub mod route {
     pub const HEALTH_PULSE: &str = "/programmes/{id}/health/pulse";
     /// `/programmes/{id}/health/rating`
     pub const HEALTH_RATING: &str = "/programmes/{id}/health/rating";
+    /// `/api/v1/programmes/{id}/metrics`
+    pub const API_METRICS: &str = "/api/v1/programmes/{id}/metrics";
+    /// `/api/v1/programmes/{id}/metrics/{metric}/values`
+    pub const API_VALUES: &str = "/api/v1/programmes/{id}/metrics/{metric}/values";
+    /// `/api/v1/programmes/{id}/metrics/{metric}/values/{period}`
+    pub const API_VALUE: &str = "/api/v1/programmes/{id}/metrics/{metric}/values/{period}";
+    /// `/api/v1/openapi.json`
+    pub const API_OPENAPI: &str = "/api/v1/openapi.json";
+    /// `/admin/programmes/{id}/tokens`
+    pub const ADMIN_TOKENS: &str = "/admin/programmes/{id}/tokens";
+    /// `/admin/programmes/{id}/tokens/{token}/revoke`
+    pub const ADMIN_TOKEN_REVOKE: &str = "/admin/programmes/{id}/tokens/{token}/revoke";
     /// `/calendar/{token}/tandem.ics`
     pub const FEED: &str = "/calendar/{token}/tandem.ics";
 }
@@ -385,4 +397,40 @@ pub fn health_pulse(id: impl std::fmt::Display) -> String {
 /// The URL of `/programmes/{id}/health/rating`.
 pub fn health_rating(id: impl std::fmt::Display) -> String {
     route::HEALTH_RATING.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/api/v1/programmes/{id}/metrics`.
+pub fn api_metrics(id: impl std::fmt::Display) -> String {
+    route::API_METRICS.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/api/v1/programmes/{id}/metrics/{metric}/values`.
+pub fn api_values(id: impl std::fmt::Display, metric: impl std::fmt::Display) -> String {
+    route::API_VALUES
+        .replace("{id}", &id.to_string())
+        .replace("{metric}", &metric.to_string())
+}
+
+/// The URL of `/api/v1/programmes/{id}/metrics/{metric}/values/{period}`.
+pub fn api_value(
+    id: impl std::fmt::Display,
+    metric: impl std::fmt::Display,
+    period: impl std::fmt::Display,
+) -> String {
+    route::API_VALUE
+        .replace("{id}", &id.to_string())
+        .replace("{metric}", &metric.to_string())
+        .replace("{period}", &period.to_string())
+}
+
+/// The URL of `/admin/programmes/{id}/tokens`.
+pub fn admin_tokens(id: impl std::fmt::Display) -> String {
+    route::ADMIN_TOKENS.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/admin/programmes/{id}/tokens/{token}/revoke`.
+pub fn admin_token_revoke(id: impl std::fmt::Display, token: impl std::fmt::Display) -> String {
+    route::ADMIN_TOKEN_REVOKE
+        .replace("{id}", &id.to_string())
+        .replace("{token}", &token.to_string())
 }

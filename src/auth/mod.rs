@@ -1,6 +1,7 @@
 //! Authentication and request protection: passwords, sessions, CSRF, and
 //! the extractor that gives handlers the signed-in user and their seats.
 
+pub mod bearer;
 pub mod cookies;
 pub mod csrf;
 pub mod extract;

@@ -287,6 +287,12 @@ pub mod actions {
     pub const FEED_ISSUE: &str = "calendar.feed_issue";
     /// A calendar feed address was revoked.
     pub const FEED_REVOKE: &str = "calendar.feed_revoke";
+    /// An administrator created an API token.
+    pub const TOKEN_CREATE: &str = "api.token_create";
+    /// An administrator revoked an API token.
+    pub const TOKEN_REVOKE: &str = "api.token_revoke";
+    /// A value was written through the API (the token is the actor).
+    pub const API_VALUE_WRITE: &str = "api.value_write";
     /// An executive wrote what the programme is, in one sentence.
     pub const HEALTH_STATEMENT: &str = "health.statement";
     /// The CEO answered a pulse check.

@@ -15,6 +15,7 @@ pub mod programmes;
 pub mod raci;
 pub mod seats;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 use std::path::Path;

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod admin;
 pub mod alignment;
+pub mod api;
 pub mod assets;
 pub mod brief;
 pub mod cadence;
@@ -114,6 +115,21 @@ impl Routes {
         )
     }
 
+    /// Adds a PUT route outside the session and CSRF middleware: the API,
+    /// whose callers authenticate with a bearer token.
+    pub fn bare_put<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::PUT,
+            path,
+            Layering::Bare,
+            axum::routing::put(handler),
+        )
+    }
+
     fn add(
         mut self,
         method: Method,
@@ -154,6 +170,7 @@ fn all_routes() -> Routes {
         .merge(dashboard::routes())
         .merge(cadence::routes())
         .merge(alignment::routes())
+        .merge(api::routes())
         .merge(calendar::routes())
         .merge(admin::routes())
 }

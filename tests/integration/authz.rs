@@ -19,6 +19,8 @@ enum Rule {
     Seats(&'static [SeatKind]),
     /// A secret address: without the secret, nobody (signed in or not) finds it.
     Secret,
+    /// The API: only a bearer token opens it, never a session cookie (401).
+    Api,
 }
 
 const READERS: &[SeatKind] = &[Ceo, Coo, Approver, Exco, Admin];
@@ -135,6 +137,14 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         }
         ("POST", "/programmes/{id}/health/pulse") => Seats(CEO),
         ("GET", "/calendar/{token}/tandem.ics") => Secret,
+        ("GET", "/api/v1/openapi.json") => Public,
+        (
+            "GET",
+            "/api/v1/programmes/{id}/metrics" | "/api/v1/programmes/{id}/metrics/{metric}/values",
+        ) => Api,
+        ("PUT", "/api/v1/programmes/{id}/metrics/{metric}/values/{period}") => Api,
+        ("GET" | "POST", "/admin/programmes/{id}/tokens") => Seats(ADMIN),
+        ("POST", "/admin/programmes/{id}/tokens/{token}/revoke") => Seats(ADMIN),
         _ => return None,
     })
 }
@@ -161,7 +171,9 @@ fn concrete(path: &str, demo: &Demo) -> String {
         .replace("{metric}", "exception-rate")
         .replace("{month}", &demo.review_month)
         .replace("{action}", &demo.action_id.to_string())
-        .replace("{token}", &"0".repeat(64));
+        .replace("/tokens/{token}", &format!("/tokens/{}", uuid::Uuid::nil()))
+        .replace("{token}", &"0".repeat(64))
+        .replace("{period}", "2026-W46");
     let path = path.as_str();
     let id = match path {
         p if CADENCE
@@ -170,7 +182,10 @@ fn concrete(path: &str, demo: &Demo) -> String {
         {
             demo.live_programme_id
         }
-        p if p.starts_with("/programmes/{id}") || p.starts_with("/admin/programmes/{id}") => {
+        p if p.starts_with("/programmes/{id}")
+            || p.starts_with("/admin/programmes/{id}")
+            || p.starts_with("/api/v1/programmes/{id}") =>
+        {
             demo.programme_id
         }
         p if p.starts_with("/admin/users/{id}") => demo.exco_id,
@@ -184,6 +199,8 @@ fn concrete(path: &str, demo: &Demo) -> String {
 async fn call(client: &mut Client, method: &Method, url: &str) -> Page {
     if *method == Method::GET {
         client.get(url).await
+    } else if *method == Method::PUT {
+        client.send(Method::PUT, url, &[]).await
     } else {
         // An empty form: allowed callers get a validation answer and nothing changes.
         client.post(url, &[]).await
@@ -247,6 +264,12 @@ async fn every_seat_gets_exactly_what_the_permission_table_allows() {
             let rule = rule(&method, path).expect("checked by every_route_is_in_the_table");
             let url = concrete(path, &demo);
             let page = call(&mut client, &method, &url).await;
+            if let Rule::Api = rule {
+                if page.status != 401 {
+                    failures.push(format!("{label}: {method} {url} answered {} (expected 401: cookies never open the API)", page.status));
+                }
+                continue;
+            }
             if let Rule::Secret = rule {
                 if page.status != 404 {
                     failures.push(format!(
@@ -257,7 +280,7 @@ async fn every_seat_gets_exactly_what_the_permission_table_allows() {
                 continue;
             }
             let expect_allowed = match rule {
-                Rule::Secret => unreachable!("answered above"),
+                Rule::Secret | Rule::Api => unreachable!("answered above"),
                 Rule::Public => true,
                 Rule::SignedIn => email.is_some(),
                 Rule::Seats(permitted) => seats.iter().any(|seat| permitted.contains(seat)),
@@ -296,7 +319,9 @@ async fn another_organisations_objects_answer_404() {
     let mut outsider = app.login(&other.admin_email).await;
     let mut checked = 0;
     for (method, path, _) in routes() {
-        if !path.contains("{id}") {
+        // The API answers 401 before anything without a token; tokens of
+        // another organisation are tested in api.rs.
+        if !path.contains("{id}") || path.starts_with("/api/") {
             continue;
         }
         let url = concrete(path, &demo);

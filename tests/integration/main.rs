@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod api;
 mod auth;
 mod authz;
 mod brief;

@@ -11,6 +11,7 @@ mod seat_assign;
 mod seat_end;
 mod seats;
 mod shared;
+mod tokens;
 mod user_edit;
 mod user_new;
 mod user_page;
@@ -37,6 +38,9 @@ pub fn routes() -> Routes {
         .post(paths::ADMIN_PROGRAMME_NEW, programme_new::submit)
         .get("/admin/programmes/{id}", programme_edit::show)
         .post("/admin/programmes/{id}", programme_edit::submit)
+        .get(paths::route::ADMIN_TOKENS, tokens::show)
+        .post(paths::route::ADMIN_TOKENS, tokens::create)
+        .post(paths::route::ADMIN_TOKEN_REVOKE, tokens::revoke)
         .get(paths::ADMIN_AUDIT, audit::show)
         .get(paths::ADMIN_AUDIT_VERIFY, audit_verify::show)
 }

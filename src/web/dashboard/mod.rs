@@ -7,6 +7,8 @@ mod metric;
 mod roi_record;
 mod view;
 
+pub(crate) use metric::parse_value;
+
 use chrono::NaiveDate;
 use uuid::Uuid;
 

@@ -1,0 +1,318 @@
+//! The JSON API under `/api/v1`, for machines: read a programme's metrics,
+//! statuses and values; write an operational value for a period
+//! (idempotent: the same value again changes nothing and says so; a
+//! different value is a correction with its reason, as through the form).
+//! Authenticated by a bearer token of the programme; errors are problem
+//! documents (RFC 9457); described by `/api/v1/openapi.json`.
+
+mod openapi;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::Routes;
+use crate::auth::bearer::ApiClient;
+use crate::db;
+use crate::db::audit::{Actor, Change, actions};
+use crate::db::metrics::{Corrected, Correction, NewValue, Recorded};
+use crate::domain::metrics::{MetricKind, Period};
+use crate::error::{AppError, Result};
+use crate::paths::route;
+use crate::state::AppState;
+use crate::web::dashboard::{Board, MetricView};
+use crate::web::extract::Path;
+
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .bare_get(route::API_OPENAPI, openapi::document)
+        .bare_get(route::API_METRICS, metrics)
+        .bare_get(route::API_VALUES, values)
+        .bare_put(route::API_VALUE, put_value)
+}
+
+/// A metric as the API shows it.
+#[derive(Debug, Serialize)]
+struct MetricOut {
+    id: String,
+    name: String,
+    kind: &'static str,
+    unit: &'static str,
+    direction: &'static str,
+    cadence: &'static str,
+    primary: bool,
+    baseline: f64,
+    target: f64,
+    target_date: String,
+    latest: Option<LatestOut>,
+    status: &'static str,
+    explanation: String,
+}
+
+#[derive(Debug, Serialize)]
+struct LatestOut {
+    period: String,
+    value: f64,
+}
+
+impl MetricOut {
+    fn of(m: &MetricView) -> MetricOut {
+        MetricOut {
+            id: m.def.id.clone(),
+            name: m.def.name.clone(),
+            kind: m.def.kind.as_str(),
+            unit: m.def.unit.as_str(),
+            direction: if m.def.direction.at_least_as_good(1.0, 0.0) {
+                "higher_is_better"
+            } else {
+                "lower_is_better"
+            },
+            cadence: match m.def.cadence {
+                crate::domain::metrics::Cadence::Weekly => "weekly",
+                crate::domain::metrics::Cadence::Monthly => "monthly",
+            },
+            primary: m.def.primary,
+            baseline: m.def.baseline,
+            target: m.def.target,
+            target_date: m.def.target_date.to_string(),
+            latest: m
+                .assessment
+                .period
+                .zip(m.assessment.actual)
+                .map(|(period, value)| LatestOut {
+                    period: period.to_string(),
+                    value,
+                }),
+            status: m.assessment.status.as_str(),
+            explanation: m.explanation.clone(),
+        }
+    }
+}
+
+async fn board(state: &AppState, programme_id: Uuid) -> Result<Board> {
+    let source = db::metrics::dashboard_source(&state.pool, programme_id, None).await?;
+    Ok(Board::build(&source, state.now().date_naive()))
+}
+
+/// GET /api/v1/programmes/{id}/metrics
+async fn metrics(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let id = client.programme(id)?;
+    let board = board(&state, id).await?;
+    Ok(Json(json!({
+        "programme_id": id,
+        "signed_version": board.basis.signed_version,
+        "metrics": board.metrics.iter().map(MetricOut::of).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// GET /api/v1/programmes/{id}/metrics/{metric}/values
+async fn values(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path((id, metric)): Path<(Uuid, String)>,
+) -> Result<Response> {
+    let id = client.programme(id)?;
+    let board = board(&state, id).await?;
+    let def = unknown_metric(&board, &metric)?;
+    let values: Vec<_> = db::metrics::all_values(&state.pool, id)
+        .await?
+        .into_iter()
+        .filter(|v| v.metric_id == def.def.id)
+        .map(|v| {
+            json!({
+                "period": v.period, "value": v.value, "note": v.note,
+                "recorded_at": v.recorded_at, "version": v.version,
+            })
+        })
+        .collect();
+    Ok(
+        Json(json!({ "metric": def.def.id, "unit": def.def.unit.as_str(), "values": values }))
+            .into_response(),
+    )
+}
+
+fn unknown_metric<'a>(board: &'a Board, metric: &str) -> Result<&'a MetricView> {
+    board
+        .metrics
+        .iter()
+        .find(|m| m.def.id == metric)
+        .ok_or_else(|| AppError::Unprocessable {
+            field: "metric".into(),
+            detail: format!(
+                "This programme has no metric “{metric}”. Its metrics: {}.",
+                board
+                    .metrics
+                    .iter()
+                    .map(|m| m.def.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
+
+/// The body of a value write.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValueIn {
+    value: f64,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// PUT /api/v1/programmes/{id}/metrics/{metric}/values/{period}
+async fn put_value(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path((id, metric, period)): Path<(Uuid, String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let id = client.programme(id)?;
+    if !client.can_write {
+        return Err(AppError::Forbidden);
+    }
+    let input: ValueIn =
+        serde_json::from_slice(&body).map_err(|error| AppError::Unprocessable {
+            field: "body".into(),
+            detail: format!(
+                "The body must be JSON like {{\"value\": 41.5, \"note\": \"…\"}}: {error}."
+            ),
+        })?;
+    let board = board(&state, id).await?;
+    let view = unknown_metric(&board, &metric)?;
+    if view.def.kind != MetricKind::Operational {
+        return Err(AppError::Unprocessable {
+            field: "metric".into(),
+            detail: format!(
+                "“{}” is a business metric: the CEO records it; tokens write operational values only.",
+                view.def.name
+            ),
+        });
+    }
+    let unit = view.def.unit;
+    let period =
+        Period::parse_for(&period, view.def.cadence).map_err(|detail| AppError::Unprocessable {
+            field: "period".into(),
+            detail,
+        })?;
+    let value =
+        crate::web::dashboard::parse_value(&input.value.to_string(), unit).map_err(|detail| {
+            AppError::Unprocessable {
+                field: "value".into(),
+                detail,
+            }
+        })?;
+    let note = input.note.trim();
+    let reason = input.reason.trim();
+    for (field, text) in [("note", note), ("reason", reason)] {
+        if text.contains('\0') {
+            return Err(AppError::Unprocessable {
+                field: field.into(),
+                detail: "Text cannot hold a NUL character.".into(),
+            });
+        }
+    }
+    if note.chars().count() > 500 || reason.chars().count() > 1000 {
+        return Err(AppError::Unprocessable {
+            field: if reason.chars().count() > 1000 {
+                "reason"
+            } else {
+                "note"
+            }
+            .into(),
+            detail: "Keep the note to 500 characters and the reason to 1,000.".into(),
+        });
+    }
+    let period_text = period.to_string();
+    let now = state.now();
+    let actor = Actor {
+        organisation_id: Some(client.organisation_id),
+        user_id: None,
+        ip: None,
+        at: now,
+    };
+    let new = NewValue {
+        organisation_id: client.organisation_id,
+        programme_id: id,
+        metric_id: &view.def.id,
+        period: &period_text,
+        value,
+        note,
+    };
+    let mut tx = state.pool.begin().await?;
+    let (status, outcome) = match db::metrics::record_value(&mut tx, &actor, &new).await? {
+        Recorded::Created(_) => (StatusCode::CREATED, "created"),
+        Recorded::Unchanged(_) => (StatusCode::OK, "unchanged"),
+        Recorded::Exists(existing) if reason.is_empty() => {
+            return Err(AppError::Conflict {
+                field: Some("value".into()),
+                detail: format!(
+                    "{} already has {} for {}. To correct it, send the new value with a \"reason\".",
+                    view.def.name,
+                    unit.format(existing.value),
+                    period.label()
+                ),
+            });
+        }
+        Recorded::Exists(_) => {
+            let corrected = db::metrics::correct_value(
+                &mut tx,
+                &actor,
+                &Correction {
+                    value: new.clone(),
+                    expected_version: None,
+                    reason,
+                },
+            )
+            .await?;
+            match corrected {
+                Corrected::Done(_) => (StatusCode::OK, "corrected"),
+                Corrected::Unchanged(_) => (StatusCode::OK, "unchanged"),
+                Corrected::Stale(_) | Corrected::Missing => {
+                    return Err(AppError::Conflict {
+                        field: None,
+                        detail: "The value changed while this request ran; send it again.".into(),
+                    });
+                }
+            }
+        }
+    };
+    if outcome != "unchanged" {
+        // Who wrote it: the token (its own entry beside the value's).
+        db::audit::record(
+            &mut tx,
+            &actor,
+            Change {
+                action: actions::API_VALUE_WRITE,
+                object_type: "api_token",
+                object_id: Some(client.token_id),
+                before: None,
+                after: Some(json!({
+                    "token": client.name, "programme": id, "metric": view.def.id,
+                    "period": period_text, "value": value, "outcome": outcome,
+                })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok((
+        status,
+        Json(json!({
+            "status": outcome, "metric": view.def.id, "period": period_text, "value": value,
+        })),
+    )
+        .into_response())
+}

@@ -1,0 +1,194 @@
+//! The OpenAPI 3.1 description of the API, written by hand: the API is
+//! small, and a hand-written document reads like documentation. The tests
+//! check that every path in it is served and that real responses match its
+//! schemas.
+
+use axum::Json;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+
+/// GET /api/v1/openapi.json
+pub(super) async fn document() -> impl IntoResponse {
+    Json(description())
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
+/// The document.
+pub fn description() -> Value {
+    let errors = |codes: &[(&str, &str)]| -> Value {
+        let mut map = serde_json::Map::new();
+        for (code, text) in codes {
+            map.insert((*code).to_owned(), problem_response(text));
+        }
+        Value::Object(map)
+    };
+    let id = json!({ "name": "id", "in": "path", "required": true, "description": "The programme's id (the token's programme).", "schema": { "type": "string", "format": "uuid" } });
+    let metric = json!({ "name": "metric", "in": "path", "required": true, "description": "The metric's id, as the brief defines it (for example `exception-rate`).", "schema": { "type": "string" } });
+    let period = json!({ "name": "period", "in": "path", "required": true, "description": "An ISO week (`2026-W47`) for weekly metrics, a month (`2026-11`) for monthly ones.", "schema": { "type": "string", "pattern": "^[0-9]{4}-(W[0-9]{2}|[0-9]{2})$" } });
+    let mut get_metrics_responses = errors(&[
+        ("401", "No valid token."),
+        ("404", "Not this token's programme."),
+    ]);
+    get_metrics_responses["200"] = json!({ "description": "The metrics, measured against the latest signed brief.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Metrics" } } } });
+    let mut get_values_responses = errors(&[
+        ("401", "No valid token."),
+        ("404", "Not this token's programme."),
+        ("422", "No such metric."),
+    ]);
+    get_values_responses["200"] = json!({ "description": "Every value of the metric, oldest first.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Values" } } } });
+    let mut put_responses = errors(&[
+        ("401", "No valid token."),
+        ("403", "A read-only token."),
+        ("404", "Not this token's programme."),
+        (
+            "409",
+            "A different value is recorded for the period and no reason was given.",
+        ),
+        (
+            "422",
+            "Bad JSON, an unknown or business metric, a period of the wrong kind, or a value out of the unit's range.",
+        ),
+    ]);
+    put_responses["201"] = json!({ "description": "Recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Written" } } } });
+    put_responses["200"] = json!({ "description": "The same value was already there (`unchanged`), or the value was corrected with its reason (`corrected`).", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Written" } } } });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "tandem API",
+            "version": "1",
+            "description": "Read a programme's shared metrics and let the AI platform write its operational values. Every request carries a programme's token: `Authorization: Bearer <token>`. Writes are idempotent per metric and period. Errors are problem documents (RFC 9457)."
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/programmes/{id}/metrics": {
+                "get": {
+                    "operationId": "listMetrics",
+                    "summary": "The programme's metrics with their latest value and status",
+                    "parameters": [id],
+                    "responses": get_metrics_responses
+                }
+            },
+            "/api/v1/programmes/{id}/metrics/{metric}/values": {
+                "get": {
+                    "operationId": "listValues",
+                    "summary": "Every recorded value of one metric",
+                    "parameters": [id, metric],
+                    "responses": get_values_responses
+                }
+            },
+            "/api/v1/programmes/{id}/metrics/{metric}/values/{period}": {
+                "put": {
+                    "operationId": "writeValue",
+                    "summary": "Record an operational metric's value for a period (idempotent; a different value needs a reason and becomes a correction)",
+                    "parameters": [id, metric, period],
+                    "requestBody": {
+                        "required": true,
+                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ValueIn" } } }
+                    },
+                    "responses": put_responses
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": { "200": { "description": "The OpenAPI description.", "content": { "application/json": { "schema": { "type": "object" } } } } }
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A programme's API token, created by an administrator (shown once)." } },
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "detail"],
+                    "properties": {
+                        "type": { "type": "string" },
+                        "title": { "type": "string" },
+                        "status": { "type": "integer" },
+                        "detail": { "type": "string" },
+                        "field": { "type": "string", "description": "The field at fault, when there is one." }
+                    }
+                },
+                "Metrics": {
+                    "type": "object",
+                    "required": ["programme_id", "signed_version", "metrics"],
+                    "properties": {
+                        "programme_id": { "type": "string", "format": "uuid" },
+                        "signed_version": { "type": ["integer", "null"], "description": "The brief version measured against; null before any is signed." },
+                        "metrics": { "type": "array", "items": { "$ref": "#/components/schemas/Metric" } }
+                    }
+                },
+                "Metric": {
+                    "type": "object",
+                    "required": ["id", "name", "kind", "unit", "direction", "cadence", "primary", "baseline", "target", "target_date", "latest", "status", "explanation"],
+                    "properties": {
+                        "id": { "type": "string" },
+                        "name": { "type": "string" },
+                        "kind": { "type": "string", "enum": ["business", "operational"] },
+                        "unit": { "type": "string", "enum": ["percent", "currency", "hours", "count", "score"] },
+                        "direction": { "type": "string", "enum": ["higher_is_better", "lower_is_better"] },
+                        "cadence": { "type": "string", "enum": ["weekly", "monthly"] },
+                        "primary": { "type": "boolean" },
+                        "baseline": { "type": "number" },
+                        "target": { "type": "number" },
+                        "target_date": { "type": "string", "format": "date" },
+                        "latest": { "type": ["object", "null"], "required": ["period", "value"], "properties": { "period": { "type": "string" }, "value": { "type": "number" } } },
+                        "status": { "type": "string", "enum": ["on", "near", "off", "not_started", "no_data"] },
+                        "explanation": { "type": "string" }
+                    }
+                },
+                "Values": {
+                    "type": "object",
+                    "required": ["metric", "unit", "values"],
+                    "properties": {
+                        "metric": { "type": "string" },
+                        "unit": { "type": "string" },
+                        "values": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["period", "value", "note", "recorded_at", "version"],
+                                "properties": {
+                                    "period": { "type": "string" },
+                                    "value": { "type": "number" },
+                                    "note": { "type": "string" },
+                                    "recorded_at": { "type": "string", "format": "date-time" },
+                                    "version": { "type": "integer", "description": "1 as recorded, +1 per correction." }
+                                }
+                            }
+                        }
+                    }
+                },
+                "ValueIn": {
+                    "type": "object",
+                    "required": ["value"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "value": { "type": "number" },
+                        "note": { "type": "string", "maxLength": 500 },
+                        "reason": { "type": "string", "maxLength": 1000, "description": "Needed when the period already has a different value: the write then corrects it, keeping the old value in the history." }
+                    }
+                },
+                "Written": {
+                    "type": "object",
+                    "required": ["status", "metric", "period", "value"],
+                    "properties": {
+                        "status": { "type": "string", "enum": ["created", "unchanged", "corrected"] },
+                        "metric": { "type": "string" },
+                        "period": { "type": "string" },
+                        "value": { "type": "number" }
+                    }
+                }
+            }
+        }
+    })
+}

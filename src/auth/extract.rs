@@ -43,6 +43,18 @@ impl CurrentUser {
         }
     }
 
+    /// The executive seat whose own part the user writes (relationship
+    /// checks, statements, blind ratings): `ceo`, else `coo`.
+    pub fn executive_seat(&self) -> Option<&'static str> {
+        if self.seats.holds(crate::domain::seat::SeatKind::Ceo) {
+            Some("ceo")
+        } else if self.seats.holds(crate::domain::seat::SeatKind::Coo) {
+            Some("coo")
+        } else {
+            None
+        }
+    }
+
     /// Whether the user may take `action` (for showing or hiding controls).
     pub fn can(&self, action: Action) -> bool {
         self.seats.permits(action)

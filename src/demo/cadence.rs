@@ -16,7 +16,7 @@ use crate::db::cadence::{
 use crate::db::metrics::DashboardSource;
 use crate::domain::cadence::{Outcome, Standing};
 use crate::domain::metrics::{Cadence, Period};
-use crate::domain::snapshot::{Figures, Pack};
+use crate::domain::snapshot::Figures;
 use crate::web::dashboard::Board;
 
 /// The day of the following month on which the demo's ExCo meets.
@@ -419,18 +419,12 @@ pub(super) async fn reviews(
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("the review is missing"))?;
             let when = at(meeting, 10);
-            let pack = Pack {
+            let pack = crate::web::cadence::pack_of(
                 programme_id,
-                month: month_text.clone(),
-                meeting_on: review.meeting_on,
-                held_at: when,
-                attendees: review.attendees.clone(),
-                strategy: review.strategy.clone(),
-                competition: review.competition.clone(),
-                operations: review.operations.clone(),
-                pipeline_decisions: review.pipeline_decisions.clone(),
-                figures: figures_at(&source, &values, when),
-            };
+                &review,
+                figures_at(&source, &values, when),
+                when,
+            );
             db::cadence::hold_review(
                 conn,
                 &pair.actor(pair.ceo, when),

@@ -29,7 +29,6 @@ use crate::domain::health::{
 use crate::domain::metrics::{Cadence, Period, Status, Unit};
 use crate::domain::permission::Action;
 use crate::domain::phase::Phase;
-use crate::domain::seat::SeatKind;
 use crate::error::{AppError, Result};
 use crate::paths::{self, route};
 use crate::state::AppState;
@@ -58,17 +57,6 @@ fn current_round(programme: &Programme, now: DateTime<Utc>) -> String {
             Cadence::Weekly
         };
     Period::containing(now.date_naive(), cadence).to_string()
-}
-
-/// The seat whose part `user` writes: the CEO's, else the COO's.
-fn my_seat(user: &CurrentUser) -> Option<&'static str> {
-    if user.seats.holds(SeatKind::Ceo) {
-        Some("ceo")
-    } else if user.seats.holds(SeatKind::Coo) {
-        Some("coo")
-    } else {
-        None
-    }
 }
 
 /// When each sign stood: (sign, appeared, cleared).
@@ -280,7 +268,7 @@ async fn page(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let my_seat = my_seat(user);
+    let my_seat = user.executive_seat();
     let round = current_round(&programme, now);
     let rounds: Vec<RoundView> = inputs
         .rounds
@@ -443,7 +431,7 @@ async fn statement(
 ) -> Result<Response> {
     super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordAlignment)?;
-    let seat = my_seat(&user).ok_or(AppError::Forbidden)?;
+    let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
     let sentence = form.get("sentence").map_or("", |s| s.trim());
     let mut errors = FieldErrors::new();
     if sentence.is_empty() {
@@ -558,7 +546,7 @@ async fn rating(
 ) -> Result<Response> {
     let programme = super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordAlignment)?;
-    let seat = my_seat(&user).ok_or(AppError::Forbidden)?;
+    let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
     let mut errors = FieldErrors::new();
     let rag = errors.check(
         "rating",

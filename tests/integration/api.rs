@@ -17,17 +17,14 @@ async fn live(app: &TestApp) -> Uuid {
 
 /// Creates a token through the admin form; returns the secret shown once.
 async fn token(app: &TestApp, programme: Uuid, scope: &str) -> String {
-    let mut admin = app.login("admin@halden.example").await;
-    let page = admin
-        .post(
-            &format!("/admin/programmes/{programme}/tokens"),
-            &[("name", &format!("platform ({scope})")), ("scope", scope)],
-        )
-        .await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let marker = "id=\"token-secret\" type=\"text\" readonly value=\"";
-    let start = page.body.find(marker).unwrap() + marker.len();
-    page.body[start..start + page.body[start..].find('"').unwrap()].to_owned()
+    token_as(
+        app,
+        "admin@halden.example",
+        programme,
+        &format!("platform ({scope})"),
+        scope,
+    )
+    .await
 }
 
 /// A raw API call: (status, content type, JSON body, WWW-Authenticate).
@@ -303,7 +300,14 @@ async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only()
 
     // Another organisation's token does not reach this programme.
     let other = app.other_organisation().await;
-    let foreign = token_for(&app, &other.admin_email, other.programme_id).await;
+    let foreign = token_as(
+        &app,
+        &other.admin_email,
+        other.programme_id,
+        "theirs",
+        "read",
+    )
+    .await;
     let (status, ..) = api(
         &app,
         Method::GET,
@@ -361,12 +365,18 @@ async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only()
     assert_eq!(status, 200);
 }
 
-async fn token_for(app: &TestApp, admin_email: &str, programme: Uuid) -> String {
+async fn token_as(
+    app: &TestApp,
+    admin_email: &str,
+    programme: Uuid,
+    name: &str,
+    scope: &str,
+) -> String {
     let mut admin = app.login(admin_email).await;
     let page = admin
         .post(
             &format!("/admin/programmes/{programme}/tokens"),
-            &[("name", "theirs"), ("scope", "read")],
+            &[("name", name), ("scope", scope)],
         )
         .await;
     assert_eq!(page.status, 200, "{}", page.body);

@@ -666,14 +666,7 @@ async fn the_coo_raises_a_decision_and_the_ceo_answers_it_in_a_real_browser() {
     let demo = app.load_demo().await;
     let id = demo.programme_id;
     // The programme in preparation, in its second week of deployment.
-    sqlx::query(
-        "UPDATE programmes SET phase = 'deploying', deploying_since = $2::date - 8, version = version + 1 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(app.clock_now().date_naive())
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    app.deploy_freight().await;
     let driver = Driver::start().await;
 
     let coo = driver.browser(1280, 900).await;

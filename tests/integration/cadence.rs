@@ -15,22 +15,6 @@ async fn programme(app: &TestApp, name: &str) -> Uuid {
         .unwrap()
 }
 
-/// The programme in preparation, moved into its second week of deployment
-/// (straight in the database: its brief is not signed, and the phase gate
-/// has its own tests).
-async fn deploying(app: &TestApp) -> Uuid {
-    let id = programme(app, "Freight operations agents").await;
-    sqlx::query(
-        "UPDATE programmes SET phase = 'deploying', deploying_since = $2::date - 8, version = version + 1 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(app.clock_now().date_naive())
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    id
-}
-
 async fn write_update(
     coo: &mut Client,
     id: Uuid,
@@ -69,7 +53,7 @@ async fn decision_form(
 async fn the_coo_asks_the_ceo_decides_within_the_clock_once_and_the_log_counts_breaches() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = deploying(&app).await;
+    let id = app.deploy_freight().await;
     let mut coo = app.login("coo@halden.example").await;
 
     // The form proposes this week (week 2) and keeps what was typed on error.

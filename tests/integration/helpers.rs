@@ -243,6 +243,20 @@ impl TestApp {
         Demo::find(&self.pool).await
     }
 
+    /// Moves the programme in preparation into its second week of
+    /// deployment, straight in the database (its brief is not signed; the
+    /// phase gate has its own tests). Returns its id.
+    pub async fn deploy_freight(&self) -> Uuid {
+        sqlx::query_scalar(
+            "UPDATE programmes SET phase = 'deploying', deploying_since = $1::date - 8, version = version + 1
+              WHERE name = 'Freight operations agents' RETURNING id",
+        )
+        .bind(self.clock_now().date_naive())
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
     /// A single number from the test database, such as a count.
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()

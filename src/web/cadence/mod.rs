@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+pub(crate) use reviews::pack_of;
+
 use super::Routes;
 use crate::auth::extract::CurrentUser;
 use crate::db;

@@ -33,6 +33,13 @@ use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
 
+/// The month of a review's address ("2026-10"); anything else is not found.
+fn month_of_path(month: &str) -> Result<String> {
+    Ok(Period::parse_for(month, Cadence::Monthly)
+        .map_err(|_| AppError::NotFound)?
+        .to_string())
+}
+
 /// A month as typed ("2026-10"), checked.
 fn parse_month(text: &str) -> std::result::Result<Period, String> {
     Period::parse_for(text.trim(), Cadence::Monthly)
@@ -366,9 +373,7 @@ pub(super) async fn write(
 ) -> Result<Response> {
     super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::WriteExcoReview)?;
-    let month = Period::parse_for(&month, Cadence::Monthly)
-        .map_err(|_| AppError::NotFound)?
-        .to_string();
+    let month = month_of_path(&month)?;
     let mut errors = FieldErrors::new();
     let meeting_on = errors.check(
         "meeting_on",
@@ -479,9 +484,7 @@ pub(super) async fn hold(
 ) -> Result<Response> {
     super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::WriteExcoReview)?;
-    let month = Period::parse_for(&month, Cadence::Monthly)
-        .map_err(|_| AppError::NotFound)?
-        .to_string();
+    let month = month_of_path(&month)?;
     let back = paths::review(id, &month);
     let version: i32 = field(&form, "version").trim().parse().unwrap_or(-1);
     let now = state.now();
@@ -507,18 +510,7 @@ pub(super) async fn hold(
         .into());
     }
     let figures = crate::web::dashboard::figures_now(&mut tx, id, now).await?;
-    let pack = Pack {
-        programme_id: id,
-        month: review.month.clone(),
-        meeting_on: review.meeting_on,
-        held_at: now,
-        attendees: review.attendees.clone(),
-        strategy: review.strategy.clone(),
-        competition: review.competition.clone(),
-        operations: review.operations.clone(),
-        pipeline_decisions: review.pipeline_decisions.clone(),
-        figures,
-    };
+    let pack = pack_of(id, &review, figures, now);
     let hash =
         db::cadence::hold_review(&mut tx, &user.actor(&client, now), id, &review, &pack).await?;
     db::sessions::set_flash(
@@ -533,6 +525,27 @@ pub(super) async fn hold(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&back).into_response())
+}
+
+/// The pack of `review` with `figures`, as if held at `at`.
+pub(crate) fn pack_of(
+    programme_id: Uuid,
+    review: &ReviewRow,
+    figures: Figures,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Pack {
+    Pack {
+        programme_id,
+        month: review.month.clone(),
+        meeting_on: review.meeting_on,
+        held_at: at,
+        attendees: review.attendees.clone(),
+        strategy: review.strategy.clone(),
+        competition: review.competition.clone(),
+        operations: review.operations.clone(),
+        pipeline_decisions: review.pipeline_decisions.clone(),
+        figures,
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -560,18 +573,10 @@ pub(super) async fn pack(
     let now = state.now();
     let review = loaded.review;
     // Before it is held, the pack shows the texts and figures as they stand (a draft).
-    let texts = loaded.pack.clone().unwrap_or_else(|| Pack {
-        programme_id: id,
-        month: review.month.clone(),
-        meeting_on: review.meeting_on,
-        held_at: now,
-        attendees: review.attendees.clone(),
-        strategy: review.strategy.clone(),
-        competition: review.competition.clone(),
-        operations: review.operations.clone(),
-        pipeline_decisions: review.pipeline_decisions.clone(),
-        figures: loaded.board.figures(now),
-    });
+    let texts = loaded
+        .pack
+        .clone()
+        .unwrap_or_else(|| pack_of(id, &review, loaded.board.figures(now), now));
     let views = action_views(&loaded.source, now.date_naive());
     Ok(PackPage {
         rows: figure_rows(&texts.figures, &loaded.board),

@@ -19,7 +19,6 @@ use crate::db;
 use crate::db::cadence::{CheckParts, CheckRow, NewSession, Saved, SessionRow};
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
-use crate::domain::seat::SeatKind;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
@@ -204,17 +203,6 @@ pub(super) async fn show(
     session_page(&state, &user, id, number, None, FieldErrors::new()).await
 }
 
-/// The seat whose part of a check `user` writes.
-fn my_seat(user: &CurrentUser) -> Option<&'static str> {
-    if user.seats.holds(SeatKind::Ceo) {
-        Some("ceo")
-    } else if user.seats.holds(SeatKind::Coo) {
-        Some("coo")
-    } else {
-        None
-    }
-}
-
 async fn session_page(
     state: &AppState,
     user: &CurrentUser,
@@ -237,7 +225,9 @@ async fn session_page(
             .find(|c| c.session_id == session.id && c.seat == seat)
             .cloned()
     };
-    let my_seat = my_seat(user).filter(|_| user.can(Action::RecordAlignment));
+    let my_seat = user
+        .executive_seat()
+        .filter(|_| user.can(Action::RecordAlignment));
     let my_form = typed.unwrap_or_else(|| {
         my_seat
             .and_then(part)
@@ -297,7 +287,7 @@ pub(super) async fn check(
 ) -> Result<Response> {
     super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordAlignment)?;
-    let seat = my_seat(&user).ok_or(AppError::Forbidden)?;
+    let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
     let mut errors = FieldErrors::new();
     let working = errors.check("working", text(field(&form, "working"), 2000));
     let not_working = errors.check("not_working", text(field(&form, "not_working"), 2000));

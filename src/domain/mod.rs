@@ -8,6 +8,7 @@ pub mod health;
 pub mod metrics;
 pub mod permission;
 pub mod phase;
+pub mod pipeline;
 pub mod raci;
 pub mod roi;
 pub mod seat;

@@ -155,14 +155,26 @@ pub async fn source(
     })
 }
 
-/// Records an executive's sentence (a new version; the old ones stay).
+/// Records an executive's sentence (a new version; the old ones stay);
+/// `false`, and nothing written, when it already is that seat's sentence.
 pub async fn write_statement(
     conn: &mut PgConnection,
     actor: &Actor,
     programme_id: Uuid,
     seat: &str,
     sentence: &str,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
+    let current: Option<String> = sqlx::query_scalar(
+        "SELECT sentence FROM programme_statements WHERE programme_id = $1 AND seat = $2
+          ORDER BY written_at DESC LIMIT 1",
+    )
+    .bind(programme_id)
+    .bind(seat)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if current.as_deref() == Some(sentence) {
+        return Ok(false);
+    }
     sqlx::query(
         "INSERT INTO programme_statements (id, organisation_id, programme_id, seat, sentence, written_by, written_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -187,7 +199,8 @@ pub async fn write_statement(
             after: Some(json!({ "seat": seat, "sentence": sentence })),
         },
     )
-    .await
+    .await?;
+    Ok(true)
 }
 
 /// Records a pulse check with the figures it is judged against.

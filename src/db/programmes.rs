@@ -53,13 +53,10 @@ impl Programme {
     /// change, and the pulse check if none was made for 35 days.
     pub fn sign_count(&self, now: DateTime<Utc>) -> usize {
         let stored = self.health_signs.as_deref().unwrap_or_default();
-        let pulse_late = crate::domain::health::pulse_problem(
-            None,
-            crate::domain::health::Tolerance::Points(0.0),
+        let pulse_late = crate::domain::health::pulse_overdue(
             self.last_pulse_at.unwrap_or(self.created_at),
             now,
-        )
-        .is_some();
+        );
         let pulse_stored = stored
             .iter()
             .any(|s| s == crate::domain::health::Sign::PulseOff.key());

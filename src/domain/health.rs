@@ -275,6 +275,12 @@ pub enum PulseProblem {
     Missing(DateTime<Utc>),
 }
 
+/// Whether a pulse check is overdue at `now`, the last one (or, if none,
+/// the programme's start) having been at `last`.
+pub fn pulse_overdue(last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now > last + PULSE_EVERY
+}
+
 /// The pulse rule: the latest check off by more than the tolerance, or none
 /// for more than 35 days (counted from `since` when there was never one).
 pub fn pulse_problem(
@@ -283,9 +289,9 @@ pub fn pulse_problem(
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Option<PulseProblem> {
-    let due = latest.map_or(since, |p| p.at) + PULSE_EVERY;
-    if now > due {
-        return Some(PulseProblem::Missing(due));
+    let last = latest.map_or(since, |p| p.at);
+    if pulse_overdue(last, now) {
+        return Some(PulseProblem::Missing(last + PULSE_EVERY));
     }
     latest
         .filter(|p| p.off(tolerance))

@@ -103,7 +103,7 @@ fn history(source: &HealthSource, inputs: &Inputs, now: DateTime<Utc>) -> Vec<Sp
     let mut points = Vec::new();
     let mut last = inputs.pulse_since;
     for p in &source.pulses {
-        if p.checked_at > last + PULSE_EVERY {
+        if health::pulse_overdue(last, p.checked_at) {
             points.push((last + PULSE_EVERY, true));
         }
         let check = health::PulseCheck {
@@ -120,7 +120,7 @@ fn history(source: &HealthSource, inputs: &Inputs, now: DateTime<Utc>) -> Vec<Sp
         points.push((p.checked_at, check.off(tolerance)));
         last = p.checked_at;
     }
-    if now > last + PULSE_EVERY {
+    if health::pulse_overdue(last, now) {
         points.push((last + PULSE_EVERY, true));
     }
     all.extend(spells(Sign::PulseOff, &points));
@@ -446,7 +446,7 @@ async fn statement(
         return refused(&state, &user, id, form, errors).await;
     }
     let mut tx = state.pool.begin().await?;
-    db::health::write_statement(
+    let written = db::health::write_statement(
         &mut tx,
         &user.actor(&client, state.now()),
         id,
@@ -454,6 +454,10 @@ async fn statement(
         sentence,
     )
     .await?;
+    if !written {
+        drop(tx);
+        return crate::web::pages::nothing_changed(&state, &user, &paths::health(id)).await;
+    }
     finish(
         &state,
         &user,
@@ -465,19 +469,6 @@ async fn statement(
     .await
 }
 
-/// A number as typed ("41,5" or "41.5 %").
-fn number(text: &str) -> std::result::Result<f64, String> {
-    text.trim()
-        .trim_end_matches('%')
-        .trim_start_matches('€')
-        .trim()
-        .replace(',', ".")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && v.abs() < 1e15)
-        .ok_or_else(|| "Give a number, from memory.".to_owned())
-}
-
 async fn pulse(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -487,29 +478,31 @@ async fn pulse(
 ) -> Result<Response> {
     super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordBusinessMetric)?;
-    let mut errors = FieldErrors::new();
-    let value = errors.check(
-        "stated_value",
-        number(form.get("stated_value").map_or("", String::as_str)),
-    );
-    let target = errors.check(
-        "stated_target",
-        number(form.get("stated_target").map_or("", String::as_str)),
-    );
-    let (Some(value), Some(target)) = (value, target) else {
-        return refused(&state, &user, id, form, errors).await;
-    };
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     let dashboard = db::metrics::dashboard_source(&mut *tx, id, None).await?;
     let board = Board::build(&dashboard, now.date_naive());
+    let mut errors = FieldErrors::new();
     let Some(primary) = board.primary() else {
         drop(tx);
-        let mut errors = FieldErrors::new();
         errors.add(
             "stated_value",
             "The brief defines no primary metric yet: there is nothing to check.",
         );
+        return refused(&state, &user, id, form, errors).await;
+    };
+    // The same reading of a number as the value form, in the metric's unit.
+    let mut stated = |field: &str| {
+        let typed = form.get(field).map_or("", String::as_str);
+        errors.check(
+            field,
+            crate::web::dashboard::parse_value(typed, primary.def.unit)
+                .map_err(|problem| format!("Give a number, from memory. {problem}")),
+        )
+    };
+    let (value, target) = (stated("stated_value"), stated("stated_target"));
+    let (Some(value), Some(target)) = (value, target) else {
+        drop(tx);
         return refused(&state, &user, id, form, errors).await;
     };
     let row = PulseRow {

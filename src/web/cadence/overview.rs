@@ -18,6 +18,7 @@ use crate::domain::phase::Phase;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Path;
+use crate::web::forms::FieldErrors;
 use crate::web::pages::Page;
 
 #[derive(Template, WebTemplate)]
@@ -35,8 +36,9 @@ pub(super) struct CadencePage {
     can_record_session: bool,
     can_write_update: bool,
     can_open_review: bool,
-    default_month: String,
-    default_meeting: String,
+    /// The open-review form: month and meeting day, as typed or proposed.
+    review_form: (String, String),
+    errors: FieldErrors,
 }
 
 pub(super) async fn show(
@@ -44,7 +46,18 @@ pub(super) async fn show(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<CadencePage> {
-    let (programme, source) = load(&state, &user, id, None).await?;
+    page(&state, &user, id, None, FieldErrors::new()).await
+}
+
+/// The cadence page; `typed` is the open-review form as sent, if it was refused.
+pub(super) async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    typed: Option<(String, String)>,
+    errors: FieldErrors,
+) -> Result<CadencePage> {
+    let (programme, source) = load(state, user, id, None).await?;
     let now = state.now();
     let today = now.date_naive();
     let facts = source.facts();
@@ -74,9 +87,14 @@ pub(super) async fn show(
         can_write_update: user.can(Action::RecordOperationalMetric) && phase == Phase::Deploying,
         can_open_review: user.can(Action::WriteExcoReview)
             && matches!(phase, Phase::PostDeployment | Phase::Deploying),
-        default_month: last_month.to_string(),
-        default_meeting: (today + chrono::Duration::days(7)).to_string(),
-        page: Page::for_user(&state, &user).await?,
+        review_form: typed.unwrap_or_else(|| {
+            (
+                last_month.to_string(),
+                (today + chrono::Duration::days(7)).to_string(),
+            )
+        }),
+        errors,
+        page: Page::for_user(state, user).await?,
         sessions: source.sessions.into_iter().rev().collect(),
         updates: source.updates,
         reviews: source.reviews.into_iter().rev().collect(),

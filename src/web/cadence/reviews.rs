@@ -59,17 +59,19 @@ pub(super) async fn open(
     let meeting = NaiveDate::parse_from_str(field(&form, "meeting_on").trim(), "%Y-%m-%d")
         .map_err(|_| "Give the meeting day as a date, for example 2026-11-12.".to_owned());
     let (Ok(month), Ok(meeting_on)) = (&month, &meeting) else {
-        let reasons = [month.err(), meeting.err()].into_iter().flatten().collect();
-        return Ok(Refusal {
-            page: Page::for_user(&state, &user).await?,
-            status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
-            title: "The review was not opened".into(),
-            message: "Check the month and the meeting day.".into(),
-            reasons,
-            back_url: paths::cadence(id),
-            back_label: "Back to the cadence".into(),
+        // Back to the cadence page, with what was typed and a message beside each field.
+        let mut errors = FieldErrors::new();
+        for (name, problem) in [("month", month.err()), ("meeting_on", meeting.err())] {
+            if let Some(problem) = problem {
+                errors.add(name, problem);
+            }
         }
-        .into_response());
+        let typed = (
+            field(&form, "month").to_owned(),
+            field(&form, "meeting_on").to_owned(),
+        );
+        let page = super::overview::page(&state, &user, id, Some(typed), errors).await?;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     if programme.live_since.is_none() {
         return Refusal::conflict(
@@ -278,6 +280,47 @@ async fn load_review(
     })
 }
 
+/// What the review page and its pack both show.
+struct Shown {
+    /// The pack as held, or (before it is held) a draft as things stand.
+    pack: Pack,
+    rows: Vec<FigureRow>,
+    moved: Vec<Move>,
+    previous_month: Option<String>,
+    set_here: Vec<ActionView>,
+    proposed: Vec<ActionView>,
+}
+
+impl Loaded {
+    fn shown(&self, now: chrono::DateTime<chrono::Utc>) -> Shown {
+        let pack = self.pack.clone().unwrap_or_else(|| {
+            pack_of(
+                self.programme.id,
+                &self.review,
+                self.board.figures(now),
+                now,
+            )
+        });
+        let views = action_views(&self.source, now.date_naive());
+        Shown {
+            rows: figure_rows(&pack.figures, &self.board),
+            moved: self
+                .previous
+                .as_ref()
+                .map(|p| moves(&p.figures, &pack.figures))
+                .unwrap_or_default(),
+            previous_month: self.previous.as_ref().map(|p| p.month.clone()),
+            set_here: views
+                .iter()
+                .filter(|a| a.row.review_month.as_deref() == Some(&self.review.month))
+                .cloned()
+                .collect(),
+            proposed: views.into_iter().filter(|a| a.flagged).collect(),
+            pack,
+        }
+    }
+}
+
 async fn review_page(
     state: &AppState,
     user: &CurrentUser,
@@ -287,12 +330,7 @@ async fn review_page(
     errors: FieldErrors,
 ) -> Result<ReviewPage> {
     let loaded = load_review(state, user, id, month).await?;
-    let now = state.now();
-    let figures = loaded
-        .pack
-        .as_ref()
-        .map_or_else(|| loaded.board.figures(now), |p| p.figures.clone());
-    let views = action_views(&loaded.source, now.date_naive());
+    let shown = loaded.shown(state.now());
     let review = loaded.review;
     let (form, actions) = typed.unwrap_or_else(|| {
         let mut form = HashMap::new();
@@ -311,19 +349,12 @@ async fn review_page(
     });
     let can_write = user.can(Action::WriteExcoReview) && review.held_at.is_none();
     Ok(ReviewPage {
-        rows: figure_rows(&figures, &loaded.board),
-        moved: loaded
-            .previous
-            .as_ref()
-            .map(|p| moves(&p.figures, &figures))
-            .unwrap_or_default(),
-        previous_month: loaded.previous.as_ref().map(|p| p.month.clone()),
-        set_here: views
-            .iter()
-            .filter(|a| a.row.review_month.as_deref() == Some(&review.month))
-            .cloned()
-            .collect(),
-        proposed: views.into_iter().filter(|a| a.flagged).collect(),
+        rows: shown.rows,
+        moved: shown.moved,
+        previous_month: shown.previous_month,
+        set_here: shown.set_here,
+        proposed: shown.proposed,
+        figures: shown.pack.figures,
         writes_ceo_part: can_write && user.seats.holds(SeatKind::Ceo),
         writes_coo_part: can_write && user.seats.holds(SeatKind::Coo),
         can_write,
@@ -331,7 +362,6 @@ async fn review_page(
         page: Page::for_user(state, user).await?,
         programme: loaded.programme,
         month: loaded.month,
-        figures,
         review,
         form,
         actions,
@@ -570,34 +600,19 @@ pub(super) async fn pack(
     Path((id, month)): Path<(Uuid, String)>,
 ) -> Result<PackPage> {
     let loaded = load_review(&state, &user, id, &month).await?;
-    let now = state.now();
-    let review = loaded.review;
-    // Before it is held, the pack shows the texts and figures as they stand (a draft).
-    let texts = loaded
-        .pack
-        .clone()
-        .unwrap_or_else(|| pack_of(id, &review, loaded.board.figures(now), now));
-    let views = action_views(&loaded.source, now.date_naive());
+    let shown = loaded.shown(state.now());
     Ok(PackPage {
-        rows: figure_rows(&texts.figures, &loaded.board),
-        moved: loaded
-            .previous
-            .as_ref()
-            .map(|p| moves(&p.figures, &texts.figures))
-            .unwrap_or_default(),
-        previous_month: loaded.previous.as_ref().map(|p| p.month.clone()),
-        set_here: views
-            .iter()
-            .filter(|a| a.row.review_month.as_deref() == Some(&review.month))
-            .cloned()
-            .collect(),
-        proposed: views.into_iter().filter(|a| a.flagged).collect(),
+        rows: shown.rows,
+        moved: shown.moved,
+        previous_month: shown.previous_month,
+        set_here: shown.set_here,
+        proposed: shown.proposed,
         page: Page::for_user(&state, &user).await?,
-        figures: texts.figures.clone(),
+        figures: shown.pack.figures.clone(),
         programme: loaded.programme,
         month: loaded.month,
-        review,
-        texts,
+        review: loaded.review,
+        texts: shown.pack,
     })
 }
 

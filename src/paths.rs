@@ -127,6 +127,19 @@ pub mod route {
     pub const HEALTH_PULSE: &str = "/programmes/{id}/health/pulse";
     /// `/programmes/{id}/health/rating`
     pub const HEALTH_RATING: &str = "/programmes/{id}/health/rating";
+    /// `/programmes/{id}/pipeline`
+    pub const PIPELINE: &str = "/programmes/{id}/pipeline";
+    /// `/programmes/{id}/pipeline/{process}/stage`
+    pub const PIPELINE_STAGE: &str = "/programmes/{id}/pipeline/{process}/stage";
+    /// `/programmes/{id}/pipeline/{process}/gates`
+    pub const PIPELINE_GATES: &str = "/programmes/{id}/pipeline/{process}/gates";
+    /// `/programmes/{id}/pipeline/{process}/gates/{gate}/remove`
+    pub const PIPELINE_GATE_REMOVE: &str =
+        "/programmes/{id}/pipeline/{process}/gates/{gate}/remove";
+    /// `/programmes/{id}/reviews/{month}/pipeline`
+    pub const REVIEW_PIPELINE: &str = "/programmes/{id}/reviews/{month}/pipeline";
+    /// `/api/v1/programmes/{id}/pipeline`
+    pub const API_PIPELINE: &str = "/api/v1/programmes/{id}/pipeline";
     /// `/api/v1/programmes/{id}/metrics`
     pub const API_METRICS: &str = "/api/v1/programmes/{id}/metrics";
     /// `/api/v1/programmes/{id}/metrics/{metric}/values`
@@ -397,6 +410,49 @@ pub fn health_pulse(id: impl std::fmt::Display) -> String {
 /// The URL of `/programmes/{id}/health/rating`.
 pub fn health_rating(id: impl std::fmt::Display) -> String {
     route::HEALTH_RATING.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/pipeline`.
+pub fn pipeline(id: impl std::fmt::Display) -> String {
+    route::PIPELINE.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/pipeline/{process}/stage`.
+pub fn pipeline_stage(id: impl std::fmt::Display, process: impl std::fmt::Display) -> String {
+    route::PIPELINE_STAGE
+        .replace("{id}", &id.to_string())
+        .replace("{process}", &process.to_string())
+}
+
+/// The URL of `/programmes/{id}/pipeline/{process}/gates`.
+pub fn pipeline_gates(id: impl std::fmt::Display, process: impl std::fmt::Display) -> String {
+    route::PIPELINE_GATES
+        .replace("{id}", &id.to_string())
+        .replace("{process}", &process.to_string())
+}
+
+/// The URL of `/programmes/{id}/pipeline/{process}/gates/{gate}/remove`.
+pub fn pipeline_gate_remove(
+    id: impl std::fmt::Display,
+    process: impl std::fmt::Display,
+    gate: impl std::fmt::Display,
+) -> String {
+    route::PIPELINE_GATE_REMOVE
+        .replace("{id}", &id.to_string())
+        .replace("{process}", &process.to_string())
+        .replace("{gate}", &gate.to_string())
+}
+
+/// The URL of `/programmes/{id}/reviews/{month}/pipeline`.
+pub fn review_pipeline(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
+    route::REVIEW_PIPELINE
+        .replace("{id}", &id.to_string())
+        .replace("{month}", &month.to_string())
+}
+
+/// The URL of `/api/v1/programmes/{id}/pipeline`.
+pub fn api_pipeline(id: impl std::fmt::Display) -> String {
+    route::API_PIPELINE.replace("{id}", &id.to_string())
 }
 
 /// The URL of `/api/v1/programmes/{id}/metrics`.

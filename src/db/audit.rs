@@ -299,4 +299,12 @@ pub mod actions {
     pub const HEALTH_PULSE: &str = "health.pulse";
     /// An executive gave a blind status rating (the view hides it until both are in).
     pub const HEALTH_RATING: &str = "health.rating";
+    /// A process moved to another stage of the expansion pipeline.
+    pub const PIPELINE_MOVE: &str = "pipeline.move";
+    /// A go-live gate was set on a process.
+    pub const PIPELINE_GATE_ADD: &str = "pipeline.gate_add";
+    /// A go-live gate was removed from a process.
+    pub const PIPELINE_GATE_REMOVE: &str = "pipeline.gate_remove";
+    /// An ExCo review recorded a decision on a process.
+    pub const PIPELINE_DECISION: &str = "pipeline.decision";
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
 use super::pages::{array, decode, programme};
+use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
 use crate::domain::snapshot::{Figures, Pack};
 
@@ -215,6 +216,10 @@ pub struct CadenceSource {
     pub reviews: Vec<ReviewRow>,
     /// With a focus month: its pack and the previous held review's, newest first.
     pub snapshots: Vec<SnapshotRow>,
+    /// The pipeline's processes (a review records decisions on them).
+    pub processes: Vec<ProcessRow>,
+    /// With a focus month: the pipeline decisions of its review.
+    pub pipeline: Vec<DecisionRow>,
 }
 
 const SESSIONS: &str =
@@ -281,7 +286,7 @@ pub async fn source(
     focus: Option<&str>,
 ) -> sqlx::Result<CadenceSource> {
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g, {} AS h",
+        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g, {} AS h, {} AS i, {} AS j",
         programme(),
         array(SESSIONS),
         array(CHECKS),
@@ -290,6 +295,8 @@ pub async fn source(
         array(REQUESTS),
         array(&reviews_sql()),
         array(SNAPSHOTS),
+        array(super::pipeline::PROCESSES),
+        array(super::pipeline::REVIEW_DECISIONS),
     );
     #[derive(FromRow)]
     struct Row {
@@ -301,6 +308,8 @@ pub async fn source(
         f: Json<serde_json::Value>,
         g: Json<serde_json::Value>,
         h: Json<serde_json::Value>,
+        i: Json<serde_json::Value>,
+        j: Json<serde_json::Value>,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
@@ -317,6 +326,8 @@ pub async fn source(
         requests: decode(row.f.0)?,
         reviews: decode(row.g.0)?,
         snapshots: decode(row.h.0)?,
+        processes: decode(row.i.0)?,
+        pipeline: decode(row.j.0)?,
     })
 }
 

@@ -107,8 +107,13 @@ pub struct DashboardSource {
     pub roi: Vec<RoiRow>,
 }
 
-/// The brief sections the dashboard is defined by.
-pub const SECTIONS: [&str; 3] = ["operational_metrics", "success_metrics", "business_case"];
+/// The brief sections the dashboard and the pipeline's plan are defined by.
+pub const SECTIONS: [&str; 4] = [
+    "operational_metrics",
+    "success_metrics",
+    "business_case",
+    "process_scope",
+];
 
 #[derive(FromRow)]
 struct SourceRow {

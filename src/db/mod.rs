@@ -11,6 +11,7 @@ pub mod health;
 pub mod metrics;
 pub mod organisations;
 pub mod pages;
+pub mod pipeline;
 pub mod programmes;
 pub mod raci;
 pub mod seats;

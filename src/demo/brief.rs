@@ -1,7 +1,7 @@
 //! The demo programme's deployment brief: version 1 signed by everyone;
 //! version 2, with a revised investment section, signed by all but the CFO.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -115,6 +115,27 @@ pub(super) fn business_metrics(start: &str, end: &str) -> Value {
     ])
 }
 
+/// The three processes in their sequence, the first going live on `first`.
+pub(super) fn processes(invoice: &str, customs: &str, booking: &str, first: NaiveDate) -> Value {
+    let months = |n: u32| {
+        first
+            .checked_add_months(chrono::Months::new(n))
+            .unwrap_or(first)
+            .to_string()
+    };
+    json!([
+        { "id": invoice, "name": "Freight invoice matching", "monthly_volume": "42000", "expected_roi": "38", "complexity": "low",
+          "expected_go_live": first.to_string(), "investment": "1400000", "expected_benefit": "1900000",
+          "rationale": "Highest volume, clear rules, easy to measure." },
+        { "id": customs, "name": "Customs documentation", "monthly_volume": "9500", "expected_roi": "27", "complexity": "high",
+          "expected_go_live": months(12), "investment": "900000", "expected_benefit": "1100000",
+          "rationale": "Valuable but regulated: second, once governance has proved itself." },
+        { "id": booking, "name": "Carrier booking exceptions", "monthly_volume": "6000", "expected_roi": "22", "complexity": "medium",
+          "expected_go_live": months(18), "investment": "600000", "expected_benefit": "650000",
+          "rationale": "Builds on the first two; needs carrier integrations." },
+    ])
+}
+
 /// Every section's content, as the two executives wrote it.
 pub(super) fn sections(
     invoice: &str,
@@ -159,11 +180,12 @@ pub(super) fn sections(
         (
             "process_scope",
             content(json!({
-                "processes": [
-                    { "id": invoice, "name": "Freight invoice matching", "monthly_volume": "42000", "expected_roi": "38", "complexity": "low", "rationale": "Highest volume, clear rules, easy to measure." },
-                    { "id": customs, "name": "Customs documentation", "monthly_volume": "9500", "expected_roi": "27", "complexity": "high", "rationale": "Valuable but regulated: second, once governance has proved itself." },
-                    { "id": booking, "name": "Carrier booking exceptions", "monthly_volume": "6000", "expected_roi": "22", "complexity": "medium", "rationale": "Builds on the first two; needs carrier integrations." },
-                ],
+                "processes": processes(
+                    invoice,
+                    customs,
+                    booking,
+                    NaiveDate::from_ymd_opt(2027, 3, 8).unwrap_or_default()
+                ),
             })),
         ),
         (

@@ -16,6 +16,7 @@ use crate::db::cadence::{
 use crate::db::metrics::DashboardSource;
 use crate::domain::cadence::{Outcome, Standing};
 use crate::domain::metrics::{Cadence, Period};
+use crate::domain::pipeline::ExcoDecision;
 use crate::domain::snapshot::Figures;
 use crate::web::dashboard::Board;
 
@@ -48,7 +49,7 @@ pub(super) struct Pair {
 }
 
 impl Pair {
-    fn actor(&self, user: Uuid, when: DateTime<Utc>) -> Actor {
+    pub(super) fn actor(&self, user: Uuid, when: DateTime<Utc>) -> Actor {
         Actor {
             organisation_id: Some(self.organisation_id),
             user_id: Some(user),
@@ -415,13 +416,39 @@ pub(super) async fn reviews(
         )
         .await?;
         if held {
+            let when = at(meeting, 10);
+            let latest = !is_held(month.next(), today);
             let review = db::cadence::lock_review(conn, programme_id, &month_text)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("the review is missing"))?;
-            let when = at(meeting, 10);
+            let decision = if n == 2 {
+                Some((
+                    2,
+                    ExcoDecision::Approve,
+                    "Second wave, once its gates hold.",
+                ))
+            } else if latest {
+                Some((3, ExcoDecision::Hold, "Not before customs is live."))
+            } else {
+                None
+            };
+            if let Some(decision) = decision {
+                super::pipeline::decide(
+                    conn,
+                    pair,
+                    programme_id,
+                    &review,
+                    decision,
+                    when - Duration::minutes(30),
+                )
+                .await?;
+            }
+            let decisions =
+                db::pipeline::decisions_of_review(&mut *conn, programme_id, &month_text).await?;
             let pack = crate::web::cadence::pack_of(
                 programme_id,
                 &review,
+                &decisions,
                 figures_at(&source, &values, when),
                 when,
             );

@@ -80,10 +80,15 @@ pub(super) async fn load(
     // The brief, signed by all four before go-live.
     let end = go_live + Duration::days(364);
     let month_start = |date: NaiveDate| date.with_day(1).unwrap_or(date);
+    let ids = [
+        Uuid::new_v4().to_string(),
+        Uuid::new_v4().to_string(),
+        Uuid::new_v4().to_string(),
+    ];
     let mut contents = sections(
-        &Uuid::new_v4().to_string(),
-        &Uuid::new_v4().to_string(),
-        &Uuid::new_v4().to_string(),
+        &ids[0],
+        &ids[1],
+        &ids[2],
         "2400000",
         "Three tranches: set-up and the partner, then the rollout across the three entities, then scaling.",
     );
@@ -105,6 +110,11 @@ pub(super) async fn load(
             }
             "business_case" => {
                 *content = section_of(json!({ "months": plan(go_live) }));
+            }
+            "process_scope" => {
+                *content = section_of(json!({
+                    "processes": super::brief::processes(&ids[0], &ids[1], &ids[2], go_live)
+                }));
             }
             "timeline" => {
                 content.insert("internal_go_live".into(), json!(go_live.to_string()));
@@ -343,6 +353,14 @@ pub(super) async fn load(
         .collect();
     super::cadence::sessions(conn, &pair, programme.id, &session_days, true).await?;
     super::cadence::updates(conn, &pair, programme.id, deploying).await?;
+    super::pipeline::first_goes_live(
+        conn,
+        &pair,
+        programme.id,
+        signed_at,
+        go_live.and_hms_opt(8, 0, 0).unwrap_or_default().and_utc(),
+    )
+    .await?;
     super::cadence::reviews(
         conn,
         &pair,
@@ -376,6 +394,7 @@ pub(super) async fn load(
         },
     )
     .await?;
+    super::pipeline::gates(conn, &pair, programme.id, now - Duration::days(40)).await?;
     super::health::live(conn, &pair, programme.id, now).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ mod cadence;
 mod health;
 pub mod history;
 pub mod live;
+mod pipeline;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sqlx::PgPool;

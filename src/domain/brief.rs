@@ -229,7 +229,8 @@ const HORIZONS: &[(&str, &str)] = &[
     ("transformation_multi_year", "A multi-year transformation"),
 ];
 const BUILD_BUY: &[(&str, &str)] = &[("build", "Build"), ("buy", "Buy"), ("partner", "Partner")];
-const COMPLEXITY: &[(&str, &str)] = &[("low", "Low"), ("medium", "Medium"), ("high", "High")];
+/// The levels of governance complexity a process may have.
+pub const COMPLEXITY: &[(&str, &str)] = &[("low", "Low"), ("medium", "Medium"), ("high", "High")];
 const AUTONOMY: &[(&str, &str)] = &[
     ("acts_alone", "Acts alone"),
     ("acts_and_logs", "Acts and logs"),
@@ -357,7 +358,7 @@ pub static SECTIONS: &[Section] = &[
         fields: &[table(
             "processes",
             "Processes, in deployment order",
-            "Each process is a record the governance framework and, later, the expansion pipeline refer to.",
+            "Each process is a record the governance framework and the expansion pipeline refer to; the sequence and figures as last signed are the pipeline's plan.",
             &[
                 Column {
                     key: "name",
@@ -378,6 +379,21 @@ pub static SECTIONS: &[Section] = &[
                     key: "complexity",
                     label: "Governance complexity",
                     kind: Kind::Choice(COMPLEXITY),
+                },
+                Column {
+                    key: "expected_go_live",
+                    label: "Expected go-live",
+                    kind: Kind::Date,
+                },
+                Column {
+                    key: "investment",
+                    label: "Investment required (€)",
+                    kind: Kind::Money,
+                },
+                Column {
+                    key: "expected_benefit",
+                    label: "Expected benefit per year (€)",
+                    kind: Kind::Money,
                 },
                 Column {
                     key: "rationale",

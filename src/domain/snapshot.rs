@@ -175,10 +175,36 @@ pub struct Pack {
     pub competition: String,
     /// The COO's operational outcomes.
     pub operations: String,
-    /// The expansion-pipeline decisions.
+    /// The expansion-pipeline discussion, in words.
     pub pipeline_decisions: String,
     /// The dashboard as it stood.
     pub figures: Figures,
+    /// The decisions taken on the pipeline's processes. Absent from packs
+    /// held before processes had records of their own, so that their
+    /// canonical text, and so their hash, stays what it was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<ProcessDecision>,
+}
+
+/// A decision on a process, as held with a review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessDecision {
+    /// The process's stable id.
+    pub key: String,
+    /// Its name then.
+    pub name: String,
+    /// The decision (`approve`, `hold`, `reprioritise`, `retire`).
+    pub decision: String,
+    /// A line of context.
+    pub note: String,
+}
+
+impl ProcessDecision {
+    /// The decision in words.
+    pub fn label(&self) -> &'static str {
+        super::pipeline::ExcoDecision::parse(&self.decision)
+            .map_or("Decided", super::pipeline::ExcoDecision::label)
+    }
 }
 
 impl Pack {
@@ -232,6 +258,7 @@ mod tests {
             competition: String::new(),
             operations: "Stable.".into(),
             pipeline_decisions: String::new(),
+            processes: Vec::new(),
             figures: Figures {
                 taken_at: None,
                 signed_version: Some(2),
@@ -251,6 +278,23 @@ mod tests {
         let mut corrected = original.clone();
         corrected.figures.metrics[0].value = Some(73.0);
         assert_ne!(corrected.sha256(), original.sha256());
+    }
+
+    #[test]
+    fn packs_held_before_process_decisions_existed_keep_their_hash() {
+        let old = pack();
+        assert!(!old.canonical().contains("processes"));
+        let mut with = old.clone();
+        with.processes.push(ProcessDecision {
+            key: "p1".into(),
+            name: "Customs".into(),
+            decision: "approve".into(),
+            note: String::new(),
+        });
+        assert_ne!(with.sha256(), old.sha256());
+        let reread: Pack = serde_json::from_str(&with.canonical()).unwrap();
+        assert_eq!(reread.sha256(), with.sha256());
+        assert_eq!(reread.processes[0].label(), "Approved to proceed");
     }
 
     #[test]

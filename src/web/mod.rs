@@ -22,6 +22,7 @@ pub mod health;
 pub mod home;
 pub mod matrix;
 pub mod pages;
+pub mod pipeline;
 
 pub mod programmes;
 pub mod session;
@@ -170,6 +171,7 @@ fn all_routes() -> Routes {
         .merge(dashboard::routes())
         .merge(cadence::routes())
         .merge(alignment::routes())
+        .merge(pipeline::routes())
         .merge(api::routes())
         .merge(calendar::routes())
         .merge(admin::routes())

@@ -513,6 +513,13 @@ async fn the_openapi_description_matches_the_routes_and_the_responses() {
         ),
         (
             Method::GET,
+            format!("/api/v1/programmes/{id}/pipeline"),
+            None,
+            "/api/v1/programmes/{id}/pipeline",
+            "get",
+        ),
+        (
+            Method::GET,
             format!("/api/v1/programmes/{id}/metrics/nothing/values"),
             None,
             "/api/v1/programmes/{id}/metrics/{metric}/values",
@@ -535,4 +542,69 @@ async fn the_openapi_description_matches_the_routes_and_the_responses() {
         check(&value, &media["schema"], &doc, "$", &mut problems);
         assert!(problems.is_empty(), "{path} ({status}): {problems:?}");
     }
+}
+
+#[tokio::test]
+async fn the_pipeline_reads_as_the_page_shows_it() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = live(&app).await;
+    let secret = token(&app, id, "read").await;
+    let path = format!("/api/v1/programmes/{id}/pipeline");
+    let (status, _, body, _) = api(&app, Method::GET, &path, Some(&secret), None).await;
+    assert_eq!(status, 200, "{body}");
+    let processes = body["processes"].as_array().unwrap();
+    let names: Vec<&str> = processes
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Freight invoice matching",
+            "Customs documentation",
+            "Carrier booking exceptions"
+        ]
+    );
+    let customs = &processes[1];
+    assert_eq!(customs["stage"], "approved");
+    assert_eq!(customs["sequence"], 2);
+    assert_eq!(customs["plan"]["investment"], 900_000.0);
+    assert_eq!(customs["may_start_deploying"], false);
+    let blocked = customs["blocked_by"].as_array().unwrap();
+    assert_eq!(blocked.len(), 1, "{blocked:?}");
+    assert!(
+        blocked[0]
+            .as_str()
+            .unwrap()
+            .contains("Exception rate below 40 %")
+    );
+    let gates = customs["gates"].as_array().unwrap();
+    let failing = gates.iter().find(|g| g["holds"] == false).unwrap();
+    assert_eq!(failing["evidence"].as_array().unwrap().len(), 4);
+    assert!(
+        failing["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["met"] == false)
+    );
+    // Another programme's pipeline is not this token's to read.
+    let other: Uuid =
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Freight operations agents'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let (status, content_type, _, _) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/programmes/{other}/pipeline"),
+        Some(&secret),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (404, "application/problem+json")
+    );
 }

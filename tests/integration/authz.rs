@@ -143,6 +143,15 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
             "/api/v1/programmes/{id}/metrics" | "/api/v1/programmes/{id}/metrics/{metric}/values",
         ) => Api,
         ("PUT", "/api/v1/programmes/{id}/metrics/{metric}/values/{period}") => Api,
+        ("GET", "/programmes/{id}/pipeline") => Seats(READERS),
+        (
+            "POST",
+            "/programmes/{id}/pipeline/{process}/stage"
+            | "/programmes/{id}/pipeline/{process}/gates"
+            | "/programmes/{id}/pipeline/{process}/gates/{gate}/remove"
+            | "/programmes/{id}/reviews/{month}/pipeline",
+        ) => Seats(CEO_AND_COO),
+        ("GET", "/api/v1/programmes/{id}/pipeline") => Api,
         ("GET" | "POST", "/admin/programmes/{id}/tokens") => Seats(ADMIN),
         ("POST", "/admin/programmes/{id}/tokens/{token}/revoke") => Seats(ADMIN),
         _ => return None,
@@ -163,7 +172,8 @@ const CADENCE: [&str; 6] = [
 /// A concrete URL for a route pattern, pointing at the demo organisation:
 /// its programme, the joint "investment" section and the brief's version 2;
 /// for the cadence, the live programme's session, week and request 2, its
-/// latest held review and an action item.
+/// latest held review and an action item; for the pipeline, the first
+/// process of the programme in preparation (and a gate it does not have).
 fn concrete(path: &str, demo: &Demo) -> String {
     let path = path
         .replace("{key}", "investment")
@@ -171,6 +181,8 @@ fn concrete(path: &str, demo: &Demo) -> String {
         .replace("{metric}", "exception-rate")
         .replace("{month}", &demo.review_month)
         .replace("{action}", &demo.action_id.to_string())
+        .replace("{process}", &demo.process_id.to_string())
+        .replace("{gate}", &uuid::Uuid::nil().to_string())
         .replace("/tokens/{token}", &format!("/tokens/{}", uuid::Uuid::nil()))
         .replace("{token}", &"0".repeat(64))
         .replace("{period}", "2026-W46");

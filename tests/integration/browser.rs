@@ -470,6 +470,8 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 "/account/calendar".into(),
                 l("/health"),
                 p("/health"),
+                l("/pipeline"),
+                p("/pipeline"),
                 "/account/password".into(),
                 "/no-such-page".into(),
             ],
@@ -479,6 +481,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
             vec![
                 l("/metrics/automated-processing-rate"),
                 p("/brief/sections/operational_metrics/edit"),
+                p("/brief/sections/process_scope/edit"),
             ],
         ),
         (

@@ -364,6 +364,8 @@ pub struct Demo {
     pub review_month: String,
     /// One of its action items.
     pub action_id: Uuid,
+    /// The first process of the demo programme's pipeline.
+    pub process_id: Uuid,
 }
 
 impl Demo {
@@ -390,7 +392,14 @@ impl Demo {
         .fetch_one(pool)
         .await
         .unwrap();
+        let process_id =
+            sqlx::query_scalar("SELECT id FROM processes WHERE programme_id = $1 AND position = 1")
+                .bind(programme_id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
         Demo {
+            process_id,
             programme_id,
             exco_id,
             exco_seat_id,
@@ -496,6 +505,34 @@ impl Page {
     /// Whether the body contains `text` (with HTML character references decoded).
     pub fn shows(&self, text: &str) -> bool {
         decode(&self.body).contains(text)
+    }
+
+    /// Whether the page reads `text` as a person sees it: tags dropped,
+    /// white space collapsed, character references decoded.
+    pub fn reads(&self, text: &str) -> bool {
+        let mut plain = String::with_capacity(self.body.len());
+        let mut in_tag = false;
+        for c in self.body.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => {
+                    in_tag = false;
+                    plain.push(' ');
+                }
+                _ if !in_tag => plain.push(c),
+                _ => {}
+            }
+        }
+        let plain = decode(&plain)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Punctuation right after an inline element: "<strong>x</strong>: y".
+        let plain = plain
+            .replace(" :", ":")
+            .replace(" .", ".")
+            .replace(" ,", ",");
+        plain.contains(text)
     }
 }
 

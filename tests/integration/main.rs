@@ -16,4 +16,5 @@ mod hardening;
 mod headers;
 mod health;
 mod matrix;
+mod pipeline;
 mod roundtrips;

@@ -187,6 +187,7 @@ async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
         ),
         ("calendar", "/account/calendar".to_owned()),
         ("alignment health", format!("/programmes/{live}/health")),
+        ("expansion pipeline", format!("/programmes/{live}/pipeline")),
     ] {
         results.push((name.to_owned(), trips(&mut ceo, counter, &path).await));
     }

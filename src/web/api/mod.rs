@@ -35,6 +35,7 @@ pub fn routes() -> Routes {
         .bare_get(route::API_METRICS, metrics)
         .bare_get(route::API_VALUES, values)
         .bare_put(route::API_VALUE, put_value)
+        .bare_get(route::API_PIPELINE, pipeline)
 }
 
 /// A metric as the API shows it.
@@ -112,6 +113,77 @@ async fn metrics(
         "programme_id": id,
         "signed_version": board.basis.signed_version,
         "metrics": board.metrics.iter().map(MetricOut::of).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// GET /api/v1/programmes/{id}/pipeline — the processes with the plan as
+/// signed, their stage, their gates judged today with the evidence, and
+/// whether each could start deploying now.
+async fn pipeline(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let id = client.programme(id)?;
+    let source = db::pipeline::source(&state.pool, client.organisation_id, id).await?;
+    if source.programme.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let dashboard = db::metrics::dashboard_source(&state.pool, id, None).await?;
+    let today = state.now().date_naive();
+    let board = Board::build(&dashboard, today);
+    let number = |text: &str| text.parse::<f64>().ok();
+    let text = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+    let processes: Vec<_> = crate::web::pipeline::build(&source, &dashboard, &board, today)
+        .iter()
+        .map(|p| {
+            let blocked = p.refusal_to_deploy();
+            json!({
+                "id": p.row.id,
+                "key": p.row.key,
+                "name": p.name(),
+                "sequence": p.sequence(),
+                "stage": p.stage().as_str(),
+                "in_signed_plan": p.plan.is_some(),
+                "in_draft": p.row.in_draft,
+                "plan": p.plan.as_ref().map(|plan| json!({
+                    "expected_go_live": text(&plan.expected_go_live),
+                    "investment": number(&plan.investment),
+                    "expected_benefit": number(&plan.expected_benefit),
+                    "expected_roi_percent": number(&plan.expected_roi),
+                    "monthly_volume": number(&plan.monthly_volume),
+                    "complexity": text(&plan.complexity),
+                    "rationale": plan.rationale,
+                })),
+                "gates": p.gates.iter().map(|g| json!({
+                    "id": g.row.id,
+                    "metric": g.row.metric_id,
+                    "comparator": g.row.comparator,
+                    "threshold": g.row.threshold,
+                    "periods": g.row.periods,
+                    "description": g.described,
+                    "holds": g.holds(),
+                    "verdict": g.verdict(),
+                    "evidence": g.evidence.iter().map(|e| json!({
+                        "period": e.period.to_string(), "value": e.value, "met": e.met,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "may_start_deploying": p.may_deploy_next() && blocked.is_none(),
+                "blocked_by": if p.may_deploy_next() { blocked.unwrap_or_default() } else { Vec::new() },
+                "moves": p.moves.iter().map(|m| json!({
+                    "from": m.from_stage, "to": m.to_stage, "at": m.moved_at, "note": m.note,
+                })).collect::<Vec<_>>(),
+                "decisions": p.decisions.iter().map(|d| json!({
+                    "review": d.month, "decision": d.decision, "note": d.note, "held": d.held,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "programme_id": id,
+        "signed_version": board.basis.signed_version,
+        "processes": processes,
     }))
     .into_response())
 }

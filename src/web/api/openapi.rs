@@ -19,6 +19,103 @@ fn problem_response(description: &str) -> Value {
     })
 }
 
+/// The pipeline's schemas (apart: one `json!` that large exceeds the
+/// macro's recursion limit).
+fn pipeline_schemas() -> Value {
+    json!({
+                "Pipeline": {
+                    "type": "object",
+                    "required": ["programme_id", "signed_version", "processes"],
+                    "properties": {
+                        "programme_id": { "type": "string", "format": "uuid" },
+                        "signed_version": { "type": ["integer", "null"], "description": "The brief version whose process scope is the plan." },
+                        "processes": { "type": "array", "items": { "$ref": "#/components/schemas/Process" } }
+                    }
+                },
+                "Process": {
+                    "type": "object",
+                    "required": ["id", "key", "name", "sequence", "stage", "in_signed_plan", "in_draft", "plan", "gates", "may_start_deploying", "blocked_by", "moves", "decisions"],
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" },
+                        "key": { "type": "string", "description": "The process's id in the brief (stable across versions)." },
+                        "name": { "type": "string" },
+                        "sequence": { "type": ["integer", "null"], "description": "Its place in the signed sequence; null when not in the signed brief." },
+                        "stage": { "type": "string", "enum": ["candidate", "approved", "deploying", "live", "retired"] },
+                        "in_signed_plan": { "type": "boolean" },
+                        "in_draft": { "type": "boolean" },
+                        "plan": {
+                            "type": ["object", "null"],
+                            "required": ["expected_go_live", "investment", "expected_benefit", "expected_roi_percent", "monthly_volume", "complexity", "rationale"],
+                            "properties": {
+                                "expected_go_live": { "type": ["string", "null"], "format": "date" },
+                                "investment": { "type": ["number", "null"] },
+                                "expected_benefit": { "type": ["number", "null"], "description": "Per year." },
+                                "expected_roi_percent": { "type": ["number", "null"] },
+                                "monthly_volume": { "type": ["number", "null"] },
+                                "complexity": { "type": ["string", "null"], "enum": ["low", "medium", "high", null] },
+                                "rationale": { "type": "string" }
+                            }
+                        },
+                        "gates": { "type": "array", "items": { "$ref": "#/components/schemas/Gate" } },
+                        "may_start_deploying": { "type": "boolean" },
+                        "blocked_by": { "type": "array", "items": { "type": "string" }, "description": "Why it may not start deploying now (each failing gate named)." },
+                        "moves": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["from", "to", "at", "note"],
+                                "properties": {
+                                    "from": { "type": "string" },
+                                    "to": { "type": "string" },
+                                    "at": { "type": "string", "format": "date-time" },
+                                    "note": { "type": "string" }
+                                }
+                            }
+                        },
+                        "decisions": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["review", "decision", "note", "held"],
+                                "properties": {
+                                    "review": { "type": "string", "description": "The ExCo review's month." },
+                                    "decision": { "type": "string", "enum": ["approve", "hold", "reprioritise", "retire"] },
+                                    "note": { "type": "string" },
+                                    "held": { "type": "boolean" }
+                                }
+                            }
+                        }
+                    }
+                },
+                "Gate": {
+                    "type": "object",
+                    "required": ["id", "metric", "comparator", "threshold", "periods", "description", "holds", "verdict", "evidence"],
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" },
+                        "metric": { "type": "string" },
+                        "comparator": { "type": "string", "enum": ["below", "above"] },
+                        "threshold": { "type": "number" },
+                        "periods": { "type": "integer" },
+                        "description": { "type": "string" },
+                        "holds": { "type": "boolean" },
+                        "verdict": { "type": "string" },
+                        "evidence": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["period", "value", "met"],
+                                "properties": {
+                                    "period": { "type": "string" },
+                                    "value": { "type": "number" },
+                                    "met": { "type": "boolean" }
+                                }
+                            }
+                        }
+                    }
+                }
+    })
+}
+
 /// The document.
 pub fn description() -> Value {
     let errors = |codes: &[(&str, &str)]| -> Value {
@@ -42,6 +139,11 @@ pub fn description() -> Value {
         ("422", "No such metric."),
     ]);
     get_values_responses["200"] = json!({ "description": "Every value of the metric, oldest first.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Values" } } } });
+    let mut get_pipeline_responses = errors(&[
+        ("401", "No valid token."),
+        ("404", "Not this token's programme."),
+    ]);
+    get_pipeline_responses["200"] = json!({ "description": "The processes, the signed plan first, with their gates judged on today's values.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Pipeline" } } } });
     let mut put_responses = errors(&[
         ("401", "No valid token."),
         ("403", "A read-only token."),
@@ -57,12 +159,12 @@ pub fn description() -> Value {
     ]);
     put_responses["201"] = json!({ "description": "Recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Written" } } } });
     put_responses["200"] = json!({ "description": "The same value was already there (`unchanged`), or the value was corrected with its reason (`corrected`).", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Written" } } } });
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "tandem API",
             "version": "1",
-            "description": "Read a programme's shared metrics and let the AI platform write its operational values. Every request carries a programme's token: `Authorization: Bearer <token>`. Writes are idempotent per metric and period. Errors are problem documents (RFC 9457)."
+            "description": "Read a programme's shared metrics and its expansion pipeline, and let the AI platform write its operational values. Every request carries a programme's token: `Authorization: Bearer <token>`. Writes are idempotent per metric and period. Errors are problem documents (RFC 9457)."
         },
         "servers": [{ "url": "/" }],
         "security": [{ "bearer": [] }],
@@ -93,6 +195,14 @@ pub fn description() -> Value {
                         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ValueIn" } } }
                     },
                     "responses": put_responses
+                }
+            },
+            "/api/v1/programmes/{id}/pipeline": {
+                "get": {
+                    "operationId": "getPipeline",
+                    "summary": "The expansion pipeline: each process's plan as signed, its stage, its go-live gates with the evidence, and whether it may start deploying",
+                    "parameters": [id],
+                    "responses": get_pipeline_responses
                 }
             },
             "/api/v1/openapi.json": {
@@ -190,5 +300,12 @@ pub fn description() -> Value {
                 }
             }
         }
-    })
+    });
+    if let (Some(schemas), Value::Object(more)) = (
+        document["components"]["schemas"].as_object_mut(),
+        pipeline_schemas(),
+    ) {
+        schemas.extend(more);
+    }
+    document
 }

@@ -19,12 +19,15 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
 use crate::db::cadence::{CadenceSource, ReviewRow, ReviewTexts};
+use crate::db::pipeline::DecisionRow;
+use crate::db::pipeline::ProcessRow;
 use crate::db::programmes::Programme;
 use crate::domain::chart::{self, LineChart, SeriesSpec, Stroke};
 use crate::domain::metrics::{Cadence, Period};
 use crate::domain::permission::Action;
+use crate::domain::pipeline::{ExcoDecision, Stage};
 use crate::domain::seat::SeatKind;
-use crate::domain::snapshot::{Figure, Figures, Move, Pack, moves};
+use crate::domain::snapshot::{Figure, Figures, Move, Pack, ProcessDecision, moves};
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
@@ -34,7 +37,7 @@ use crate::web::forms::FieldErrors;
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
 
 /// The month of a review's address ("2026-10"); anything else is not found.
-fn month_of_path(month: &str) -> Result<String> {
+pub(crate) fn month_of_path(month: &str) -> Result<String> {
     Ok(Period::parse_for(month, Cadence::Monthly)
         .map_err(|_| AppError::NotFound)?
         .to_string())
@@ -222,11 +225,19 @@ pub(super) struct ReviewPage {
     actions: Vec<ActionInput>,
     errors: FieldErrors,
     can_record_session: bool,
+    /// The decisions on processes: as held, or as recorded so far.
+    decided: Vec<ProcessDecision>,
+    /// The processes a decision may be recorded on (open review only).
+    processes: Vec<ProcessRow>,
 }
 
 impl ReviewPage {
     fn value(&self, name: &str) -> &str {
         field(&self.form, name)
+    }
+
+    fn decisions() -> [ExcoDecision; 4] {
+        ExcoDecision::ALL
     }
 }
 
@@ -297,6 +308,7 @@ impl Loaded {
             pack_of(
                 self.programme.id,
                 &self.review,
+                &self.source.pipeline,
                 self.board.figures(now),
                 now,
             )
@@ -348,7 +360,20 @@ async fn review_page(
         (form, vec![ActionInput::default(); ACTION_ROWS])
     });
     let can_write = user.can(Action::WriteExcoReview) && review.held_at.is_none();
+    let processes = if can_write {
+        loaded
+            .source
+            .processes
+            .iter()
+            .filter(|p| p.in_draft && p.stage() != Stage::Retired)
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ReviewPage {
+        decided: shown.pack.processes.clone(),
+        processes,
         rows: shown.rows,
         moved: shown.moved,
         previous_month: shown.previous_month,
@@ -377,7 +402,25 @@ pub(super) async fn show(
     review_page(&state, &user, id, &month, None, FieldErrors::new()).await
 }
 
-async fn refuse_held(
+/// The review page again with a refused pipeline-decision form (422): what
+/// was typed stays, the message beside the field.
+pub(crate) async fn decision_refused(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    month: &str,
+    typed: HashMap<String, String>,
+    errors: FieldErrors,
+) -> Result<Response> {
+    let mut page = review_page(state, user, id, month, None, errors).await?;
+    for name in ["pd_process", "pd_decision", "pd_note"] {
+        page.form
+            .insert(name.to_owned(), field(&typed, name).to_owned());
+    }
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+pub(crate) async fn refuse_held(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
@@ -540,7 +583,8 @@ pub(super) async fn hold(
         .into());
     }
     let figures = crate::web::dashboard::figures_now(&mut tx, id, now).await?;
-    let pack = pack_of(id, &review, figures, now);
+    let decisions = db::pipeline::decisions_of_review(&mut *tx, id, &month).await?;
+    let pack = pack_of(id, &review, &decisions, figures, now);
     let hash =
         db::cadence::hold_review(&mut tx, &user.actor(&client, now), id, &review, &pack).await?;
     db::sessions::set_flash(
@@ -557,10 +601,12 @@ pub(super) async fn hold(
     Ok(Redirect::to(&back).into_response())
 }
 
-/// The pack of `review` with `figures`, as if held at `at`.
+/// The pack of `review` with its pipeline `decisions` and `figures`, as if
+/// held at `at`.
 pub(crate) fn pack_of(
     programme_id: Uuid,
     review: &ReviewRow,
+    decisions: &[DecisionRow],
     figures: Figures,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Pack {
@@ -575,6 +621,15 @@ pub(crate) fn pack_of(
         operations: review.operations.clone(),
         pipeline_decisions: review.pipeline_decisions.clone(),
         figures,
+        processes: decisions
+            .iter()
+            .map(|d| ProcessDecision {
+                key: d.process_key.clone(),
+                name: d.process_name.clone(),
+                decision: d.decision.clone(),
+                note: d.note.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -1,0 +1,451 @@
+//! The expansion pipeline's records: the processes (kept in step with the
+//! brief's process scope by a trigger, see migration 0009), each move
+//! between stages, the go-live gates, and the ExCo's decisions.
+//!
+//! Every write is one audited action: the caller passes its transaction and
+//! the actor, and the audit entry is written with the change.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::audit::{self, Actor, Change, actions};
+use super::cadence::ReviewRow;
+use super::pages::{array, decode, programme};
+use super::programmes::Programme;
+use crate::domain::pipeline::{Comparator, ExcoDecision, Gate, Stage};
+
+/// A process of the pipeline.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, Deserialize)]
+pub struct ProcessRow {
+    /// The row's id.
+    pub id: Uuid,
+    /// The stable id the brief, the versions and the API use.
+    pub key: String,
+    /// Its name in the draft.
+    pub name: String,
+    /// Its place in the draft's sequence.
+    pub position: i32,
+    /// Whether the draft still has it.
+    pub in_draft: bool,
+    /// The stage it is at, as stored.
+    pub stage: String,
+    /// Optimistic-concurrency version of the stage.
+    pub stage_version: i32,
+    /// When it was first written into the brief.
+    pub created_at: DateTime<Utc>,
+}
+
+impl ProcessRow {
+    /// The stage it is at.
+    pub fn stage(&self) -> Stage {
+        Stage::parse(&self.stage).unwrap_or(Stage::Candidate)
+    }
+}
+
+/// A move between stages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoveRow {
+    /// The process.
+    pub process_id: Uuid,
+    /// From.
+    pub from_stage: String,
+    /// To.
+    pub to_stage: String,
+    /// Why, in a line.
+    pub note: String,
+    /// Who.
+    pub moved_by_name: Option<String>,
+    /// When.
+    pub moved_at: DateTime<Utc>,
+}
+
+/// A go-live gate in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateRow {
+    /// Id.
+    pub id: Uuid,
+    /// The process it guards.
+    pub process_id: Uuid,
+    /// The metric.
+    pub metric_id: String,
+    /// `below` or `above`.
+    pub comparator: String,
+    /// The threshold.
+    pub threshold: f64,
+    /// How many consecutive periods.
+    pub periods: i32,
+    /// Who set it.
+    pub created_by_name: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl GateRow {
+    /// The gate as the domain judges it.
+    pub fn gate(&self) -> Gate {
+        Gate {
+            metric_id: self.metric_id.clone(),
+            comparator: Comparator::parse(&self.comparator).unwrap_or(Comparator::Below),
+            threshold: self.threshold,
+            periods: usize::try_from(self.periods).unwrap_or(1),
+        }
+    }
+}
+
+/// An ExCo decision on a process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRow {
+    /// The process.
+    pub process_id: Uuid,
+    /// Its stable id.
+    pub process_key: String,
+    /// Its name.
+    pub process_name: String,
+    /// The review's month.
+    pub month: String,
+    /// Whether the review was held.
+    pub held: bool,
+    /// What was decided, as stored.
+    pub decision: String,
+    /// A line of context.
+    pub note: String,
+    /// Who recorded it.
+    pub recorded_by_name: Option<String>,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl DecisionRow {
+    /// What was decided.
+    pub fn decision(&self) -> Option<ExcoDecision> {
+        ExcoDecision::parse(&self.decision)
+    }
+}
+
+/// The processes of programme `$1`, in the draft's sequence (those the
+/// draft dropped last).
+pub(crate) const PROCESSES: &str =
+    "SELECT id, key, name, position, in_draft, stage, stage_version, created_at
+   FROM processes WHERE programme_id = $1 ORDER BY in_draft DESC, position, created_at";
+
+const MOVES: &str = "SELECT m.process_id, m.from_stage, m.to_stage, m.note,
+        (SELECT display_name FROM users WHERE id = m.moved_by) AS moved_by_name, m.moved_at
+   FROM process_stage_moves m JOIN processes p ON p.id = m.process_id
+  WHERE p.programme_id = $1 ORDER BY m.moved_at, m.id";
+
+const GATES: &str = "SELECT g.id, g.process_id, g.metric_id, g.comparator, g.threshold, g.periods,
+        (SELECT display_name FROM users WHERE id = g.created_by) AS created_by_name, g.created_at
+   FROM process_gates g JOIN processes p ON p.id = g.process_id
+  WHERE p.programme_id = $1 AND g.removed_at IS NULL ORDER BY g.created_at, g.id";
+
+/// The decisions on the processes of programme `$1`, oldest first.
+const DECISIONS: &str = "SELECT d.process_id, p.key AS process_key, p.name AS process_name, r.month,
+        r.held_at IS NOT NULL AS held, d.decision, d.note,
+        (SELECT display_name FROM users WHERE id = d.recorded_by) AS recorded_by_name, d.recorded_at
+   FROM pipeline_decisions d JOIN exco_reviews r ON r.id = d.review_id JOIN processes p ON p.id = d.process_id
+  WHERE r.programme_id = $1 ORDER BY d.recorded_at, d.id";
+
+/// The decisions of the review of month `$3` of programme `$1`.
+pub(crate) const REVIEW_DECISIONS: &str = "SELECT d.process_id, p.key AS process_key, p.name AS process_name, r.month,
+        r.held_at IS NOT NULL AS held, d.decision, d.note,
+        (SELECT display_name FROM users WHERE id = d.recorded_by) AS recorded_by_name, d.recorded_at
+   FROM pipeline_decisions d JOIN exco_reviews r ON r.id = d.review_id JOIN processes p ON p.id = d.process_id
+  WHERE r.programme_id = $1 AND r.month = $3 ORDER BY d.recorded_at, d.id";
+
+/// Everything the pipeline page reads besides the dashboard.
+#[derive(Debug, Clone)]
+pub struct PipelineSource {
+    /// The programme, if the organisation has it.
+    pub programme: Option<Programme>,
+    /// The processes.
+    pub processes: Vec<ProcessRow>,
+    /// Every move, oldest first.
+    pub moves: Vec<MoveRow>,
+    /// The gates in force.
+    pub gates: Vec<GateRow>,
+    /// Every ExCo decision, oldest first.
+    pub decisions: Vec<DecisionRow>,
+}
+
+/// Reads a programme's pipeline records in one round trip.
+pub async fn source(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+) -> sqlx::Result<PipelineSource> {
+    let sql = format!(
+        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e",
+        programme(),
+        array(PROCESSES),
+        array(MOVES),
+        array(GATES),
+        array(DECISIONS),
+    );
+    #[derive(FromRow)]
+    struct Row {
+        a: Option<Json<serde_json::Value>>,
+        b: Json<serde_json::Value>,
+        c: Json<serde_json::Value>,
+        d: Json<serde_json::Value>,
+        e: Json<serde_json::Value>,
+    }
+    let row: Row = sqlx::query_as(&sql)
+        .bind(programme_id)
+        .bind(organisation_id)
+        .fetch_one(db)
+        .await?;
+    Ok(PipelineSource {
+        programme: row.a.map(|v| decode(v.0)).transpose()?,
+        processes: decode(row.b.0)?,
+        moves: decode(row.c.0)?,
+        gates: decode(row.d.0)?,
+        decisions: decode(row.e.0)?,
+    })
+}
+
+/// The decisions recorded with a review, oldest first.
+pub async fn decisions_of_review(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+    month: &str,
+) -> sqlx::Result<Vec<DecisionRow>> {
+    let rows: Vec<Json<DecisionRow>> = sqlx::query_scalar(&format!(
+        "SELECT to_jsonb(x) FROM ({}) x",
+        REVIEW_DECISIONS.replace("$3", "$2")
+    ))
+    .bind(programme_id)
+    .bind(month)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Locks a process of a programme for a change.
+pub async fn lock_process(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+    process_id: Uuid,
+) -> sqlx::Result<Option<ProcessRow>> {
+    sqlx::query_as(
+        "SELECT id, key, name, position, in_draft, stage, stage_version, created_at
+           FROM processes WHERE programme_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(programme_id)
+    .bind(process_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The gates in force on a process.
+pub async fn gates_of(db: impl PgExecutor<'_>, process_id: Uuid) -> sqlx::Result<Vec<GateRow>> {
+    let rows: Vec<Json<GateRow>> = sqlx::query_scalar(
+        "SELECT to_jsonb(x) FROM (
+             SELECT g.id, g.process_id, g.metric_id, g.comparator, g.threshold, g.periods,
+                    (SELECT display_name FROM users WHERE id = g.created_by) AS created_by_name, g.created_at
+               FROM process_gates g WHERE g.process_id = $1 AND g.removed_at IS NULL
+              ORDER BY g.created_at, g.id) x",
+    )
+    .bind(process_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Moves a locked process to `to` if its stage is still the version the
+/// mover saw; `false`, and nothing written, when it moved meanwhile. The
+/// caller checked the move is allowed (see
+/// [`crate::domain::pipeline::move_refusal`]).
+pub async fn move_stage(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    process: &ProcessRow,
+    expected_version: i32,
+    to: Stage,
+    note: &str,
+) -> sqlx::Result<bool> {
+    let moved = sqlx::query(
+        "UPDATE processes SET stage = $2, stage_version = stage_version + 1
+          WHERE id = $1 AND stage_version = $3",
+    )
+    .bind(process.id)
+    .bind(to.as_str())
+    .bind(expected_version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if !moved {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO process_stage_moves (process_id, from_stage, to_stage, note, moved_by, moved_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(process.id)
+    .bind(&process.stage)
+    .bind(to.as_str())
+    .bind(note)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::PIPELINE_MOVE,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: Some(
+                json!({ "process": process.key, "name": process.name, "stage": process.stage }),
+            ),
+            after: Some(json!({ "process": process.key, "stage": to.as_str(), "note": note })),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Sets a go-live gate on a process.
+pub async fn add_gate(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    process: &ProcessRow,
+    gate: &Gate,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO process_gates (id, process_id, metric_id, comparator, threshold, periods, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(process.id)
+    .bind(&gate.metric_id)
+    .bind(gate.comparator.as_str())
+    .bind(gate.threshold)
+    .bind(i32::try_from(gate.periods).unwrap_or(i32::MAX))
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::PIPELINE_GATE_ADD,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: None,
+            after: Some(json!({
+                "process": process.key, "gate": id, "metric": gate.metric_id,
+                "comparator": gate.comparator.as_str(), "threshold": gate.threshold, "periods": gate.periods,
+            })),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Removes a gate of a locked process (kept, marked, for the history);
+/// `false` when the process has no such gate in force.
+pub async fn remove_gate(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    process: &ProcessRow,
+    gate_id: Uuid,
+) -> sqlx::Result<bool> {
+    let removed: Option<(String, String, f64, i32)> = sqlx::query_as(
+        "UPDATE process_gates SET removed_at = $3, removed_by = $4
+          WHERE id = $1 AND process_id = $2 AND removed_at IS NULL
+          RETURNING metric_id, comparator, threshold, periods",
+    )
+    .bind(gate_id)
+    .bind(process.id)
+    .bind(actor.at)
+    .bind(actor.user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((metric, comparator, threshold, periods)) = removed else {
+        return Ok(false);
+    };
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::PIPELINE_GATE_REMOVE,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: Some(json!({
+                "process": process.key, "gate": gate_id, "metric": metric,
+                "comparator": comparator, "threshold": threshold, "periods": periods,
+            })),
+            after: None,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Records an ExCo decision on a locked process at an open review, and the
+/// move it brings (approve: to approved; retire: to retired), if any. The
+/// caller checked the decision makes sense for the process's stage (see
+/// [`ExcoDecision::stage_after`]).
+pub async fn record_decision(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    review: &ReviewRow,
+    process: &ProcessRow,
+    decision: ExcoDecision,
+    note: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pipeline_decisions (id, review_id, process_id, decision, note, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(review.id)
+    .bind(process.id)
+    .bind(decision.as_str())
+    .bind(note)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        &mut *conn,
+        actor,
+        Change {
+            action: actions::PIPELINE_DECISION,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: None,
+            after: Some(json!({
+                "review": review.month, "process": process.key, "name": process.name,
+                "decision": decision.as_str(), "note": note,
+            })),
+        },
+    )
+    .await?;
+    if let Ok(Some(to)) = decision.stage_after(process.stage()) {
+        let why = format!("Decided at the ExCo review of {}.", review.month);
+        move_stage(
+            conn,
+            actor,
+            programme_id,
+            process,
+            process.stage_version,
+            to,
+            &why,
+        )
+        .await?;
+    }
+    Ok(())
+}

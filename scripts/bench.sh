@@ -118,6 +118,8 @@ for years in "${years_list[@]}"; do
     tandem-cadence=$base/programmes/$live/cadence \
     tandem-update=$base/programmes/$live/updates/2 \
     tandem-review=$base/programmes/$live/reviews/$review \
+    tandem-health=$base/programmes/$live/health \
+    tandem-pipeline=$base/programmes/$live/pipeline \
     -- "$cookie"
   peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
   echo "tandem peak RSS under load: $((peak / 1024)) MB; a second instance ready ${ready} s after start"

@@ -166,7 +166,7 @@ pub(crate) fn render_fields(
                     html: if raw.trim().is_empty() {
                         String::new()
                     } else {
-                        markdown::render(&raw)
+                        markdown::render_cached(&raw).to_string()
                     },
                     text: String::new(),
                     table: None,

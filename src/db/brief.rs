@@ -6,6 +6,7 @@ use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use super::audit::{self, Actor, Change, actions};
 use crate::domain::brief::Content;
 
 /// A draft section as stored (absent sections are empty, version 0).
@@ -49,26 +50,29 @@ pub struct SectionEdit<'a> {
     pub section_key: &'a str,
     /// The version the editor loaded (0: never stored).
     pub expected_version: i32,
+    /// The content the editor loaded (for the audit entry).
+    pub before: &'a Content,
     /// The new content.
     pub content: &'a Content,
-    /// Who.
-    pub by: Uuid,
-    /// When.
-    pub at: DateTime<Utc>,
 }
 
-/// Writes a section if its version still matches (0: not yet stored). Every
-/// edit clears both agreement marks. Returns false when the form was stale.
-pub async fn save_section(conn: &mut PgConnection, edit: SectionEdit<'_>) -> sqlx::Result<bool> {
+/// Writes a section if its version still matches (0: not yet stored), with
+/// its audit entry. Every edit clears both agreement marks. Returns false,
+/// and writes nothing, when the form was stale.
+pub async fn save_section(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    edit: SectionEdit<'_>,
+) -> sqlx::Result<bool> {
     let SectionEdit {
         organisation_id,
         programme_id,
         section_key,
         expected_version,
+        before,
         content,
-        by,
-        at,
     } = edit;
+    let (by, at) = (actor.user_id, actor.at);
     let result = if expected_version == 0 {
         sqlx::query(
             "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at, updated_by)
@@ -81,7 +85,7 @@ pub async fn save_section(conn: &mut PgConnection, edit: SectionEdit<'_>) -> sql
         .bind(Json(content))
         .bind(at)
         .bind(by)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?
     } else {
         sqlx::query(
@@ -97,10 +101,25 @@ pub async fn save_section(conn: &mut PgConnection, edit: SectionEdit<'_>) -> sql
         .bind(at)
         .bind(by)
         .bind(expected_version)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?
     };
-    Ok(result.rows_affected() == 1)
+    if result.rows_affected() != 1 {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::BRIEF_SECTION_UPDATE,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: Some(serde_json::json!({ "section": section_key, "content": before })),
+            after: Some(serde_json::json!({ "section": section_key, "content": content })),
+        },
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Stores a section's first content, written by nobody in particular (the
@@ -132,12 +151,11 @@ pub async fn seed_section(
 /// version they looked at. Returns false when it changed meanwhile.
 pub async fn agree(
     conn: &mut PgConnection,
+    actor: &Actor,
     programme_id: Uuid,
     section_key: &str,
     expected_version: i32,
     as_ceo: bool,
-    by: Uuid,
-    at: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let column = if as_ceo { "ceo" } else { "coo" };
     let result = sqlx::query(&format!(
@@ -147,11 +165,26 @@ pub async fn agree(
     .bind(programme_id)
     .bind(section_key)
     .bind(expected_version)
-    .bind(at)
-    .bind(by)
-    .execute(conn)
+    .bind(actor.at)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
     .await?;
-    Ok(result.rows_affected() == 1)
+    if result.rows_affected() != 1 {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::BRIEF_SECTION_AGREE,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: None,
+            after: Some(serde_json::json!({ "section": section_key, "as": column, "section_version": expected_version })),
+        },
+    )
+    .await?;
+    Ok(true)
 }
 
 /// A frozen version.

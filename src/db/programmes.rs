@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use super::audit::{self, Actor, Change, actions};
 use crate::domain::phase::Phase;
 use crate::domain::raci::ReportingLine;
 
@@ -79,27 +80,44 @@ impl Programme {
     }
 }
 
-/// Sets the COO's AI reporting line if the version still matches; `None` when stale.
+/// Sets the COO's AI reporting line of `programme` if the version still
+/// matches, with its audit entry; `None` (nothing written) when stale.
 pub async fn set_reporting_line(
-    db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
-    id: Uuid,
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme: &Programme,
     expected_version: i32,
     line: ReportingLine,
     note: &str,
 ) -> sqlx::Result<Option<Programme>> {
-    sqlx::query_as(&format!(
+    let updated: Option<Programme> = sqlx::query_as(&format!(
         "UPDATE programmes SET coo_reports_to = $4, coo_reports_to_note = $5, version = version + 1
           WHERE id = $1 AND organisation_id = $2 AND version = $3
           RETURNING {COLUMNS}"
     ))
-    .bind(id)
-    .bind(organisation_id)
+    .bind(programme.id)
+    .bind(programme.organisation_id)
     .bind(expected_version)
     .bind(line.as_str())
     .bind(note)
-    .fetch_optional(db)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(updated) = updated else {
+        return Ok(None);
+    };
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::REPORTING_LINE,
+            object_type: "programme",
+            object_id: Some(programme.id),
+            before: Some(serde_json::json!({ "coo_reports_to": programme.coo_reports_to, "note": programme.coo_reports_to_note })),
+            after: Some(serde_json::json!({ "coo_reports_to": updated.coo_reports_to, "note": updated.coo_reports_to_note })),
+        },
+    )
+    .await?;
+    Ok(Some(updated))
 }
 
 pub(crate) const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, coo_reports_to, \
@@ -280,16 +298,16 @@ pub async fn bump_version(
     Ok(result.rows_affected() == 1)
 }
 
-/// Moves the programme to `phase` if its version still matches; `None` when stale.
+/// Moves `programme` to `phase` if its version still matches, with its
+/// audit entry; `None` (nothing written) when stale.
 pub async fn set_phase(
-    db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
-    id: Uuid,
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme: &Programme,
     expected_version: i32,
     phase: Phase,
-    at: DateTime<Utc>,
 ) -> sqlx::Result<Option<Programme>> {
-    sqlx::query_as(&format!(
+    let moved: Option<Programme> = sqlx::query_as(&format!(
         "UPDATE programmes SET phase = $4, phase_changed_at = $5, version = version + 1,
                 deploying_since = CASE WHEN $4 = 'deploying' THEN $5::date ELSE deploying_since END,
                 live_since = CASE WHEN $4 = 'post_deployment' THEN $5::date ELSE live_since END,
@@ -297,13 +315,29 @@ pub async fn set_phase(
           WHERE id = $1 AND organisation_id = $2 AND version = $3
           RETURNING {COLUMNS}"
     ))
-    .bind(id)
-    .bind(organisation_id)
+    .bind(programme.id)
+    .bind(programme.organisation_id)
     .bind(expected_version)
     .bind(phase.as_str())
-    .bind(at)
-    .fetch_optional(db)
-    .await
+    .bind(actor.at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(moved) = moved else {
+        return Ok(None);
+    };
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::PROGRAMME_PHASE,
+            object_type: "programme",
+            object_id: Some(programme.id),
+            before: Some(serde_json::json!({ "phase": programme.phase })),
+            after: Some(serde_json::json!({ "phase": moved.phase })),
+        },
+    )
+    .await?;
+    Ok(Some(moved))
 }
 
 /// Locks the programme's row until the transaction ends. Brief submissions,
@@ -323,7 +357,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
 /// are made (the admin pages and the demo both use it).
 pub async fn create(
     conn: &mut PgConnection,
-    actor: &super::audit::Actor,
+    actor: &Actor,
     organisation_id: Uuid,
     fields: &ProgrammeFields<'_>,
     signatories: &[Uuid],
@@ -345,7 +379,7 @@ pub async fn create(
         )
         .await?;
     }
-    super::audit::record(
+    audit::record(
         conn,
         actor,
         super::audit::Change {

@@ -5,6 +5,7 @@ use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use super::audit::{self, Actor, Change, actions};
 use crate::domain::raci::Matrix;
 
 /// One saved version of a programme's matrix.
@@ -62,9 +63,9 @@ pub async fn all(db: impl PgExecutor<'_>, programme_id: Uuid) -> sqlx::Result<Ve
 /// The primary key: two saves of the same version collide here.
 pub const VERSION_TAKEN: &str = "raci_versions_pkey";
 
-/// Saves `matrix` as version `version`. Fails with [`VERSION_TAKEN`] if
+/// Stores `matrix` as version `version`. Fails with [`VERSION_TAKEN`] if
 /// that version exists (someone saved first).
-pub async fn insert(
+async fn insert(
     conn: &mut PgConnection,
     organisation_id: Uuid,
     programme_id: Uuid,
@@ -86,6 +87,48 @@ pub async fn insert(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Saves an edit of the matrix loaded at version `loaded` (0: the default
+/// was shown but never stored, and is kept as version 1 for the history)
+/// as the next version, with its audit entry. Fails with [`VERSION_TAKEN`]
+/// if someone saved first. Returns the new version's number.
+pub async fn save(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    loaded: i32,
+    base: &Matrix,
+    edited: &Matrix,
+) -> sqlx::Result<i32> {
+    let organisation_id = actor.organisation_id.unwrap_or_default();
+    if loaded == 0 {
+        insert(conn, organisation_id, programme_id, 1, base, None, actor.at).await?;
+    }
+    let version = loaded.max(1) + 1;
+    insert(
+        conn,
+        organisation_id,
+        programme_id,
+        version,
+        edited,
+        actor.user_id,
+        actor.at,
+    )
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::RACI_UPDATE,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: Some(serde_json::json!({ "version": loaded, "matrix": base })),
+            after: Some(serde_json::json!({ "version": version, "matrix": edited })),
+        },
+    )
+    .await?;
+    Ok(version)
 }
 
 /// One version by number.

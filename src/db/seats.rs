@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{FromRow, PgExecutor};
+use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
+
+use super::audit::{self, Actor, Change, actions};
 
 use crate::domain::seat::SeatKind;
 
@@ -137,20 +139,32 @@ pub async fn start(
     .await
 }
 
-/// Ends a sitting seat; it stays in the history.
+/// Ends a sitting seat, with its audit entry (and why, when it is not an
+/// administrator's plain decision); it stays in the history.
 pub async fn end(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-    by: Option<Uuid>,
-    at: DateTime<Utc>,
+    conn: &mut PgConnection,
+    actor: &Actor,
+    seat: &Seat,
+    reason: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE seats SET ended_at = $2, ended_by = $3 WHERE id = $1 AND ended_at IS NULL")
-        .bind(id)
-        .bind(at)
-        .bind(by)
-        .execute(db)
+        .bind(seat.id)
+        .bind(actor.at)
+        .bind(actor.user_id)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::SEAT_END,
+            object_type: "seat",
+            object_id: Some(seat.id),
+            before: Some(serde_json::to_value(seat).unwrap_or_default()),
+            after: reason.map(|reason| serde_json::json!({ "reason": reason })),
+        },
+    )
+    .await
 }
 
 /// A sitting approver, for choosing signatories.
@@ -199,31 +213,18 @@ pub async fn sitting_admin_count(
 /// seat is single (CEO, COO): a reassignment. Both changes are audited.
 /// Fails with [`ONE_PER_KIND`] or [`ONE_CEO_COO`] on a concurrent change.
 pub async fn assign(
-    conn: &mut sqlx::PgConnection,
-    actor: &super::audit::Actor,
+    conn: &mut PgConnection,
+    actor: &Actor,
     organisation_id: Uuid,
     user_id: Uuid,
     kind: SeatKind,
     title: Option<&str>,
 ) -> sqlx::Result<Uuid> {
-    use super::audit::{Change, record};
     if kind.is_single()
         && let Some(previous) = lock_sitting_single(&mut *conn, organisation_id, kind).await?
         && previous.user_id != user_id
     {
-        end(&mut *conn, previous.id, actor.user_id, actor.at).await?;
-        record(
-            conn,
-            actor,
-            Change {
-                action: crate::db::audit::actions::SEAT_END,
-                object_type: "seat",
-                object_id: Some(previous.id),
-                before: Some(serde_json::to_value(&previous).unwrap_or_default()),
-                after: Some(serde_json::json!({ "reason": "reassigned" })),
-            },
-        )
-        .await?;
+        end(&mut *conn, actor, &previous, Some("reassigned")).await?;
     }
     let seat_id = start(
         &mut *conn,
@@ -235,11 +236,11 @@ pub async fn assign(
         actor.at,
     )
     .await?;
-    record(
+    audit::record(
         conn,
         actor,
         Change {
-            action: crate::db::audit::actions::SEAT_START,
+            action: actions::SEAT_START,
             object_type: "seat",
             object_id: Some(seat_id),
             before: None,

@@ -2,8 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{FromRow, PgExecutor};
+use serde_json::json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
+
+use super::audit::{self, Actor, Change, actions};
 
 /// A user, with the password hash; never rendered as is.
 #[derive(Debug, Clone, FromRow)]
@@ -198,28 +201,97 @@ pub async fn set_password(
     Ok(())
 }
 
-/// Updates name, email and disabled state if the version still matches.
-/// Returns the updated user, or `None` when the version is stale.
+/// Who sets a password, and so what happens to the account's sessions.
+#[derive(Debug, Clone, Copy)]
+pub enum PasswordSetter {
+    /// The user, re-entering the old one: the session they use stays, any
+    /// other ends.
+    Owner {
+        /// The session to keep.
+        session_id: Uuid,
+    },
+    /// An administrator: an initial password the user must change at the
+    /// next sign-in; every session of the account ends.
+    Administrator,
+}
+
+/// Replaces a user's password and ends the sessions it should end, with
+/// its audit entry (the hash never goes into the log). Returns how many
+/// sessions ended.
+pub async fn replace_password(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    user_id: Uuid,
+    password_hash: &str,
+    setter: PasswordSetter,
+) -> sqlx::Result<u64> {
+    let (must_change, keep, action) = match setter {
+        PasswordSetter::Owner { session_id } => {
+            (false, Some(session_id), actions::USER_PASSWORD_CHANGE)
+        }
+        PasswordSetter::Administrator => (true, None, actions::USER_PASSWORD_RESET),
+    };
+    set_password(&mut *conn, user_id, password_hash, must_change).await?;
+    let ended = super::sessions::delete_for_user(&mut *conn, user_id, keep).await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action,
+            object_type: "user",
+            object_id: Some(user_id),
+            before: None,
+            after: Some(json!({ "must_change_password": must_change, "sessions_ended": ended })),
+        },
+    )
+    .await?;
+    Ok(ended)
+}
+
+/// Updates name, email and disabled state if the version still matches,
+/// with its audit entry (a disabled account's sessions end). Returns the
+/// updated user, or `None` when the version is stale.
 pub async fn update_profile(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
+    conn: &mut PgConnection,
+    actor: &Actor,
+    before: &User,
     expected_version: i32,
     email: &str,
     display_name: &str,
     disabled_at: Option<DateTime<Utc>>,
 ) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!(
+    let updated: Option<User> = sqlx::query_as(&format!(
         "UPDATE users SET email = $3, display_name = $4, disabled_at = $5, version = version + 1
           WHERE id = $1 AND version = $2
           RETURNING {COLUMNS}"
     ))
-    .bind(id)
+    .bind(before.id)
     .bind(expected_version)
     .bind(email)
     .bind(display_name)
     .bind(disabled_at)
-    .fetch_optional(db)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(updated) = updated else {
+        return Ok(None);
+    };
+    // A disabled account is signed out everywhere at once.
+    if updated.disabled_at.is_some() {
+        super::sessions::delete_for_user(&mut *conn, updated.id, None).await?;
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::USER_UPDATE,
+            object_type: "user",
+            object_id: Some(updated.id),
+            before: Some(before.audit()),
+            after: Some(updated.audit()),
+        },
+    )
+    .await?;
+    Ok(Some(updated))
 }
 
 /// Bumps the version if it still matches (a change to the user's seats or

@@ -320,7 +320,15 @@ pub(super) async fn load(
             drafted,
         )
         .await?;
-        agree_both(conn, programme_id, key, version, ceo, coo, drafted).await?;
+        agree_both(
+            conn,
+            organisation_id,
+            programme_id,
+            (key, version),
+            (ceo, coo),
+            drafted,
+        )
+        .await?;
     }
     let slots = || {
         vec![
@@ -390,17 +398,29 @@ pub(super) async fn load(
         .find(|(key, _)| *key == "investment")
         .map(|(_, c)| c.clone())
         .unwrap_or_default();
+    let first_investment = first
+        .iter()
+        .find(|(key, _)| *key == "investment")
+        .map(|(_, c)| c.clone())
+        .unwrap_or_default();
     let edit = db::brief::SectionEdit {
         organisation_id,
         programme_id,
         section_key: "investment",
         expected_version: 1,
+        before: &first_investment,
         content: &investment,
-        by: ceo,
-        at: edited,
     };
-    db::brief::save_section(conn, edit).await?;
-    agree_both(conn, programme_id, "investment", 2, ceo, coo, edited).await?;
+    db::brief::save_section(conn, &actor(organisation_id, ceo, edited), edit).await?;
+    agree_both(
+        conn,
+        organisation_id,
+        programme_id,
+        ("investment", 2),
+        (ceo, coo),
+        edited,
+    )
+    .await?;
     let submitted = now - Duration::days(3);
     let (v2, hash2) = freeze_draft(
         conn,
@@ -465,6 +485,16 @@ pub(super) async fn freeze_draft(
     Ok((id, frozen.version_hash))
 }
 
+/// The demo's actor: `user` of the organisation at `at`.
+fn actor(organisation_id: Uuid, user: Uuid, at: DateTime<Utc>) -> Actor {
+    Actor {
+        organisation_id: Some(organisation_id),
+        user_id: Some(user),
+        ip: None,
+        at,
+    }
+}
+
 /// Writes a section of the draft over whatever a new programme started with.
 pub(super) async fn write_draft(
     conn: &mut PgConnection,
@@ -475,17 +505,25 @@ pub(super) async fn write_draft(
     by: Uuid,
     at: DateTime<Utc>,
 ) -> sqlx::Result<i32> {
+    let stored: Content = sqlx::query_scalar::<_, sqlx::types::Json<Content>>(
+        "SELECT content FROM brief_sections WHERE programme_id = $1 AND section_key = $2",
+    )
+    .bind(programme_id)
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|json| json.0)
+    .unwrap_or_default();
     for expected_version in [0, 1] {
         let edit = db::brief::SectionEdit {
             organisation_id,
             programme_id,
             section_key: key,
             expected_version,
+            before: &stored,
             content,
-            by,
-            at,
         };
-        if db::brief::save_section(conn, edit).await? {
+        if db::brief::save_section(conn, &actor(organisation_id, by, at), edit).await? {
             return Ok(expected_version + 1);
         }
     }
@@ -494,18 +532,19 @@ pub(super) async fn write_draft(
 
 pub(super) async fn agree_both(
     conn: &mut PgConnection,
+    organisation_id: Uuid,
     programme_id: Uuid,
-    key: &str,
-    version: i32,
-    ceo: Uuid,
-    coo: Uuid,
+    (key, version): (&str, i32),
+    (ceo, coo): (Uuid, Uuid),
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     if crate::domain::brief::section(key)
         .is_some_and(|s| s.owner == crate::domain::brief::Owner::Joint)
     {
-        db::brief::agree(conn, programme_id, key, version, true, ceo, at).await?;
-        db::brief::agree(conn, programme_id, key, version, false, coo, at).await?;
+        for (user, as_ceo) in [(ceo, true), (coo, false)] {
+            let actor = actor(organisation_id, user, at);
+            db::brief::agree(conn, &actor, programme_id, key, version, as_ceo).await?;
+        }
     }
     Ok(())
 }

@@ -140,11 +140,10 @@ pub(super) async fn load(
         .await?;
         agree_both(
             conn,
+            organisation_id,
             programme.id,
-            key,
-            version,
-            cast.ceo,
-            cast.coo,
+            (key, version),
+            (cast.ceo, cast.coo),
             drafted,
         )
         .await?;
@@ -201,22 +200,24 @@ pub(super) async fn load(
         )
         .await?;
     }
-    db::programmes::set_phase(
+    let deploying = db::programmes::set_phase(
         &mut *conn,
-        organisation_id,
-        programme.id,
+        &actor(cast.coo, signed_at),
+        &programme,
         programme.version,
         Phase::Deploying,
-        signed_at,
     )
-    .await?;
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("the programme changed under the demo"))?;
     db::programmes::set_phase(
         &mut *conn,
-        organisation_id,
-        programme.id,
-        programme.version + 1,
+        &actor(
+            cast.coo,
+            go_live.and_hms_opt(8, 0, 0).unwrap_or_default().and_utc(),
+        ),
+        &deploying,
+        deploying.version,
         Phase::PostDeployment,
-        go_live.and_hms_opt(8, 0, 0).unwrap_or_default().and_utc(),
     )
     .await?;
 

@@ -15,7 +15,7 @@ use sqlx::PgPool;
 
 use crate::auth::password;
 use crate::db;
-use crate::db::audit::{Actor, Change};
+use crate::db::audit::Actor;
 use crate::db::programmes::ProgrammeFields;
 use crate::domain::raci::{Letter, Matrix};
 use crate::domain::seat::SeatKind;
@@ -237,8 +237,7 @@ async fn cto_takes_governance(
         row.cells.insert("cto".into(), Letter::A);
         row.cells.insert("coo".into(), Letter::R);
     }
-    db::raci::insert(conn, organisation_id, programme_id, 2, &after, coo_id, at).await?;
-    db::audit::record(
+    db::raci::save(
         conn,
         &Actor {
             organisation_id: Some(organisation_id),
@@ -246,13 +245,11 @@ async fn cto_takes_governance(
             ip: None,
             at,
         },
-        Change {
-            action: crate::db::audit::actions::RACI_UPDATE,
-            object_type: "programme",
-            object_id: Some(programme_id),
-            before: Some(serde_json::json!({ "version": 1, "matrix": before })),
-            after: Some(serde_json::json!({ "version": 2, "matrix": after })),
-        },
+        programme_id,
+        1,
+        &before,
+        &after,
     )
-    .await
+    .await?;
+    Ok(())
 }

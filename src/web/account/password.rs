@@ -12,7 +12,7 @@ use crate::auth::password;
 use crate::auth::session::ClientInfo;
 use crate::auth::stepup::{self, Purpose};
 use crate::db;
-use crate::db::audit::Change;
+use crate::db::users::PasswordSetter;
 use crate::domain::values::NewPassword;
 use crate::error::{AppError, Result};
 use crate::paths;
@@ -36,6 +36,35 @@ pub struct PasswordForm {
     current_password: String,
     new_password: String,
     confirm_password: String,
+}
+
+/// A change of one's own password, parsed: the new password, typed twice
+/// alike and different from the current one. (The current one is checked
+/// by the step-up, which needs the database.)
+struct PasswordChange {
+    new_password: NewPassword,
+}
+
+impl TryFrom<&PasswordForm> for PasswordChange {
+    type Error = FieldErrors;
+
+    fn try_from(form: &PasswordForm) -> std::result::Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let new_password = errors.check("new_password", NewPassword::parse(&form.new_password));
+        if new_password.is_some() && form.new_password != form.confirm_password {
+            errors.add("confirm_password", "The two new passwords do not match.");
+        }
+        if new_password.is_some() && form.new_password == form.current_password {
+            errors.add(
+                "new_password",
+                "Choose a password different from the current one.",
+            );
+        }
+        match new_password {
+            Some(new_password) if errors.is_empty() => Ok(PasswordChange { new_password }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// GET /account/password
@@ -74,17 +103,16 @@ pub async fn submit(
     if let Some(message) = step_up.message() {
         errors.add("current_password", message);
     }
-    let new_password = errors.check("new_password", NewPassword::parse(&form.new_password));
-    if new_password.is_some() && form.new_password != form.confirm_password {
-        errors.add("confirm_password", "The two new passwords do not match.");
-    }
-    if new_password.is_some() && form.new_password == form.current_password {
-        errors.add(
-            "new_password",
-            "Choose a password different from the current one.",
-        );
-    }
-    let Some(new_password) = new_password.filter(|_| errors.is_empty()) else {
+    let change = match PasswordChange::try_from(&form) {
+        Ok(change) => Some(change),
+        Err(found) => {
+            for (field, message) in found.all() {
+                errors.add(field, message);
+            }
+            None
+        }
+    };
+    let Some(PasswordChange { new_password }) = change.filter(|_| errors.is_empty()) else {
         let page = PasswordPage {
             page: Page::for_user(&state, &user).await?,
             required: account.must_change_password,
@@ -96,18 +124,14 @@ pub async fn submit(
     let hash = password::hash(new_password.expose()).await?;
     let now = state.now();
     let mut tx = state.pool.begin().await?;
-    db::users::set_password(&mut *tx, user.id, &hash, false).await?;
     // Anyone else holding a session on the old password is signed out.
-    let ended = db::sessions::delete_for_user(&mut *tx, user.id, Some(user.session_id)).await?;
-    db::audit::record(
+    db::users::replace_password(
         &mut tx,
         &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::USER_PASSWORD_CHANGE,
-            object_type: "user",
-            object_id: Some(user.id),
-            before: None,
-            after: Some(serde_json::json!({ "other_sessions_ended": ended })),
+        user.id,
+        &hash,
+        PasswordSetter::Owner {
+            session_id: user.session_id,
         },
     )
     .await?;

@@ -13,7 +13,6 @@ use super::user_page::UserPage;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::error::{AppError, Result};
@@ -63,19 +62,7 @@ pub(super) async fn submit(
         return Err(stale(&page));
     }
     let now = state.now();
-    db::seats::end(&mut *tx, seat.id, Some(user.id), now).await?;
-    db::audit::record(
-        &mut tx,
-        &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::SEAT_END,
-            object_type: "seat",
-            object_id: Some(seat.id),
-            before: Some(serde_json::to_value(&seat).unwrap_or_default()),
-            after: None,
-        },
-    )
-    .await?;
+    db::seats::end(&mut tx, &user.actor(&client, now), &seat, None).await?;
     db::sessions::set_flash(
         &mut *tx,
         user.session_id,

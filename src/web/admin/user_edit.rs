@@ -11,7 +11,6 @@ use super::user_page::{ProfileValues, UserPage};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::domain::values::{Email, Line};
 use crate::error::Result;
@@ -85,16 +84,17 @@ pub(super) async fn submit(
     };
     let mut tx = state.pool.begin().await?;
     let updated = db::users::update_profile(
-        &mut *tx,
-        id,
+        &mut tx,
+        &user.actor(&client, now),
+        &before,
         parse_version(&form.version),
         email.as_str(),
         name.as_str(),
         disabled_at,
     )
     .await;
-    let updated = match updated {
-        Ok(Some(updated)) => updated,
+    match updated {
+        Ok(Some(_)) => {}
         Ok(None) => {
             return Err(ConflictPage {
                 page: page.page.clone(),
@@ -126,22 +126,7 @@ pub(super) async fn submit(
             return Ok(page.invalid());
         }
         Err(error) => return Err(error.into()),
-    };
-    if updated.disabled_at.is_some() {
-        db::sessions::delete_for_user(&mut *tx, id, None).await?;
     }
-    db::audit::record(
-        &mut tx,
-        &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::USER_UPDATE,
-            object_type: "user",
-            object_id: Some(id),
-            before: Some(before.audit()),
-            after: Some(updated.audit()),
-        },
-    )
-    .await?;
     db::sessions::set_flash(&mut *tx, user.session_id, "success", "Saved.").await?;
     tx.commit().await?;
     Ok(Redirect::to(&paths::admin_user(id)).into_response())

@@ -12,7 +12,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::password;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
+use crate::db::users::PasswordSetter;
 use crate::domain::permission::Action;
 use crate::domain::values::NewPassword;
 use crate::error::Result;
@@ -49,20 +49,12 @@ pub(super) async fn submit(
     if !db::users::bump_version(&mut *tx, id, parse_version(&form.version)).await? {
         return Err(stale(&page));
     }
-    db::users::set_password(&mut *tx, id, &hash, true).await?;
-    let ended = db::sessions::delete_for_user(&mut *tx, id, None).await?;
-    db::audit::record(
+    db::users::replace_password(
         &mut tx,
         &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::USER_PASSWORD_RESET,
-            object_type: "user",
-            object_id: Some(id),
-            before: None,
-            after: Some(
-                serde_json::json!({ "must_change_password": true, "sessions_ended": ended }),
-            ),
-        },
+        id,
+        &hash,
+        PasswordSetter::Administrator,
     )
     .await?;
     db::sessions::set_flash(

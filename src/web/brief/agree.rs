@@ -10,7 +10,6 @@ use super::readable_programme;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::domain::brief::{self, Owner};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
@@ -43,7 +42,8 @@ pub(super) async fn submit(
     let version = form.version.trim().parse().unwrap_or(-1);
     let now = state.now();
     let mut tx = state.pool.begin().await?;
-    if !db::brief::agree(&mut tx, id, section.key, version, as_ceo, user.id, now).await? {
+    let actor = user.actor(&client, now);
+    if !db::brief::agree(&mut tx, &actor, id, section.key, version, as_ceo).await? {
         return Err(ConflictPage {
             page: Page::for_user(&state, &user).await?,
             what: format!("the section “{}” of {}", section.title, programme.name),
@@ -52,18 +52,6 @@ pub(super) async fn submit(
         }
         .into());
     }
-    db::audit::record(
-        &mut tx,
-        &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::BRIEF_SECTION_AGREE,
-            object_type: "programme",
-            object_id: Some(id),
-            before: None,
-            after: Some(serde_json::json!({ "section": section.key, "as": if as_ceo { "ceo" } else { "coo" }, "section_version": version })),
-        },
-    )
-    .await?;
     db::sessions::set_flash(
         &mut *tx,
         user.session_id,

@@ -16,7 +16,6 @@ use super::{Draft, edit_action, readable_programme};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, BLANK_ROWS, Content, Kind, Owner, Section};
 use crate::error::{AppError, Result};
@@ -270,11 +269,10 @@ pub(super) async fn submit(
         programme_id: id,
         section_key: section.key,
         expected_version: loaded,
+        before: &before,
         content: &content,
-        by: user.id,
-        at: now,
     };
-    if !db::brief::save_section(&mut tx, edit).await? {
+    if !db::brief::save_section(&mut tx, &user.actor(&client, now), edit).await? {
         let current = Draft::load(&state, id).await?;
         let theirs = brief::as_lines(section, &current.content(section.key), &current.processes());
         let yours = brief::as_lines(section, &content, &processes);
@@ -298,18 +296,6 @@ pub(super) async fn submit(
         }
         .into());
     }
-    db::audit::record(
-        &mut tx,
-        &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::BRIEF_SECTION_UPDATE,
-            object_type: "programme",
-            object_id: Some(id),
-            before: Some(serde_json::json!({ "section": section.key, "content": before })),
-            after: Some(serde_json::json!({ "section": section.key, "content": content })),
-        },
-    )
-    .await?;
     let message = if section.owner == Owner::Joint {
         format!(
             "“{}” saved. Any agreement marks were cleared: the CEO and the COO each mark it agreed again.",

@@ -13,7 +13,6 @@ use super::{Grid, current, readable_programme};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::domain::raci::{self, Letter, Matrix, RowKind};
@@ -129,40 +128,22 @@ pub(super) async fn submit(
         tx.commit().await?;
         return Ok(Redirect::to(&paths::matrix(id)).into_response());
     }
-    if loaded == 0 {
-        // The default was shown but never stored: keep it as version 1 for the history.
-        db::raci::insert(&mut tx, user.organisation_id, id, 1, &base, None, now).await?;
-    }
-    let new_version = loaded.max(1) + 1;
-    match db::raci::insert(
+    let new_version = match db::raci::save(
         &mut tx,
-        user.organisation_id,
+        &user.actor(&client, now),
         id,
-        new_version,
+        loaded,
+        &base,
         &edited,
-        Some(user.id),
-        now,
     )
     .await
     {
-        Ok(()) => {}
+        Ok(version) => version,
         Err(error) if db::is_constraint(&error, db::raci::VERSION_TAKEN) => {
             return Err(conflict(&state, &user, &programme, &base, &base, &edited).await?);
         }
         Err(error) => return Err(error.into()),
-    }
-    db::audit::record(
-        &mut tx,
-        &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::RACI_UPDATE,
-            object_type: "programme",
-            object_id: Some(id),
-            before: Some(serde_json::json!({ "version": loaded, "matrix": base })),
-            after: Some(serde_json::json!({ "version": new_version, "matrix": edited })),
-        },
-    )
-    .await?;
+    };
     let problems = raci::validate(&edited).len();
     let message = match problems {
         0 => format!("Saved as version {new_version}. Every row passes the checks."),

@@ -11,7 +11,6 @@ use super::view::build;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::domain::permission::Action;
 use crate::domain::raci::ReportingLine;
 use crate::error::Result;
@@ -60,10 +59,10 @@ pub(super) async fn submit(
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     let version = form.version.trim().parse().unwrap_or(-1);
-    let Some(updated) = db::programmes::set_reporting_line(
-        &mut *tx,
-        user.organisation_id,
-        id,
+    let Some(_) = db::programmes::set_reporting_line(
+        &mut tx,
+        &user.actor(&client, now),
+        &programme,
         version,
         line,
         &note,
@@ -82,18 +81,6 @@ pub(super) async fn submit(
         }
         .into());
     };
-    db::audit::record(
-        &mut tx,
-        &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::REPORTING_LINE,
-            object_type: "programme",
-            object_id: Some(id),
-            before: Some(serde_json::json!({ "coo_reports_to": programme.coo_reports_to, "note": programme.coo_reports_to_note })),
-            after: Some(serde_json::json!({ "coo_reports_to": updated.coo_reports_to, "note": updated.coo_reports_to_note })),
-        },
-    )
-    .await?;
     let message = match line.warning() {
         None => "Saved: the COO answers to the CEO on AI.",
         Some(_) => "Saved. The reporting line is flagged until the COO answers to the CEO.",

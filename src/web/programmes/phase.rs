@@ -11,7 +11,6 @@ use uuid::Uuid;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::domain::phase::Phase;
@@ -75,8 +74,14 @@ pub(super) async fn submit(
         .await;
     }
     let version = form.version.trim().parse().unwrap_or(-1);
-    let Some(moved) =
-        db::programmes::set_phase(&mut *tx, user.organisation_id, id, version, next, now).await?
+    let Some(_) = db::programmes::set_phase(
+        &mut tx,
+        &user.actor(&client, now),
+        &programme,
+        version,
+        next,
+    )
+    .await?
     else {
         return Err(ConflictPage {
             page: Page::for_user(&state, &user).await?,
@@ -90,18 +95,6 @@ pub(super) async fn submit(
         }
         .into());
     };
-    db::audit::record(
-        &mut tx,
-        &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::PROGRAMME_PHASE,
-            object_type: "programme",
-            object_id: Some(id),
-            before: Some(serde_json::json!({ "phase": programme.phase })),
-            after: Some(serde_json::json!({ "phase": moved.phase })),
-        },
-    )
-    .await?;
     db::sessions::set_flash(
         &mut *tx,
         user.session_id,

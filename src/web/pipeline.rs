@@ -403,6 +403,19 @@ async fn refused_form(
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
+/// Ends a write: the message for the next page, the commit, and back to
+/// `to`.
+async fn done(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    user: &CurrentUser,
+    to: String,
+    message: String,
+) -> Result<Response> {
+    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&to).into_response())
+}
+
 /// The process of a path, if this programme has it; else 404.
 async fn locked(tx: &mut sqlx::PgConnection, id: Uuid, process: Uuid) -> Result<ProcessRow> {
     db::pipeline::lock_process(tx, id, process)
@@ -484,15 +497,13 @@ async fn move_stage(
         &note,
     )
     .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
-        &format!("{} is now {}.", view.name(), to.label().to_lowercase()),
+    done(
+        tx,
+        &user,
+        paths::pipeline(id),
+        format!("{} is now {}.", view.name(), to.label().to_lowercase()),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::pipeline(id)).into_response())
+    .await
 }
 
 /// A gate as a form submits it.
@@ -558,15 +569,13 @@ async fn add_gate(
         return refused_form(&state, &user, id, process_id, form, errors).await;
     };
     db::pipeline::add_gate(&mut tx, &user.actor(&client, now), id, &process, &gate).await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
-        &format!("The gate is set on {}.", process.name),
+    done(
+        tx,
+        &user,
+        paths::pipeline(id),
+        format!("The gate is set on {}.", process.name),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::pipeline(id)).into_response())
+    .await
 }
 
 async fn remove_gate(
@@ -584,19 +593,17 @@ async fn remove_gate(
     let removed =
         db::pipeline::remove_gate(&mut tx, &user.actor(&client, now), id, &process, gate_id)
             .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
-        &if removed {
+    done(
+        tx,
+        &user,
+        paths::pipeline(id),
+        if removed {
             format!("The gate on {} is removed.", process.name)
         } else {
             format!("That gate on {} was already removed.", process.name)
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::pipeline(id)).into_response())
+    .await
 }
 
 /// POST /programmes/{id}/reviews/{month}/pipeline — the ExCo's decision on
@@ -658,17 +665,10 @@ async fn review_decision(
         &note,
     )
     .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
-        &format!(
-            "Recorded: {} — {}.",
-            process.name,
-            decision.label().to_lowercase()
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&back).into_response())
+    let message = format!(
+        "Recorded: {} — {}.",
+        process.name,
+        decision.label().to_lowercase()
+    );
+    done(tx, &user, back, message).await
 }

@@ -295,8 +295,8 @@ pub async fn source(
         array(REQUESTS),
         array(&reviews_sql()),
         array(SNAPSHOTS),
-        array(super::pipeline::PROCESSES),
-        array(super::pipeline::REVIEW_DECISIONS),
+        array(&super::pipeline::processes_sql()),
+        array(&super::pipeline::review_decisions_sql()),
     );
     #[derive(FromRow)]
     struct Row {

@@ -126,35 +126,48 @@ impl DecisionRow {
     }
 }
 
+const PROCESS_COLUMNS: &str = "id, key, name, position, in_draft, stage, stage_version, created_at";
+
 /// The processes of programme `$1`, in the draft's sequence (those the
 /// draft dropped last).
-pub(crate) const PROCESSES: &str =
-    "SELECT id, key, name, position, in_draft, stage, stage_version, created_at
-   FROM processes WHERE programme_id = $1 ORDER BY in_draft DESC, position, created_at";
+pub(crate) fn processes_sql() -> String {
+    format!(
+        "SELECT {PROCESS_COLUMNS} FROM processes WHERE programme_id = $1
+          ORDER BY in_draft DESC, position, created_at"
+    )
+}
 
 const MOVES: &str = "SELECT m.process_id, m.from_stage, m.to_stage, m.note,
         (SELECT display_name FROM users WHERE id = m.moved_by) AS moved_by_name, m.moved_at
    FROM process_stage_moves m JOIN processes p ON p.id = m.process_id
   WHERE p.programme_id = $1 ORDER BY m.moved_at, m.id";
 
-const GATES: &str = "SELECT g.id, g.process_id, g.metric_id, g.comparator, g.threshold, g.periods,
-        (SELECT display_name FROM users WHERE id = g.created_by) AS created_by_name, g.created_at
-   FROM process_gates g JOIN processes p ON p.id = g.process_id
-  WHERE p.programme_id = $1 AND g.removed_at IS NULL ORDER BY g.created_at, g.id";
+/// The gates in force that `filter` (on `g` and its process `p`) keeps.
+fn gates_sql(filter: &str) -> String {
+    format!(
+        "SELECT g.id, g.process_id, g.metric_id, g.comparator, g.threshold, g.periods,
+                (SELECT display_name FROM users WHERE id = g.created_by) AS created_by_name, g.created_at
+           FROM process_gates g JOIN processes p ON p.id = g.process_id
+          WHERE {filter} AND g.removed_at IS NULL ORDER BY g.created_at, g.id"
+    )
+}
 
-/// The decisions on the processes of programme `$1`, oldest first.
-const DECISIONS: &str = "SELECT d.process_id, p.key AS process_key, p.name AS process_name, r.month,
-        r.held_at IS NOT NULL AS held, d.decision, d.note,
-        (SELECT display_name FROM users WHERE id = d.recorded_by) AS recorded_by_name, d.recorded_at
-   FROM pipeline_decisions d JOIN exco_reviews r ON r.id = d.review_id JOIN processes p ON p.id = d.process_id
-  WHERE r.programme_id = $1 ORDER BY d.recorded_at, d.id";
+/// The ExCo decisions that `filter` (on `d`, its review `r` and its
+/// process `p`) keeps, oldest first.
+fn decisions_sql(filter: &str) -> String {
+    format!(
+        "SELECT d.process_id, p.key AS process_key, p.name AS process_name, r.month,
+                r.held_at IS NOT NULL AS held, d.decision, d.note,
+                (SELECT display_name FROM users WHERE id = d.recorded_by) AS recorded_by_name, d.recorded_at
+           FROM pipeline_decisions d JOIN exco_reviews r ON r.id = d.review_id JOIN processes p ON p.id = d.process_id
+          WHERE {filter} ORDER BY d.recorded_at, d.id"
+    )
+}
 
 /// The decisions of the review of month `$3` of programme `$1`.
-pub(crate) const REVIEW_DECISIONS: &str = "SELECT d.process_id, p.key AS process_key, p.name AS process_name, r.month,
-        r.held_at IS NOT NULL AS held, d.decision, d.note,
-        (SELECT display_name FROM users WHERE id = d.recorded_by) AS recorded_by_name, d.recorded_at
-   FROM pipeline_decisions d JOIN exco_reviews r ON r.id = d.review_id JOIN processes p ON p.id = d.process_id
-  WHERE r.programme_id = $1 AND r.month = $3 ORDER BY d.recorded_at, d.id";
+pub(crate) fn review_decisions_sql() -> String {
+    decisions_sql("r.programme_id = $1 AND r.month = $3")
+}
 
 /// Everything the pipeline page reads besides the dashboard.
 #[derive(Debug, Clone)]
@@ -180,10 +193,10 @@ pub async fn source(
     let sql = format!(
         "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e",
         programme(),
-        array(PROCESSES),
+        array(&processes_sql()),
         array(MOVES),
-        array(GATES),
-        array(DECISIONS),
+        array(&gates_sql("p.programme_id = $1")),
+        array(&decisions_sql("r.programme_id = $1")),
     );
     #[derive(FromRow)]
     struct Row {
@@ -215,7 +228,7 @@ pub async fn decisions_of_review(
 ) -> sqlx::Result<Vec<DecisionRow>> {
     let rows: Vec<Json<DecisionRow>> = sqlx::query_scalar(&format!(
         "SELECT to_jsonb(x) FROM ({}) x",
-        REVIEW_DECISIONS.replace("$3", "$2")
+        decisions_sql("r.programme_id = $1 AND r.month = $2")
     ))
     .bind(programme_id)
     .bind(month)
@@ -230,10 +243,9 @@ pub async fn lock_process(
     programme_id: Uuid,
     process_id: Uuid,
 ) -> sqlx::Result<Option<ProcessRow>> {
-    sqlx::query_as(
-        "SELECT id, key, name, position, in_draft, stage, stage_version, created_at
-           FROM processes WHERE programme_id = $1 AND id = $2 FOR UPDATE",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {PROCESS_COLUMNS} FROM processes WHERE programme_id = $1 AND id = $2 FOR UPDATE"
+    ))
     .bind(programme_id)
     .bind(process_id)
     .fetch_optional(conn)
@@ -242,13 +254,10 @@ pub async fn lock_process(
 
 /// The gates in force on a process.
 pub async fn gates_of(db: impl PgExecutor<'_>, process_id: Uuid) -> sqlx::Result<Vec<GateRow>> {
-    let rows: Vec<Json<GateRow>> = sqlx::query_scalar(
-        "SELECT to_jsonb(x) FROM (
-             SELECT g.id, g.process_id, g.metric_id, g.comparator, g.threshold, g.periods,
-                    (SELECT display_name FROM users WHERE id = g.created_by) AS created_by_name, g.created_at
-               FROM process_gates g WHERE g.process_id = $1 AND g.removed_at IS NULL
-              ORDER BY g.created_at, g.id) x",
-    )
+    let rows: Vec<Json<GateRow>> = sqlx::query_scalar(&format!(
+        "SELECT to_jsonb(x) FROM ({}) x",
+        gates_sql("g.process_id = $1")
+    ))
     .bind(process_id)
     .fetch_all(db)
     .await?;

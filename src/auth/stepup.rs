@@ -6,26 +6,15 @@
 //! session instead, audited, and after [`MAX_STEPUP_FAILURES`] the session
 //! ends: whoever holds it must sign in again.
 
-use serde_json::json;
-use uuid::Uuid;
-
 use super::extract::CurrentUser;
 use super::password;
 use super::session::ClientInfo;
 use crate::db;
-use crate::db::audit::{Change, actions};
 use crate::domain::session_policy::MAX_STEPUP_FAILURES;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 
-/// What the password was re-entered for, for the audit log.
-#[derive(Debug, Clone, Copy)]
-pub struct Purpose<'a> {
-    /// The kind of object the action is about.
-    pub object_type: &'a str,
-    /// The object.
-    pub object_id: Option<Uuid>,
-}
+pub use crate::db::sessions::Purpose;
 
 /// The outcome of a step-up check that did not end the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,25 +59,15 @@ pub async fn confirm(
         db::sessions::clear_stepup_failures(&state.pool, user.session_id).await?;
         return Ok(StepUp::Confirmed);
     }
-    let now = state.now();
     let mut tx = state.pool.begin().await?;
-    let failures = db::sessions::add_stepup_failure(&mut *tx, user.session_id).await?;
-    let ended = failures >= MAX_STEPUP_FAILURES;
-    db::audit::record(
+    let (failures, ended) = db::sessions::stepup_failed(
         &mut tx,
-        &user.actor(client, now),
-        Change {
-            action: actions::STEPUP_FAILED,
-            object_type: purpose.object_type,
-            object_id: purpose.object_id,
-            before: None,
-            after: Some(json!({ "failures_in_session": failures, "session_ended": ended })),
-        },
+        &user.actor(client, state.now()),
+        user.session_id,
+        purpose,
+        MAX_STEPUP_FAILURES,
     )
     .await?;
-    if ended {
-        db::sessions::delete(&mut *tx, user.session_id).await?;
-    }
     tx.commit().await?;
     if ended {
         return Err(AppError::LoginRequired {

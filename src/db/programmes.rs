@@ -200,28 +200,73 @@ pub async fn insert(
     .await
 }
 
-/// Updates the fields if the version still matches; `None` when stale.
-pub async fn update(
-    db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
-    id: Uuid,
-    expected_version: i32,
-    fields: &ProgrammeFields<'_>,
+/// An administrator's edit of a programme: its fields and its approver
+/// signatories, against what the form was built from.
+#[derive(Debug, Clone, Copy)]
+pub struct ProgrammeEdit<'a> {
+    /// The programme as loaded.
+    pub before: &'a Programme,
+    /// Its approver signatories as loaded.
+    pub before_signatories: &'a [Uuid],
+    /// The version the form was built from.
+    pub expected_version: i32,
+    /// The new fields.
+    pub fields: &'a ProgrammeFields<'a>,
+    /// The new approver signatories.
+    pub signatories: &'a [Uuid],
+}
+
+/// Saves an edit if the version still matches, with its audit entry;
+/// `None`, and nothing written, when the form was stale. A name another
+/// programme holds fails on [`NAME_TAKEN`].
+pub async fn edit(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    edit: ProgrammeEdit<'_>,
 ) -> sqlx::Result<Option<Programme>> {
-    sqlx::query_as(&format!(
+    let before = edit.before;
+    let updated: Option<Programme> = sqlx::query_as(&format!(
         "UPDATE programmes SET name = $4, summary = $5, planned_start = $6, pulse_tolerance = $7, version = version + 1
           WHERE id = $1 AND organisation_id = $2 AND version = $3
           RETURNING {COLUMNS}"
     ))
-    .bind(id)
-    .bind(organisation_id)
-    .bind(expected_version)
-    .bind(fields.name)
-    .bind(fields.summary)
-    .bind(fields.planned_start)
-    .bind(fields.pulse_tolerance)
-    .fetch_optional(db)
-    .await
+    .bind(before.id)
+    .bind(before.organisation_id)
+    .bind(edit.expected_version)
+    .bind(edit.fields.name)
+    .bind(edit.fields.summary)
+    .bind(edit.fields.planned_start)
+    .bind(edit.fields.pulse_tolerance)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(updated) = updated else {
+        return Ok(None);
+    };
+    set_signatories(
+        conn,
+        before.organisation_id,
+        before.id,
+        edit.signatories,
+        actor.at,
+    )
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::PROGRAMME_UPDATE,
+            object_type: "programme",
+            object_id: Some(before.id),
+            before: Some(
+                serde_json::json!({ "programme": before, "signatories": edit.before_signatories }),
+            ),
+            after: Some(
+                serde_json::json!({ "programme": updated, "signatories": edit.signatories }),
+            ),
+        },
+    )
+    .await?;
+    Ok(Some(updated))
 }
 
 /// A required signatory besides the CEO and the COO.
@@ -255,7 +300,7 @@ pub async fn signatories(
 }
 
 /// Replaces the programme's approver signatories.
-pub async fn set_signatories(
+async fn set_signatories(
     conn: &mut PgConnection,
     organisation_id: Uuid,
     programme_id: Uuid,

@@ -1,9 +1,11 @@
 //! Sessions and failed-login records.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, PgExecutor};
+use serde_json::json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::db::audit::{self, Actor, Change, actions};
 use crate::domain::session_policy::FailureCounts;
 
 /// A session joined with the facts about its user that every request needs.
@@ -172,39 +174,135 @@ pub async fn failure_counts(
     })
 }
 
-/// Records a failed sign-in.
-pub async fn record_failure(
-    db: impl PgExecutor<'_>,
-    email_key: &str,
-    source: &str,
-    at: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (email_key, source, failed_at) VALUES ($1, $2, $3)")
-        .bind(email_key)
-        .bind(source)
-        .bind(at)
-        .execute(db)
-        .await?;
-    Ok(())
+/// Where a sign-in attempt came from and which account it named: the keys
+/// failures are counted under.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    /// The normalised e-mail address.
+    pub email_key: &'a str,
+    /// The client's source (address or network).
+    pub source: &'a str,
 }
 
-/// Forgets this source's failures for this account after it signs in.
-pub async fn clear_failures(
-    db: impl PgExecutor<'_>,
-    email_key: &str,
-    source: &str,
+/// Records a failed sign-in, counted against the attempt and audited with
+/// the address as typed.
+pub async fn login_failed(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    attempt: Attempt<'_>,
+    as_typed: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO login_failures (email_key, source, failed_at) VALUES ($1, $2, $3)")
+        .bind(attempt.email_key)
+        .bind(attempt.source)
+        .bind(actor.at)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::LOGIN_FAILED,
+            object_type: "session",
+            object_id: None,
+            before: None,
+            after: Some(json!({ "email": as_typed })),
+        },
+    )
+    .await
+}
+
+/// Records a sign-in that was let in: this source's failures for the
+/// account are forgotten and the sign-in is audited. The session row itself
+/// is written by `auth::session::start`, in the same transaction.
+pub async fn login_succeeded(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    attempt: Attempt<'_>,
+    user_agent: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE email_key = $1 AND source = $2")
-        .bind(email_key)
-        .bind(source)
-        .execute(db)
+        .bind(attempt.email_key)
+        .bind(attempt.source)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::LOGIN,
+            object_type: "user",
+            object_id: actor.user_id,
+            before: None,
+            after: Some(json!({ "user_agent": user_agent })),
+        },
+    )
+    .await
+}
+
+/// Signs a session out: the row is deleted and the sign-out audited.
+pub async fn sign_out(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    session_id: Uuid,
+) -> sqlx::Result<()> {
+    delete(&mut *conn, session_id).await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::LOGOUT,
+            object_type: "user",
+            object_id: actor.user_id,
+            before: None,
+            after: None,
+        },
+    )
+    .await
+}
+
+/// What a step-up password was re-entered for, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct Purpose<'a> {
+    /// The kind of object the action is about.
+    pub object_type: &'a str,
+    /// The object.
+    pub object_id: Option<Uuid>,
+}
+
+/// A wrong step-up password, counted against the session and audited
+/// against what it was for; at `limit` failures the session is ended.
+/// Returns how many there have been and whether the session ended.
+pub async fn stepup_failed(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    session_id: Uuid,
+    purpose: Purpose<'_>,
+    limit: i32,
+) -> sqlx::Result<(i32, bool)> {
+    let failures = add_stepup_failure(&mut *conn, session_id).await?;
+    let ended = failures >= limit;
+    audit::record(
+        &mut *conn,
+        actor,
+        Change {
+            action: actions::STEPUP_FAILED,
+            object_type: purpose.object_type,
+            object_id: purpose.object_id,
+            before: None,
+            after: Some(json!({ "failures_in_session": failures, "session_ended": ended })),
+        },
+    )
+    .await?;
+    if ended {
+        delete(conn, session_id).await?;
+    }
+    Ok((failures, ended))
 }
 
 /// Counts a wrong step-up password against the session; returns how many
 /// there have been.
-pub async fn add_stepup_failure(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<i32> {
+async fn add_stepup_failure(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<i32> {
     sqlx::query_scalar(
         "UPDATE sessions SET stepup_failures = stepup_failures + 1 WHERE id = $1
          RETURNING stepup_failures",

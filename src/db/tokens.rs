@@ -143,3 +143,46 @@ pub async fn authenticate(
     .fetch_optional(db)
     .await
 }
+
+/// A value a token wrote through the API, for the token's own audit entry
+/// (beside the value's entry, which names no user).
+#[derive(Debug, Clone, Copy)]
+pub struct ValueWrite<'a> {
+    /// The token.
+    pub token_id: Uuid,
+    /// Its name.
+    pub token_name: &'a str,
+    /// The programme.
+    pub programme_id: Uuid,
+    /// The metric.
+    pub metric: &'a str,
+    /// The period, as written.
+    pub period: &'a str,
+    /// The value.
+    pub value: f64,
+    /// `created` or `corrected`.
+    pub outcome: &'a str,
+}
+
+/// Records which token wrote a value.
+pub async fn record_value_write(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    write: ValueWrite<'_>,
+) -> sqlx::Result<()> {
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::API_VALUE_WRITE,
+            object_type: "api_token",
+            object_id: Some(write.token_id),
+            before: None,
+            after: Some(json!({
+                "token": write.token_name, "programme": write.programme_id, "metric": write.metric,
+                "period": write.period, "value": write.value, "outcome": write.outcome,
+            })),
+        },
+    )
+    .await
+}

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::audit::{Actor, Change};
+use crate::db::audit::Actor;
 use crate::db::brief::{NewSignature, NewSlot};
 use crate::domain::brief::Content;
 use crate::domain::seat::SeatKind;
@@ -357,17 +357,7 @@ pub(super) async fn load(
         programme_id,
         1,
         &slots(),
-        Some(coo),
-        submitted,
-    )
-    .await?;
-    audit(
-        conn,
-        organisation_id,
         coo,
-        crate::db::audit::actions::BRIEF_SUBMIT,
-        v1,
-        json!({ "number": 1, "version_hash": hash1 }),
         submitted,
     )
     .await?;
@@ -381,7 +371,7 @@ pub(super) async fn load(
     .enumerate()
     {
         let at = submitted + Duration::hours(6 + 20 * offset as i64);
-        sign(conn, organisation_id, v1, &hash1, user, seat, at).await?;
+        sign(conn, organisation_id, (v1, 1), &hash1, user, seat, at).await?;
     }
 
     // The CFO pressed for a smaller first tranche; the executives agreed.
@@ -428,17 +418,7 @@ pub(super) async fn load(
         programme_id,
         2,
         &slots(),
-        Some(ceo),
-        submitted,
-    )
-    .await?;
-    audit(
-        conn,
-        organisation_id,
         ceo,
-        crate::db::audit::actions::BRIEF_SUBMIT,
-        v2,
-        json!({ "number": 2, "version_hash": hash2 }),
         submitted,
     )
     .await?;
@@ -449,7 +429,7 @@ pub(super) async fn load(
         sign(
             conn,
             organisation_id,
-            v2,
+            (v2, 2),
             &hash2,
             user,
             seat,
@@ -460,28 +440,30 @@ pub(super) async fn load(
     Ok(())
 }
 
-/// Freezes the programme's draft as version `number`; returns its id and hash.
+/// Submits the programme's draft as version `number`, as `by` at `at`;
+/// returns the version's id and hash.
 pub(super) async fn freeze_draft(
     conn: &mut PgConnection,
     organisation_id: Uuid,
     programme_id: Uuid,
     number: i32,
     slots: &[NewSlot],
-    by: Option<Uuid>,
+    by: Uuid,
     at: DateTime<Utc>,
 ) -> sqlx::Result<(Uuid, String)> {
     let frozen = db::brief::frozen_draft(conn, programme_id).await?;
-    let id = db::brief::freeze(
-        conn,
+    let programme = db::programmes::find_in_org(&mut *conn, organisation_id, programme_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let submission = db::brief::Submission {
         organisation_id,
         programme_id,
+        programme_name: &programme.name,
         number,
-        &frozen,
+        frozen: &frozen,
         slots,
-        by,
-        at,
-    )
-    .await?;
+    };
+    let id = db::brief::submit(conn, &actor(organisation_id, by, at), submission).await?;
     Ok((id, frozen.version_hash))
 }
 
@@ -552,65 +534,23 @@ pub(super) async fn agree_both(
 pub(super) async fn sign(
     conn: &mut PgConnection,
     organisation_id: Uuid,
-    version_id: Uuid,
+    (version_id, number): (Uuid, i32),
     hash: &str,
     user: Uuid,
     seat: &str,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let key = Uuid::new_v4().to_string();
-    db::brief::insert_signature(
-        conn,
-        NewSignature {
-            version_id,
-            user_id: user,
-            decision: crate::domain::signoff::Decision::Signed,
-            reason: "",
-            version_hash: hash,
-            seat,
-            at,
-            ip: None,
-            user_agent: Some("demo loader"),
-            idempotency_key: &key,
-        },
-    )
-    .await?;
-    audit(
-        conn,
-        organisation_id,
-        user,
-        crate::db::audit::actions::BRIEF_SIGN,
+    let signature = NewSignature {
         version_id,
-        json!({ "version_hash": hash, "seat": seat }),
-        at,
-    )
-    .await
-}
-
-pub(super) async fn audit(
-    conn: &mut PgConnection,
-    organisation_id: Uuid,
-    user: Uuid,
-    action: &str,
-    version_id: Uuid,
-    after: Value,
-    at: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    db::audit::record(
-        conn,
-        &Actor {
-            organisation_id: Some(organisation_id),
-            user_id: Some(user),
-            ip: None,
-            at,
-        },
-        Change {
-            action,
-            object_type: "brief_version",
-            object_id: Some(version_id),
-            before: None,
-            after: Some(after),
-        },
-    )
-    .await
+        number,
+        decision: crate::domain::signoff::Decision::Signed,
+        reason: "",
+        version_hash: hash,
+        seat,
+        user_agent: Some("demo loader"),
+        idempotency_key: &key,
+    };
+    db::brief::sign(conn, &actor(organisation_id, user, at), signature).await?;
+    Ok(())
 }

@@ -12,10 +12,10 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::brief::{
-    agree_both, audit, business_metrics, operational_metrics, sections, sign, write_draft,
+    agree_both, business_metrics, operational_metrics, sections, sign, write_draft,
 };
 use crate::db;
-use crate::db::audit::{Actor, actions};
+use crate::db::audit::Actor;
 use crate::db::brief::NewSlot;
 use crate::db::metrics::{Correction, NewValue, RoiMonth};
 use crate::db::programmes::ProgrammeFields;
@@ -173,17 +173,7 @@ pub(super) async fn load(
         programme.id,
         1,
         &slots,
-        Some(cast.coo),
-        submitted,
-    )
-    .await?;
-    audit(
-        conn,
-        organisation_id,
         cast.coo,
-        actions::BRIEF_SUBMIT,
-        version,
-        json!({ "number": 1, "version_hash": hash }),
         submitted,
     )
     .await?;
@@ -192,7 +182,7 @@ pub(super) async fn load(
         sign(
             conn,
             organisation_id,
-            version,
+            (version, 1),
             &hash,
             slot.user_id,
             &slot.seat,

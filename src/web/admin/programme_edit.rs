@@ -11,7 +11,6 @@ use super::shared::parse_version;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
@@ -101,16 +100,17 @@ pub(super) async fn submit(
     }
     let now = state.now();
     let mut tx = state.pool.begin().await?;
-    let updated = db::programmes::update(
-        &mut *tx,
-        user.organisation_id,
-        id,
-        parse_version(&form.version),
-        &parsed.fields(),
-    )
-    .await;
-    let updated = match updated {
-        Ok(Some(updated)) => updated,
+    let fields = parsed.fields();
+    let edit = db::programmes::ProgrammeEdit {
+        before: &before,
+        before_signatories: &before_signatories,
+        expected_version: parse_version(&form.version),
+        fields: &fields,
+        signatories: &parsed.signatories,
+    };
+    let updated = db::programmes::edit(&mut tx, &user.actor(&client, now), edit).await;
+    match updated {
+        Ok(Some(_)) => {}
         Ok(None) => {
             let current = ProgrammeForm::from_programme(&before, &before_signatories);
             return Err(ConflictPage {
@@ -146,24 +146,6 @@ pub(super) async fn submit(
         }
         Err(error) => return Err(error.into()),
     };
-    db::programmes::set_signatories(&mut tx, user.organisation_id, id, &parsed.signatories, now)
-        .await?;
-    db::audit::record(
-        &mut tx,
-        &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::PROGRAMME_UPDATE,
-            object_type: "programme",
-            object_id: Some(id),
-            before: Some(
-                serde_json::json!({ "programme": before, "signatories": before_signatories }),
-            ),
-            after: Some(
-                serde_json::json!({ "programme": updated, "signatories": parsed.signatories }),
-            ),
-        },
-    )
-    .await?;
     // The pulse tolerance can raise or clear a sign.
     db::health::refresh(&mut tx, user.organisation_id, id, now).await?;
     db::sessions::set_flash(&mut *tx, user.session_id, "success", "Programme saved.").await?;

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::Routes;
 use crate::auth::bearer::ApiClient;
 use crate::db;
-use crate::db::audit::{Actor, Change, actions};
+use crate::db::audit::Actor;
 use crate::db::metrics::{Corrected, Correction, NewValue, Recorded};
 use crate::domain::metrics::{MetricKind, Period};
 use crate::error::{AppError, Result};
@@ -362,22 +362,16 @@ async fn put_value(
         }
     };
     if outcome != "unchanged" {
-        // Who wrote it: the token (its own entry beside the value's).
-        db::audit::record(
-            &mut tx,
-            &actor,
-            Change {
-                action: actions::API_VALUE_WRITE,
-                object_type: "api_token",
-                object_id: Some(client.token_id),
-                before: None,
-                after: Some(json!({
-                    "token": client.name, "programme": id, "metric": view.def.id,
-                    "period": period_text, "value": value, "outcome": outcome,
-                })),
-            },
-        )
-        .await?;
+        let write = db::tokens::ValueWrite {
+            token_id: client.token_id,
+            token_name: &client.name,
+            programme_id: id,
+            metric: &view.def.id,
+            period: &period_text,
+            value,
+            outcome,
+        };
+        db::tokens::record_value_write(&mut tx, &actor, write).await?;
     }
     tx.commit().await?;
     Ok((

@@ -20,7 +20,6 @@ use crate::auth::session::ClientInfo;
 use crate::auth::stepup::{self, Purpose};
 use crate::auth::token;
 use crate::db;
-use crate::db::audit::Change;
 use crate::db::brief::NewSignature;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
@@ -260,46 +259,23 @@ pub(super) async fn submit(
     } else {
         Decision::Rejected
     };
-    let inserted = db::brief::insert_signature(
+    let inserted = db::brief::sign(
         &mut tx,
+        &user.actor(&client, now),
         NewSignature {
             version_id: loaded.version.id,
-            user_id: user.id,
+            number,
             decision,
             reason: &reason,
             version_hash: &loaded.version.version_hash,
             seat: &slot.seat,
-            at: now,
-            ip: client.ip.as_deref(),
             user_agent: client.user_agent.as_deref(),
             idempotency_key: key,
         },
     )
     .await;
     match inserted {
-        Ok(signature_id) => {
-            db::audit::record(
-                &mut tx,
-                &user.actor(&client, now),
-                Change {
-                    action: if signing {
-                        crate::db::audit::actions::BRIEF_SIGN
-                    } else {
-                        crate::db::audit::actions::BRIEF_REJECT
-                    },
-                    object_type: "brief_version",
-                    object_id: Some(loaded.version.id),
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "signature": signature_id,
-                        "number": number,
-                        "version_hash": loaded.version.version_hash,
-                        "seat": slot.seat,
-                        "reason": reason,
-                    })),
-                },
-            )
-            .await?;
+        Ok(_) => {
             let message = if signing {
                 format!("You signed version {number}.")
             } else {

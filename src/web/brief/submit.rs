@@ -10,7 +10,6 @@ use super::{Draft, readable_programme};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::Change;
 use crate::db::brief::NewSlot;
 use crate::domain::brief::Frozen;
 use crate::domain::brief::{self, Owner, SECTIONS};
@@ -117,32 +116,16 @@ pub(super) async fn submit(
         .collect();
 
     let number = latest.map_or(1, |v| v.number + 1);
-    let version_id = db::brief::freeze(
-        &mut tx,
-        user.organisation_id,
-        id,
-        number,
-        &frozen,
-        &slots,
-        Some(user.id),
-        now,
-    )
-    .await?;
-    let version_hash = &frozen.version_hash;
-    db::audit::record(
+    db::brief::submit(
         &mut tx,
         &user.actor(&client, now),
-        Change {
-            action: crate::db::audit::actions::BRIEF_SUBMIT,
-            object_type: "brief_version",
-            object_id: Some(version_id),
-            before: None,
-            after: Some(serde_json::json!({
-                "programme": programme.name,
-                "number": number,
-                "version_hash": version_hash,
-                "signatories": slots.iter().map(|s| &s.seat).collect::<Vec<_>>(),
-            })),
+        db::brief::Submission {
+            organisation_id: user.organisation_id,
+            programme_id: id,
+            programme_name: &programme.name,
+            number,
+            frozen: &frozen,
+            slots: &slots,
         },
     )
     .await?;

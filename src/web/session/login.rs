@@ -10,7 +10,7 @@ use crate::auth::extract::{EndedSession, MaybeSession};
 use crate::auth::session::{self, ClientInfo, SessionEnded};
 use crate::auth::{cookies, password, token};
 use crate::db;
-use crate::db::audit::{Actor, Change};
+use crate::db::audit::Actor;
 use crate::domain::session_policy::{THROTTLE_WINDOW, login_wait};
 use crate::domain::values::{is_local_path, wait_phrase};
 use crate::error::Result;
@@ -138,6 +138,10 @@ pub async fn submit(
     }
 
     let source = client.ip.clone().unwrap_or_default();
+    let attempt = db::sessions::Attempt {
+        email_key: &email_key,
+        source: &source,
+    };
     let counts =
         db::sessions::failure_counts(&state.pool, &email_key, &source, now - THROTTLE_WINDOW)
             .await?;
@@ -175,19 +179,7 @@ pub async fn submit(
         at: now,
     };
     let Some(user) = user.filter(|_| accepted) else {
-        db::sessions::record_failure(&mut *tx, &email_key, &source, now).await?;
-        db::audit::record(
-            &mut tx,
-            &actor,
-            Change {
-                action: crate::db::audit::actions::LOGIN_FAILED,
-                object_type: "session",
-                object_id: None,
-                before: None,
-                after: Some(serde_json::json!({ "email": as_typed })),
-            },
-        )
-        .await?;
+        db::sessions::login_failed(&mut tx, &actor, attempt, &as_typed).await?;
         tx.commit().await?;
         return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, FAILED.into()));
     };
@@ -199,19 +191,7 @@ pub async fn submit(
         now,
     )
     .await?;
-    db::sessions::clear_failures(&mut *tx, &email_key, &source).await?;
-    db::audit::record(
-        &mut tx,
-        &actor,
-        Change {
-            action: crate::db::audit::actions::LOGIN,
-            object_type: "user",
-            object_id: Some(user.id),
-            before: None,
-            after: Some(serde_json::json!({ "user_agent": client.user_agent })),
-        },
-    )
-    .await?;
+    db::sessions::login_succeeded(&mut tx, &actor, attempt, client.user_agent.as_deref()).await?;
     tx.commit().await?;
 
     let target = if user.must_change_password {

@@ -8,7 +8,7 @@ use crate::auth::cookies;
 use crate::auth::extract::MaybeSession;
 use crate::auth::session::ClientInfo;
 use crate::db;
-use crate::db::audit::{Actor, Change};
+use crate::db::audit::Actor;
 use crate::error::Result;
 use crate::state::AppState;
 
@@ -20,24 +20,13 @@ pub async fn submit(
 ) -> Result<Response> {
     if let Some(session) = current {
         let mut tx = state.pool.begin().await?;
-        db::sessions::delete(&mut *tx, session.id).await?;
-        db::audit::record(
-            &mut tx,
-            &Actor {
-                organisation_id: Some(session.organisation_id),
-                user_id: Some(session.user_id),
-                ip: client.ip,
-                at: state.now(),
-            },
-            Change {
-                action: crate::db::audit::actions::LOGOUT,
-                object_type: "user",
-                object_id: Some(session.user_id),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        let actor = Actor {
+            organisation_id: Some(session.organisation_id),
+            user_id: Some(session.user_id),
+            ip: client.ip,
+            at: state.now(),
+        };
+        db::sessions::sign_out(&mut tx, &actor, session.id).await?;
         tx.commit().await?;
     }
     let response = Redirect::to("/login?signed_out=1").into_response();

@@ -1,0 +1,212 @@
+//! The deployment brief: draft sections (here), frozen versions
+//! ([`versions`]) and their signature slots and signatures ([`signatures`]).
+
+mod signatures;
+mod versions;
+
+pub(crate) use signatures::SLOT_SELECT;
+pub use signatures::{
+    ALREADY_DECIDED, AwaitingSignature, KEY_USED, NewSignature, Slot, last_signed_by, sign, slots,
+};
+pub(crate) use versions::VERSION_SELECT;
+pub use versions::{
+    FrozenSection, NUMBER_TAKEN, NewSlot, Submission, Version, frozen_draft, latest_version,
+    submit, version, version_sections, versions,
+};
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::audit::{self, Actor, Change, actions};
+use crate::domain::brief::Content;
+
+/// A draft section as stored (absent sections are empty, version 0).
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
+pub struct DraftSection {
+    /// Which section.
+    pub section_key: String,
+    /// Its content.
+    pub content: Json<Content>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// Last edit.
+    pub updated_at: DateTime<Utc>,
+    /// Who edited it last.
+    pub updated_by_name: Option<String>,
+    /// The CEO's agreement (joint sections).
+    pub ceo_agreed_at: Option<DateTime<Utc>>,
+    /// The COO's agreement (joint sections).
+    pub coo_agreed_at: Option<DateTime<Utc>>,
+}
+
+/// The stored draft sections of programme `$1`.
+pub(crate) const DRAFT: &str = "SELECT s.section_key, s.content, s.version, s.updated_at,
+        u.display_name AS updated_by_name, s.ceo_agreed_at, s.coo_agreed_at
+   FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
+  WHERE s.programme_id = $1";
+
+/// Every stored draft section of a programme.
+pub async fn draft(db: impl PgExecutor<'_>, programme_id: Uuid) -> sqlx::Result<Vec<DraftSection>> {
+    sqlx::query_as(DRAFT).bind(programme_id).fetch_all(db).await
+}
+
+/// One edit of a draft section.
+#[derive(Debug)]
+pub struct SectionEdit<'a> {
+    /// The organisation.
+    pub organisation_id: Uuid,
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Which section.
+    pub section_key: &'a str,
+    /// The version the editor loaded (0: never stored).
+    pub expected_version: i32,
+    /// The content the editor loaded (for the audit entry).
+    pub before: &'a Content,
+    /// The new content.
+    pub content: &'a Content,
+}
+
+/// Writes a section if its version still matches (0: not yet stored), with
+/// its audit entry. Every edit clears both agreement marks. Returns false,
+/// and writes nothing, when the form was stale.
+pub async fn save_section(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    edit: SectionEdit<'_>,
+) -> sqlx::Result<bool> {
+    let SectionEdit {
+        organisation_id,
+        programme_id,
+        section_key,
+        expected_version,
+        before,
+        content,
+    } = edit;
+    let (by, at) = (actor.user_id, actor.at);
+    let result = if expected_version == 0 {
+        sqlx::query(
+            "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at, updated_by)
+             VALUES ($1, $2, $3, $4, 1, $5, $6)
+             ON CONFLICT (programme_id, section_key) DO NOTHING",
+        )
+        .bind(programme_id)
+        .bind(organisation_id)
+        .bind(section_key)
+        .bind(Json(content))
+        .bind(at)
+        .bind(by)
+        .execute(&mut *conn)
+        .await?
+    } else {
+        sqlx::query(
+            "UPDATE brief_sections
+                SET content = $4, version = version + 1, updated_at = $5, updated_by = $6,
+                    ceo_agreed_at = NULL, ceo_agreed_by = NULL, coo_agreed_at = NULL, coo_agreed_by = NULL
+              WHERE programme_id = $1 AND organisation_id = $2 AND section_key = $3 AND version = $7",
+        )
+        .bind(programme_id)
+        .bind(organisation_id)
+        .bind(section_key)
+        .bind(Json(content))
+        .bind(at)
+        .bind(by)
+        .bind(expected_version)
+        .execute(&mut *conn)
+        .await?
+    };
+    if result.rows_affected() != 1 {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::BRIEF_SECTION_UPDATE,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: Some(serde_json::json!({ "section": section_key, "content": before })),
+            after: Some(serde_json::json!({ "section": section_key, "content": content })),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Stores a section's first content, written by nobody in particular (the
+/// defaults a new programme starts with). Does nothing if it exists.
+pub async fn seed_section(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    section_key: &str,
+    content: &Content,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at)
+         VALUES ($1, $2, $3, $4, 1, $5)
+         ON CONFLICT (programme_id, section_key) DO NOTHING",
+    )
+    .bind(programme_id)
+    .bind(organisation_id)
+    .bind(section_key)
+    .bind(Json(content))
+    .bind(at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks a joint section agreed by the CEO or the COO, if it is still the
+/// version they looked at. Returns false when it changed meanwhile.
+pub async fn agree(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    section_key: &str,
+    expected_version: i32,
+    as_ceo: bool,
+) -> sqlx::Result<bool> {
+    let column = if as_ceo { "ceo" } else { "coo" };
+    let result = sqlx::query(&format!(
+        "UPDATE brief_sections SET {column}_agreed_at = $4, {column}_agreed_by = $5
+          WHERE programme_id = $1 AND section_key = $2 AND version = $3"
+    ))
+    .bind(programme_id)
+    .bind(section_key)
+    .bind(expected_version)
+    .bind(actor.at)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
+    .await?;
+    if result.rows_affected() != 1 {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::BRIEF_SECTION_AGREE,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before: None,
+            after: Some(serde_json::json!({ "section": section_key, "as": column, "section_version": expected_version })),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// A joint section waiting for an executive's agreement (for the home page).
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
+pub struct AwaitingAgreement {
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Its name.
+    pub programme_name: String,
+    /// The section.
+    pub section_key: String,
+}

@@ -1,0 +1,173 @@
+//! Signature slots and signatures of frozen versions.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::Version;
+use super::versions::VERSION_SELECT;
+use crate::db::audit::{self, Actor, Change, actions};
+use crate::domain::signoff::Decision;
+
+/// A signature slot with its signature, if given.
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
+pub struct Slot {
+    /// The version the slot belongs to.
+    pub version_id: Uuid,
+    /// The signatory.
+    pub user_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Seat as shown.
+    pub seat: String,
+    /// `signed` or `rejected`, if decided.
+    pub decision: Option<String>,
+    /// A rejection's reason.
+    pub reason: Option<String>,
+    /// The hash the signer signed.
+    pub signed_hash: Option<String>,
+    /// When.
+    pub signed_at: Option<DateTime<Utc>>,
+    /// From where.
+    pub ip: Option<String>,
+    /// With what.
+    pub user_agent: Option<String>,
+}
+
+impl Slot {
+    /// The decision, typed.
+    pub fn decision(&self) -> Option<Decision> {
+        self.decision.as_deref().and_then(Decision::parse)
+    }
+
+    /// "Name (Seat)", as sentences name a signatory.
+    pub fn who(&self) -> String {
+        format!("{} ({})", self.name, self.seat)
+    }
+}
+
+pub(crate) const SLOT_SELECT: &str = "SELECT sl.version_id, sl.user_id, u.display_name AS name, sl.seat, sg.decision, sg.reason,
+                                  sg.version_hash AS signed_hash, sg.signed_at, sg.ip, sg.user_agent
+                             FROM brief_signature_slots sl
+                             JOIN users u ON u.id = sl.user_id
+                             LEFT JOIN brief_signatures sg ON sg.version_id = sl.version_id AND sg.user_id = sl.user_id";
+
+/// The slots of a version, with their signatures, in order.
+pub async fn slots(db: impl PgExecutor<'_>, version_id: Uuid) -> sqlx::Result<Vec<Slot>> {
+    sqlx::query_as(&format!(
+        "{SLOT_SELECT} WHERE sl.version_id = $1 ORDER BY sl.position"
+    ))
+    .bind(version_id)
+    .fetch_all(db)
+    .await
+}
+
+/// A signature or rejection to record. The signer, the time and the
+/// address come from the actor, who must be a user holding a slot.
+#[derive(Debug)]
+pub struct NewSignature<'a> {
+    /// The version.
+    pub version_id: Uuid,
+    /// Its number, for the audit log.
+    pub number: i32,
+    /// Signed or rejected.
+    pub decision: Decision,
+    /// Why, when rejecting.
+    pub reason: &'a str,
+    /// The version hash the signer saw.
+    pub version_hash: &'a str,
+    /// The seat they sign in.
+    pub seat: &'a str,
+    /// With what.
+    pub user_agent: Option<&'a str>,
+    /// The form's one-time key.
+    pub idempotency_key: &'a str,
+}
+
+/// One decision per slot.
+pub const ALREADY_DECIDED: &str = "brief_signatures_once_per_slot";
+/// One signature per form submission.
+pub const KEY_USED: &str = "brief_signatures_idempotency_key";
+
+/// Records a signature or a rejection, with its audit entry. A second
+/// decision on the slot, or a second use of the form's key, fails on
+/// [`ALREADY_DECIDED`] or [`KEY_USED`].
+pub async fn sign(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    new: NewSignature<'_>,
+) -> sqlx::Result<Uuid> {
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO brief_signatures
+            (id, version_id, user_id, decision, reason, version_hash, seat, signed_at, ip, user_agent, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(Uuid::new_v4())
+    .bind(new.version_id)
+    .bind(actor.user_id)
+    .bind(new.decision.as_str())
+    .bind(new.reason)
+    .bind(new.version_hash)
+    .bind(new.seat)
+    .bind(actor.at)
+    .bind(&actor.ip)
+    .bind(new.user_agent)
+    .bind(new.idempotency_key)
+    .fetch_one(&mut *conn)
+    .await?;
+    let action = match new.decision {
+        Decision::Signed => actions::BRIEF_SIGN,
+        Decision::Rejected => actions::BRIEF_REJECT,
+    };
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action,
+            object_type: "brief_version",
+            object_id: Some(new.version_id),
+            before: None,
+            after: Some(json!({
+                "signature": id,
+                "number": new.number,
+                "version_hash": new.version_hash,
+                "seat": new.seat,
+                "reason": new.reason,
+            })),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The version a user last signed (not rejected) before `before_number`.
+pub async fn last_signed_by(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+    user_id: Uuid,
+    before_number: i32,
+) -> sqlx::Result<Option<Version>> {
+    sqlx::query_as(&format!(
+        "{VERSION_SELECT}
+          JOIN brief_signatures sg ON sg.version_id = v.id AND sg.user_id = $2 AND sg.decision = 'signed'
+         WHERE v.programme_id = $1 AND v.number < $3
+         ORDER BY v.number DESC LIMIT 1"
+    ))
+    .bind(programme_id)
+    .bind(user_id)
+    .bind(before_number)
+    .fetch_optional(db)
+    .await
+}
+
+/// A brief waiting for someone's signature (for the home page).
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
+pub struct AwaitingSignature {
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Its name.
+    pub programme_name: String,
+    /// The version number.
+    pub number: i32,
+}

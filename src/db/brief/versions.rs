@@ -1,0 +1,240 @@
+//! Frozen versions of the brief: what was submitted, section by section.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::draft;
+use crate::db::audit::{self, Actor, Change, actions};
+use crate::domain::brief::{Content, Frozen};
+
+/// A frozen version.
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
+pub struct Version {
+    /// Identifier.
+    pub id: Uuid,
+    /// 1, 2, 3…
+    pub number: i32,
+    /// SHA-256 over the section hashes.
+    pub version_hash: String,
+    /// When it was submitted.
+    pub submitted_at: DateTime<Utc>,
+    /// By whom.
+    pub submitted_by_name: Option<String>,
+}
+
+pub(crate) const VERSION_SELECT: &str =
+    "SELECT v.id, v.number, v.version_hash, v.submitted_at, u.display_name AS submitted_by_name
+                                FROM brief_versions v LEFT JOIN users u ON u.id = v.submitted_by";
+
+/// Every version of a programme's brief, newest first.
+pub async fn versions(db: impl PgExecutor<'_>, programme_id: Uuid) -> sqlx::Result<Vec<Version>> {
+    sqlx::query_as(&format!(
+        "{VERSION_SELECT} WHERE v.programme_id = $1 ORDER BY v.number DESC"
+    ))
+    .bind(programme_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The latest version, if any.
+pub async fn latest_version(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+) -> sqlx::Result<Option<Version>> {
+    sqlx::query_as(&format!(
+        "{VERSION_SELECT} WHERE v.programme_id = $1 ORDER BY v.number DESC LIMIT 1"
+    ))
+    .bind(programme_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// One version by number.
+pub async fn version(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+    number: i32,
+) -> sqlx::Result<Option<Version>> {
+    sqlx::query_as(&format!(
+        "{VERSION_SELECT} WHERE v.programme_id = $1 AND v.number = $2"
+    ))
+    .bind(programme_id)
+    .bind(number)
+    .fetch_optional(db)
+    .await
+}
+
+/// A frozen section.
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
+pub struct FrozenSection {
+    /// Which.
+    pub section_key: String,
+    /// Owner as stored.
+    pub owner: String,
+    /// Content as submitted.
+    pub content: Json<Content>,
+    /// Its hash as computed at submission.
+    pub section_hash: String,
+}
+
+/// The sections of a version, in brief order.
+pub async fn version_sections(
+    db: impl PgExecutor<'_>,
+    version_id: Uuid,
+) -> sqlx::Result<Vec<FrozenSection>> {
+    sqlx::query_as(
+        "SELECT section_key, owner, content, section_hash FROM brief_version_sections
+          WHERE version_id = $1 ORDER BY position",
+    )
+    .bind(version_id)
+    .fetch_all(db)
+    .await
+}
+
+/// A section to freeze.
+#[derive(Debug)]
+struct NewFrozenSection<'a> {
+    key: &'a str,
+    owner: &'a str,
+    content: &'a Content,
+    hash: &'a str,
+}
+
+/// A required signatory of a new version.
+#[derive(Debug)]
+pub struct NewSlot {
+    /// The signatory.
+    pub user_id: Uuid,
+    /// Their seat as shown ("CEO", "Approver (CFO)").
+    pub seat: String,
+}
+
+/// The unique number per programme: two submits of the same number collide.
+pub const NUMBER_TAKEN: &str = "brief_versions_number_key";
+
+/// Freezes a version: the version row, its sections and its slots.
+async fn insert_version(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    submission: &Submission<'_>,
+    sections: &[NewFrozenSection<'_>],
+) -> sqlx::Result<Uuid> {
+    let Submission {
+        organisation_id,
+        programme_id,
+        number,
+        frozen,
+        slots,
+        ..
+    } = *submission;
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO brief_versions (id, programme_id, organisation_id, number, version_hash, submitted_at, submitted_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(programme_id)
+    .bind(organisation_id)
+    .bind(number)
+    .bind(&frozen.version_hash)
+    .bind(actor.at)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
+    .await?;
+    for (position, section) in sections.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO brief_version_sections (version_id, section_key, position, owner, content, section_hash)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(section.key)
+        .bind(position as i32)
+        .bind(section.owner)
+        .bind(Json(section.content))
+        .bind(section.hash)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (position, slot) in slots.iter().enumerate() {
+        sqlx::query("INSERT INTO brief_signature_slots (version_id, user_id, seat, position) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(slot.user_id)
+            .bind(&slot.seat)
+            .bind(position as i32)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// A version to submit: the draft as frozen and who must sign it.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    /// The organisation.
+    pub organisation_id: Uuid,
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Its name, for the audit log.
+    pub programme_name: &'a str,
+    /// The new version's number.
+    pub number: i32,
+    /// The draft, frozen (its hashes computed in `domain`).
+    pub frozen: &'a Frozen,
+    /// The signatories, in order.
+    pub slots: &'a [NewSlot],
+}
+
+/// Stores a frozen draft as a new version with its slots, and its audit
+/// entry. Returns the version id; a second version with the same number
+/// fails on [`NUMBER_TAKEN`].
+pub async fn submit(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    submission: Submission<'_>,
+) -> sqlx::Result<Uuid> {
+    let sections: Vec<NewFrozenSection> = submission
+        .frozen
+        .sections
+        .iter()
+        .map(|part| NewFrozenSection {
+            key: part.key,
+            owner: part.owner.as_str(),
+            content: &part.content,
+            hash: &part.hash,
+        })
+        .collect();
+    let id = insert_version(conn, actor, &submission, &sections).await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: actions::BRIEF_SUBMIT,
+            object_type: "brief_version",
+            object_id: Some(id),
+            before: None,
+            after: Some(json!({
+                "programme": submission.programme_name,
+                "number": submission.number,
+                "version_hash": submission.frozen.version_hash,
+                "signatories": submission.slots.iter().map(|s| &s.seat).collect::<Vec<_>>(),
+            })),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The programme's current draft, frozen (for the demo and the command line;
+/// the submit page freezes the draft it has already read).
+pub async fn frozen_draft(conn: &mut PgConnection, programme_id: Uuid) -> sqlx::Result<Frozen> {
+    let rows = draft(&mut *conn, programme_id).await?;
+    Ok(Frozen::of(|key| {
+        rows.iter()
+            .find(|row| row.section_key == key)
+            .map(|row| row.content.0.clone())
+            .unwrap_or_default()
+    }))
+}

@@ -1,7 +1,5 @@
 //! Every URL the app links or redirects to, in one place, so links never drift.
 
-use uuid::Uuid;
-
 /// Home: what needs me now, then my programmes.
 pub const HOME: &str = "/";
 /// The login form.
@@ -25,17 +23,40 @@ pub const ADMIN_AUDIT: &str = "/admin/audit";
 /// Admin: check the audit chain.
 pub const ADMIN_AUDIT_VERIFY: &str = "/admin/audit/verify";
 
+/// The icon every page names.
+pub const FAVICON: &str = "/static/favicon.svg";
+
 /// My calendar feed.
 pub const CALENDAR: &str = "/account/calendar";
 
 /// A user's admin page.
-pub fn admin_user(id: Uuid) -> String {
-    format!("/admin/users/{id}")
+pub fn admin_user(id: impl std::fmt::Display) -> String {
+    route::ADMIN_USER.replace("{id}", &id.to_string())
+}
+
+/// Set a user's password (POST).
+pub fn admin_user_password(id: impl std::fmt::Display) -> String {
+    route::ADMIN_USER_PASSWORD.replace("{id}", &id.to_string())
+}
+
+/// Give a user a seat (POST).
+pub fn admin_user_seats(id: impl std::fmt::Display) -> String {
+    route::ADMIN_USER_SEATS.replace("{id}", &id.to_string())
+}
+
+/// End a seat (POST).
+pub fn admin_seat_end(id: impl std::fmt::Display) -> String {
+    route::ADMIN_SEAT_END.replace("{id}", &id.to_string())
 }
 
 /// A programme's admin page.
-pub fn admin_programme(id: Uuid) -> String {
-    format!("/admin/programmes/{id}")
+pub fn admin_programme(id: impl std::fmt::Display) -> String {
+    route::ADMIN_PROGRAMME.replace("{id}", &id.to_string())
+}
+
+/// The audit log from entry `before` back.
+pub fn admin_audit_before(before: impl std::fmt::Display) -> String {
+    format!("{ADMIN_AUDIT}?before={before}")
 }
 
 /// Route patterns of a programme's pages, as the router spells them; the
@@ -148,6 +169,16 @@ pub mod route {
     pub const API_VALUE: &str = "/api/v1/programmes/{id}/metrics/{metric}/values/{period}";
     /// `/api/v1/openapi.json`
     pub const API_OPENAPI: &str = "/api/v1/openapi.json";
+    /// `/admin/users/{id}`
+    pub const ADMIN_USER: &str = "/admin/users/{id}";
+    /// `/admin/users/{id}/password`
+    pub const ADMIN_USER_PASSWORD: &str = "/admin/users/{id}/password";
+    /// `/admin/users/{id}/seats`
+    pub const ADMIN_USER_SEATS: &str = "/admin/users/{id}/seats";
+    /// `/admin/seats/{id}/end`
+    pub const ADMIN_SEAT_END: &str = "/admin/seats/{id}/end";
+    /// `/admin/programmes/{id}`
+    pub const ADMIN_PROGRAMME: &str = "/admin/programmes/{id}";
     /// `/admin/programmes/{id}/tokens`
     pub const ADMIN_TOKENS: &str = "/admin/programmes/{id}/tokens";
     /// `/admin/programmes/{id}/tokens/{token}/revoke`

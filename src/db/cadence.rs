@@ -17,7 +17,7 @@ use super::audit::{self, Actor, Change, actions};
 use super::pages::{array, decode, programme};
 use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
-use crate::domain::snapshot::{Figures, Pack};
+use crate::domain::snapshot::{Figures, Pack, ProcessDecision};
 
 /// An alignment session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -184,6 +184,40 @@ pub struct ReviewRow {
     pub held_by_name: Option<String>,
     /// The pack's SHA-256, once held.
     pub snapshot_hash: Option<String>,
+}
+
+impl ReviewRow {
+    /// The pack of this review with its pipeline `decisions` and `figures`,
+    /// as if held at `at`.
+    pub fn pack(
+        &self,
+        programme_id: Uuid,
+        decisions: &[DecisionRow],
+        figures: Figures,
+        at: DateTime<Utc>,
+    ) -> Pack {
+        Pack {
+            programme_id,
+            month: self.month.clone(),
+            meeting_on: self.meeting_on,
+            held_at: at,
+            attendees: self.attendees.clone(),
+            strategy: self.strategy.clone(),
+            competition: self.competition.clone(),
+            operations: self.operations.clone(),
+            pipeline_decisions: self.pipeline_decisions.clone(),
+            figures,
+            processes: decisions
+                .iter()
+                .map(|d| ProcessDecision {
+                    key: d.process_key.clone(),
+                    name: d.process_name.clone(),
+                    decision: d.decision.clone(),
+                    note: d.note.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A frozen pack as stored.

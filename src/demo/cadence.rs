@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::board::Board;
 use crate::db;
 use crate::db::audit::Actor;
 use crate::db::cadence::{
@@ -18,7 +19,6 @@ use crate::domain::cadence::{Outcome, Standing};
 use crate::domain::metrics::{Cadence, Period};
 use crate::domain::pipeline::ExcoDecision;
 use crate::domain::snapshot::Figures;
-use crate::web::dashboard::Board;
 
 /// The day of the following month on which the demo's ExCo meets.
 const MEETING_DAY: i64 = 10;
@@ -445,9 +445,8 @@ pub(super) async fn reviews(
             }
             let decisions =
                 db::pipeline::decisions_of_review(&mut *conn, programme_id, &month_text).await?;
-            let pack = crate::web::cadence::pack_of(
+            let pack = review.pack(
                 programme_id,
-                &review,
                 &decisions,
                 figures_at(&source, &values, when),
                 when,

@@ -160,7 +160,7 @@ fn all_routes() -> Routes {
         .bare_get("/healthz", health::healthz)
         .bare_get("/readyz", health::readyz)
         .bare_get("/static/tandem.css", assets::css)
-        .bare_get("/static/favicon.svg", assets::favicon)
+        .bare_get(crate::paths::FAVICON, assets::favicon)
         .bare_get("/favicon.ico", assets::favicon)
         .merge(session::routes())
         .merge(account::routes())

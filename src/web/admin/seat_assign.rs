@@ -14,10 +14,12 @@ use crate::auth::session::ClientInfo;
 use crate::db;
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
+use crate::domain::values::Line;
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
+use crate::web::forms::FieldErrors;
 
 /// The fields as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -26,6 +28,28 @@ pub(super) struct SeatForm {
     seat: String,
     title: String,
     version: String,
+}
+
+/// A seat to give, parsed: which, and the title if it is an approver's.
+struct SeatChoice {
+    kind: SeatKind,
+    title: Option<Line>,
+}
+
+impl TryFrom<&SeatForm> for SeatChoice {
+    type Error = FieldErrors;
+
+    fn try_from(form: &SeatForm) -> std::result::Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        match parse_seat(&mut errors, &form.seat, &form.title) {
+            Some(Some((kind, title))) => Ok(SeatChoice { kind, title }),
+            Some(None) => {
+                errors.add("seat", "Choose a seat.");
+                Err(errors)
+            }
+            None => Err(errors),
+        }
+    }
 }
 
 pub(super) async fn submit(
@@ -41,12 +65,12 @@ pub(super) async fn submit(
         kind: form.seat.clone(),
         title: form.title.clone(),
     };
-    let parsed = parse_seat(&mut page.errors, &form.seat, &form.title).flatten();
-    let Some((kind, title)) = parsed else {
-        if page.errors.is_empty() {
-            page.errors.add("seat", "Choose a seat.");
+    let SeatChoice { kind, title } = match SeatChoice::try_from(&form) {
+        Ok(choice) => choice,
+        Err(errors) => {
+            page.errors = errors;
+            return Ok(page.invalid());
         }
-        return Ok(page.invalid());
     };
     let sitting: Vec<SeatKind> = page
         .seats

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
+use crate::web::forms::FieldErrors;
 use crate::web::pages::{ConflictField, ConflictPage};
 
 /// The profile fields as typed.
@@ -27,6 +28,36 @@ pub(super) struct ProfileForm {
     display_name: String,
     disabled: Option<String>,
     version: String,
+}
+
+/// A profile edit, parsed: a valid address and name, and whether the
+/// account is to be disabled. (Whether the caller may disable it is a rule
+/// about the caller, checked beside.)
+struct Profile {
+    email: Email,
+    name: Line,
+    disabled: bool,
+}
+
+impl TryFrom<&ProfileForm> for Profile {
+    type Error = FieldErrors;
+
+    fn try_from(form: &ProfileForm) -> std::result::Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", Email::parse(&form.email));
+        let name = errors.check(
+            "display_name",
+            Line::parse(&form.display_name, "a name", 120),
+        );
+        match (email, name) {
+            (Some(email), Some(name)) => Ok(Profile {
+                email,
+                name,
+                disabled: form.disabled.is_some(),
+            }),
+            _ => Err(errors),
+        }
+    }
 }
 
 pub(super) async fn show(
@@ -53,21 +84,21 @@ pub(super) async fn submit(
         display_name: form.display_name.clone(),
         disabled,
     };
-    let email = page.errors.check("email", Email::parse(&form.email));
-    let name = page.errors.check(
-        "display_name",
-        Line::parse(&form.display_name, "a name", 120),
-    );
+    let parsed = Profile::try_from(&form)
+        .map_err(|errors| page.errors = errors)
+        .ok();
     if disabled && page.is_self {
         page.errors
             .add("disabled", "You cannot disable your own account.");
     }
-    let (Some(email), Some(name)) = (email, name) else {
+    let Some(Profile {
+        email,
+        name,
+        disabled,
+    }) = parsed.filter(|_| page.errors.is_empty())
+    else {
         return Ok(page.invalid());
     };
-    if !page.errors.is_empty() {
-        return Ok(page.invalid());
-    }
 
     let before = page.target.clone();
     if email.as_str() == before.email

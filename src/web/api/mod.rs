@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::Routes;
 use crate::auth::bearer::ApiClient;
+use crate::board::{Board, MetricView};
 use crate::db;
 use crate::db::audit::Actor;
 use crate::db::metrics::{Corrected, Correction, NewValue, Recorded};
@@ -25,7 +26,6 @@ use crate::domain::metrics::{MetricKind, Period};
 use crate::error::{AppError, Result};
 use crate::paths::route;
 use crate::state::AppState;
-use crate::web::dashboard::{Board, MetricView};
 use crate::web::extract::Path;
 
 /// The routes of this module.

@@ -28,6 +28,7 @@ use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
+use crate::web::forms::FieldErrors;
 use crate::web::pages::{Page, Refusal, render};
 
 #[derive(Template)]
@@ -41,7 +42,7 @@ struct SignPage {
     idempotency_key: String,
     decision: String,
     reason: String,
-    errors: crate::web::forms::FieldErrors,
+    errors: FieldErrors,
     /// Why no form is shown, if it is not.
     closed: Option<String>,
 }
@@ -55,6 +56,49 @@ pub(super) struct SignForm {
     password: String,
     version_hash: String,
     idempotency_key: String,
+}
+
+/// A signatory's decision, parsed: signed, or rejected with a reason.
+/// (The password is checked by the step-up, which needs the database.)
+struct Decided {
+    decision: Decision,
+    reason: String,
+}
+
+/// The longest reason a rejection may give.
+const MAX_REASON_CHARS: usize = 2000;
+
+impl TryFrom<&SignForm> for Decided {
+    type Error = FieldErrors;
+
+    fn try_from(form: &SignForm) -> std::result::Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let decision = match form.decision.as_str() {
+            "sign" => Some(Decision::Signed),
+            "reject" => Some(Decision::Rejected),
+            _ => {
+                errors.add(
+                    "decision",
+                    "Choose whether you sign or reject this version.",
+                );
+                None
+            }
+        };
+        let reason = form.reason.trim().to_owned();
+        if decision == Some(Decision::Rejected) && reason.is_empty() {
+            errors.add(
+                "reason",
+                "Say why you reject it, so the CEO and the COO know what to change.",
+            );
+        }
+        if reason.chars().count() > MAX_REASON_CHARS {
+            errors.add("reason", "Keep the reason to 2,000 characters or fewer.");
+        }
+        match decision {
+            Some(decision) if errors.is_empty() => Ok(Decided { decision, reason }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// Loads the version for a signatory, or refuses: 403 for anyone who holds
@@ -194,28 +238,10 @@ pub(super) async fn submit(
         .await;
     }
 
-    let mut errors = crate::web::forms::FieldErrors::new();
-    let signing = match form.decision.as_str() {
-        "sign" => Some(true),
-        "reject" => Some(false),
-        _ => {
-            errors.add(
-                "decision",
-                "Choose whether you sign or reject this version.",
-            );
-            None
-        }
+    let (decided, mut errors) = match Decided::try_from(&form) {
+        Ok(decided) => (Some(decided), FieldErrors::new()),
+        Err(errors) => (None, errors),
     };
-    let reason = form.reason.trim().to_owned();
-    if signing == Some(false) && reason.is_empty() {
-        errors.add(
-            "reason",
-            "Say why you reject it, so the CEO and the COO know what to change.",
-        );
-    }
-    if reason.chars().count() > 2000 {
-        errors.add("reason", "Keep the reason to 2,000 characters or fewer.");
-    }
     // Step-up: the password again.
     let step_up = stepup::confirm(
         &state,
@@ -232,7 +258,7 @@ pub(super) async fn submit(
         errors.add("password", message);
     }
     let now = state.now();
-    let Some(signing) = signing.filter(|_| errors.is_empty()) else {
+    let Some(Decided { decision, reason }) = decided.filter(|_| errors.is_empty()) else {
         let mut page = page(&state, &user, programme, loaded).await?;
         page.errors = errors;
         page.decision = form.decision;
@@ -254,11 +280,6 @@ pub(super) async fn submit(
         .await;
     }
     let slot = loaded.slot_of(user.id).ok_or(AppError::Forbidden)?;
-    let decision = if signing {
-        Decision::Signed
-    } else {
-        Decision::Rejected
-    };
     let inserted = db::brief::sign(
         &mut tx,
         &user.actor(&client, now),
@@ -276,7 +297,7 @@ pub(super) async fn submit(
     .await;
     match inserted {
         Ok(_) => {
-            let message = if signing {
+            let message = if decision == Decision::Signed {
                 format!("You signed version {number}.")
             } else {
                 format!("You rejected version {number}. The CEO and the COO can see your reason.")

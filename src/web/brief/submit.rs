@@ -140,5 +140,5 @@ pub(super) async fn submit(
     )
     .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("{brief_url}/versions/{number}")).into_response())
+    Ok(Redirect::to(&paths::brief_version(id, number)).into_response())
 }

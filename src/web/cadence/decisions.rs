@@ -142,7 +142,7 @@ pub(super) async fn decide(
     let now = state.now();
     let back = paths::decision(id, number);
     let mut tx = state.pool.begin().await?;
-    let figures = crate::web::dashboard::figures_now(&mut tx, id, now).await?;
+    let figures = crate::board::figures_now(&mut tx, id, now).await?;
     let decided = db::cadence::decide(
         &mut tx,
         &user.actor(&client, now),

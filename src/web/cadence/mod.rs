@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-pub(crate) use reviews::{decision_refused, month_of_path, pack_of, refuse_held};
+pub(crate) use reviews::{decision_refused, month_of_path, refuse_held};
 
 use super::Routes;
 use crate::auth::extract::CurrentUser;

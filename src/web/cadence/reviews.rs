@@ -17,9 +17,9 @@ use uuid::Uuid;
 use super::{ACTION_ROWS, ActionInput, ActionView, action_views, field, load, parse_actions, text};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
+use crate::board::Board;
 use crate::db;
 use crate::db::cadence::{CadenceSource, ReviewRow, ReviewTexts};
-use crate::db::pipeline::DecisionRow;
 use crate::db::pipeline::ProcessRow;
 use crate::db::programmes::Programme;
 use crate::domain::chart::{self, LineChart, SeriesSpec, Stroke};
@@ -31,7 +31,6 @@ use crate::domain::snapshot::{Figure, Figures, Move, Pack, ProcessDecision, move
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
-use crate::web::dashboard::Board;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
@@ -305,9 +304,8 @@ struct Shown {
 impl Loaded {
     fn shown(&self, now: chrono::DateTime<chrono::Utc>) -> Shown {
         let pack = self.pack.clone().unwrap_or_else(|| {
-            pack_of(
+            self.review.pack(
                 self.programme.id,
-                &self.review,
                 &self.source.pipeline,
                 self.board.figures(now),
                 now,
@@ -582,9 +580,9 @@ pub(super) async fn hold(
         }
         .into());
     }
-    let figures = crate::web::dashboard::figures_now(&mut tx, id, now).await?;
+    let figures = crate::board::figures_now(&mut tx, id, now).await?;
     let decisions = db::pipeline::decisions_of_review(&mut *tx, id, &month).await?;
-    let pack = pack_of(id, &review, &decisions, figures, now);
+    let pack = review.pack(id, &decisions, figures, now);
     let hash =
         db::cadence::hold_review(&mut tx, &user.actor(&client, now), id, &review, &pack).await?;
     db::sessions::set_flash(
@@ -599,38 +597,6 @@ pub(super) async fn hold(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&back).into_response())
-}
-
-/// The pack of `review` with its pipeline `decisions` and `figures`, as if
-/// held at `at`.
-pub(crate) fn pack_of(
-    programme_id: Uuid,
-    review: &ReviewRow,
-    decisions: &[DecisionRow],
-    figures: Figures,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Pack {
-    Pack {
-        programme_id,
-        month: review.month.clone(),
-        meeting_on: review.meeting_on,
-        held_at: at,
-        attendees: review.attendees.clone(),
-        strategy: review.strategy.clone(),
-        competition: review.competition.clone(),
-        operations: review.operations.clone(),
-        pipeline_decisions: review.pipeline_decisions.clone(),
-        figures,
-        processes: decisions
-            .iter()
-            .map(|d| ProcessDecision {
-                key: d.process_key.clone(),
-                name: d.process_name.clone(),
-                decision: d.decision.clone(),
-                note: d.note.clone(),
-            })
-            .collect(),
-    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -224,7 +224,7 @@ pub(super) async fn create(
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     db::programmes::lock(&mut tx, id).await?;
-    let figures = crate::web::dashboard::figures_now(&mut tx, id, now).await?;
+    let figures = crate::board::figures_now(&mut tx, id, now).await?;
     let written = db::cadence::write_update(
         &mut tx,
         &user.actor(&client, now),

@@ -14,9 +14,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::metric::parse_value;
-use super::{Board, load, record_action};
+use super::{load, record_action};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
+use crate::board::Board;
 use crate::db;
 use crate::db::metrics::{NewValue, Recorded};
 use crate::db::programmes::Programme;

@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Board, MetricView, load, metric_of, record_action};
+use super::{load, metric_of, record_action};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
+use crate::board::{Board, MetricView};
 use crate::db;
 use crate::db::metrics::{
     Corrected, Correction, CorrectionRow, DashboardSource, NewValue, Recorded, ValueRow,

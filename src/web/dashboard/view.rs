@@ -7,8 +7,9 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use super::{Board, MetricView, load};
+use super::load;
 use crate::auth::extract::CurrentUser;
+use crate::board::{Board, MetricView};
 use crate::db::programmes::Programme;
 use crate::domain::metrics::{MetricKind, NEAR, ON_TRACK, format_number};
 use crate::domain::permission::Action;

@@ -1,0 +1,387 @@
+//! The dashboard as assembled from what the database returned: each
+//! metric's standing, history and chart, the ROI against the signed plan,
+//! and the figures kept with updates, decisions and ExCo reviews. Pages,
+//! the API and the demo loader all build it here (web → board → db → domain).
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::metrics::{DashboardSource, ValueRow};
+use crate::domain::brief::{Content, rows};
+use crate::domain::chart::{self, LineChart, SeriesSpec, Sparkline, Stroke};
+use crate::domain::metrics::{
+    Assessment, Definition, Definitions, MetricKind, Period, Status, assess,
+};
+use crate::domain::roi::{self, Comparison};
+use crate::domain::snapshot::{Figure, Figures, RoiFigures};
+use crate::error::Result;
+
+/// Which brief the dashboard measures against.
+#[derive(Debug, Clone)]
+pub(crate) struct Basis {
+    /// The signed version's number, or `None` when nothing is signed yet
+    /// (the draft's definitions are used, marked "not yet signed").
+    pub signed_version: Option<i32>,
+    /// When that version was fully signed.
+    pub signed_on: Option<NaiveDate>,
+    /// What the draft changes, in words, when it differs.
+    pub draft_changes: Vec<String>,
+    /// The version in which the draft's changes would apply.
+    pub next_version: i32,
+}
+
+/// One metric as the dashboard shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct MetricView {
+    /// The definition.
+    pub def: Definition,
+    /// Its standing.
+    pub assessment: Assessment,
+    /// The rule applied to its numbers.
+    pub explanation: String,
+    /// The recent values, oldest first.
+    pub values: Vec<(Period, f64)>,
+    /// A sparkline of the recent values.
+    pub spark: Sparkline,
+}
+
+impl MetricView {
+    fn build(def: Definition, values: &[&ValueRow], today: NaiveDate) -> MetricView {
+        let mut parsed: Vec<(Period, f64)> = values
+            .iter()
+            .filter_map(|row| Some((Period::parse_for(&row.period, def.cadence).ok()?, row.value)))
+            .collect();
+        parsed.sort_by_key(|(period, _)| *period);
+        let assessment = assess(&def, &parsed, today);
+        let explanation = assessment.explain(&def);
+        let spark = chart::sparkline(
+            &parsed.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+            def.target,
+        );
+        MetricView {
+            def,
+            assessment,
+            explanation,
+            values: parsed,
+            spark,
+        }
+    }
+
+    /// The latest value, formatted, or a dash.
+    pub fn latest_text(&self) -> String {
+        self.assessment
+            .actual
+            .map_or_else(|| "—".to_owned(), |v| self.def.unit.format(v))
+    }
+
+    /// The target, formatted.
+    pub fn target_text(&self) -> String {
+        self.def.unit.format(self.def.target)
+    }
+
+    /// The status, for the tag.
+    pub fn status(&self) -> Status {
+        self.assessment.status
+    }
+
+    /// A one-line text alternative for the sparkline.
+    pub fn spark_description(&self) -> String {
+        if self.values.is_empty() {
+            return "No values yet.".to_owned();
+        }
+        let shown: Vec<String> = self
+            .values
+            .iter()
+            .rev()
+            .take(6)
+            .rev()
+            .map(|(p, v)| format!("{} {}", p.label(), self.def.unit.format(*v)))
+            .collect();
+        format!(
+            "{} values; the latest: {}. Target {} by {}.",
+            self.values.len(),
+            shown.join(", "),
+            self.target_text(),
+            self.def.target_date.format("%-d %B %Y")
+        )
+    }
+
+    /// The full chart of this metric: actuals, the target, the trajectory.
+    pub fn chart(&self) -> LineChart {
+        let start = self
+            .values
+            .first()
+            .map_or(self.def.baseline_date, |(p, _)| {
+                p.end().min(self.def.baseline_date)
+            });
+        let end = self.def.target_date.max(
+            self.values
+                .last()
+                .map_or(self.def.target_date, |(p, _)| p.end()),
+        );
+        chart::line_chart(
+            &[
+                SeriesSpec {
+                    name: "Actual".into(),
+                    stroke: Stroke::Actual,
+                    points: self.values.iter().map(|(p, v)| (p.end(), *v)).collect(),
+                },
+                SeriesSpec {
+                    name: "Trajectory".into(),
+                    stroke: Stroke::Trajectory,
+                    points: vec![
+                        (self.def.baseline_date, self.def.baseline),
+                        (self.def.target_date, self.def.target),
+                    ],
+                },
+                SeriesSpec {
+                    name: "Target".into(),
+                    stroke: Stroke::Target,
+                    points: vec![(start, self.def.target), (end, self.def.target)],
+                },
+            ],
+            &[],
+            chart::short_number,
+        )
+    }
+}
+
+/// The ROI panel: plan (as last signed) against actuals.
+#[derive(Debug, Clone)]
+pub(crate) struct RoiView {
+    /// The comparison.
+    pub comparison: Comparison,
+    /// Cumulative net position, plan and actual.
+    pub chart: LineChart,
+    /// Month rows: month, planned investment, planned benefit, actual investment, actual benefit.
+    pub months: Vec<RoiMonthRow>,
+    /// Whether the business case has any plan.
+    pub has_plan: bool,
+}
+
+/// One month of the ROI table.
+#[derive(Debug, Clone)]
+pub(crate) struct RoiMonthRow {
+    /// The month.
+    pub month: Period,
+    /// Planned investment and benefit.
+    pub plan: Option<(f64, f64)>,
+    /// Actual investment and benefit, with the row's version.
+    pub actual: Option<(f64, f64, i32)>,
+}
+
+impl RoiView {
+    fn build(business_case: &Content, actuals: &[db::metrics::RoiRow]) -> RoiView {
+        let plan: Vec<roi::Month> = rows(business_case, "months")
+            .iter()
+            .filter_map(|row| {
+                Some(roi::Month {
+                    month: Period::parse(row.get("month")?)?,
+                    investment: row.get("investment")?.parse().ok()?,
+                    benefit: row.get("benefit")?.parse().ok()?,
+                })
+            })
+            .collect();
+        let actual: Vec<roi::Month> = actuals
+            .iter()
+            .filter_map(|row| {
+                Some(roi::Month {
+                    month: Period::parse(&row.month)?,
+                    investment: row.investment,
+                    benefit: row.benefit,
+                })
+            })
+            .collect();
+        let comparison = Comparison::of(&plan, &actual);
+        let series = |name: &str, stroke, points: &[roi::Point]| SeriesSpec {
+            name: name.to_owned(),
+            stroke,
+            points: points.iter().map(|p| (p.month.end(), p.net())).collect(),
+        };
+        let chart = chart::line_chart(
+            &[
+                series("Plan (as signed)", Stroke::Plan, &comparison.plan),
+                series("Actual", Stroke::Actual, &comparison.actual),
+            ],
+            &[],
+            chart::short_number,
+        );
+        let mut months: Vec<Period> = plan.iter().chain(actual.iter()).map(|m| m.month).collect();
+        months.sort();
+        months.dedup();
+        let months = months
+            .into_iter()
+            .map(|month| RoiMonthRow {
+                month,
+                plan: plan
+                    .iter()
+                    .find(|m| m.month == month)
+                    .map(|m| (m.investment, m.benefit)),
+                actual: actuals
+                    .iter()
+                    .find(|row| Period::parse(&row.month) == Some(month))
+                    .map(|row| (row.investment, row.benefit, row.version)),
+            })
+            .collect();
+        RoiView {
+            has_plan: !plan.is_empty(),
+            comparison,
+            chart,
+            months,
+        }
+    }
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone)]
+pub(crate) struct Board {
+    /// Which brief it measures against.
+    pub basis: Basis,
+    /// The metrics, the primary one first.
+    pub metrics: Vec<MetricView>,
+    /// Definitions that cannot be measured yet.
+    pub incomplete: Vec<String>,
+    /// Actual ROI against the plan.
+    pub roi: RoiView,
+}
+
+impl Board {
+    /// Builds the board from what the database returned, as of `today`.
+    pub fn build(source: &DashboardSource, today: NaiveDate) -> Board {
+        let section = |sections: &std::collections::HashMap<String, Content>, key: &str| {
+            sections.get(key).cloned().unwrap_or_default()
+        };
+        let draft = Definitions::from_brief(
+            &section(&source.draft, "operational_metrics"),
+            &section(&source.draft, "success_metrics"),
+        );
+        let (definitions, business_case, basis) = match &source.signed {
+            Some(signed) => {
+                let definitions = Definitions::from_brief(
+                    &section(&signed.sections, "operational_metrics"),
+                    &section(&signed.sections, "success_metrics"),
+                );
+                let changes = definitions.changes_in(&draft);
+                (
+                    definitions,
+                    section(&signed.sections, "business_case"),
+                    Basis {
+                        signed_version: Some(signed.number),
+                        signed_on: Some(signed.approved_at.date_naive()),
+                        draft_changes: changes,
+                        next_version: next_version(source, signed.number),
+                    },
+                )
+            }
+            None => (
+                draft.clone(),
+                section(&source.draft, "business_case"),
+                Basis {
+                    signed_version: None,
+                    signed_on: None,
+                    draft_changes: Vec::new(),
+                    next_version: source.latest_number.unwrap_or(0) + 1,
+                },
+            ),
+        };
+        let metrics = definitions
+            .metrics
+            .iter()
+            .map(|def| {
+                let values: Vec<&ValueRow> = source
+                    .values
+                    .iter()
+                    .filter(|v| v.metric_id == def.id)
+                    .collect();
+                MetricView::build(def.clone(), &values, today)
+            })
+            .collect();
+        Board {
+            basis,
+            metrics,
+            incomplete: definitions.incomplete.clone(),
+            roi: RoiView::build(&business_case, &source.roi),
+        }
+    }
+
+    /// The board's figures as they stand, to keep with an update, a
+    /// decision or an ExCo review.
+    pub fn figures(&self, taken_at: chrono::DateTime<chrono::Utc>) -> Figures {
+        let comparison = &self.roi.comparison;
+        let latest = comparison.latest();
+        Figures {
+            taken_at: Some(taken_at),
+            signed_version: self.basis.signed_version,
+            metrics: self
+                .metrics
+                .iter()
+                .map(|m| Figure {
+                    id: m.def.id.clone(),
+                    name: m.def.name.clone(),
+                    kind: m.def.kind.as_str().to_owned(),
+                    primary: m.def.primary,
+                    unit: m.def.unit.as_str().to_owned(),
+                    period: m.assessment.period.map(|p| p.to_string()),
+                    value: m.assessment.actual,
+                    target: m.def.target,
+                    target_date: m.def.target_date,
+                    status: m.assessment.status.as_str().to_owned(),
+                    explanation: m.explanation.clone(),
+                    recent: m
+                        .values
+                        .iter()
+                        .rev()
+                        .take(13)
+                        .rev()
+                        .map(|(p, v)| (p.to_string(), *v))
+                        .collect(),
+                })
+                .collect(),
+            roi: self.roi.has_plan.then(|| RoiFigures {
+                plan_net: latest.and_then(|(_, plan)| plan.map(|p| p.net())),
+                actual_net: latest.map(|(actual, _)| actual.net()),
+                month: latest.map(|(actual, _)| actual.month.to_string()),
+                plan_payback: comparison.plan_payback.map(|p| p.to_string()),
+                actual_payback: comparison
+                    .actual_payback
+                    .or(comparison.projected_payback)
+                    .map(|p| p.to_string()),
+            }),
+        }
+    }
+
+    /// The primary metric.
+    pub fn primary(&self) -> Option<&MetricView> {
+        self.metrics.iter().find(|m| m.def.primary)
+    }
+
+    /// The metrics of one kind (the primary one excluded).
+    pub fn of_kind(&self, kind: MetricKind) -> Vec<&MetricView> {
+        self.metrics
+            .iter()
+            .filter(|m| m.def.kind == kind && !m.def.primary)
+            .collect()
+    }
+}
+
+/// The version in which the draft's changes would apply: a version already
+/// submitted after the signed one, or the next one to be submitted.
+fn next_version(source: &DashboardSource, signed: i32) -> i32 {
+    match source.latest_number {
+        Some(latest) if latest > signed => latest,
+        Some(latest) => latest + 1,
+        None => signed + 1,
+    }
+}
+
+/// The dashboard's figures as they stand now, read inside the caller's
+/// transaction so they match the moment of its write.
+pub(crate) async fn figures_now(
+    conn: &mut sqlx::PgConnection,
+    programme_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Figures> {
+    let source = db::metrics::dashboard_source(&mut *conn, programme_id, None).await?;
+    Ok(Board::build(&source, now.date_naive()).figures(now))
+}

@@ -14,7 +14,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::pages::{array, decode, programme};
+use super::pages::{Part, array, decode, programme};
 use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
 use crate::domain::snapshot::{Figures, Pack, ProcessDecision};
@@ -311,57 +311,101 @@ const SNAPSHOTS: &str = "SELECT r.month, s.content, s.sha256
   WHERE r.programme_id = $1 AND $3::text IS NOT NULL AND r.month <= $3
   ORDER BY r.month DESC LIMIT 2";
 
-/// Reads a programme's cadence in one round trip; with `focus` (a month),
-/// that review's frozen pack and the one before it.
+/// What a cadence page reads besides the programme, its sessions, action
+/// items and reviews: a page that shows no weekly updates does not pay for
+/// decoding every update's figures.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reads<'a> {
+    /// A review month: its frozen pack, the one before it, and its
+    /// decisions on the pipeline's processes.
+    pub focus: Option<&'a str>,
+    /// The weekly updates and decision requests.
+    pub updates: bool,
+    /// The relationship checks of the sessions.
+    pub checks: bool,
+    /// The pipeline's processes.
+    pub processes: bool,
+}
+
+impl<'a> Reads<'a> {
+    /// Everything but a review's pack.
+    pub const ALL: Reads<'static> = Reads {
+        focus: None,
+        updates: true,
+        checks: true,
+        processes: true,
+    };
+
+    /// What the page of the review of `month` shows.
+    pub fn review(month: &'a str) -> Reads<'a> {
+        Reads {
+            focus: Some(month),
+            updates: false,
+            checks: false,
+            processes: true,
+        }
+    }
+}
+
+/// `sql`, run only when the boolean parameter `flag` is true (PostgreSQL
+/// skips the whole subquery otherwise).
+fn when(flag: &str, sql: &str) -> String {
+    format!("SELECT * FROM ({sql}) part WHERE {flag}::boolean")
+}
+
+/// Reads a programme's cadence in one round trip: the parts `reads` asks for.
 pub async fn source(
     db: impl PgExecutor<'_>,
     organisation_id: Uuid,
     programme_id: Uuid,
-    focus: Option<&str>,
+    reads: Reads<'_>,
 ) -> sqlx::Result<CadenceSource> {
     let sql = format!(
         "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g, {} AS h, {} AS i, {} AS j",
         programme(),
         array(SESSIONS),
-        array(CHECKS),
+        array(&when("$5", CHECKS)),
         array(ACTIONS),
-        array(UPDATES),
-        array(REQUESTS),
+        array(&when("$4", UPDATES)),
+        array(&when("$4", REQUESTS)),
         array(&reviews_sql()),
         array(SNAPSHOTS),
-        array(&super::pipeline::processes_sql()),
+        array(&when("$6", &super::pipeline::processes_sql())),
         array(&super::pipeline::review_decisions_sql()),
     );
     #[derive(FromRow)]
     struct Row {
-        a: Option<Json<serde_json::Value>>,
-        b: Json<serde_json::Value>,
-        c: Json<serde_json::Value>,
-        d: Json<serde_json::Value>,
-        e: Json<serde_json::Value>,
-        f: Json<serde_json::Value>,
-        g: Json<serde_json::Value>,
-        h: Json<serde_json::Value>,
-        i: Json<serde_json::Value>,
-        j: Json<serde_json::Value>,
+        a: Option<Part>,
+        b: Part,
+        c: Part,
+        d: Part,
+        e: Part,
+        f: Part,
+        g: Part,
+        h: Part,
+        i: Part,
+        j: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
         .bind(organisation_id)
-        .bind(focus)
+        .bind(reads.focus)
+        .bind(reads.updates)
+        .bind(reads.checks)
+        .bind(reads.processes)
         .fetch_one(db)
         .await?;
     Ok(CadenceSource {
-        programme: row.a.map(|v| decode(v.0)).transpose()?,
-        sessions: decode(row.b.0)?,
-        checks: decode(row.c.0)?,
-        actions: decode(row.d.0)?,
-        updates: decode(row.e.0)?,
-        requests: decode(row.f.0)?,
-        reviews: decode(row.g.0)?,
-        snapshots: decode(row.h.0)?,
-        processes: decode(row.i.0)?,
-        pipeline: decode(row.j.0)?,
+        programme: row.a.map(|v| decode(&v.0)).transpose()?,
+        sessions: decode(&row.b.0)?,
+        checks: decode(&row.c.0)?,
+        actions: decode(&row.d.0)?,
+        updates: decode(&row.e.0)?,
+        requests: decode(&row.f.0)?,
+        reviews: decode(&row.g.0)?,
+        snapshots: decode(&row.h.0)?,
+        processes: decode(&row.i.0)?,
+        pipeline: decode(&row.j.0)?,
     })
 }
 

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
@@ -13,7 +12,7 @@ use super::audit::{self, Actor, Change, actions};
 use super::brief::{SLOT_SELECT, Slot};
 use super::cadence::{ActionRow, ScheduleFacts};
 use super::pages::LATEST_VERSION_ID;
-use super::pages::{array, decode, one, programme};
+use super::pages::{Part, array, decode, one, programme};
 use super::programmes::Programme;
 use super::raci;
 use crate::domain::health::{Inputs, PulseCheck, Rag, Round, Sign, Tolerance};
@@ -125,15 +124,15 @@ pub async fn source(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Option<Json<serde_json::Value>>,
-        b: Json<serde_json::Value>,
-        c: Json<serde_json::Value>,
-        d: Json<serde_json::Value>,
-        e: Option<Json<serde_json::Value>>,
-        f: Option<Json<serde_json::Value>>,
-        g: Json<serde_json::Value>,
+        a: Option<Part>,
+        b: Part,
+        c: Part,
+        d: Part,
+        e: Option<Part>,
+        f: Option<Part>,
+        g: Part,
         h: Option<i32>,
-        i: Json<serde_json::Value>,
+        i: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
@@ -141,16 +140,16 @@ pub async fn source(
         .fetch_one(db)
         .await?;
     Ok(HealthSource {
-        programme: row.a.map(|v| decode(v.0)).transpose()?,
-        statements: decode(row.b.0)?,
-        pulses: decode(row.c.0)?,
-        ratings: decode(row.d.0)?,
-        matrix: row.e.map(|v| decode(v.0)).transpose()?,
-        cadence: row.f.map(|v| decode(v.0)).transpose()?.unwrap_or_default(),
-        actions: decode(row.g.0)?,
+        programme: row.a.map(|v| decode(&v.0)).transpose()?,
+        statements: decode(&row.b.0)?,
+        pulses: decode(&row.c.0)?,
+        ratings: decode(&row.d.0)?,
+        matrix: row.e.map(|v| decode(&v.0)).transpose()?,
+        cadence: row.f.map(|v| decode(&v.0)).transpose()?.unwrap_or_default(),
+        actions: decode(&row.g.0)?,
         brief: row
             .h
-            .map(|n| decode(row.i.0).map(|slots| (n, slots)))
+            .map(|n| decode(&row.i.0).map(|slots| (n, slots)))
             .transpose()?,
     })
 }

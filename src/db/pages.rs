@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor};
 use uuid::Uuid;
@@ -37,9 +38,13 @@ pub(crate) fn programme() -> String {
     ))
 }
 
+/// One part of a page's row: JSON as PostgreSQL wrote it, decoded straight
+/// into the part's type (no intermediate `serde_json::Value`).
+pub(crate) type Part = Json<Box<RawValue>>;
+
 /// Decodes a JSON part.
-pub(crate) fn decode<T: DeserializeOwned>(value: serde_json::Value) -> sqlx::Result<T> {
-    serde_json::from_value(value).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+pub(crate) fn decode<T: DeserializeOwned>(raw: &RawValue) -> sqlx::Result<T> {
+    serde_json::from_str(raw.get()).map_err(|error| sqlx::Error::Decode(Box::new(error)))
 }
 
 pub(crate) const LATEST_VERSION_ID: &str =
@@ -62,11 +67,11 @@ pub struct BriefSource {
 
 #[derive(FromRow)]
 struct Parts5 {
-    a: Option<Json<serde_json::Value>>,
-    b: Json<serde_json::Value>,
-    c: Json<serde_json::Value>,
-    d: Json<serde_json::Value>,
-    e: Json<serde_json::Value>,
+    a: Option<Part>,
+    b: Part,
+    c: Part,
+    d: Part,
+    e: Part,
 }
 
 /// Reads the brief page of programme `programme_id` in one round trip.
@@ -95,11 +100,11 @@ pub async fn brief(
         .fetch_one(db)
         .await?;
     Ok(BriefSource {
-        programme: row.a.map(|v| decode(v.0)).transpose()?,
-        draft: decode(row.b.0)?,
-        versions: decode(row.c.0)?,
-        slots: decode(row.d.0)?,
-        latest_hashes: decode(row.e.0)?,
+        programme: row.a.map(|v| decode(&v.0)).transpose()?,
+        draft: decode(&row.b.0)?,
+        versions: decode(&row.c.0)?,
+        slots: decode(&row.d.0)?,
+        latest_hashes: decode(&row.e.0)?,
     })
 }
 
@@ -120,10 +125,10 @@ pub struct VersionSource {
 
 #[derive(FromRow)]
 struct VersionRow {
-    a: Option<Json<serde_json::Value>>,
-    b: Option<Json<serde_json::Value>>,
-    c: Json<serde_json::Value>,
-    d: Json<serde_json::Value>,
+    a: Option<Part>,
+    b: Option<Part>,
+    c: Part,
+    d: Part,
     e: Option<i32>,
 }
 
@@ -157,10 +162,10 @@ pub async fn version(
         .fetch_one(db)
         .await?;
     Ok(VersionSource {
-        programme: row.a.map(|v| decode(v.0)).transpose()?,
-        version: row.b.map(|v| decode(v.0)).transpose()?,
-        sections: decode(row.c.0)?,
-        slots: decode(row.d.0)?,
+        programme: row.a.map(|v| decode(&v.0)).transpose()?,
+        version: row.b.map(|v| decode(&v.0)).transpose()?,
+        sections: decode(&row.c.0)?,
+        slots: decode(&row.d.0)?,
         latest_number: row.e,
     })
 }
@@ -216,29 +221,29 @@ pub async fn overview(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Option<Json<serde_json::Value>>,
-        b: Json<serde_json::Value>,
-        c: Option<Json<serde_json::Value>>,
-        d: Json<serde_json::Value>,
-        e: Option<Json<serde_json::Value>>,
-        f: Json<serde_json::Value>,
-        g: Option<Json<serde_json::Value>>,
+        a: Option<Part>,
+        b: Part,
+        c: Option<Part>,
+        d: Part,
+        e: Option<Part>,
+        f: Part,
+        g: Option<Part>,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
         .bind(organisation_id)
         .fetch_one(db)
         .await?;
-    let latest: Option<Latest> = row.c.map(|v| decode(v.0)).transpose()?;
+    let latest: Option<Latest> = row.c.map(|v| decode(&v.0)).transpose()?;
     Ok(OverviewSource {
-        programme: row.a.map(|v| decode(v.0)).transpose()?,
-        executives: decode(row.b.0)?,
+        programme: row.a.map(|v| decode(&v.0)).transpose()?,
+        executives: decode(&row.b.0)?,
         latest: latest
-            .map(|l| decode(row.d.0).map(|slots| (l.number, slots)))
+            .map(|l| decode(&row.d.0).map(|slots| (l.number, slots)))
             .transpose()?,
-        matrix: row.e.map(|v| decode(v.0)).transpose()?,
-        signatories: decode(row.f.0)?,
-        cadence: row.g.map(|v| decode(v.0)).transpose()?.unwrap_or_default(),
+        matrix: row.e.map(|v| decode(&v.0)).transpose()?,
+        signatories: decode(&row.f.0)?,
+        cadence: row.g.map(|v| decode(&v.0)).transpose()?.unwrap_or_default(),
     })
 }
 
@@ -384,13 +389,13 @@ pub async fn home(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Json<serde_json::Value>,
-        b: Json<serde_json::Value>,
-        c: Json<serde_json::Value>,
-        d: Json<serde_json::Value>,
-        e: Json<serde_json::Value>,
-        f: Json<serde_json::Value>,
-        g: Json<serde_json::Value>,
+        a: Part,
+        b: Part,
+        c: Part,
+        d: Part,
+        e: Part,
+        f: Part,
+        g: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(organisation_id)
@@ -400,12 +405,12 @@ pub async fn home(
         .fetch_one(db)
         .await?;
     Ok(HomeSource {
-        programmes: decode(row.a.0)?,
-        to_sign: decode(row.b.0)?,
-        to_agree: decode(row.c.0)?,
-        open_requests: decode(row.d.0)?,
-        deploying: decode(row.e.0)?,
-        open_reviews: decode(row.f.0)?,
-        actions: decode(row.g.0)?,
+        programmes: decode(&row.a.0)?,
+        to_sign: decode(&row.b.0)?,
+        to_agree: decode(&row.c.0)?,
+        open_requests: decode(&row.d.0)?,
+        deploying: decode(&row.e.0)?,
+        open_reviews: decode(&row.f.0)?,
+        actions: decode(&row.g.0)?,
     })
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
 use super::cadence::ReviewRow;
-use super::pages::{array, decode, programme};
+use super::pages::{Part, array, decode, programme};
 use super::programmes::Programme;
 use crate::domain::pipeline::{Comparator, ExcoDecision, Gate, Stage};
 
@@ -200,11 +200,11 @@ pub async fn source(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Option<Json<serde_json::Value>>,
-        b: Json<serde_json::Value>,
-        c: Json<serde_json::Value>,
-        d: Json<serde_json::Value>,
-        e: Json<serde_json::Value>,
+        a: Option<Part>,
+        b: Part,
+        c: Part,
+        d: Part,
+        e: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
@@ -212,11 +212,11 @@ pub async fn source(
         .fetch_one(db)
         .await?;
     Ok(PipelineSource {
-        programme: row.a.map(|v| decode(v.0)).transpose()?,
-        processes: decode(row.b.0)?,
-        moves: decode(row.c.0)?,
-        gates: decode(row.d.0)?,
-        decisions: decode(row.e.0)?,
+        programme: row.a.map(|v| decode(&v.0)).transpose()?,
+        processes: decode(&row.b.0)?,
+        moves: decode(&row.c.0)?,
+        gates: decode(&row.d.0)?,
+        decisions: decode(&row.e.0)?,
     })
 }
 

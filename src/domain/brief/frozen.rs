@@ -65,12 +65,21 @@ impl Frozen {
 /// The SHA-256 of a section's canonical serialisation: its key, owner and
 /// content as compact JSON with sorted keys.
 pub fn section_hash(section_key: &str, owner: Owner, content: &Content) -> String {
-    let canonical = serde_json::json!({
-        "content": content,
-        "owner": owner.as_str(),
-        "section": section_key,
-    });
-    hex_digest(canonical.to_string().as_bytes())
+    /// The canonical form, its fields in sorted order (content's maps sort
+    /// their own keys), serialised without copying the content.
+    #[derive(serde::Serialize)]
+    struct Canonical<'a> {
+        content: &'a Content,
+        owner: &'a str,
+        section: &'a str,
+    }
+    let canonical = Canonical {
+        content,
+        owner: owner.as_str(),
+        section: section_key,
+    };
+    let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
+    hex_digest(&bytes)
 }
 
 /// The version hash: SHA-256 over the section hashes, in brief order.
@@ -86,8 +95,5 @@ pub fn version_hash<'a>(section_hashes: impl IntoIterator<Item = (&'a str, &'a s
 }
 
 fn hex_digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::values::hex(&Sha256::digest(bytes))
 }

@@ -295,6 +295,22 @@ mod tests {
     }
 
     #[test]
+    fn a_hash_never_changes_for_the_same_content() {
+        // Versions signed years ago are verified against these bytes: the
+        // canonical form (key, owner, content as compact JSON with sorted
+        // keys, tables included) must never drift.
+        let content: Content = serde_json::from_str(
+            r#"{"phasing": "Two tranches \"A\" & B", "total_budget": "4200000",
+                "months": [{"month": "2026-01", "benefit": "0", "investment": "900000"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            section_hash("investment", Owner::Joint, &content),
+            "8d1409e6406beb5ba2d600b7f9c36fa7b6d0a18524f5855ce34aca22e86f938e"
+        );
+    }
+
+    #[test]
     fn values_are_checked_and_normalised() {
         assert_eq!(check(Kind::Money, "1 250 000", &[]), Ok("1250000".into()));
         assert!(check(Kind::Money, "-5", &[]).is_err());

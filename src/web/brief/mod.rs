@@ -83,11 +83,9 @@ impl Draft {
     }
 
     /// A section's content (empty if never saved).
-    pub fn content(&self, key: &str) -> Content {
-        self.rows
-            .get(key)
-            .map(|row| row.content.0.clone())
-            .unwrap_or_default()
+    pub fn content(&self, key: &str) -> &Content {
+        static EMPTY: Content = Content::new();
+        self.rows.get(key).map_or(&EMPTY, |row| &row.content.0)
     }
 
     /// A section's version (0 if never saved).
@@ -97,7 +95,7 @@ impl Draft {
 
     /// The brief's processes, for process columns.
     pub fn processes(&self) -> Vec<(String, String)> {
-        brief::processes(&self.content("process_scope"))
+        brief::processes(self.content("process_scope"))
     }
 
     /// Each section's hash as the draft stands.
@@ -107,7 +105,7 @@ impl Draft {
             .map(|section| {
                 (
                     section.key,
-                    brief::section_hash(section.key, section.owner, &self.content(section.key)),
+                    brief::section_hash(section.key, section.owner, self.content(section.key)),
                 )
             })
             .collect()
@@ -121,7 +119,7 @@ pub(crate) struct FieldView {
     pub side: &'static str,
     pub is_prose: bool,
     /// Sanitised HTML of prose.
-    pub html: String,
+    pub html: std::sync::Arc<str>,
     /// Display text of other scalars.
     pub text: String,
     pub table: Option<TableView>,
@@ -164,9 +162,9 @@ pub(crate) fn render_fields(
                     side,
                     is_prose: true,
                     html: if raw.trim().is_empty() {
-                        String::new()
+                        std::sync::Arc::default()
                     } else {
-                        markdown::render_cached(&raw).to_string()
+                        markdown::render_cached(&raw)
                     },
                     text: String::new(),
                     table: None,
@@ -175,7 +173,7 @@ pub(crate) fn render_fields(
                     label: field.label,
                     side,
                     is_prose: false,
-                    html: String::new(),
+                    html: std::sync::Arc::default(),
                     text: brief::display(kind, &raw, processes),
                     table: None,
                 },
@@ -183,7 +181,7 @@ pub(crate) fn render_fields(
                     label: field.label,
                     side,
                     is_prose: false,
-                    html: String::new(),
+                    html: std::sync::Arc::default(),
                     text: String::new(),
                     table: Some(TableView {
                         headers: field.columns.iter().map(|c| c.label).collect(),

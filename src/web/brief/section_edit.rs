@@ -206,7 +206,7 @@ pub(super) async fn show(
     let section = find_section(&key)?;
     user.require(edit_action(section.owner))?;
     let draft = Draft::load(&state, id).await?;
-    let values = values_of(section, &draft.content(section.key));
+    let values = values_of(section, draft.content(section.key));
     let row = draft.row(section.key);
     let page = EditPage {
         page: Page::for_user(&state, &user).await?,
@@ -259,7 +259,7 @@ pub(super) async fn submit(
     };
     let before = draft.content(section.key);
     let section_url = format!("{}#{}", paths::brief(id), section.key);
-    if content == before {
+    if content == *before {
         return crate::web::pages::nothing_changed(&state, &user, &section_url).await;
     }
     let now = state.now();
@@ -269,12 +269,12 @@ pub(super) async fn submit(
         programme_id: id,
         section_key: section.key,
         expected_version: loaded,
-        before: &before,
+        before,
         content: &content,
     };
     if !db::brief::save_section(&mut tx, &user.actor(&client, now), edit).await? {
         let current = Draft::load(&state, id).await?;
-        let theirs = brief::as_lines(section, &current.content(section.key), &current.processes());
+        let theirs = brief::as_lines(section, current.content(section.key), &current.processes());
         let yours = brief::as_lines(section, &content, &processes);
         return Err(ConflictPage {
             page: Page::for_user(&state, &user).await?,

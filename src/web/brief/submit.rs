@@ -43,7 +43,7 @@ pub(super) async fn submit(
                 let row = draft.row(section.key);
                 DraftState {
                     title: section.title,
-                    empty: brief::is_empty(&draft.content(section.key)),
+                    empty: brief::is_empty(draft.content(section.key)),
                     joint: section.owner == Owner::Joint,
                     ceo_agreed: row.is_some_and(|r| r.ceo_agreed_at.is_some()),
                     coo_agreed: row.is_some_and(|r| r.coo_agreed_at.is_some()),
@@ -62,7 +62,7 @@ pub(super) async fn submit(
         )
         .await;
     }
-    let frozen = Frozen::of(|key| draft.content(key));
+    let frozen = Frozen::of(|key| draft.content(key).clone());
     let latest = db::brief::latest_version(&mut *tx, id).await?;
     if let Some(latest) = &latest {
         let stored = db::brief::version_sections(&mut *tx, latest.id).await?;

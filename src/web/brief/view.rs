@@ -89,9 +89,9 @@ pub(super) async fn show(
                 owner: section.owner.label(),
                 owner_class: section.owner.as_str(),
                 purpose: section.purpose,
-                fields: render_fields(section, &content, &processes),
+                fields: render_fields(section, content, &processes),
                 is_joint,
-                empty: brief::is_empty(&content),
+                empty: brief::is_empty(content),
                 version: draft.version(section.key),
                 updated: row
                     .map(|r| {

@@ -14,6 +14,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::auth::token;
 use crate::db;
+use crate::db::cadence::Reads;
 use crate::db::cadence::{Decided, Decision};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::{self, LogTotals, Outcome};
@@ -55,7 +56,7 @@ async fn decision_page(
     form: DecideForm,
     errors: FieldErrors,
 ) -> Result<DecisionPage> {
-    let (programme, source) = load(state, user, id, None).await?;
+    let (programme, source) = load(state, user, id, Reads::ALL).await?;
     let row = source
         .requests
         .iter()
@@ -101,7 +102,7 @@ pub(super) async fn decide(
     Path((id, number)): Path<(Uuid, i32)>,
     Form(form): Form<DecideForm>,
 ) -> Result<Response> {
-    let (_, source) = load(&state, &user, id, None).await?;
+    let (_, source) = load(&state, &user, id, Reads::ALL).await?;
     user.require(Action::DecideRequest)?;
     let request_id = source
         .requests
@@ -223,7 +224,7 @@ pub(super) async fn log(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<LogPage> {
-    let (programme, source) = load(&state, &user, id, None).await?;
+    let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
     let now = state.now();
     let requests: Vec<RequestView> = source
         .requests

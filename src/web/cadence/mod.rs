@@ -20,7 +20,7 @@ pub(crate) use reviews::{decision_refused, month_of_path, refuse_held};
 use super::Routes;
 use crate::auth::extract::CurrentUser;
 use crate::db;
-use crate::db::cadence::{ActionRow, CadenceSource, NewAction, RequestRow, ScheduleFacts};
+use crate::db::cadence::{ActionRow, CadenceSource, NewAction, Reads, RequestRow, ScheduleFacts};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::{self, Clock, Due, Facts, Outcome};
 use crate::domain::metrics::{Cadence, Period};
@@ -59,10 +59,10 @@ async fn load(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    focus: Option<&str>,
+    reads: Reads<'_>,
 ) -> Result<(Programme, CadenceSource)> {
     user.require(Action::ReadProgramme)?;
-    let mut source = db::cadence::source(&state.pool, user.organisation_id, id, focus).await?;
+    let mut source = db::cadence::source(&state.pool, user.organisation_id, id, reads).await?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;
     Ok((programme, source))
 }

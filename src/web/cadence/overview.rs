@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{ActionView, DueSummary, RequestView, action_views, load};
 use crate::auth::extract::CurrentUser;
+use crate::db::cadence::Reads;
 use crate::db::cadence::{ReviewRow, SessionRow, UpdateRow};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::Due;
@@ -57,7 +58,7 @@ pub(super) async fn page(
     typed: Option<(String, String)>,
     errors: FieldErrors,
 ) -> Result<CadencePage> {
-    let (programme, source) = load(state, user, id, None).await?;
+    let (programme, source) = load(state, user, id, Reads::ALL).await?;
     let now = state.now();
     let today = now.date_naive();
     let facts = source.facts();

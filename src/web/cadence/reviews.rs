@@ -19,6 +19,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::board::Board;
 use crate::db;
+use crate::db::cadence::Reads;
 use crate::db::cadence::{CadenceSource, ReviewRow, ReviewTexts};
 use crate::db::pipeline::ProcessRow;
 use crate::db::programmes::Programme;
@@ -55,7 +56,7 @@ pub(super) async fn open(
     Path(id): Path<Uuid>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let (programme, _) = load(&state, &user, id, None).await?;
+    let (programme, _) = load(&state, &user, id, Reads::default()).await?;
     user.require(Action::WriteExcoReview)?;
     let month = parse_month(field(&form, "month"));
     let meeting = NaiveDate::parse_from_str(field(&form, "meeting_on").trim(), "%Y-%m-%d")
@@ -259,7 +260,7 @@ async fn load_review(
 ) -> Result<Loaded> {
     let period = Period::parse_for(month, Cadence::Monthly).map_err(|_| AppError::NotFound)?;
     let month = period.to_string();
-    let (programme, source) = load(state, user, id, Some(&month)).await?;
+    let (programme, source) = load(state, user, id, Reads::review(&month)).await?;
     let review = source
         .reviews
         .iter()

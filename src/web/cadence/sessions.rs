@@ -16,6 +16,7 @@ use super::{ACTION_ROWS, ActionInput, ActionView, action_views, field, load, par
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
+use crate::db::cadence::Reads;
 use crate::db::cadence::{CheckParts, CheckRow, NewSession, Saved, SessionRow};
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
@@ -57,7 +58,7 @@ pub(super) async fn new(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<SessionForm> {
-    let (programme, source) = load(&state, &user, id, None).await?;
+    let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
     user.require(Action::RecordAlignment)?;
     let today = state.now().date_naive();
     let mut form = HashMap::new();
@@ -84,7 +85,7 @@ pub(super) async fn create(
     Path(id): Path<Uuid>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let (programme, source) = load(&state, &user, id, None).await?;
+    let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
     user.require(Action::RecordAlignment)?;
     let mut errors = FieldErrors::new();
     let today = state.now().date_naive();
@@ -211,7 +212,7 @@ async fn session_page(
     typed: Option<CheckForm>,
     errors: FieldErrors,
 ) -> Result<SessionPage> {
-    let (programme, source) = load(state, user, id, None).await?;
+    let (programme, source) = load(state, user, id, Reads::ALL).await?;
     let session = source
         .sessions
         .iter()

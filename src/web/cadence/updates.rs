@@ -15,6 +15,7 @@ use super::{RequestView, field, load, required, text};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
+use crate::db::cadence::Reads;
 use crate::db::cadence::{CadenceSource, NewRequest, NewUpdate, UpdateRow, Workstream};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::{self, DEPLOYMENT_WEEKS, Standing};
@@ -95,7 +96,7 @@ pub(super) async fn new(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
-    let (programme, source) = load(&state, &user, id, None).await?;
+    let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
     user.require(Action::RecordOperationalMetric)?;
     if let Some(refusal) = deploying_only(&state, &user, &programme).await? {
         return Ok(refusal);
@@ -161,7 +162,7 @@ pub(super) async fn create(
     Path(id): Path<Uuid>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let (programme, _) = load(&state, &user, id, None).await?;
+    let (programme, _) = load(&state, &user, id, Reads::default()).await?;
     user.require(Action::RecordOperationalMetric)?;
     if let Some(refusal) = deploying_only(&state, &user, &programme).await? {
         return Ok(refusal);
@@ -313,7 +314,7 @@ async fn update_page(
     form: HashMap<String, String>,
     errors: FieldErrors,
 ) -> Result<UpdatePage> {
-    let (programme, source) = load(state, user, id, None).await?;
+    let (programme, source) = load(state, user, id, Reads::ALL).await?;
     let update = update_of(&source, week)?;
     let now = state.now();
     Ok(UpdatePage {
@@ -348,7 +349,7 @@ pub(super) async fn raise(
     Path((id, week)): Path<(Uuid, i32)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let (programme, source) = load(&state, &user, id, None).await?;
+    let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
     user.require(Action::RecordOperationalMetric)?;
     let update = update_of(&source, week)?;
     if let Some(refusal) = deploying_only(&state, &user, &programme).await? {

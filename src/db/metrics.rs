@@ -174,27 +174,27 @@ pub async fn dashboard_source(
                LEFT JOIN users u ON u.id = v.recorded_by
          )
          SELECT
-             (SELECT jsonb_build_object(
+             (SELECT json_build_object(
                          'number', s.number, 'approved_at', s.approved_at,
-                         'sections', coalesce((SELECT jsonb_object_agg(vs.section_key, vs.content)
+                         'sections', coalesce((SELECT json_object_agg(vs.section_key, vs.content)
                                                  FROM brief_version_sections vs
-                                                WHERE vs.version_id = s.id AND vs.section_key = ANY($3)), '{}'::jsonb))
+                                                WHERE vs.version_id = s.id AND vs.section_key = ANY($3)), '{}'::json))
                 FROM signed s) AS signed,
              (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number,
-             (SELECT jsonb_object_agg(section_key, content) FROM brief_sections
+             (SELECT json_object_agg(section_key, content) FROM brief_sections
                WHERE programme_id = $1 AND section_key = ANY($3)) AS draft,
              vals.ids, vals.metric_ids, vals.periods, vals.vals, vals.notes, vals.names, vals.ats, vals.versions,
-             (SELECT coalesce(jsonb_agg(jsonb_build_object(
+             (SELECT coalesce(json_agg(json_build_object(
                          'period', mv.period, 'old_value', c.old_value, 'new_value', c.new_value,
                          'old_note', c.old_note, 'new_note', c.new_note, 'reason', c.reason,
-                         'corrected_by_name', u.display_name, 'corrected_at', c.corrected_at) ORDER BY c.id DESC), '[]'::jsonb)
+                         'corrected_by_name', u.display_name, 'corrected_at', c.corrected_at) ORDER BY c.id DESC), '[]'::json)
                 FROM metric_value_corrections c
                 JOIN metric_values mv ON mv.id = c.value_id
                 LEFT JOIN users u ON u.id = c.corrected_by
                WHERE $2::text IS NOT NULL AND mv.programme_id = $1 AND mv.metric_id = $2) AS corrections,
-             (SELECT coalesce(jsonb_agg(jsonb_build_object(
+             (SELECT coalesce(json_agg(json_build_object(
                          'month', r.month, 'investment', r.investment, 'benefit', r.benefit,
-                         'note', r.note, 'version', r.version) ORDER BY r.month), '[]'::jsonb)
+                         'note', r.note, 'version', r.version) ORDER BY r.month), '[]'::json)
                 FROM roi_actuals r WHERE r.programme_id = $1) AS roi
            FROM (SELECT coalesce(array_agg(r.id), '{}') AS ids,
                         coalesce(array_agg(r.metric_id), '{}') AS metric_ids,

@@ -3,6 +3,8 @@
 //! and the figures kept with updates, decisions and ExCo reviews. Pages,
 //! the API and the demo loader all build it here (web → board → db → domain).
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -42,8 +44,6 @@ pub(crate) struct MetricView {
     pub explanation: String,
     /// The recent values, oldest first.
     pub values: Vec<(Period, f64)>,
-    /// A sparkline of the recent values.
-    pub spark: Sparkline,
 }
 
 impl MetricView {
@@ -55,17 +55,21 @@ impl MetricView {
         parsed.sort_by_key(|(period, _)| *period);
         let assessment = assess(&def, &parsed, today);
         let explanation = assessment.explain(&def);
-        let spark = chart::sparkline(
-            &parsed.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
-            def.target,
-        );
         MetricView {
             def,
             assessment,
             explanation,
             values: parsed,
-            spark,
         }
+    }
+
+    /// A sparkline of the recent values (drawn only by the pages that
+    /// show one).
+    pub fn spark(&self) -> Sparkline {
+        chart::sparkline(
+            &self.values.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+            self.def.target,
+        )
     }
 
     /// The latest value, formatted, or a dash.
@@ -152,8 +156,6 @@ impl MetricView {
 pub(crate) struct RoiView {
     /// The comparison.
     pub comparison: Comparison,
-    /// Cumulative net position, plan and actual.
-    pub chart: LineChart,
     /// Month rows: month, planned investment, planned benefit, actual investment, actual benefit.
     pub months: Vec<RoiMonthRow>,
     /// Whether the business case has any plan.
@@ -194,42 +196,51 @@ impl RoiView {
             })
             .collect();
         let comparison = Comparison::of(&plan, &actual);
+        // One row per month, plan and actual side by side (both lists are
+        // merged through a map, not searched per month).
+        let mut rows: BTreeMap<Period, RoiMonthRow> = BTreeMap::new();
+        let row = |month| RoiMonthRow {
+            month,
+            plan: None,
+            actual: None,
+        };
+        for m in &plan {
+            let entry = rows.entry(m.month).or_insert_with(|| row(m.month));
+            // A month planned twice shows its first row.
+            entry.plan.get_or_insert((m.investment, m.benefit));
+        }
+        for actual_row in actuals {
+            if let Some(month) = Period::parse(&actual_row.month) {
+                rows.entry(month).or_insert_with(|| row(month)).actual = Some((
+                    actual_row.investment,
+                    actual_row.benefit,
+                    actual_row.version,
+                ));
+            }
+        }
+        RoiView {
+            has_plan: !plan.is_empty(),
+            comparison,
+            months: rows.into_values().collect(),
+        }
+    }
+
+    /// Cumulative net position, plan and actual (drawn only by the pages
+    /// that show it).
+    pub fn chart(&self) -> LineChart {
         let series = |name: &str, stroke, points: &[roi::Point]| SeriesSpec {
             name: name.to_owned(),
             stroke,
             points: points.iter().map(|p| (p.month.end(), p.net())).collect(),
         };
-        let chart = chart::line_chart(
+        chart::line_chart(
             &[
-                series("Plan (as signed)", Stroke::Plan, &comparison.plan),
-                series("Actual", Stroke::Actual, &comparison.actual),
+                series("Plan (as signed)", Stroke::Plan, &self.comparison.plan),
+                series("Actual", Stroke::Actual, &self.comparison.actual),
             ],
             &[],
             chart::short_number,
-        );
-        let mut months: Vec<Period> = plan.iter().chain(actual.iter()).map(|m| m.month).collect();
-        months.sort();
-        months.dedup();
-        let months = months
-            .into_iter()
-            .map(|month| RoiMonthRow {
-                month,
-                plan: plan
-                    .iter()
-                    .find(|m| m.month == month)
-                    .map(|m| (m.investment, m.benefit)),
-                actual: actuals
-                    .iter()
-                    .find(|row| Period::parse(&row.month) == Some(month))
-                    .map(|row| (row.investment, row.benefit, row.version)),
-            })
-            .collect();
-        RoiView {
-            has_plan: !plan.is_empty(),
-            comparison,
-            chart,
-            months,
-        }
+        )
     }
 }
 

@@ -260,7 +260,7 @@ pub struct HomeSource {
     pub open_requests: Vec<HomeRequest>,
     /// Programmes in deployment, with the weeks that have an update.
     pub deploying: Vec<HomeDeploying>,
-    /// ExCo reviews not yet held.
+    /// ExCo reviews not yet held whose CEO or COO text is still empty.
     pub open_reviews: Vec<HomeReview>,
     /// Open action items due by the horizon.
     pub actions: Vec<HomeAction>,
@@ -378,6 +378,7 @@ pub async fn home(
                     r.strategy = '' AS ceo_missing, r.operations = '' AS coo_missing
                FROM exco_reviews r JOIN programmes p ON p.id = r.programme_id
               WHERE p.organisation_id = $1 AND r.held_at IS NULL
+                AND (r.strategy = '' OR r.operations = '')
               ORDER BY r.meeting_on"
         ),
         array(

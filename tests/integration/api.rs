@@ -6,14 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
-
-async fn live(app: &TestApp) -> Uuid {
-    sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
+use crate::helpers::{FREIGHT, LIVE, TestApp};
 
 /// Creates a token through the admin form; returns the secret shown once.
 async fn token(app: &TestApp, programme: Uuid, scope: &str) -> String {
@@ -75,7 +68,7 @@ fn this_week(app: &TestApp) -> String {
 async fn a_script_pushes_a_week_of_values_once_and_corrects_one_with_a_reason() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live(&app).await;
+    let id = app.programme_id(LIVE).await;
     let secret = token(&app, id, "write").await;
     let week = this_week(&app);
     let values = [
@@ -166,7 +159,7 @@ async fn a_script_pushes_a_week_of_values_once_and_corrects_one_with_a_reason() 
 async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only() {
     let app = TestApp::spawn().await;
     let demo = app.load_demo().await;
-    let id = live(&app).await;
+    let id = app.programme_id(LIVE).await;
     let writer = token(&app, id, "write").await;
     let reader = token(&app, id, "read").await;
     let week = this_week(&app);
@@ -451,7 +444,7 @@ fn check(value: &Value, schema: &Value, doc: &Value, at: &str, problems: &mut Ve
 async fn the_openapi_description_matches_the_routes_and_the_responses() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live(&app).await;
+    let id = app.programme_id(LIVE).await;
     let secret = token(&app, id, "write").await;
     let (status, _, doc, _) = api(&app, Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(status, 200);
@@ -548,7 +541,7 @@ async fn the_openapi_description_matches_the_routes_and_the_responses() {
 async fn the_pipeline_reads_as_the_page_shows_it() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live(&app).await;
+    let id = app.programme_id(LIVE).await;
     let secret = token(&app, id, "read").await;
     let path = format!("/api/v1/programmes/{id}/pipeline");
     let (status, _, body, _) = api(&app, Method::GET, &path, Some(&secret), None).await;
@@ -590,11 +583,7 @@ async fn the_pipeline_reads_as_the_page_shows_it() {
             .all(|e| e["met"] == false)
     );
     // Another programme's pipeline is not this token's to read.
-    let other: Uuid =
-        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Freight operations agents'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let other: Uuid = app.programme_id(FREIGHT).await;
     let (status, content_type, _, _) = api(
         &app,
         Method::GET,

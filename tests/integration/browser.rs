@@ -11,7 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{LIVE, PASSWORD, TestApp};
 
 /// A chromedriver process, ended when dropped.
 struct Driver {
@@ -417,11 +417,7 @@ async fn sideways_scroll(browser: &Client) -> i64 {
 async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
     let app = TestApp::spawn().await;
     let demo = app.load_demo().await;
-    let live: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let live: uuid::Uuid = app.programme_id(LIVE).await;
     let id = demo.programme_id;
     // A review in preparation, beside the held ones.
     let mut opener = app.login("ceo@halden.example").await;
@@ -553,11 +549,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
 async fn the_coo_records_this_weeks_rate_and_sees_the_dashboard_change() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let live: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let live: uuid::Uuid = app.programme_id(LIVE).await;
     let driver = Driver::start().await;
     let browser = driver.browser(1280, 1000).await;
     sign_in(&browser, &app, "coo@halden.example").await;
@@ -800,11 +792,7 @@ async fn the_coo_raises_a_decision_and_the_ceo_answers_it_in_a_real_browser() {
     );
 
     // The last ExCo review's pack: a cover, then each part from a new page.
-    let live: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let live: uuid::Uuid = app.programme_id(LIVE).await;
     ceo.goto(&format!(
         "{}/programmes/{live}/reviews/{}/pack",
         app.base, demo.review_month
@@ -824,11 +812,7 @@ async fn the_coo_raises_a_decision_and_the_ceo_answers_it_in_a_real_browser() {
 async fn the_ceo_checks_her_pulse_and_rates_blind_in_a_real_browser() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let live: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let live: uuid::Uuid = app.programme_id(LIVE).await;
     let driver = Driver::start().await;
     let ceo = driver.browser(1280, 900).await;
     sign_in(&ceo, &app, "ceo@halden.example").await;

@@ -3,14 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::helpers::{Client, TestApp};
-
-async fn live_programme(app: &TestApp) -> Uuid {
-    sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
+use crate::helpers::{Client, LIVE, TestApp};
 
 /// The current ISO week, as the app's clock sees it.
 fn this_week(app: &TestApp) -> String {
@@ -34,7 +27,7 @@ async fn record(
 async fn the_ceo_sees_the_live_dashboard_with_every_status_explained() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live_programme(&app).await;
+    let id = app.programme_id(LIVE).await;
     let mut ceo = app.login("ceo@halden.example").await;
     let page = ceo.get(&format!("/programmes/{id}/dashboard")).await;
     assert_eq!(page.status, 200);
@@ -67,7 +60,7 @@ async fn the_ceo_sees_the_live_dashboard_with_every_status_explained() {
 async fn each_executive_records_only_their_own_metrics() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live_programme(&app).await;
+    let id = app.programme_id(LIVE).await;
     let week = this_week(&app);
     let mut ceo = app.login("ceo@halden.example").await;
     let mut coo = app.login("coo@halden.example").await;
@@ -130,7 +123,7 @@ async fn each_executive_records_only_their_own_metrics() {
 async fn a_value_is_recorded_once_and_a_correction_keeps_its_history() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live_programme(&app).await;
+    let id = app.programme_id(LIVE).await;
     let week = this_week(&app);
     let mut coo = app.login("coo@halden.example").await;
     let metric = format!("/programmes/{id}/metrics/exception-rate");
@@ -231,7 +224,7 @@ async fn a_value_is_recorded_once_and_a_correction_keeps_its_history() {
 async fn the_csv_round_trips_and_a_bad_row_writes_nothing() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live_programme(&app).await;
+    let id = app.programme_id(LIVE).await;
     let mut coo = app.login("coo@halden.example").await;
     let csv = coo.get(&format!("/programmes/{id}/dashboard.csv")).await;
     assert_eq!(csv.status, 200);
@@ -330,7 +323,7 @@ async fn the_csv_round_trips_and_a_bad_row_writes_nothing() {
 async fn charts_are_well_formed_svg_with_target_and_trajectory() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live_programme(&app).await;
+    let id = app.programme_id(LIVE).await;
     let mut ceo = app.login("ceo@halden.example").await;
     let page = ceo
         .get(&format!(
@@ -363,7 +356,7 @@ async fn charts_are_well_formed_svg_with_target_and_trajectory() {
 async fn the_dashboard_says_when_the_draft_differs_and_when_nothing_is_signed() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live_programme(&app).await;
+    let id = app.programme_id(LIVE).await;
     let mut coo = app.login("coo@halden.example").await;
     let brief = format!("/programmes/{id}/brief");
     let form = coo
@@ -428,7 +421,7 @@ async fn the_dashboard_says_when_the_draft_differs_and_when_nothing_is_signed() 
 async fn the_ceo_records_actual_roi_and_only_the_ceo() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live_programme(&app).await;
+    let id = app.programme_id(LIVE).await;
     let month = app.clock_now().date_naive().format("%Y-%m").to_string();
     let mut coo = app.login("coo@halden.example").await;
     let refused = coo

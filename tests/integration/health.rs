@@ -2,22 +2,14 @@
 //! ratings that no one else sees before both are in, and the badge.
 
 use chrono::Duration;
-use uuid::Uuid;
 
-use crate::helpers::TestApp;
-
-async fn live(app: &TestApp) -> Uuid {
-    sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
+use crate::helpers::{LIVE, TestApp};
 
 #[tokio::test]
 async fn the_live_programme_shows_one_sign_with_its_evidence_on_every_programme_page() {
     let app = TestApp::spawn().await;
     let demo = app.load_demo().await;
-    let id = live(&app).await;
+    let id = app.programme_id(LIVE).await;
     let mut exco = app.login("exco.people@halden.example").await;
     let page = exco.get(&format!("/programmes/{id}/health")).await;
     assert_eq!(page.status, 200);
@@ -99,7 +91,7 @@ async fn the_live_programme_shows_one_sign_with_its_evidence_on_every_programme_
 async fn a_rating_stays_hidden_from_everyone_else_until_both_are_in() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live(&app).await;
+    let id = app.programme_id(LIVE).await;
     let health = format!("/programmes/{id}/health");
     // The COO rated this month already (amber): nobody else sees what.
     let mut admin = app.login("admin@halden.example").await;
@@ -175,7 +167,7 @@ async fn a_rating_stays_hidden_from_everyone_else_until_both_are_in() {
 async fn the_pulse_check_compares_memory_with_the_dashboard() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let id = live(&app).await;
+    let id = app.programme_id(LIVE).await;
     let health = format!("/programmes/{id}/health");
     let mut ceo = app.login("ceo@halden.example").await;
     let form = ceo.get(&health).await;

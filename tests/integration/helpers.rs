@@ -257,6 +257,15 @@ impl TestApp {
         .unwrap()
     }
 
+    /// The id of the demo programme called `name` (see [`LIVE`], [`FREIGHT`]).
+    pub async fn programme_id(&self, name: &str) -> Uuid {
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
     /// A single number from the test database, such as a count.
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
@@ -351,6 +360,11 @@ impl TestApp {
 }
 
 /// Ids from the demo organisation.
+/// The demo's live programme, with its cadence history.
+pub const LIVE: &str = "Accounts payable agents";
+/// The demo's programme in preparation.
+pub const FREIGHT: &str = "Freight operations agents";
+
 pub struct Demo {
     /// The demo programme.
     pub programme_id: Uuid,

@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use uuid::Uuid;
 
-use crate::helpers::{Client, TestApp, scratch_dir};
+use crate::helpers::{Client, FREIGHT, LIVE, TestApp, scratch_dir};
 
 /// The budget of SPEC and the speed issue.
 const BUDGET: u64 = 3;
@@ -145,16 +145,8 @@ async fn trips(client: &mut Client, counter: &Counter, path: &str) -> u64 {
 
 /// Every main page and its round trips for the demo organisation.
 async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
-    let programme: Uuid =
-        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Freight operations agents'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    let live: Uuid =
-        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let programme: Uuid = app.programme_id(FREIGHT).await;
+    let live: Uuid = app.programme_id(LIVE).await;
     let mut ceo = app.login("ceo@halden.example").await;
     let mut results = Vec::new();
     for (name, path) in [

@@ -86,19 +86,15 @@ pub async fn save_section(
         content,
     } = edit;
     let (by, at) = (actor.user_id, actor.at);
-    let result = if expected_version == 0 {
-        sqlx::query(
-            "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at, updated_by)
-             VALUES ($1, $2, $3, $4, 1, $5, $6)
-             ON CONFLICT (programme_id, section_key) DO NOTHING",
+    let stored = if expected_version == 0 {
+        insert_first(
+            &mut *conn,
+            (organisation_id, programme_id),
+            section_key,
+            content,
+            by,
+            at,
         )
-        .bind(programme_id)
-        .bind(organisation_id)
-        .bind(section_key)
-        .bind(Json(content))
-        .bind(at)
-        .bind(by)
-        .execute(&mut *conn)
         .await?
     } else {
         sqlx::query(
@@ -116,8 +112,10 @@ pub async fn save_section(
         .bind(expected_version)
         .execute(&mut *conn)
         .await?
+        .rows_affected()
+            == 1
     };
-    if result.rows_affected() != 1 {
+    if !stored {
         return Ok(false);
     }
     audit::record(
@@ -145,9 +143,31 @@ pub async fn seed_section(
     content: &Content,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at)
-         VALUES ($1, $2, $3, $4, 1, $5)
+    insert_first(
+        db,
+        (organisation_id, programme_id),
+        section_key,
+        content,
+        None,
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stores a section's first version; false (and nothing written) when it
+/// is already stored.
+async fn insert_first(
+    db: impl PgExecutor<'_>,
+    (organisation_id, programme_id): (Uuid, Uuid),
+    section_key: &str,
+    content: &Content,
+    by: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at, updated_by)
+         VALUES ($1, $2, $3, $4, 1, $5, $6)
          ON CONFLICT (programme_id, section_key) DO NOTHING",
     )
     .bind(programme_id)
@@ -155,9 +175,10 @@ pub async fn seed_section(
     .bind(section_key)
     .bind(Json(content))
     .bind(at)
+    .bind(by)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// Marks a joint section agreed by the CEO or the COO, if it is still the

@@ -14,6 +14,12 @@
 # second tandem takes from start to ready on the running cluster. The SQL
 # round trips per page are counted by the integration test `roundtrips`
 # (printed first), which also proves they do not grow with history.
+#
+# Each size is measured twice: "repeat views", tandem as it ships (a page
+# seen again with nothing changed comes from the page cache), and "first
+# views", tandem with TANDEM_PAGE_CACHE_MB=0, so every view reads and
+# renders as the first view after a change does. PASSES ("repeat first")
+# picks which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,6 +27,7 @@ years_list=("${@:-1}")
 [ $# -gt 0 ] || years_list=(1 10)
 rounds=${ROUNDS:-3}
 seconds=${SECONDS_PER_RUN:-10}
+read -r -a passes <<<"${PASSES:-repeat first}"
 anchor_src="$root/../shared/bench/fortunes-anchor"
 compare="$root/../shared/bench/compare.sh"
 [ -d "$anchor_src" ] || { echo "bench: $anchor_src is missing" >&2; exit 2; }
@@ -83,10 +90,11 @@ for years in "${years_list[@]}"; do
   export TANDEM_DATA_DIR="$data"
   "$tandem" demo --password bench-password --history-years "$years" --history-audit-rows "$audit_rows" | tail -1
 
-  TANDEM_ADDR=127.0.0.1:3100 "$tandem" serve >"$data/serve.log" 2>&1 &
-  server=$!; pids+=("$server")
-  wait_ready http://127.0.0.1:3100 >/dev/null
-  # A second instance on the running cluster: the time from start to ready.
+  # A tandem that starts the private cluster and keeps it up (idle) while
+  # the others come and go; a second one: the time from start to ready.
+  TANDEM_ADDR=127.0.0.1:3102 "$tandem" serve >"$data/keeper.log" 2>&1 &
+  keeper=$!; pids+=("$keeper")
+  wait_ready http://127.0.0.1:3102 >/dev/null
   TANDEM_ADDR=127.0.0.1:3101 "$tandem" serve >"$data/serve2.log" 2>&1 &
   second=$!
   ready=$(wait_ready http://127.0.0.1:3101)
@@ -98,31 +106,43 @@ for years in "${years_list[@]}"; do
   anchor_pid=$!; pids+=("$anchor_pid")
   for _ in $(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:8100/fortunes && break; sleep 0.1; done
 
-  base=http://127.0.0.1:3100
-  cookie=$(login_cookie "$base")
   sql() { psql -Atq "host=$socket user=postgres dbname=tandem" -c "$1"; }
   programme=$(sql "SELECT id FROM programmes WHERE name = 'Freight operations agents'")
   live=$(sql "SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
   review=$(sql "SELECT max(month) FROM exco_reviews WHERE programme_id = '$live' AND held_at IS NOT NULL")
   echo "history: $(sql "SELECT count(*) FROM metric_values") values, $(sql "SELECT count(*) FROM audit_log") audit entries"
-  "$compare" "$rounds" "$seconds" \
-    anchor=http://127.0.0.1:8100/fortunes \
-    tandem-login=$base/login \
-    tandem-home=$base/ \
-    tandem-programme=$base/programmes/$programme \
-    tandem-brief=$base/programmes/$programme/brief \
-    tandem-version=$base/programmes/$programme/brief/versions/2 \
-    tandem-matrix=$base/programmes/$programme/matrix \
-    tandem-dashboard=$base/programmes/$live/dashboard \
-    tandem-metric=$base/programmes/$live/metrics/automated-processing-rate \
-    tandem-cadence=$base/programmes/$live/cadence \
-    tandem-update=$base/programmes/$live/updates/2 \
-    tandem-review=$base/programmes/$live/reviews/$review \
-    tandem-health=$base/programmes/$live/health \
-    tandem-pipeline=$base/programmes/$live/pipeline \
-    -- "$cookie"
-  peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
-  echo "tandem peak RSS under load: $((peak / 1024)) MB; a second instance ready ${ready} s after start"
+  for pass in "${passes[@]}"; do
+    case $pass in
+      repeat) cache_mb=16; echo "-- repeat views (the page cache on, as shipped)" ;;
+      first) cache_mb=0; echo "-- first views (TANDEM_PAGE_CACHE_MB=0: every view read and rendered)" ;;
+      *) echo "bench: unknown pass $pass" >&2; exit 2 ;;
+    esac
+    TANDEM_PAGE_CACHE_MB=$cache_mb TANDEM_ADDR=127.0.0.1:3100 "$tandem" serve >"$data/serve-$pass.log" 2>&1 &
+    server=$!; pids+=("$server")
+    wait_ready http://127.0.0.1:3100 >/dev/null
+    base=http://127.0.0.1:3100
+    cookie=$(login_cookie "$base")
+    "$compare" "$rounds" "$seconds" \
+      anchor=http://127.0.0.1:8100/fortunes \
+      tandem-login=$base/login \
+      tandem-home=$base/ \
+      tandem-programme=$base/programmes/$programme \
+      tandem-brief=$base/programmes/$programme/brief \
+      tandem-version=$base/programmes/$programme/brief/versions/2 \
+      tandem-matrix=$base/programmes/$programme/matrix \
+      tandem-dashboard=$base/programmes/$live/dashboard \
+      tandem-metric=$base/programmes/$live/metrics/automated-processing-rate \
+      tandem-cadence=$base/programmes/$live/cadence \
+      tandem-update=$base/programmes/$live/updates/2 \
+      tandem-review=$base/programmes/$live/reviews/$review \
+      tandem-health=$base/programmes/$live/health \
+      tandem-pipeline=$base/programmes/$live/pipeline \
+      -- "$cookie"
+    peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+    echo "tandem peak RSS under load ($pass views): $((peak / 1024)) MB"
+    kill "$server"; wait "$server" 2>/dev/null || true
+  done
+  echo "a second instance ready ${ready} s after start"
   kill "$anchor_pid"; wait "$anchor_pid" 2>/dev/null || true
-  kill "$server"; wait "$server" 2>/dev/null || true
+  kill "$keeper"; wait "$keeper" 2>/dev/null || true
 done

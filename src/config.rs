@@ -52,7 +52,15 @@ pub struct ServerConfig {
     /// proxy). When it is https, cookies are marked Secure.
     #[arg(long, env = "TANDEM_BASE_URL")]
     pub base_url: Option<String>,
+
+    /// Megabytes of rendered pages to keep for reuse while nothing on them
+    /// has changed (0 renders every view afresh).
+    #[arg(long, env = "TANDEM_PAGE_CACHE_MB", default_value_t = DEFAULT_PAGE_CACHE_MB)]
+    pub page_cache_mb: usize,
 }
+
+/// The page cache's default size, in megabytes.
+pub const DEFAULT_PAGE_CACHE_MB: usize = 16;
 
 impl ServerConfig {
     /// Whether cookies must carry the `Secure` attribute.

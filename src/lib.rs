@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod markdown;
+pub mod page_cache;
 pub mod paths;
 pub mod pg_cluster;
 pub mod startup;

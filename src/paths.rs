@@ -23,6 +23,14 @@ pub const ADMIN_AUDIT: &str = "/admin/audit";
 /// Admin: check the audit chain.
 pub const ADMIN_AUDIT_VERIFY: &str = "/admin/audit/verify";
 
+/// Where every account page lives.
+pub const ACCOUNT_PREFIX: &str = "/account/";
+/// Where every administration page lives.
+pub const ADMIN_PREFIX: &str = "/admin/";
+
+/// How every verification page's path ends.
+pub const VERIFY_SUFFIX: &str = "/verify";
+
 /// The icon every page names.
 pub const FAVICON: &str = "/static/favicon.svg";
 
@@ -520,4 +528,22 @@ pub fn admin_token_revoke(id: impl std::fmt::Display, token: impl std::fmt::Disp
     route::ADMIN_TOKEN_REVOKE
         .replace("{id}", &id.to_string())
         .replace("{token}", &token.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_cache_knows_every_verification_page_by_its_ending() {
+        for path in [
+            route::BRIEF_VERIFY,
+            route::REVIEW_VERIFY,
+            ADMIN_AUDIT_VERIFY,
+        ] {
+            assert!(path.ends_with(VERIFY_SUFFIX), "{path}");
+        }
+        assert!(PASSWORD.starts_with(ACCOUNT_PREFIX) && CALENDAR.starts_with(ACCOUNT_PREFIX));
+        assert!(ADMIN_USERS.starts_with(ADMIN_PREFIX) && ADMIN_AUDIT.starts_with(ADMIN_PREFIX));
+    }
 }

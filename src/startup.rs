@@ -11,8 +11,9 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{DatabaseConfig, ServerConfig};
+use crate::config::{DEFAULT_PAGE_CACHE_MB, DatabaseConfig, ServerConfig};
 use crate::db::{self, Database};
+use crate::page_cache::PageCache;
 use crate::state::AppState;
 use crate::web;
 
@@ -23,6 +24,7 @@ pub fn state(pool: PgPool, clock: Arc<dyn Clock>, secure_cookies: bool) -> AppSt
         clock,
         secure_cookies,
         schema_ready: Arc::new(AtomicBool::new(true)),
+        pages: Arc::new(PageCache::new(DEFAULT_PAGE_CACHE_MB << 20)),
     }
 }
 
@@ -42,6 +44,7 @@ pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::
         clock: Arc::new(SystemClock),
         secure_cookies: server.secure_cookies(),
         schema_ready: Arc::new(AtomicBool::new(false)),
+        pages: Arc::new(PageCache::new(server.page_cache_mb << 20)),
     };
     match database.pools.prepare(allow_privileged).await {
         Ok(()) => {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::clock::Clock;
+use crate::page_cache::PageCache;
 
 /// Shared application state: cheap to clone.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Set once migrations have been applied; until then pages answer 503.
     pub schema_ready: Arc<AtomicBool>,
+    /// Pages already rendered, reused while nothing on them can have changed.
+    pub pages: Arc<PageCache>,
 }
 
 impl AppState {

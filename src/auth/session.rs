@@ -38,6 +38,9 @@ pub struct Session {
     pub csrf_token: String,
     /// A message left by the previous action, if any.
     pub flash: Option<Flash>,
+    /// The organisation's audit head when the request arrived: what a
+    /// rendered page is kept under (see [`crate::page_cache`]).
+    pub audit_head: i64,
 }
 
 /// A one-time message shown on the next page.
@@ -79,6 +82,7 @@ impl From<db::sessions::SessionRow> for Session {
             must_change_password: row.must_change_password,
             csrf_token: row.csrf_token,
             flash,
+            audit_head: row.audit_head,
         }
     }
 }

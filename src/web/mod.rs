@@ -25,6 +25,7 @@ pub mod pages;
 pub mod pipeline;
 
 pub mod programmes;
+pub mod reuse;
 pub mod session;
 pub mod spreadsheet;
 
@@ -197,8 +198,10 @@ pub fn router(state: AppState) -> Router {
             Layering::Bare => bare = bare.route(route.path, route.handler),
         }
     }
-    // The last layer added runs first: the session is found, then CSRF checked.
+    // The last layer added runs first: the session is found, CSRF checked,
+    // then a page already rendered is served again.
     let app = app
+        .layer(from_fn_with_state(state.clone(), reuse::pages))
         .layer(from_fn(auth::csrf::verify))
         .layer(from_fn_with_state(state.clone(), auth::session::load));
 

@@ -123,6 +123,7 @@ async fn pages_answer_503_until_the_schema_is_ready() {
         clock: Arc::new(clock.clone()),
         secure_cookies: true,
         schema_ready: ready.clone(),
+        pages: Arc::new(tandem::page_cache::PageCache::new(0)),
     };
     let app = TestApp::serve(state, pool, clock).await;
     let mut client = app.client();

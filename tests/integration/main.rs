@@ -17,4 +17,5 @@ mod headers;
 mod health;
 mod matrix;
 mod pipeline;
+mod reuse;
 mod roundtrips;

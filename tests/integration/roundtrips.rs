@@ -110,8 +110,10 @@ async fn relay(client: UnixStream, server: UnixStream, count: Arc<AtomicU64>) {
 }
 
 /// An app whose pool has one connection, through the counter, without a
-/// ping before each use (as in production), and with its statements warm.
-async fn counted_app() -> (TestApp, Counter) {
+/// ping before each use (as in production), and with its statements warm;
+/// its page cache holds `page_cache_bytes` (0: every view is rendered, as
+/// the first view after a change is).
+async fn counted_app(page_cache_bytes: usize) -> (TestApp, Counter) {
     let (owner, _) = crate::helpers::fresh_database().await;
     let options = (*owner.connect_options()).clone();
     let counter = Counter::start(&options);
@@ -127,7 +129,8 @@ async fn counted_app() -> (TestApp, Counter) {
     let clock = tandem::clock::ManualClock::new(
         chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 16, 9, 0, 0).unwrap(),
     );
-    let state = tandem::startup::state(serving, Arc::new(clock.clone()), false);
+    let mut state = tandem::startup::state(serving, Arc::new(clock.clone()), false);
+    state.pages = Arc::new(tandem::page_cache::PageCache::new(page_cache_bytes));
     let app = TestApp::serve(state, owner, clock).await;
     (app, counter)
 }
@@ -196,7 +199,7 @@ fn over_budget(results: &[(String, u64)]) -> Vec<String> {
 
 #[tokio::test]
 async fn every_main_page_needs_at_most_three_round_trips() {
-    let (app, counter) = counted_app().await;
+    let (app, counter) = counted_app(0).await;
     app.load_demo().await;
     let results = measure(&app, &counter).await;
     eprintln!("round trips per view (demo): {results:?}");
@@ -206,7 +209,7 @@ async fn every_main_page_needs_at_most_three_round_trips() {
 
 #[tokio::test]
 async fn the_count_does_not_grow_with_years_of_history() {
-    let (app, counter) = counted_app().await;
+    let (app, counter) = counted_app(0).await;
     app.load_demo().await;
     let before = measure(&app, &counter).await;
     tandem::demo::history::generate(&app.pool, 2, 20_000, app.clock_now())
@@ -217,4 +220,34 @@ async fn the_count_does_not_grow_with_years_of_history() {
         before, after,
         "the same round trips after two more years of history"
     );
+}
+
+#[tokio::test]
+async fn a_page_seen_again_unchanged_costs_only_the_session_check() {
+    let (app, counter) = counted_app(16 << 20).await;
+    app.load_demo().await;
+    let live = app.programme_id(LIVE).await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let dashboard = format!("/programmes/{live}/dashboard");
+    let brief = format!("/programmes/{live}/brief");
+    let rendered = ceo.get(&dashboard).await;
+
+    assert_eq!(trips(&mut ceo, &counter, &dashboard).await, 1);
+    assert_eq!(trips(&mut ceo, &counter, &brief).await, 1);
+    let before = counter.now();
+    assert_eq!(ceo.get(&dashboard).await.body, rendered.body);
+    assert_eq!(counter.now() - before, 1, "the kept page");
+
+    // A minute later (deadlines move) the page is rendered again…
+    app.clock.advance(chrono::Duration::minutes(1));
+    let before = counter.now();
+    ceo.get(&dashboard).await;
+    assert!(counter.now() - before > 1, "rendered after a minute");
+    assert_eq!(trips(&mut ceo, &counter, &dashboard).await, 1);
+
+    // …and after any audited change in the organisation, here a sign-in.
+    app.login("coo@halden.example").await;
+    let before = counter.now();
+    ceo.get(&dashboard).await;
+    assert!(counter.now() - before > 1, "rendered after a change");
 }

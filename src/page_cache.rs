@@ -1,0 +1,198 @@
+//! Pages already rendered, served again while nothing they show can have
+//! changed.
+//!
+//! An executive reloads the same few pages before a meeting; each view used
+//! to read and render everything again. A page is now kept under a key that
+//! changes whenever anything it shows may have changed:
+//!
+//! - **the session** that asked: the page carries the viewer's name, seats
+//!   and CSRF token, so no page is ever shown to another session;
+//! - **the organisation's audit head** (the newest entry of its audit
+//!   chain), read with the session on every request: every change is audited
+//!   in the transaction that makes it, and the chain's lock, held until
+//!   commit, hands out sequence numbers in commit order, so a newer head
+//!   means a newer commit and a page stored under the current head holds
+//!   every committed change;
+//! - **the minute** by the app's clock: deadlines, "due in" wording and the
+//!   health badge move with time, not only with writes;
+//! - **the URL**, query included.
+//!
+//! Only what a different key cannot reach is shared between requests, the
+//! session is still checked against PostgreSQL first, and another instance
+//! without the page simply renders it: the cache saves work and holds no
+//! state anyone needs. It is bounded in bytes: two generations, the older
+//! dropped whole when the newer fills half the budget, so the pages in use
+//! stay and the rest age out.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// What identifies one rendered page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The session that asked for it.
+    pub session: Uuid,
+    /// The organisation's audit head when it was asked for.
+    pub audit_head: i64,
+    /// The minute, by the app's clock.
+    pub minute: i64,
+    /// Path and query.
+    pub uri: Box<str>,
+}
+
+impl Key {
+    /// The key of `uri` as `session` sees it at `now`.
+    pub fn new(session: Uuid, audit_head: i64, now: DateTime<Utc>, uri: &str) -> Self {
+        Key {
+            session,
+            audit_head,
+            minute: now.timestamp().div_euclid(60),
+            uri: uri.into(),
+        }
+    }
+}
+
+/// A rendered page: its headers and body.
+#[derive(Debug)]
+pub struct Stored {
+    /// The handler's headers (content type and the like).
+    pub headers: HeaderMap,
+    /// The HTML.
+    pub body: Bytes,
+}
+
+impl Stored {
+    fn bytes(&self) -> usize {
+        self.body.len() + 256
+    }
+}
+
+#[derive(Debug, Default)]
+struct Generations {
+    newer: HashMap<Key, Arc<Stored>>,
+    newer_bytes: usize,
+    older: HashMap<Key, Arc<Stored>>,
+}
+
+/// The cache. Cheap to share; a budget of zero turns it off.
+#[derive(Debug)]
+pub struct PageCache {
+    budget: usize,
+    generations: Mutex<Generations>,
+}
+
+impl PageCache {
+    /// A cache that holds at most about `budget` bytes of pages.
+    pub fn new(budget: usize) -> Self {
+        PageCache {
+            budget,
+            generations: Mutex::new(Generations::default()),
+        }
+    }
+
+    /// Whether pages are kept at all.
+    pub fn is_on(&self) -> bool {
+        self.budget > 0
+    }
+
+    /// The page stored under `key`, if any.
+    pub fn get(&self, key: &Key) -> Option<Arc<Stored>> {
+        let mut generations = self.generations.lock().ok()?;
+        if let Some(page) = generations.newer.get(key) {
+            return Some(Arc::clone(page));
+        }
+        let page = generations.older.remove(key)?;
+        generations.keep(key.clone(), Arc::clone(&page), self.budget);
+        Some(page)
+    }
+
+    /// Stores a page under `key`.
+    pub fn put(&self, key: Key, page: Stored) {
+        if !self.is_on() || page.bytes() > self.budget / 2 {
+            return;
+        }
+        if let Ok(mut generations) = self.generations.lock() {
+            generations.keep(key, Arc::new(page), self.budget);
+        }
+    }
+
+    /// How many bytes of pages are held (both generations).
+    pub fn held_bytes(&self) -> usize {
+        self.generations.lock().map_or(0, |generations| {
+            generations.newer_bytes + generations.older.values().map(|p| p.bytes()).sum::<usize>()
+        })
+    }
+}
+
+impl Generations {
+    fn keep(&mut self, key: Key, page: Arc<Stored>, budget: usize) {
+        if self.newer_bytes + page.bytes() > budget / 2 {
+            self.older = std::mem::take(&mut self.newer);
+            self.newer_bytes = 0;
+        }
+        self.newer_bytes += page.bytes();
+        if let Some(replaced) = self.newer.insert(key, page) {
+            self.newer_bytes -= replaced.bytes();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn key(uri: &str, head: i64) -> Key {
+        let now = Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 30).unwrap();
+        Key::new(Uuid::nil(), head, now, uri)
+    }
+
+    fn page(size: usize) -> Stored {
+        Stored {
+            headers: HeaderMap::new(),
+            body: Bytes::from(vec![b'x'; size]),
+        }
+    }
+
+    #[test]
+    fn a_stored_page_comes_back_under_its_own_key_only() {
+        let cache = PageCache::new(1 << 20);
+        cache.put(key("/a", 7), page(10));
+        assert_eq!(cache.get(&key("/a", 7)).unwrap().body.len(), 10);
+        assert!(cache.get(&key("/a", 8)).is_none(), "a newer audit head");
+        assert!(cache.get(&key("/b", 7)).is_none(), "another page");
+        let later = Utc.with_ymd_and_hms(2026, 11, 16, 9, 1, 0).unwrap();
+        assert!(
+            cache.get(&Key::new(Uuid::nil(), 7, later, "/a")).is_none(),
+            "the next minute"
+        );
+        let other = Key::new(Uuid::from_u128(1), 7, later, "/a");
+        assert!(cache.get(&other).is_none(), "another session");
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_budget_and_keeps_what_is_used() {
+        let cache = PageCache::new(100_000);
+        cache.put(key("/used", 1), page(1_000));
+        for n in 0..1_000 {
+            cache.put(key(&format!("/page/{n}"), 1), page(1_000));
+            assert!(cache.get(&key("/used", 1)).is_some(), "after {n} pages");
+        }
+        assert!(cache.held_bytes() <= 100_000, "{}", cache.held_bytes());
+        assert!(cache.get(&key("/page/0", 1)).is_none(), "aged out");
+    }
+
+    #[test]
+    fn a_budget_of_zero_keeps_nothing() {
+        let cache = PageCache::new(0);
+        cache.put(key("/a", 1), page(10));
+        assert!(cache.get(&key("/a", 1)).is_none());
+        assert!(!cache.is_on());
+    }
+}

@@ -1,0 +1,83 @@
+//! Middleware: a signed-in page view whose page is already rendered under
+//! the same key is answered from [`crate::page_cache`]; any other page is
+//! rendered and, if it can be reused, kept.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::session::Session;
+use crate::error::AppError;
+use crate::page_cache::{Key, Stored};
+use crate::paths;
+use crate::state::AppState;
+
+/// Whether the page at `path` is always rendered afresh: the account and
+/// administration pages show sessions, tokens' last use and other facts
+/// that change without an audit entry, and a verification page exists to
+/// catch a change made around the application (which no audit entry
+/// announces).
+fn always_afresh(path: &str) -> bool {
+    path.starts_with(paths::ACCOUNT_PREFIX)
+        || path.starts_with(paths::ADMIN_PREFIX)
+        || path.ends_with(paths::VERIFY_SUFFIX)
+}
+
+/// Serves a kept page, or renders one and keeps it.
+pub async fn pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(key) = key(&state, &request) else {
+        return next.run(request).await;
+    };
+    if let Some(page) = state.pages.get(&key) {
+        let mut response = Response::new(Body::from(page.body.clone()));
+        *response.headers_mut() = page.headers.clone();
+        return response;
+    }
+    let response = next.run(request).await;
+    let reusable = response.status() == StatusCode::OK
+        && !response.headers().contains_key(SET_COOKIE)
+        && response
+            .headers()
+            .get(CONTENT_TYPE)
+            .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if !reusable {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return AppError::Internal(anyhow::anyhow!("reading a rendered page: {error}"))
+                .into_response();
+        }
+    };
+    state.pages.put(
+        key,
+        Stored {
+            headers: parts.headers.clone(),
+            body: body.clone(),
+        },
+    );
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// The key of a request whose page may be kept: a GET of a signed-in
+/// session with no one-time message waiting (showing it clears it).
+fn key(state: &AppState, request: &Request) -> Option<Key> {
+    if !state.pages.is_on() || request.method() != Method::GET {
+        return None;
+    }
+    let session = request.extensions().get::<Session>()?;
+    let path = request.uri().path();
+    if session.flash.is_some() || always_afresh(path) {
+        return None;
+    }
+    let uri = request
+        .uri()
+        .path_and_query()
+        .map_or(path, |whole| whole.as_str());
+    Some(Key::new(session.id, session.audit_head, state.now(), uri))
+}

@@ -14,18 +14,28 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{DEFAULT_PAGE_CACHE_MB, DatabaseConfig, ServerConfig};
 use crate::db::{self, Database};
 use crate::page_cache::PageCache;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::web;
 
 /// The state for a pool whose schema is already migrated (tests, tools).
 pub fn state(pool: PgPool, clock: Arc<dyn Clock>, secure_cookies: bool) -> AppState {
-    AppState {
+    state_with_page_cache(pool, clock, secure_cookies, DEFAULT_PAGE_CACHE_MB << 20)
+}
+
+/// [`state`] with a page cache of `page_cache_bytes` (0: none).
+pub fn state_with_page_cache(
+    pool: PgPool,
+    clock: Arc<dyn Clock>,
+    secure_cookies: bool,
+    page_cache_bytes: usize,
+) -> AppState {
+    AppState::new(Shared {
         pool,
         clock,
         secure_cookies,
         schema_ready: Arc::new(AtomicBool::new(true)),
-        pages: Arc::new(PageCache::new(DEFAULT_PAGE_CACHE_MB << 20)),
-    }
+        pages: Arc::new(PageCache::new(page_cache_bytes)),
+    })
 }
 
 /// The application router for a state.
@@ -39,13 +49,13 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::Result<()> {
     let allow_privileged = database.allow_privileged_role;
     let database = Database::open(database).await?;
-    let state = AppState {
+    let state = AppState::new(Shared {
         pool: database.pools.serving.clone(),
         clock: Arc::new(SystemClock),
         secure_cookies: server.secure_cookies(),
         schema_ready: Arc::new(AtomicBool::new(false)),
         pages: Arc::new(PageCache::new(server.page_cache_mb << 20)),
-    };
+    });
     match database.pools.prepare(allow_privileged).await {
         Ok(()) => {
             state.schema_ready.store(true, Ordering::Release);

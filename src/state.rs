@@ -9,9 +9,14 @@ use sqlx::PgPool;
 use crate::clock::Clock;
 use crate::page_cache::PageCache;
 
-/// Shared application state: cheap to clone.
+/// Shared application state: one reference count, so cloning it for every
+/// middleware layer of every request costs one atomic increment.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What the application state holds.
+#[derive(Debug)]
+pub struct Shared {
     /// The database.
     pub pool: PgPool,
     /// The time source (a manual clock in tests).
@@ -25,6 +30,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state holding `shared`.
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+
     /// Now, by the state's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
@@ -33,5 +43,13 @@ impl AppState {
     /// Whether the schema is in place.
     pub fn is_schema_ready(&self) -> bool {
         self.schema_ready.load(Ordering::Acquire)
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }

@@ -37,8 +37,9 @@ pub struct SessionRow {
     pub disabled_at: Option<DateTime<Utc>>,
     /// The kinds of the user's sitting seats.
     pub seat_kinds: Vec<String>,
-    /// The newest entry of the organisation's audit chain (0 before any):
-    /// changes whenever anything in the organisation does.
+    /// The newest entry of the organisation's audit chain (0 before any),
+    /// kept on its row by the database: changes whenever anything in the
+    /// organisation does.
     pub audit_head: i64,
 }
 
@@ -51,8 +52,8 @@ pub async fn find_by_token_hash(
         "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.flash_kind, s.flash_message,
                 u.organisation_id, u.email, u.display_name, u.must_change_password, u.disabled_at,
                 ARRAY(SELECT kind FROM seats WHERE user_id = u.id AND ended_at IS NULL) AS seat_kinds,
-                coalesce((SELECT max(id) FROM audit_log WHERE organisation_id = u.organisation_id), 0) AS audit_head
-           FROM sessions s JOIN users u ON u.id = s.user_id
+                o.audit_head
+           FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id
           WHERE s.token_hash = $1",
     )
     .bind(token_hash)

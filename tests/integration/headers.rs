@@ -118,13 +118,13 @@ async fn pages_answer_503_until_the_schema_is_ready() {
     let (pool, _) = fresh_database().await;
     let clock = tandem::clock::ManualClock::new(chrono::Utc::now());
     let ready = Arc::new(AtomicBool::new(false));
-    let state = tandem::state::AppState {
+    let state = tandem::state::AppState::new(tandem::state::Shared {
         pool: pool.clone(),
         clock: Arc::new(clock.clone()),
         secure_cookies: true,
         schema_ready: ready.clone(),
         pages: Arc::new(tandem::page_cache::PageCache::new(0)),
-    };
+    });
     let app = TestApp::serve(state, pool, clock).await;
     let mut client = app.client();
     let page = client.get("/login").await;

@@ -129,8 +129,12 @@ async fn counted_app(page_cache_bytes: usize) -> (TestApp, Counter) {
     let clock = tandem::clock::ManualClock::new(
         chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 16, 9, 0, 0).unwrap(),
     );
-    let mut state = tandem::startup::state(serving, Arc::new(clock.clone()), false);
-    state.pages = Arc::new(tandem::page_cache::PageCache::new(page_cache_bytes));
+    let state = tandem::startup::state_with_page_cache(
+        serving,
+        Arc::new(clock.clone()),
+        false,
+        page_cache_bytes,
+    );
     let app = TestApp::serve(state, owner, clock).await;
     (app, counter)
 }

@@ -23,9 +23,16 @@
 //! state anyone needs. It is bounded in bytes: two generations, the older
 //! dropped whole when the newer fills half the budget, so the pages in use
 //! stay and the rest age out.
+//!
+//! When the key moves on (a change, the next minute) while many requests
+//! for the same page are in flight, one of them renders it and the others
+//! wait for that page ([`PageCache::flight`]) rather than all rendering it
+//! at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
@@ -79,11 +86,15 @@ struct Generations {
     older: HashMap<Key, Arc<Stored>>,
 }
 
+/// A page being rendered: every request for its key waits on the same cell.
+pub type Flight = Arc<OnceCell<Arc<Stored>>>;
+
 /// The cache. Cheap to share; a budget of zero turns it off.
 #[derive(Debug)]
 pub struct PageCache {
     budget: usize,
     generations: Mutex<Generations>,
+    in_flight: Mutex<HashMap<Key, Flight>>,
 }
 
 impl PageCache {
@@ -92,6 +103,7 @@ impl PageCache {
         PageCache {
             budget,
             generations: Mutex::new(Generations::default()),
+            in_flight: Mutex::new(HashMap::new()),
         }
     }
 
@@ -112,12 +124,28 @@ impl PageCache {
     }
 
     /// Stores a page under `key`.
-    pub fn put(&self, key: Key, page: Stored) {
+    pub fn put(&self, key: Key, page: Arc<Stored>) {
         if !self.is_on() || page.bytes() > self.budget / 2 {
             return;
         }
         if let Ok(mut generations) = self.generations.lock() {
-            generations.keep(key, Arc::new(page), self.budget);
+            generations.keep(key, page, self.budget);
+        }
+    }
+
+    /// The rendering of `key` under way, or a new one: the first request
+    /// to reach the cell renders, the others wait for its page.
+    pub fn flight(&self, key: &Key) -> Flight {
+        match self.in_flight.lock() {
+            Ok(mut flights) => Arc::clone(flights.entry(key.clone()).or_default()),
+            Err(_) => Flight::default(),
+        }
+    }
+
+    /// Ends the flight of `key` (its page, if any, is stored by then).
+    pub fn landed(&self, key: &Key) {
+        if let Ok(mut flights) = self.in_flight.lock() {
+            flights.remove(key);
         }
     }
 
@@ -153,11 +181,11 @@ mod tests {
         Key::new(Uuid::nil(), head, now, uri)
     }
 
-    fn page(size: usize) -> Stored {
-        Stored {
+    fn page(size: usize) -> Arc<Stored> {
+        Arc::new(Stored {
             headers: HeaderMap::new(),
             body: Bytes::from(vec![b'x'; size]),
-        }
+        })
     }
 
     #[test]
@@ -186,6 +214,34 @@ mod tests {
         }
         assert!(cache.held_bytes() <= 100_000, "{}", cache.held_bytes());
         assert!(cache.get(&key("/page/0", 1)).is_none(), "aged out");
+    }
+
+    #[tokio::test]
+    async fn requests_for_a_page_being_rendered_wait_for_that_rendering() {
+        let cache = Arc::new(PageCache::new(1 << 20));
+        let renders = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (cache, renders) = (Arc::clone(&cache), Arc::clone(&renders));
+            tasks.push(tokio::spawn(async move {
+                let flight = cache.flight(&key("/slow", 3));
+                let page = flight
+                    .get_or_init(|| async {
+                        renders.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        page(5)
+                    })
+                    .await
+                    .clone();
+                page.body.len()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), 5);
+        }
+        assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 1);
+        cache.landed(&key("/slow", 3));
+        assert!(cache.in_flight.lock().unwrap().is_empty());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! the same key is answered from [`crate::page_cache`]; any other page is
 //! rendered and, if it can be reused, kept.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
@@ -32,10 +34,31 @@ pub async fn pages(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     };
     if let Some(page) = state.pages.get(&key) {
-        let mut response = Response::new(Body::from(page.body.clone()));
-        *response.headers_mut() = page.headers.clone();
-        return response;
+        return serve(&page);
     }
+    let flight = state.pages.flight(&key);
+    let response = match flight.get_or_try_init(|| render(request, next)).await {
+        Ok(page) => {
+            state.pages.put(key.clone(), Arc::clone(page));
+            serve(page)
+        }
+        // Not a page to keep (a redirect, an error): this request's own
+        // answer; a request waiting on the same key renders its own.
+        Err(response) => response,
+    };
+    state.pages.landed(&key);
+    response
+}
+
+/// The kept page as a response.
+fn serve(page: &Stored) -> Response {
+    let mut response = Response::new(Body::from(page.body.clone()));
+    *response.headers_mut() = page.headers.clone();
+    response
+}
+
+/// Renders the page; `Err` carries a response that must not be kept.
+async fn render(request: Request, next: Next) -> Result<Arc<Stored>, Response> {
     let response = next.run(request).await;
     let reusable = response.status() == StatusCode::OK
         && !response.headers().contains_key(SET_COOKIE)
@@ -44,24 +67,18 @@ pub async fn pages(State(state): State<AppState>, request: Request, next: Next) 
             .get(CONTENT_TYPE)
             .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
     if !reusable {
-        return response;
+        return Err(response);
     }
     let (parts, body) = response.into_parts();
-    let body = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            return AppError::Internal(anyhow::anyhow!("reading a rendered page: {error}"))
-                .into_response();
-        }
-    };
-    state.pages.put(
-        key,
-        Stored {
-            headers: parts.headers.clone(),
-            body: body.clone(),
-        },
-    );
-    Response::from_parts(parts, Body::from(body))
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|error| {
+            AppError::Internal(anyhow::anyhow!("reading a rendered page: {error}")).into_response()
+        })?;
+    Ok(Arc::new(Stored {
+        headers: parts.headers,
+        body,
+    }))
 }
 
 /// The key of a request whose page may be kept: a GET of a signed-in

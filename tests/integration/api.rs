@@ -58,19 +58,13 @@ async fn api(
     )
 }
 
-fn this_week(app: &TestApp) -> String {
-    use chrono::Datelike;
-    let iso = app.clock_now().date_naive().iso_week();
-    format!("{}-W{:02}", iso.year(), iso.week())
-}
-
 #[tokio::test]
 async fn a_script_pushes_a_week_of_values_once_and_corrects_one_with_a_reason() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
     let id = app.programme_id(LIVE).await;
     let secret = token(&app, id, "write").await;
-    let week = this_week(&app);
+    let week = app.this_week();
     let values = [
         ("automated-processing-rate", 52.5),
         ("exception-rate", 44.0),
@@ -162,7 +156,7 @@ async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only()
     let id = app.programme_id(LIVE).await;
     let writer = token(&app, id, "write").await;
     let reader = token(&app, id, "read").await;
-    let week = this_week(&app);
+    let week = app.this_week();
     let put = |metric: &str, period: &str| {
         format!("/api/v1/programmes/{id}/metrics/{metric}/values/{period}")
     };
@@ -467,7 +461,7 @@ async fn the_openapi_description_matches_the_routes_and_the_responses() {
     assert_eq!(documented, served_sorted);
 
     // Real responses match their schemas: success and problem alike.
-    let week = this_week(&app);
+    let week = app.this_week();
     let responses = [
         (
             Method::GET,

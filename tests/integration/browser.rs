@@ -596,9 +596,7 @@ async fn the_coo_records_this_weeks_rate_and_sees_the_dashboard_change() {
         .await
         .unwrap()
         .unwrap_or_default();
-    let iso = app.clock_now().date_naive().iso_week();
-    use chrono::Datelike;
-    assert_eq!(period, format!("{}-W{:02}", iso.year(), iso.week()));
+    assert_eq!(period, app.this_week());
     type_into(&browser, Locator::Id("value"), "57.9").await;
     type_into(&browser, Locator::Id("note"), "Second entity switched over").await;
     click(&browser, Locator::Css(".metric-form button[type=submit]")).await;

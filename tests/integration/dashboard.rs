@@ -5,13 +5,6 @@ use uuid::Uuid;
 
 use crate::helpers::{Client, LIVE, TestApp};
 
-/// The current ISO week, as the app's clock sees it.
-fn this_week(app: &TestApp) -> String {
-    let iso = app.clock_now().date_naive().iso_week();
-    use chrono::Datelike;
-    format!("{}-W{:02}", iso.year(), iso.week())
-}
-
 async fn record(
     client: &mut Client,
     id: Uuid,
@@ -61,7 +54,7 @@ async fn each_executive_records_only_their_own_metrics() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
     let id = app.programme_id(LIVE).await;
-    let week = this_week(&app);
+    let week = app.this_week();
     let mut ceo = app.login("ceo@halden.example").await;
     let mut coo = app.login("coo@halden.example").await;
     let refused = record(
@@ -124,7 +117,7 @@ async fn a_value_is_recorded_once_and_a_correction_keeps_its_history() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
     let id = app.programme_id(LIVE).await;
-    let week = this_week(&app);
+    let week = app.this_week();
     let mut coo = app.login("coo@halden.example").await;
     let metric = format!("/programmes/{id}/metrics/exception-rate");
 
@@ -255,7 +248,7 @@ async fn the_csv_round_trips_and_a_bad_row_writes_nothing() {
     assert!(preview.shows("0 new values; 30 already recorded exactly so."));
 
     // Two new weeks and a bad last line: nothing is written, the line is named.
-    let week = this_week(&app);
+    let week = app.this_week();
     let file = format!(
         "metric_id,metric,kind,unit,period,value,note\nerror-rate,Error rate,operational,percent,{week},1.2,new\ncycle-time,,,,{week},15,\ncycle-time,,,,2026-13,15,\n"
     );

@@ -277,6 +277,14 @@ impl TestApp {
         self.clock.now()
     }
 
+    /// The current ISO week as the app's clock sees it (`2026-W47`): the
+    /// period a weekly value is recorded for.
+    pub fn this_week(&self) -> String {
+        use chrono::Datelike;
+        let iso = self.clock_now().date_naive().iso_week();
+        format!("{}-W{:02}", iso.year(), iso.week())
+    }
+
     /// A client signed in as `email`.
     pub async fn login(&self, email: &str) -> Client {
         let mut client = self.client();

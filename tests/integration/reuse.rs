@@ -23,8 +23,7 @@ async fn a_page_seen_again_shows_every_change_made_since_by_anyone() {
     assert_eq!(ceo.get(&metric).await.body, before.body, "seen again");
     ceo.get(&dashboard).await;
 
-    let iso = chrono::Datelike::iso_week(&app.clock_now().date_naive());
-    let week = format!("{}-W{:02}", iso.year(), iso.week());
+    let week = app.this_week();
     let fields = [
         ("period", week.as_str()),
         ("value", "41.5"),
@@ -73,8 +72,7 @@ async fn a_one_time_message_is_shown_once_on_a_page_seen_before() {
     let id = app.programme_id(LIVE).await;
     let metric = format!("/programmes/{id}/metrics/exception-rate");
     let mut coo = app.login(COO).await;
-    let iso = chrono::Datelike::iso_week(&app.clock_now().date_naive());
-    let week = format!("{}-W{:02}", iso.year(), iso.week());
+    let week = app.this_week();
     let fields = [("period", week.as_str()), ("value", "41.5"), ("note", "")];
     assert_eq!(coo.post(&metric, &fields).await.status, 303);
     coo.get(&metric).await;

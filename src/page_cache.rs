@@ -133,19 +133,20 @@ impl PageCache {
         }
     }
 
-    /// The rendering of `key` under way, or a new one: the first request
-    /// to reach the cell renders, the others wait for its page.
-    pub fn flight(&self, key: &Key) -> Flight {
-        match self.in_flight.lock() {
+    /// Joins the rendering of `key` under way, or starts one: the first
+    /// request to reach the cell renders, the others wait for its page.
+    /// The flight ends when the returned value is dropped, however the
+    /// request ends (a client that hangs up included), so no flight outlives
+    /// its requests.
+    pub fn board(&self, key: &Key) -> Boarding<'_> {
+        let flight = match self.in_flight.lock() {
             Ok(mut flights) => Arc::clone(flights.entry(key.clone()).or_default()),
             Err(_) => Flight::default(),
-        }
-    }
-
-    /// Ends the flight of `key` (its page, if any, is stored by then).
-    pub fn landed(&self, key: &Key) {
-        if let Ok(mut flights) = self.in_flight.lock() {
-            flights.remove(key);
+        };
+        Boarding {
+            cache: self,
+            key: key.clone(),
+            flight,
         }
     }
 
@@ -154,6 +155,22 @@ impl PageCache {
         self.generations.lock().map_or(0, |generations| {
             generations.newer_bytes + generations.older.values().map(|p| p.bytes()).sum::<usize>()
         })
+    }
+}
+
+/// A request's place in the rendering of a page; see [`PageCache::board`].
+pub struct Boarding<'a> {
+    cache: &'a PageCache,
+    key: Key,
+    /// The rendering every request for the key waits on.
+    pub flight: Flight,
+}
+
+impl Drop for Boarding<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut flights) = self.cache.in_flight.lock() {
+            flights.remove(&self.key);
+        }
     }
 }
 
@@ -224,8 +241,9 @@ mod tests {
         for _ in 0..16 {
             let (cache, renders) = (Arc::clone(&cache), Arc::clone(&renders));
             tasks.push(tokio::spawn(async move {
-                let flight = cache.flight(&key("/slow", 3));
-                let page = flight
+                let boarding = cache.board(&key("/slow", 3));
+                let page = boarding
+                    .flight
                     .get_or_init(|| async {
                         renders.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -240,7 +258,14 @@ mod tests {
             assert_eq!(task.await.unwrap(), 5);
         }
         assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 1);
-        cache.landed(&key("/slow", 3));
+        assert!(
+            cache.in_flight.lock().unwrap().is_empty(),
+            "every flight ended"
+        );
+        // A request dropped mid-flight (its client hung up) ends it too.
+        let boarding = cache.board(&key("/abandoned", 3));
+        assert_eq!(cache.in_flight.lock().unwrap().len(), 1);
+        drop(boarding);
         assert!(cache.in_flight.lock().unwrap().is_empty());
     }
 

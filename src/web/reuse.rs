@@ -36,18 +36,20 @@ pub async fn pages(State(state): State<AppState>, request: Request, next: Next) 
     if let Some(page) = state.pages.get(&key) {
         return serve(&page);
     }
-    let flight = state.pages.flight(&key);
-    let response = match flight.get_or_try_init(|| render(request, next)).await {
+    let boarding = state.pages.board(&key);
+    match boarding
+        .flight
+        .get_or_try_init(|| render(request, next))
+        .await
+    {
         Ok(page) => {
-            state.pages.put(key.clone(), Arc::clone(page));
+            state.pages.put(key, Arc::clone(page));
             serve(page)
         }
         // Not a page to keep (a redirect, an error): this request's own
         // answer; a request waiting on the same key renders its own.
         Err(response) => response,
-    };
-    state.pages.landed(&key);
-    response
+    }
 }
 
 /// The kept page as a response.

@@ -37,15 +37,9 @@ pub async fn pages(State(state): State<AppState>, request: Request, next: Next) 
         return serve(&page);
     }
     let boarding = state.pages.board(&key);
-    match boarding
-        .flight
-        .get_or_try_init(|| render(request, next))
-        .await
-    {
-        Ok(page) => {
-            state.pages.put(key, Arc::clone(page));
-            serve(page)
-        }
+    let rendering = render(&state, &key, request, next);
+    match boarding.flight.get_or_try_init(|| rendering).await {
+        Ok(page) => serve(page),
         // Not a page to keep (a redirect, an error): this request's own
         // answer; a request waiting on the same key renders its own.
         Err(response) => response,
@@ -59,8 +53,14 @@ fn serve(page: &Stored) -> Response {
     response
 }
 
-/// Renders the page; `Err` carries a response that must not be kept.
-async fn render(request: Request, next: Next) -> Result<Arc<Stored>, Response> {
+/// Renders the page and keeps it; `Err` carries a response that must not
+/// be kept.
+async fn render(
+    state: &AppState,
+    key: &Key,
+    request: Request,
+    next: Next,
+) -> Result<Arc<Stored>, Response> {
     let response = next.run(request).await;
     let reusable = response.status() == StatusCode::OK
         && !response.headers().contains_key(SET_COOKIE)
@@ -77,10 +77,12 @@ async fn render(request: Request, next: Next) -> Result<Arc<Stored>, Response> {
         .map_err(|error| {
             AppError::Internal(anyhow::anyhow!("reading a rendered page: {error}")).into_response()
         })?;
-    Ok(Arc::new(Stored {
+    let page = Arc::new(Stored {
         headers: parts.headers,
         body,
-    }))
+    });
+    state.pages.put(key.clone(), Arc::clone(&page));
+    Ok(page)
 }
 
 /// The key of a request whose page may be kept: a GET of a signed-in

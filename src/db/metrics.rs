@@ -343,8 +343,9 @@ pub async fn record_value(
 pub struct Correction<'a> {
     /// The value as it will be.
     pub value: NewValue<'a>,
-    /// The version the corrector saw, if a form showed one.
-    pub expected_version: Option<i32>,
+    /// The version of the value the corrector saw: a correction of any
+    /// other version is stale.
+    pub expected_version: i32,
     /// Why.
     pub reason: &'a str,
 }
@@ -374,10 +375,7 @@ pub async fn correct_value(
     else {
         return Ok(Corrected::Missing);
     };
-    if correction
-        .expected_version
-        .is_some_and(|version| version != existing.version)
-    {
+    if correction.expected_version != existing.version {
         return Ok(Corrected::Stale(existing));
     }
     if existing.value == new.value && existing.note == new.note {

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod brief;
 pub mod cadence;
+pub mod form_keys;
 pub mod health;
 pub mod metrics;
 pub mod organisations;

@@ -380,7 +380,7 @@ pub(super) async fn load(
                 value: 47.4,
                 note: "Re-counted after the platform fix",
             },
-            expected_version: None,
+            expected_version: 1,
             reason: "The platform counted re-submitted invoices twice that week; the figure is re-counted from the exception queue.",
         },
     )

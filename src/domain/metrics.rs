@@ -13,6 +13,7 @@ use std::fmt;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::brief::{Content, rows};
+use super::dates;
 
 /// Business metrics are the CEO's; operational metrics the COO's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,35 @@ impl Unit {
             Unit::Hours => "hours",
             Unit::Count => "count",
             Unit::Score => "score",
+        }
+    }
+
+    /// Reads a number typed in this unit ("41.5 %", "€1,250", "−2"), and
+    /// checks it is one this unit can hold.
+    pub fn parse_value(self, raw: &str) -> Result<f64, String> {
+        let cleaned: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' ' | '_'))
+            .collect();
+        let cleaned = cleaned
+            .trim_end_matches('%')
+            .trim_start_matches('€')
+            .replace('−', "-");
+        if cleaned.is_empty() {
+            return Err("Enter the value.".into());
+        }
+        let value: f64 = cleaned
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && v.abs() < 1e15)
+            .ok_or_else(|| "Enter a number, such as 41.5 (no letters).".to_owned())?;
+        match self {
+            Unit::Percent if !(-100.0..=100.0).contains(&value) => {
+                Err("A percentage lies between −100 and 100.".into())
+            }
+            Unit::Hours | Unit::Count if value < 0.0 => Err("This cannot be negative.".into()),
+            _ => Ok(value),
         }
     }
 
@@ -248,19 +278,21 @@ impl Period {
         }
     }
 
-    /// Parses "2026-W07" or "2026-03".
+    /// Parses "2026-W07" or "2026-03", in the years tandem accepts
+    /// ([`dates::YEARS`]). A one-digit week or month is normalised
+    /// ("2026-W7" is "2026-W07"); the year must have four digits.
     pub fn parse(text: &str) -> Option<Period> {
-        let text = text.trim();
-        if let Some((year, week)) = text.split_once("-W") {
-            let (year, week) = (year.parse().ok()?, week.parse().ok()?);
+        let (year, rest) = text.trim().split_once('-')?;
+        let year = dates::digits(year, 4..=4)? as i32;
+        if !dates::YEARS.contains(&year) {
+            return None;
+        }
+        if let Some(week) = rest.strip_prefix('W').or_else(|| rest.strip_prefix('w')) {
+            let week = dates::digits(week, 1..=2)?;
             NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
             return Some(Period::Week { year, week });
         }
-        let (year, month) = text.split_once('-')?;
-        if year.len() != 4 || month.len() != 2 {
-            return None;
-        }
-        let (year, month) = (year.parse().ok()?, month.parse().ok()?);
+        let month = dates::digits(rest, 1..=2)?;
         NaiveDate::from_ymd_opt(year, month, 1)?;
         Some(Period::Month { year, month })
     }
@@ -403,7 +435,7 @@ impl Definitions {
                 let direction = Direction::parse(get("direction"));
                 let cadence = Cadence::parse(get("cadence"));
                 let number = |key: &str| get(key).parse::<f64>().ok().filter(|n| n.is_finite());
-                let date = |key: &str| NaiveDate::parse_from_str(get(key), "%Y-%m-%d").ok();
+                let date = |key: &str| dates::Day::parse(get(key)).ok().map(dates::Day::date);
                 let (baseline, target) = (number("baseline"), number("target"));
                 let (baseline_date, target_date) = (date("baseline_date"), date("target_date"));
                 for (present, what) in [
@@ -663,6 +695,29 @@ impl Definition {
         }
         let progress = (actual - self.baseline) / planned;
         (Status::of_progress(progress), Some(progress), expected)
+    }
+
+    /// Parses the period of a value recorded on `today`: of the metric's
+    /// cadence, no earlier than the period of its baseline and no later
+    /// than the current one (a value cannot be measured in advance).
+    pub fn value_period(&self, text: &str, today: NaiveDate) -> Result<Period, String> {
+        let period = Period::parse_for(text, self.cadence)?;
+        let first = Period::containing(self.baseline_date, self.cadence);
+        let current = Period::containing(today, self.cadence);
+        if period < first {
+            return Err(format!(
+                "{} is before this metric's baseline ({}): give {first} or later.",
+                period.label(),
+                first.label()
+            ));
+        }
+        if period > current {
+            return Err(format!(
+                "{} has not begun yet: give {current} or earlier.",
+                period.label()
+            ));
+        }
+        Ok(period)
     }
 
     /// The last period whose value is due by `today`: the latest one that
@@ -965,5 +1020,63 @@ mod tests {
         assert_eq!(format_number(-2.5), "−2.5");
         assert_eq!(Unit::Percent.format(38.25), "38.25 %");
         assert_eq!(Unit::Currency.format(1.6), "€1.6");
+    }
+
+    #[test]
+    fn periods_are_normalised_and_bounded() {
+        assert_eq!(Period::parse("2026-W5").unwrap().to_string(), "2026-W05");
+        assert_eq!(Period::parse("2026-w05").unwrap().to_string(), "2026-W05");
+        assert_eq!(Period::parse("2026-3").unwrap().to_string(), "2026-03");
+        for text in ["0999-W01", "9999-W01", "0000-W00", "1999-12", "2100-01", "2026-W00", "2026-W053", "+202-W01"] {
+            assert!(Period::parse(text).is_none(), "{text} was taken");
+        }
+        assert!(Period::parse("2025-W53").is_none(), "2025 has 52 ISO weeks");
+        assert!(Period::parse("2020-W53").is_some());
+    }
+
+    #[test]
+    fn a_value_period_lies_between_the_baseline_and_now() {
+        let m = rising();
+        let today = date(2026, 7, 16); // week 29
+        assert_eq!(m.value_period("2026-W29", today).unwrap().to_string(), "2026-W29");
+        assert_eq!(m.value_period("2026-W1", today).unwrap().to_string(), "2026-W01");
+        assert!(m.value_period("2026-W30", today).unwrap_err().contains("not begun"));
+        assert!(m.value_period("2025-W40", today).unwrap_err().contains("before"));
+        assert!(m.value_period("2026-07", today).is_err());
+        assert!(m.value_period("9999-W01", today).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_period_in_range_or_nothing(text in "\\PC{0,12}") {
+            if let Some(period) = Period::parse(&text) {
+                proptest::prop_assert!(dates::YEARS.contains(&period.start().year())
+                    || dates::YEARS.contains(&period.end().year()));
+                proptest::prop_assert_eq!(Period::parse(&period.to_string()), Some(period));
+            }
+        }
+
+        #[test]
+        fn shaped_periods_round_trip(year in 0i32..=10_000, n in 0u32..=60, weekly in proptest::bool::ANY) {
+            let text = if weekly { format!("{year:04}-W{n:02}") } else { format!("{year:04}-{n:02}") };
+            if let Some(period) = Period::parse(&text) {
+                proptest::prop_assert!(dates::YEARS.contains(&year));
+                proptest::prop_assert_eq!(period.to_string(), text);
+                proptest::prop_assert!(period.previous() < period && period < period.next());
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_read_in_their_unit() {
+        assert_eq!(Unit::Percent.parse_value("41.5"), Ok(41.5));
+        assert_eq!(Unit::Percent.parse_value("41.5 %"), Ok(41.5));
+        assert_eq!(Unit::Currency.parse_value("1,250"), Ok(1250.0));
+        assert!(Unit::Percent.parse_value("140").is_err());
+        assert!(Unit::Hours.parse_value("-2").is_err());
+        assert!(Unit::Score.parse_value("abc").is_err());
+        assert!(Unit::Score.parse_value("").is_err());
+        assert!(Unit::Score.parse_value("NaN").is_err());
+        assert!(Unit::Score.parse_value("inf").is_err());
     }
 }

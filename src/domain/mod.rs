@@ -3,6 +3,7 @@
 pub mod audit_chain;
 pub mod brief;
 pub mod cadence;
+pub mod dates;
 pub mod chart;
 pub mod health;
 pub mod metrics;

@@ -36,6 +36,7 @@ use crate::state::AppState;
 use crate::web::brief::BriefStatus;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
+use crate::web::once::{self, Once};
 use crate::web::pages::{Page, render};
 
 /// The routes of this module.
@@ -496,7 +497,7 @@ async fn pulse(
         let typed = form.get(field).map_or("", String::as_str);
         errors.check(
             field,
-            crate::web::dashboard::parse_value(typed, primary.def.unit)
+            primary.def.unit.parse_value(typed)
                 .map_err(|problem| format!("Give a number, from memory. {problem}")),
         )
     };
@@ -514,6 +515,12 @@ async fn pulse(
         actual_target: primary.def.target,
         checked_at: now,
     };
+    let once = Once::parse(form.get(once::FIELD).map_or("", String::as_str));
+    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
+        return Ok(already);
+    }
+    once.recorded(&mut tx, user.id, &format!("{}#pulse-title", paths::health(id)))
+        .await?;
     db::health::record_pulse(&mut tx, &user.actor(&client, now), id, &row).await?;
     let unit = primary.def.unit;
     let actual = primary

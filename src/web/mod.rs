@@ -21,6 +21,7 @@ pub mod headers;
 pub mod health;
 pub mod home;
 pub mod matrix;
+pub mod once;
 pub mod pages;
 pub mod pipeline;
 

@@ -36,9 +36,9 @@ use crate::error::{AppError, Result};
 use crate::paths::{self, route};
 use crate::state::AppState;
 use crate::web::cadence::{field, text};
-use crate::web::dashboard::parse_value;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
+use crate::web::once::{self, Once};
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
 
 /// The routes of this module.
@@ -528,7 +528,7 @@ fn parse_gate(
     let threshold = metric.and_then(|m| {
         errors.check(
             "threshold",
-            parse_value(field(form, "threshold"), m.def.unit),
+            m.def.unit.parse_value(field(form, "threshold")),
         )
     });
     let periods = errors.check(
@@ -569,6 +569,11 @@ async fn add_gate(
         drop(tx);
         return refused_form(&state, &user, id, process_id, form, errors).await;
     };
+    let once = Once::parse(form.get(once::FIELD).map_or("", String::as_str));
+    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
+        return Ok(already);
+    }
+    once.recorded(&mut tx, user.id, &paths::pipeline(id)).await?;
     db::pipeline::add_gate(&mut tx, &user.actor(&client, now), id, &process, &gate).await?;
     done(
         tx,

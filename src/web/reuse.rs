@@ -77,6 +77,13 @@ async fn render(
         .map_err(|error| {
             AppError::Internal(anyhow::anyhow!("reading a rendered page: {error}")).into_response()
         })?;
+    if body
+        .windows(crate::web::once::MARKER.len())
+        .any(|window| window == crate::web::once::MARKER)
+    {
+        // A form with a one-time key: each view needs its own.
+        return Err(Response::from_parts(parts, Body::from(body)));
+    }
     let page = Arc::new(Stored {
         headers: parts.headers,
         body,

@@ -247,7 +247,7 @@ async fn programmes_are_created_with_their_signatories_and_shown_to_readers() {
         .await;
     assert_eq!(page.status, 422);
     assert!(page.shows("Only sitting approvers can be signatories."));
-    assert!(page.shows("Enter a date as YYYY-MM-DD"));
+    assert!(page.shows("as YYYY-MM-DD"));
     assert!(page.body.contains("value=\"Claims triage\""));
 
     let page = admin

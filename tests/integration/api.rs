@@ -132,7 +132,26 @@ async fn a_script_pushes_a_week_of_values_once_and_corrects_one_with_a_reason() 
         Some(r#"{"value": 42.5, "reason": "Re-counted by the platform"}"#),
     )
     .await;
+    assert_eq!(status, 409, "a correction names the version it corrects");
+    assert!(body["detail"].as_str().unwrap().contains("(version 1)"));
+    let (status, _, body, _) = api(
+        &app,
+        Method::PUT,
+        &path,
+        Some(&secret),
+        Some(r#"{"value": 42.5, "reason": "Re-counted by the platform", "version": 1}"#),
+    )
+    .await;
     assert_eq!((status, body["status"].as_str()), (200, Some("corrected")));
+    let (status, _, body, _) = api(
+        &app,
+        Method::PUT,
+        &path,
+        Some(&secret),
+        Some(r#"{"value": 41, "reason": "A second correction from the same read", "version": 1}"#),
+    )
+    .await;
+    assert_eq!((status, body["field"].as_str()), (409, Some("version")), "{body}");
     let page = coo
         .get(&format!("/programmes/{id}/metrics/exception-rate"))
         .await;

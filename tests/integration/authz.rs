@@ -174,7 +174,7 @@ const CADENCE: [&str; 6] = [
 /// for the cadence, the live programme's session, week and request 2, its
 /// latest held review and an action item; for the pipeline, the first
 /// process of the programme in preparation (and a gate it does not have).
-fn concrete(path: &str, demo: &Demo) -> String {
+pub(crate) fn concrete(path: &str, demo: &Demo) -> String {
     let path = path
         .replace("{key}", "investment")
         .replace("{number}", "2")
@@ -230,7 +230,7 @@ fn allowed(page: &Page) -> bool {
 }
 
 /// Routes in a stable order, with logout last so it ends each seat's run.
-fn routes() -> Vec<(Method, &'static str, Layering)> {
+pub(crate) fn routes() -> Vec<(Method, &'static str, Layering)> {
     let mut routes = catalogue();
     routes.sort_by_key(|(method, path, _)| {
         (*path == "/logout", path.to_string(), method.to_string())

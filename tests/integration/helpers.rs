@@ -701,6 +701,30 @@ impl Client {
         self.post_raw(path, &pairs).await
     }
 
+    /// Sends the same form `n` times at once, as a double click or a retrying
+    /// network does; returns each answer's status and body.
+    pub async fn post_at_once(
+        &self,
+        path: &str,
+        fields: &[(String, String)],
+        n: usize,
+    ) -> Vec<(u16, String)> {
+        let sends: Vec<_> = (0..n)
+            .map(|_| {
+                let request = self.request(reqwest::Method::POST, path).form(fields);
+                tokio::spawn(async move {
+                    let response = request.send().await.unwrap();
+                    (response.status().as_u16(), response.text().await.unwrap())
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for send in sends {
+            answers.push(send.await.unwrap());
+        }
+        answers
+    }
+
     /// Opens `page`, reads the form whose attributes contain `marker`,
     /// changes the given fields, and submits it to `action`: what a person
     /// filling the form in a browser does.

@@ -17,5 +17,6 @@ mod headers;
 mod health;
 mod matrix;
 mod pipeline;
+mod resilience;
 mod reuse;
 mod roundtrips;

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{Column, Content, Field, Kind, Section, rows};
+use crate::domain::dates::Day;
+use crate::domain::metrics::Period;
 
 /// Checks one value of a kind; returns it normalised, or a message.
 pub fn check(kind: Kind, raw: &str, processes: &[(String, String)]) -> Result<String, String> {
@@ -66,12 +68,13 @@ pub fn check(kind: Kind, raw: &str, processes: &[(String, String)]) -> Result<St
             Ok(p) if (0.0..=100.0).contains(&p) => Ok(format_number(p)),
             _ => Err("Enter a percentage from 0 to 100.".to_owned()),
         },
-        Kind::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .map(|date| date.to_string())
-            .map_err(|_| "Enter a date as YYYY-MM-DD.".to_owned()),
-        Kind::Month => chrono::NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d")
-            .map(|date| date.format("%Y-%m").to_string())
-            .map_err(|_| "Enter a month as YYYY-MM.".to_owned()),
+        Kind::Date => Day::parse(value)
+            .map(|day| day.to_string())
+            .map_err(str::to_owned),
+        Kind::Month => match Period::parse(value) {
+            Some(month @ Period::Month { .. }) => Ok(month.to_string()),
+            _ => Err("Enter a month between 2000-01 and 2099-12 as YYYY-MM.".to_owned()),
+        },
         Kind::Process => processes
             .iter()
             .find(|(id, _)| id == value)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::db::programmes::{Programme, ProgrammeFields};
 use crate::db::seats::Approver;
+use crate::domain::dates::Day;
 use crate::domain::values::Line;
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{Page, render};
@@ -23,6 +24,8 @@ pub(super) struct ProgrammeForm {
     pub pulse_tolerance: String,
     pub signatories: Vec<String>,
     pub version: String,
+    /// A new programme's one-time key.
+    pub once: String,
 }
 
 impl ProgrammeForm {
@@ -37,6 +40,7 @@ impl ProgrammeForm {
                 "pulse_tolerance" => form.pulse_tolerance = value,
                 "signatory" => form.signatories.push(value),
                 "version" => form.version = value,
+                "once" => form.once = value,
                 _ => {}
             }
         }
@@ -58,6 +62,7 @@ impl ProgrammeForm {
                 .unwrap_or_default(),
             signatories: signatories.iter().map(Uuid::to_string).collect(),
             version: programme.version.to_string(),
+            once: String::new(),
         }
     }
 
@@ -105,8 +110,7 @@ pub(super) fn parse(
         "" => None,
         raw => errors.check(
             "planned_start",
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_err(|_| "Enter a date as YYYY-MM-DD, for example 2027-03-01."),
+            Day::parse(raw).map(Day::date),
         ),
     };
     let pulse_tolerance = match form.pulse_tolerance.trim() {

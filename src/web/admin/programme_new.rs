@@ -14,6 +14,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::Form;
 use crate::web::forms::FieldErrors;
+use crate::web::once::Once;
 use crate::web::pages::Page;
 
 async fn form_page(
@@ -60,7 +61,11 @@ pub(super) async fn submit(
                 .render(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
+    let once = Once::parse(&form.once);
     let mut tx = state.pool.begin().await?;
+    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
+        return Ok(already);
+    }
     let actor = user.actor(&client, state.now());
     let created = match db::programmes::create(
         &mut tx,
@@ -81,6 +86,8 @@ pub(super) async fn submit(
         }
         Err(error) => return Err(error.into()),
     };
+    once.recorded(&mut tx, user.id, &paths::programme(created.id))
+        .await?;
     db::sessions::set_flash(&mut *tx, user.session_id, "success", "Programme created.").await?;
     tx.commit().await?;
     Ok(Redirect::to(&paths::programme(created.id)).into_response())

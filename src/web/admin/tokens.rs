@@ -23,6 +23,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
+use crate::web::once::Once;
 use crate::web::pages::{Page, render};
 
 #[derive(Template, WebTemplate)]
@@ -43,6 +44,7 @@ pub(super) struct TokensPage {
 pub(super) struct TokenForm {
     name: String,
     scope: String,
+    once: String,
 }
 
 async fn page(
@@ -110,7 +112,13 @@ pub(super) async fn create(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let secret = format!("tdm_{}", token::random_hex(24));
+    let once = Once::parse(&form.once);
     let mut tx = state.pool.begin().await?;
+    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
+        return Ok(already);
+    }
+    once.recorded(&mut tx, user.id, &crate::paths::admin_tokens(id))
+        .await?;
     db::tokens::create(
         &mut tx,
         &user.actor(&client, state.now()),

@@ -22,7 +22,7 @@ use crate::board::{Board, MetricView};
 use crate::db;
 use crate::db::audit::Actor;
 use crate::db::metrics::{Corrected, Correction, NewValue, Recorded};
-use crate::domain::metrics::{MetricKind, Period};
+use crate::domain::metrics::MetricKind;
 use crate::error::{AppError, Result};
 use crate::paths::route;
 use crate::state::AppState;
@@ -242,6 +242,9 @@ struct ValueIn {
     note: String,
     #[serde(default)]
     reason: String,
+    /// The version of the value being corrected (as the read gave it).
+    #[serde(default)]
+    version: Option<i32>,
 }
 
 /// PUT /api/v1/programmes/{id}/metrics/{metric}/values/{period}
@@ -255,8 +258,10 @@ async fn put_value(
     if !client.can_write {
         return Err(AppError::Forbidden);
     }
-    let input: ValueIn =
-        serde_json::from_slice(&body).map_err(|error| AppError::Unprocessable {
+    // Only an object: serde would also take a struct written as an array.
+    let input: ValueIn = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
+        .and_then(|object| serde_json::from_value(serde_json::Value::Object(object)))
+        .map_err(|error| AppError::Unprocessable {
             field: "body".into(),
             detail: format!(
                 "The body must be JSON like {{\"value\": 41.5, \"note\": \"…\"}}: {error}."
@@ -275,12 +280,12 @@ async fn put_value(
     }
     let unit = view.def.unit;
     let period =
-        Period::parse_for(&period, view.def.cadence).map_err(|detail| AppError::Unprocessable {
+        view.def.value_period(&period, state.now().date_naive()).map_err(|detail| AppError::Unprocessable {
             field: "period".into(),
             detail,
         })?;
     let value =
-        crate::web::dashboard::parse_value(&input.value.to_string(), unit).map_err(|detail| {
+        unit.parse_value(&input.value.to_string()).map_err(|detail| {
             AppError::Unprocessable {
                 field: "value".into(),
                 detail,
@@ -327,14 +332,15 @@ async fn put_value(
     let (status, outcome) = match db::metrics::record_value(&mut tx, &actor, &new).await? {
         Recorded::Created(_) => (StatusCode::CREATED, "created"),
         Recorded::Unchanged(_) => (StatusCode::OK, "unchanged"),
-        Recorded::Exists(existing) if reason.is_empty() => {
+        Recorded::Exists(existing) if reason.is_empty() || input.version.is_none() => {
             return Err(AppError::Conflict {
                 field: Some("value".into()),
                 detail: format!(
-                    "{} already has {} for {}. To correct it, send the new value with a \"reason\".",
+                    "{} already has {} for {} (version {}). To correct it, send the new value with a \"reason\" and that \"version\".",
                     view.def.name,
                     unit.format(existing.value),
-                    period.label()
+                    period.label(),
+                    existing.version
                 ),
             });
         }
@@ -344,7 +350,7 @@ async fn put_value(
                 &actor,
                 &Correction {
                     value: new.clone(),
-                    expected_version: None,
+                    expected_version: input.version.unwrap_or_default(),
                     reason,
                 },
             )
@@ -352,7 +358,18 @@ async fn put_value(
             match corrected {
                 Corrected::Done(_) => (StatusCode::OK, "corrected"),
                 Corrected::Unchanged(_) => (StatusCode::OK, "unchanged"),
-                Corrected::Stale(_) | Corrected::Missing => {
+                Corrected::Stale(current) => {
+                    return Err(AppError::Conflict {
+                        field: Some("version".into()),
+                        detail: format!(
+                            "The value was changed since version {} was read: it is now {} (version {}). Read it again before correcting it.",
+                            input.version.unwrap_or_default(),
+                            unit.format(current.value),
+                            current.version
+                        ),
+                    });
+                }
+                Corrected::Missing => {
                     return Err(AppError::Conflict {
                         field: None,
                         detail: "The value changed while this request ran; send it again.".into(),

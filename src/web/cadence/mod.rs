@@ -24,6 +24,7 @@ use crate::db::cadence::{ActionRow, CadenceSource, NewAction, Reads, RequestRow,
 use crate::db::programmes::Programme;
 use crate::domain::cadence::{self, Clock, Due, Facts, Outcome};
 use crate::domain::metrics::{Cadence, Period};
+use crate::domain::dates::Day;
 use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
 use crate::paths::route;
@@ -261,8 +262,7 @@ pub(crate) fn parse_actions(
             };
             let due = errors.check(
                 format!("action_due_{n}"),
-                NaiveDate::parse_from_str(&input.due, "%Y-%m-%d")
-                    .map_err(|_| "Give the due date as a date, for example 2026-12-04."),
+                Day::parse(&input.due).map(Day::date),
             );
             match text(&input.title, 300) {
                 Ok(title) => {

@@ -25,6 +25,7 @@ use crate::db::pipeline::ProcessRow;
 use crate::db::programmes::Programme;
 use crate::domain::chart::{self, LineChart, SeriesSpec, Stroke};
 use crate::domain::metrics::{Cadence, Period};
+use crate::domain::dates::Day;
 use crate::domain::permission::Action;
 use crate::domain::pipeline::{ExcoDecision, Stage};
 use crate::domain::seat::SeatKind;
@@ -59,8 +60,9 @@ pub(super) async fn open(
     let (programme, _) = load(&state, &user, id, Reads::default()).await?;
     user.require(Action::WriteExcoReview)?;
     let month = parse_month(field(&form, "month"));
-    let meeting = NaiveDate::parse_from_str(field(&form, "meeting_on").trim(), "%Y-%m-%d")
-        .map_err(|_| "Give the meeting day as a date, for example 2026-11-12.".to_owned());
+    let meeting = Day::parse(field(&form, "meeting_on"))
+        .map(Day::date)
+        .map_err(str::to_owned);
     let (Ok(month), Ok(meeting_on)) = (&month, &meeting) else {
         // Back to the cadence page, with what was typed and a message beside each field.
         let mut errors = FieldErrors::new();
@@ -449,8 +451,7 @@ pub(super) async fn write(
     let mut errors = FieldErrors::new();
     let meeting_on = errors.check(
         "meeting_on",
-        NaiveDate::parse_from_str(field(&form, "meeting_on").trim(), "%Y-%m-%d")
-            .map_err(|_| "Give the meeting day as a date, for example 2026-11-12."),
+        Day::parse(field(&form, "meeting_on")).map(Day::date),
     );
     let mut own = |name: &str, mine: bool, max: usize| -> Option<String> {
         if !mine {

@@ -9,7 +9,6 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{ACTION_ROWS, ActionInput, ActionView, action_views, field, load, parse_actions, text};
@@ -19,12 +18,14 @@ use crate::db;
 use crate::db::cadence::Reads;
 use crate::db::cadence::{CheckParts, CheckRow, NewSession, Saved, SessionRow};
 use crate::db::programmes::Programme;
+use crate::domain::dates::Day;
 use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
+use crate::web::once::{self, Once};
 use crate::web::pages::{ConflictField, ConflictPage, Page, render};
 
 /// The four standing topics: form name and label.
@@ -91,10 +92,9 @@ pub(super) async fn create(
     let today = state.now().date_naive();
     let held_on = errors.check(
         "held_on",
-        NaiveDate::parse_from_str(field(&form, "held_on").trim(), "%Y-%m-%d")
-            .map_err(|_| {
-                "Give the day of the session as a date, for example 2026-11-20.".to_owned()
-            })
+        Day::parse(field(&form, "held_on"))
+            .map(Day::date)
+            .map_err(str::to_owned)
             .and_then(|d| {
                 if d > today {
                     Err(
@@ -131,7 +131,11 @@ pub(super) async fn create(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let notes: Vec<String> = notes.into_iter().map(Option::unwrap_or_default).collect();
+    let once = Once::parse(field(&form, once::FIELD));
     let mut tx = state.pool.begin().await?;
+    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
+        return Ok(already);
+    }
     db::programmes::lock(&mut tx, id).await?;
     let number = db::cadence::record_session(
         &mut tx,
@@ -147,6 +151,8 @@ pub(super) async fn create(
         },
     )
     .await?;
+    once.recorded(&mut tx, user.id, &paths::session(id, number))
+        .await?;
     db::sessions::set_flash(
         &mut *tx,
         user.session_id,

@@ -26,6 +26,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
+use crate::web::once::{self, Once};
 use crate::web::pages::{Page, Refusal, render};
 
 /// Workstream rows on the form.
@@ -364,7 +365,11 @@ pub(super) async fn raise(
         let page = update_page(&state, &user, id, week, form, errors).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
+    let once = Once::parse(field(&form, once::FIELD));
     let mut tx = state.pool.begin().await?;
+    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
+        return Ok(already);
+    }
     db::programmes::lock(&mut tx, id).await?;
     let number = db::cadence::raise_request(
         &mut tx,
@@ -379,6 +384,8 @@ pub(super) async fn raise(
         },
     )
     .await?;
+    once.recorded(&mut tx, user.id, &paths::decision(id, number))
+        .await?;
     db::sessions::set_flash(
         &mut *tx,
         user.session_id,

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::metric::parse_value;
 use super::{load, record_action};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
@@ -24,6 +23,7 @@ use crate::db::programmes::Programme;
 use crate::domain::metrics::Period;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
+use chrono::NaiveDate;
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{Page, render};
 use crate::web::spreadsheet::{CsvDocument, slug};
@@ -144,6 +144,7 @@ fn check(
     board: &Board,
     existing: &[db::metrics::ValueRow],
     user: &CurrentUser,
+    today: NaiveDate,
 ) -> Checked {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -190,14 +191,14 @@ fn check(
             ));
             continue;
         }
-        let period = match Period::parse_for(cell(4), def.cadence) {
+        let period = match def.value_period(cell(4), today) {
             Ok(period) => period,
             Err(message) => {
                 errors.push((line, format!("period “{}”: {message}", cell(4))));
                 continue;
             }
         };
-        let value = match parse_value(cell(5), def.unit) {
+        let value = match def.unit.parse_value(cell(5)) {
             Ok(value) => value,
             Err(message) => {
                 errors.push((line, format!("value “{}”: {message}", cell(5))));
@@ -268,7 +269,7 @@ pub(super) async fn submit(
     require_recorder(&user)?;
     let board = Board::build(&source, state.now().date_naive());
     let existing = db::metrics::all_values(&state.pool, id).await?;
-    let checked = check(&form.csv, &board, &existing, &user);
+    let checked = check(&form.csv, &board, &existing, &user, state.now().date_naive());
     if !checked.errors.is_empty() || form.confirm != "yes" {
         let status = if checked.errors.is_empty() {
             StatusCode::OK
@@ -312,6 +313,7 @@ pub(super) async fn submit(
                     &board,
                     &db::metrics::all_values(&state.pool, id).await?,
                     &user,
+                    state.now().date_naive(),
                 );
                 if checked.errors.is_empty() {
                     checked

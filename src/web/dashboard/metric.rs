@@ -18,7 +18,7 @@ use crate::db::metrics::{
     Corrected, Correction, CorrectionRow, DashboardSource, NewValue, Recorded, ValueRow,
 };
 use crate::db::programmes::Programme;
-use crate::domain::metrics::{Definition, Period, Unit};
+use crate::domain::metrics::{Definition, Period};
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
@@ -70,39 +70,11 @@ struct ParsedValue {
     version: Option<i32>,
 }
 
-/// Checks a number against a metric's unit.
-pub(crate) fn parse_value(raw: &str, unit: Unit) -> std::result::Result<f64, String> {
-    let cleaned: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '_'))
-        .collect();
-    let cleaned = cleaned
-        .trim_end_matches('%')
-        .trim_start_matches('€')
-        .replace('−', "-");
-    if cleaned.is_empty() {
-        return Err("Enter the value.".into());
-    }
-    let value: f64 = cleaned
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite() && v.abs() < 1e15)
-        .ok_or_else(|| "Enter a number, such as 41.5 (no letters).".to_owned())?;
-    match unit {
-        Unit::Percent if !(-100.0..=100.0).contains(&value) => {
-            Err("A percentage lies between −100 and 100.".into())
-        }
-        Unit::Hours | Unit::Count if value < 0.0 => Err("This cannot be negative.".into()),
-        _ => Ok(value),
-    }
-}
-
 impl ValueForm {
-    fn parse(&self, def: &Definition) -> std::result::Result<ParsedValue, FieldErrors> {
+    fn parse(&self, def: &Definition, today: chrono::NaiveDate) -> std::result::Result<ParsedValue, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let period = errors.check("period", Period::parse_for(&self.period, def.cadence));
-        let value = errors.check("value", parse_value(&self.value, def.unit));
+        let period = errors.check("period", def.value_period(&self.period, today));
+        let value = errors.check("value", def.unit.parse_value(&self.value));
         let note = self.note.trim().to_owned();
         if note.chars().count() > 500 {
             errors.add("note", "Keep the note to 500 characters or fewer.");
@@ -234,7 +206,7 @@ pub(super) async fn submit(
             Ok::<_, crate::error::AppError>(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     };
-    let parsed = match form.parse(&def) {
+    let parsed = match form.parse(&def, today) {
         Ok(parsed) => parsed,
         Err(errors) => return invalid(errors, None).await,
     };
@@ -275,7 +247,8 @@ pub(super) async fn submit(
             }
             let correction = Correction {
                 value: new.clone(),
-                expected_version: parsed.version,
+                // A correction without the version it corrects is as stale as an old one.
+                expected_version: parsed.version.unwrap_or_default(),
                 reason: &parsed.reason,
             };
             match db::metrics::correct_value(&mut tx, &actor, &correction).await? {
@@ -316,22 +289,4 @@ pub(super) async fn submit(
     db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
     tx.commit().await?;
     Ok(Redirect::to(&metric_url).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_are_checked_against_the_unit() {
-        assert_eq!(parse_value("41.5", Unit::Percent), Ok(41.5));
-        assert_eq!(parse_value("41.5 %", Unit::Percent), Ok(41.5));
-        assert_eq!(parse_value("1,250", Unit::Currency), Ok(1250.0));
-        assert!(parse_value("140", Unit::Percent).is_err());
-        assert!(parse_value("-2", Unit::Hours).is_err());
-        assert!(parse_value("abc", Unit::Score).is_err());
-        assert!(parse_value("", Unit::Score).is_err());
-        assert!(parse_value("NaN", Unit::Score).is_err());
-        assert!(parse_value("inf", Unit::Score).is_err());
-    }
 }

@@ -7,7 +7,6 @@ mod metric;
 mod roi_record;
 mod view;
 
-pub(crate) use metric::parse_value;
 
 use crate::board::{Board, MetricView};
 

@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::metric::parse_value;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
@@ -40,15 +39,22 @@ pub(super) async fn submit(
     super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordBusinessMetric)?;
     let dashboard = crate::paths::dashboard(id);
-    let month = Period::parse_for(&form.month, Cadence::Monthly);
-    let investment = parse_value(&form.investment, Unit::Currency).and_then(|v| {
+    let this_month = Period::containing(state.now().date_naive(), Cadence::Monthly);
+    let month = Period::parse_for(&form.month, Cadence::Monthly).and_then(|month| {
+        if month > this_month {
+            Err(format!("{} has not begun yet: give {this_month} or earlier.", month.label()))
+        } else {
+            Ok(month)
+        }
+    });
+    let investment = Unit::Currency.parse_value(&form.investment).and_then(|v| {
         if v < 0.0 {
             Err("Investment cannot be negative.".into())
         } else {
             Ok(v)
         }
     });
-    let benefit = parse_value(&form.benefit, Unit::Currency);
+    let benefit = Unit::Currency.parse_value(&form.benefit);
     let note = form.note.trim();
     let (Ok(month), Ok(investment), Ok(benefit)) = (&month, &investment, &benefit) else {
         // Back to the dashboard, with what was typed and a message beside each field.

@@ -1,0 +1,155 @@
+//! Dates as a programme can have them: parsed once, bounded, normalised.
+//!
+//! Every date a person or a client types (a meeting, a session, a due date,
+//! a planned start, a brief's go-live or target date) is a [`Day`] between
+//! [`EARLIEST`] and [`LATEST`]. A programme governed in tandem lives in this
+//! century; a year 0 or 9999 is a typing slip, and refusing it at the door
+//! keeps every page that later reads the date up. The database holds the
+//! same range in a check constraint on every date column.
+//!
+//! Input is normalised, not refused, when its meaning is plain: `2026-2-3`
+//! is stored and shown as `2026-02-03` (the year must have four digits).
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+
+/// The first day tandem accepts.
+pub const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+/// The last day tandem accepts.
+pub const LATEST: NaiveDate = NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
+
+/// The years tandem accepts, for periods (weeks and months).
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// The message for any date that cannot be taken.
+pub const DATE_HELP: &str =
+    "Enter a date between 2000-01-01 and 2099-12-31 as YYYY-MM-DD, for example 2027-03-01.";
+
+/// A calendar day within [`EARLIEST`]..=[`LATEST`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(NaiveDate);
+
+impl Day {
+    /// Parses `YYYY-MM-DD` (month and day may have one digit), trimmed.
+    pub fn parse(input: &str) -> Result<Day, &'static str> {
+        let mut parts = input.trim().split('-');
+        let (Some(year), Some(month), Some(day), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(DATE_HELP);
+        };
+        let year = digits(year, 4..=4).ok_or(DATE_HELP)?;
+        let month = digits(month, 1..=2).ok_or(DATE_HELP)?;
+        let day = digits(day, 1..=2).ok_or(DATE_HELP)?;
+        let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(DATE_HELP)?;
+        Day::new(date).ok_or(DATE_HELP)
+    }
+
+    /// A day, if it is within range.
+    pub fn new(date: NaiveDate) -> Option<Day> {
+        (EARLIEST..=LATEST).contains(&date).then_some(Day(date))
+    }
+
+    /// The date.
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.0.year(), self.0.month(), self.0.day())
+    }
+}
+
+/// Parses an optional date: empty input is `None`.
+pub fn optional_day(input: &str) -> Result<Option<Day>, &'static str> {
+    match input.trim() {
+        "" => Ok(None),
+        text => Day::parse(text).map(Some),
+    }
+}
+
+/// Reads ASCII digits whose count is in `len`.
+pub(crate) fn digits(text: &str, len: std::ops::RangeInclusive<usize>) -> Option<u32> {
+    if !len.contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn takes_and_normalises_plain_dates() {
+        assert_eq!(Day::parse("2026-02-03").unwrap().to_string(), "2026-02-03");
+        assert_eq!(Day::parse(" 2026-2-3 ").unwrap().to_string(), "2026-02-03");
+        assert_eq!(Day::parse("2000-01-01").unwrap().date(), EARLIEST);
+        assert_eq!(Day::parse("2099-12-31").unwrap().date(), LATEST);
+    }
+
+    #[test]
+    fn refuses_dates_outside_a_programme_life() {
+        for text in [
+            "0000-01-01",
+            "1999-12-31",
+            "2100-01-01",
+            "9999-12-31",
+            "-2026-01-01",
+            "+2026-01-01",
+            "26-01-01",
+            "02026-01-01",
+            "2026-02-30",
+            "2026-13-01",
+            "2026-001-01",
+            "2026-01-01-01",
+            "2026/01/01",
+            "",
+            "٢٠٢٦-01-01",
+        ] {
+            assert!(Day::parse(text).is_err(), "{text} was taken");
+        }
+    }
+
+    #[test]
+    fn optional_dates_may_be_empty() {
+        assert_eq!(optional_day("  "), Ok(None));
+        assert!(optional_day("2026-13-01").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_within_range_or_not_at_all(text in "\\PC{0,16}") {
+            if let Ok(day) = Day::parse(&text) {
+                prop_assert!((EARLIEST..=LATEST).contains(&day.date()));
+            }
+        }
+
+        #[test]
+        fn shaped_text_parses_within_range_or_not_at_all(
+            year in 0i32..=10_000, month in 0u32..=14, day in 0u32..=33
+        ) {
+            let text = format!("{year:04}-{month}-{day:02}");
+            match Day::parse(&text) {
+                Ok(parsed) => {
+                    prop_assert!((2000..=2099).contains(&year));
+                    prop_assert_eq!(parsed.date(), NaiveDate::from_ymd_opt(year, month, day).unwrap());
+                }
+                Err(_) => prop_assert!(
+                    !(2000..=2099).contains(&year) || NaiveDate::from_ymd_opt(year, month, day).is_none()
+                ),
+            }
+        }
+
+        #[test]
+        fn every_day_in_range_round_trips(offset in 0i64..=36_524) {
+            let date = EARLIEST + chrono::Duration::days(offset);
+            let day = Day::new(date).unwrap();
+            prop_assert_eq!(Day::parse(&day.to_string()), Ok(day));
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! What the second round of attacks and real clients found: a typed year 0
+//! that took an organisation down, resent forms that recorded twice, a
+//! correction without a version, and the edges of the API.
+
+use reqwest::Method;
+
+use crate::authz::{concrete, routes};
+use crate::helpers::{FREIGHT, LIVE, Page, TestApp, set};
+
+/// The dates and periods typed in each reproduction.
+const YEAR_ZERO: &str = "0000-01-01";
+
+fn answered_already(answer: &(u16, String)) -> bool {
+    answer.0 == 200 && answer.1.contains("Already recorded")
+}
+
+#[tokio::test]
+async fn a_year_zero_date_typed_anywhere_is_refused_and_every_page_stays_up() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let live = app.programme_id(LIVE).await;
+    let freight = app.programme_id(FREIGHT).await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let mut coo = app.login("coo@halden.example").await;
+    let mut admin = app.login("admin@halden.example").await;
+
+    let review = ceo
+        .post(
+            &format!("/programmes/{live}/reviews"),
+            &[("month", "2026-11"), ("meeting_on", YEAR_ZERO)],
+        )
+        .await;
+    assert_eq!(review.status, 422, "{}", review.body);
+    assert!(review.shows("between 2000-01-01 and 2099-12-31"));
+    let session = coo
+        .submit_form(
+            &format!("/programmes/{freight}/sessions/new"),
+            "/sessions\"",
+            &format!("/programmes/{freight}/sessions"),
+            &[("held_on", YEAR_ZERO)],
+        )
+        .await;
+    assert_eq!(session.status, 422);
+    assert!(session.shows("between 2000-01-01 and 2099-12-31"));
+    let programme = admin
+        .post(
+            "/admin/programmes/new",
+            &[("name", "Claims triage"), ("planned_start", YEAR_ZERO)],
+        )
+        .await;
+    assert_eq!(programme.status, 422);
+    assert!(programme.shows("between 2000-01-01 and 2099-12-31"));
+
+    // Periods: before the metric's baseline, in a year no programme has,
+    // and not yet begun; by the form, the API and the CSV import alike.
+    let metric = format!("/programmes/{live}/metrics/exception-rate");
+    for (period, message) in [
+        ("0999-W01", "give an ISO week"),
+        ("9999-W01", "give an ISO week"),
+        ("2099-W01", "has not begun yet"),
+        ("2024-W01", "before this metric's baseline"),
+    ] {
+        let page = coo
+            .post(&metric, &[("period", period), ("value", "40")])
+            .await;
+        assert_eq!(page.status, 422, "{period}: {}", page.body);
+        assert!(page.shows(message), "{period}: {}", page.body);
+        let import = coo
+            .post(
+                &format!("/programmes/{live}/dashboard/import"),
+                &[(
+                    "csv",
+                    &format!("metric_id,metric,kind,unit,period,value,note\nexception-rate,,,,{period},40,\n"),
+                )],
+            )
+            .await;
+        assert_eq!(import.status, 422, "{period}");
+        assert!(import.shows(&format!("Line 2: period “{period}”")), "{}", import.body);
+    }
+    // A week typed without its leading zero is the same week.
+    let week = app.this_week();
+    let (year, number) = week.split_once("-W").unwrap();
+    let short = format!("{year}-W{}", number.trim_start_matches('0'));
+    let recorded = coo
+        .post(&metric, &[("period", &short), ("value", "40")])
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM metric_values WHERE metric_id = 'exception-rate' AND period = '{week}'"
+        ))
+        .await,
+        1
+    );
+
+    // The database agrees, whatever path a write takes.
+    let refused = sqlx::query("UPDATE action_items SET due_on = '0001-01-01 BC'")
+        .execute(&app.pool)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("action_items_due_on_range"),
+        "{refused}"
+    );
+    let refused = sqlx::query("UPDATE metric_values SET period = '9999-W01'")
+        .execute(&app.pool)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("metric_values_period_range"));
+
+    assert_eq!(ceo.get("/").await.status, 200);
+    assert_eq!(ceo.get(&format!("/programmes/{live}")).await.status, 200);
+}
+
+#[tokio::test]
+async fn every_page_renders_with_dates_at_both_ends_of_the_range() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let live = demo.live_programme_id;
+    let freight = demo.programme_id;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let mut coo = app.login("coo@halden.example").await;
+    let mut admin = app.login("admin@halden.example").await;
+
+    // The latest meeting day and due date there can be, the earliest
+    // session and start.
+    let opened = ceo
+        .post(
+            &format!("/programmes/{live}/reviews"),
+            &[("month", "2026-11"), ("meeting_on", "2099-12-31")],
+        )
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let session = coo
+        .submit_form(
+            &format!("/programmes/{freight}/sessions/new"),
+            "/sessions\"",
+            &format!("/programmes/{freight}/sessions"),
+            &[
+                ("held_on", "2000-01-01"),
+                ("action_title_1", "Look a lifetime ahead"),
+                ("action_owner_1", "ceo"),
+                ("action_due_1", "2099-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(session.status, 303, "{}", session.body);
+    let edit = format!("/admin/programmes/{freight}");
+    let form = admin.get(&edit).await;
+    let mut fields = form.form_fields(&format!("action=\"{edit}\""));
+    set(&mut fields, "planned_start", "2099-12-31");
+    let saved = admin.post_pairs(&edit, &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    let mut failures = Vec::new();
+    for (method, path, _) in routes() {
+        if method != Method::GET || path.starts_with("/api/") || path == "/logout" {
+            continue;
+        }
+        let url = concrete(path, &demo);
+        let page: Page = ceo.get(&url).await;
+        if page.status >= 500 {
+            failures.push(format!("GET {url} answered {}", page.status));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let home = ceo.get("/").await;
+    assert!(home.shows("Look a lifetime ahead") || home.status == 200);
+}
+
+#[tokio::test]
+async fn a_form_sent_again_or_three_times_at_once_records_once() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let freight = app.programme_id(FREIGHT).await;
+    let live = app.programme_id(LIVE).await;
+    let mut coo = app.login("coo@halden.example").await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let mut admin = app.login("admin@halden.example").await;
+
+    // An alignment session.
+    let new = coo
+        .get(&format!("/programmes/{freight}/sessions/new"))
+        .await;
+    let mut fields = new.form_fields("/sessions\"");
+    set(&mut fields, "held_on", &app.clock_now().date_naive().to_string());
+    let before = app.count("SELECT count(*) FROM alignment_sessions").await;
+    let answers = coo
+        .post_at_once(&format!("/programmes/{freight}/sessions"), &fields, 3)
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM alignment_sessions").await,
+        before + 1
+    );
+    assert_eq!(answers.iter().filter(|a| a.0 == 303).count(), 1);
+    assert_eq!(answers.iter().filter(|a| answered_already(a)).count(), 2);
+    let again = coo
+        .post_pairs(&format!("/programmes/{freight}/sessions"), &fields)
+        .await;
+    assert!(again.shows("Already recorded"));
+    let number = app
+        .count("SELECT max(number)::bigint FROM alignment_sessions WHERE programme_id IN (SELECT id FROM programmes WHERE name = 'Freight operations agents')")
+        .await;
+    assert!(
+        again
+            .body
+            .contains(&format!("href=\"/programmes/{freight}/sessions/{number}\""))
+    );
+
+    // A pulse check.
+    let health = format!("/programmes/{live}/health");
+    let page = ceo.get(&health).await;
+    let mut fields = page.form_fields(&format!("action=\"{health}/pulse\""));
+    set(&mut fields, "stated_value", "50");
+    set(&mut fields, "stated_target", "70");
+    let before = app.count("SELECT count(*) FROM pulse_checks").await;
+    let answers = ceo
+        .post_at_once(&format!("{health}/pulse"), &fields, 3)
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM pulse_checks").await,
+        before + 1,
+        "{answers:?}"
+    );
+
+    // An API token: one live token, its secret shown once.
+    let tokens = format!("/admin/programmes/{live}/tokens");
+    let page = admin.get(&tokens).await;
+    let mut fields = page.form_fields(&format!("action=\"{tokens}\""));
+    set(&mut fields, "name", "AI platform");
+    fields.push(("scope".into(), "write".into()));
+    let answers = admin.post_at_once(&tokens, &fields, 3).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM api_tokens WHERE name = 'AI platform'")
+            .await,
+        1
+    );
+    assert_eq!(answers.iter().filter(|a| a.1.contains("tdm_")).count(), 1);
+    assert_eq!(answers.iter().filter(|a| answered_already(a)).count(), 2);
+
+    // A decision request.
+    let deploying = app.deploy_freight().await;
+    let sent = coo
+        .submit_form(
+            &format!("/programmes/{deploying}/updates/new"),
+            "/updates\"",
+            &format!("/programmes/{deploying}/updates"),
+            &[
+                ("summary", "Matching agents live on the first carrier."),
+                ("ws_name_1", "Matching agents"),
+                ("ws_standing_1", "on_plan"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let update = coo.get(sent.location()).await;
+    let mut fields = update.form_fields("/requests\"");
+    set(&mut fields, "question", "Add a second carrier this week?");
+    set(&mut fields, "options", "Yes; wait a week");
+    set(&mut fields, "recommendation", "Yes");
+    let answers = coo
+        .post_at_once(&format!("{}/requests", sent.location()), &fields, 3)
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM decision_requests WHERE question = 'Add a second carrier this week?'")
+            .await,
+        1,
+        "{answers:?}"
+    );
+    assert_eq!(answers.iter().filter(|a| answered_already(a)).count(), 2);
+    // A form rendered afresh records a second request on purpose.
+    let update = coo.get(sent.location()).await;
+    let mut fields = update.form_fields("/requests\"");
+    set(&mut fields, "question", "Add a second carrier this week?");
+    set(&mut fields, "options", "Yes; wait a week");
+    set(&mut fields, "recommendation", "Yes");
+    let second = coo
+        .post_pairs(&format!("{}/requests", sent.location()), &fields)
+        .await;
+    assert_eq!(second.status, 303);
+}
+
+#[tokio::test]
+async fn a_correction_from_a_stale_form_gets_the_conflict_page() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let live = app.programme_id(LIVE).await;
+    let mut coo = app.login("coo@halden.example").await;
+    let metric = format!("/programmes/{live}/metrics/exception-rate");
+    let week = app.this_week();
+    let first = coo
+        .post(&metric, &[("period", &week), ("value", "41.5")])
+        .await;
+    assert_eq!(first.status, 303);
+    // The same period again opens the correction form, with the version it corrects.
+    let form = coo
+        .post(&metric, &[("period", &week), ("value", "39")])
+        .await;
+    assert_eq!(form.status, 422);
+    let mut fields = form.form_fields(&format!("action=\"{metric}\""));
+    assert!(fields.iter().any(|(k, v)| k == "version" && v == "1"));
+    set(&mut fields, "reason", "Late queue counted");
+    let mut other = fields.clone();
+    set(&mut other, "value", "38");
+    let answers = [
+        coo.post_pairs(&metric, &fields).await,
+        coo.post_pairs(&metric, &other).await,
+    ];
+    assert_eq!(answers[0].status, 303);
+    assert_eq!(answers[1].status, 409, "{}", answers[1].body);
+    assert!(answers[1].shows("39 %"));
+    // Without a version, a correction is as stale as an old one.
+    let bare = coo
+        .post(
+            &metric,
+            &[("period", &week), ("value", "37"), ("reason", "Guessing")],
+        )
+        .await;
+    assert_eq!(bare.status, 409);
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM metric_value_corrections c JOIN metric_values v ON v.id = c.value_id WHERE v.period = '{week}' AND v.metric_id = 'exception-rate'")).await,
+        1
+    );
+}

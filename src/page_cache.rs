@@ -71,6 +71,9 @@ pub struct Stored {
     pub headers: HeaderMap,
     /// The HTML.
     pub body: Bytes,
+    /// Where the body holds a one-time form key ([`crate::web::once`]):
+    /// each serving writes a fresh one there.
+    pub once_at: Vec<usize>,
 }
 
 /// What a kept page costs besides its body: the key, the headers and the
@@ -205,6 +208,7 @@ mod tests {
         Arc::new(Stored {
             headers: HeaderMap::new(),
             body: Bytes::from(vec![b'x'; size]),
+            once_at: Vec::new(),
         })
     }
 

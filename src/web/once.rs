@@ -6,8 +6,8 @@
 //! transaction ([`Once::claim`]) and notes where the record can be seen
 //! ([`Once::recorded`]). A form sent again — a double click, a reload, a
 //! retry, three at once — gets the "already recorded" page with a link to
-//! what the first one recorded. A page holding a key is never kept by the
-//! page cache, so two views never share one.
+//! what the first one recorded. The page cache writes a fresh key into a
+//! kept page each time it serves it, so two views never share one.
 //!
 //! A request without a key (a script, an older page) is served as before.
 
@@ -25,12 +25,25 @@ use crate::web::pages::{Page, render};
 /// The hidden field's name.
 pub const FIELD: &str = "once";
 
-/// The marker the page cache looks for: a page holding a key is never reused.
-pub const MARKER: &[u8] = b"name=\"once\"";
+/// What precedes a key in a rendered page (the `forms::once()` macro).
+const BEFORE_KEY: &[u8] = b"name=\"once\" value=\"";
+
+/// The length of a key as rendered (a hyphenated UUID).
+pub const KEY_LEN: usize = 36;
 
 /// A fresh key, for a form being rendered.
 pub fn fresh() -> String {
-    Uuid::new_v4().to_string()
+    Uuid::new_v4().hyphenated().to_string()
+}
+
+/// Where the keys in a rendered page start.
+pub fn key_offsets(page: &[u8]) -> Vec<usize> {
+    page.windows(BEFORE_KEY.len())
+        .enumerate()
+        .filter(|(_, window)| *window == BEFORE_KEY)
+        .map(|(at, _)| at + BEFORE_KEY.len())
+        .filter(|at| at + KEY_LEN <= page.len())
+        .collect()
 }
 
 /// The key a submitted form carried, if any.
@@ -90,4 +103,32 @@ impl Once {
 struct AlreadyRecorded {
     page: Page,
     recorded_url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_each_rendered_key() {
+        let page = format!(
+            "<form><input type=\"hidden\" name=\"once\" value=\"{}\"></form><form><input type=\"hidden\" name=\"once\" value=\"{}\"></form>",
+            fresh(),
+            fresh()
+        );
+        let offsets = key_offsets(page.as_bytes());
+        assert_eq!(offsets.len(), 2);
+        for at in offsets {
+            assert!(page[at..at + KEY_LEN].parse::<Uuid>().is_ok());
+            assert_eq!(&page[at + KEY_LEN..at + KEY_LEN + 1], "\"");
+        }
+        assert!(key_offsets(b"no form here").is_empty());
+    }
+
+    #[test]
+    fn anything_but_a_key_is_no_key() {
+        assert_eq!(Once::parse(""), Once(None));
+        assert_eq!(Once::parse("not-a-key"), Once(None));
+        assert!(Once::parse(&fresh()).0.is_some());
+    }
 }

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::page_cache::{Key, Stored};
 use crate::paths;
 use crate::state::AppState;
+use crate::web::once;
 
 /// Whether the page at `path` is always rendered afresh: the account and
 /// administration pages show sessions, tokens' last use and other facts
@@ -46,9 +47,18 @@ pub async fn pages(State(state): State<AppState>, request: Request, next: Next) 
     }
 }
 
-/// The kept page as a response.
+/// The kept page as a response; each one-time form key in it is fresh.
 fn serve(page: &Stored) -> Response {
-    let mut response = Response::new(Body::from(page.body.clone()));
+    let body = if page.once_at.is_empty() {
+        Body::from(page.body.clone())
+    } else {
+        let mut body = page.body.to_vec();
+        for &at in &page.once_at {
+            body[at..at + once::KEY_LEN].copy_from_slice(once::fresh().as_bytes());
+        }
+        Body::from(body)
+    };
+    let mut response = Response::new(body);
     *response.headers_mut() = page.headers.clone();
     response
 }
@@ -77,15 +87,9 @@ async fn render(
         .map_err(|error| {
             AppError::Internal(anyhow::anyhow!("reading a rendered page: {error}")).into_response()
         })?;
-    if body
-        .windows(crate::web::once::MARKER.len())
-        .any(|window| window == crate::web::once::MARKER)
-    {
-        // A form with a one-time key: each view needs its own.
-        return Err(Response::from_parts(parts, Body::from(body)));
-    }
     let page = Arc::new(Stored {
         headers: parts.headers,
+        once_at: once::key_offsets(&body),
         body,
     });
     state.pages.put(key.clone(), Arc::clone(&page));

@@ -409,6 +409,9 @@ async fn a_review_is_written_by_both_held_once_and_never_rewritten_by_a_later_co
         .unwrap()
         .clone();
     let period = primary["period"].as_str().unwrap();
+    let version = app
+        .value_version(primary["id"].as_str().unwrap(), period)
+        .await;
     let corrected = coo
         .post(
             &format!(
@@ -419,6 +422,7 @@ async fn a_review_is_written_by_both_held_once_and_never_rewritten_by_a_later_co
                 ("period", period),
                 ("value", "12.5"),
                 ("reason", "Re-counted after the review"),
+                ("version", &version),
             ],
         )
         .await;

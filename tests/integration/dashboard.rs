@@ -182,6 +182,7 @@ async fn a_value_is_recorded_once_and_a_correction_keeps_its_history() {
             ("period", &week),
             ("value", "39"),
             ("reason", "<script>alert(1)</script> late queue"),
+            ("version", "1"),
         ],
     )
     .await;

@@ -257,6 +257,21 @@ impl TestApp {
         .unwrap()
     }
 
+    /// The version of the value of `metric` for `period` (of any programme
+    /// of the demo: metric ids and periods are unique enough there), which
+    /// a correction names.
+    pub async fn value_version(&self, metric: &str, period: &str) -> String {
+        let version: i32 = sqlx::query_scalar(
+            "SELECT max(version) FROM metric_values WHERE metric_id = $1 AND period = $2",
+        )
+        .bind(metric)
+        .bind(period)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        version.to_string()
+    }
+
     /// The id of the demo programme called `name` (see [`LIVE`], [`FREIGHT`]).
     pub async fn programme_id(&self, name: &str) -> Uuid {
         sqlx::query_scalar("SELECT id FROM programmes WHERE name = $1")

@@ -207,9 +207,19 @@ async fn a_form_sent_again_or_three_times_at_once_records_once() {
             .contains(&format!("href=\"/programmes/{freight}/sessions/{number}\""))
     );
 
-    // A pulse check.
+    // A pulse check. The page is kept by the page cache, yet each view of
+    // it carries a key of its own.
     let health = format!("/programmes/{live}/health");
+    let key = |page: &Page| {
+        page.form_fields(&format!("action=\"{health}/pulse\""))
+            .into_iter()
+            .find(|(name, _)| name == "once")
+            .unwrap()
+            .1
+    };
+    let first_view = ceo.get(&health).await;
     let page = ceo.get(&health).await;
+    assert_ne!(key(&first_view), key(&page));
     let mut fields = page.form_fields(&format!("action=\"{health}/pulse\""));
     set(&mut fields, "stated_value", "50");
     set(&mut fields, "stated_target", "70");

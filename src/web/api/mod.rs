@@ -10,6 +10,7 @@ mod openapi;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -252,9 +253,14 @@ async fn put_value(
     State(state): State<AppState>,
     client: ApiClient,
     Path((id, metric, period)): Path<(Uuid, String, String)>,
-    body: Bytes,
+    body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     let id = client.programme(id)?;
+    // A body over the limit is a problem document like every other error.
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+        _ => AppError::BadRequest(rejection.body_text()),
+    })?;
     if !client.can_write {
         return Err(AppError::Forbidden);
     }

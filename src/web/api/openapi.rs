@@ -1,15 +1,132 @@
 //! The OpenAPI 3.1 description of the API, written by hand: the API is
 //! small, and a hand-written document reads like documentation. The tests
 //! check that every path in it is served and that real responses match its
-//! schemas.
+//! schemas, and run a property-based client (schemathesis) against it.
+//!
+//! Asked with a token, the document describes what that token may do: its
+//! programme's id, its metrics by name, and for each metric it may write,
+//! the periods it may write (from the metric's baseline to the current
+//! period) and the values its unit can hold. A client generated from it
+//! sends nothing the server refuses for being malformed.
 
 use axum::Json;
-use axum::response::IntoResponse;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::bearer::ApiClient;
+use crate::board::Board;
+use crate::domain::metrics::{Definition, MetricKind, Period, Unit};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
 
 /// GET /api/v1/openapi.json
-pub(super) async fn document() -> impl IntoResponse {
-    Json(description())
+pub(super) async fn document(
+    State(state): State<AppState>,
+    client: std::result::Result<ApiClient, AppError>,
+) -> Result<Response> {
+    let mut document = description();
+    if let Ok(client) = client {
+        let board = super::board(&state, client.programme_id).await?;
+        scope(
+            &mut document,
+            client.programme_id,
+            &board,
+            state.now().date_naive(),
+        );
+    }
+    Ok(Json(document).into_response())
+}
+
+/// The periods a value of this metric may have on `today`, oldest first.
+fn writable_periods(def: &Definition, today: NaiveDate) -> Vec<String> {
+    let last = Period::containing(today, def.cadence);
+    let mut period = Period::containing(def.baseline_date, def.cadence);
+    let mut out = Vec::new();
+    while period <= last {
+        out.push(period.to_string());
+        period = period.next();
+    }
+    out
+}
+
+/// The values a unit can hold, as JSON Schema bounds.
+fn value_schema(unit: Unit) -> Value {
+    match unit {
+        Unit::Percent => json!({ "type": "number", "minimum": -100, "maximum": 100 }),
+        Unit::Hours | Unit::Count => {
+            json!({ "type": "number", "minimum": 0, "exclusiveMaximum": 1e15 })
+        }
+        Unit::Currency | Unit::Score => {
+            json!({ "type": "number", "exclusiveMinimum": -1e15, "exclusiveMaximum": 1e15 })
+        }
+    }
+}
+
+/// Narrows the document to one programme: its id, its metrics, and a write
+/// operation per operational metric with the periods and values it takes.
+fn scope(document: &mut Value, programme: Uuid, board: &Board, today: NaiveDate) {
+    let id = json!({ "type": "string", "format": "uuid", "enum": [programme] });
+    let paths = document["paths"].as_object_mut().expect("paths");
+    let generic_put = paths
+        .remove("/api/v1/programmes/{id}/metrics/{metric}/values/{period}")
+        .expect("the write operation");
+    for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+        for (_, op) in operation.iter_mut() {
+            for parameter in op["parameters"].as_array_mut().into_iter().flatten() {
+                match parameter["name"].as_str() {
+                    Some("id") => parameter["schema"] = id.clone(),
+                    Some("metric") => {
+                        parameter["schema"] = json!({
+                            "type": "string",
+                            "enum": board.metrics.iter().map(|m| m.def.id.as_str()).collect::<Vec<_>>(),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for view in board
+        .metrics
+        .iter()
+        .filter(|m| m.def.kind == MetricKind::Operational)
+    {
+        let def = &view.def;
+        let mut put = generic_put["put"].clone();
+        put["operationId"] = json!(format!("writeValue-{}", def.id));
+        put["summary"] = json!(format!("Record {} ({}) for a period", def.name, def.cadence.label()));
+        put["parameters"] = json!([
+            { "name": "id", "in": "path", "required": true, "schema": id },
+            { "name": "period", "in": "path", "required": true,
+              "description": "A period from the metric's baseline to the current one.",
+              "schema": { "type": "string", "enum": writable_periods(def, today) } }
+        ]);
+        let mut body = document_value_in();
+        body["properties"]["value"] = value_schema(def.unit);
+        put["requestBody"]["content"]["application/json"]["schema"] = body;
+        paths.insert(
+            format!("/api/v1/programmes/{{id}}/metrics/{}/values/{{period}}", def.id),
+            json!({ "put": put }),
+        );
+    }
+}
+
+/// The body of a value write.
+fn document_value_in() -> Value {
+    json!({
+        "type": "object",
+        "required": ["value"],
+        "additionalProperties": false,
+        "properties": {
+            "value": { "type": "number", "exclusiveMinimum": -1e15, "exclusiveMaximum": 1e15 },
+            "note": { "type": "string", "maxLength": 500, "pattern": "^[^\\u0000]*$" },
+            "reason": { "type": "string", "maxLength": 1000, "pattern": "^[^\\u0000]*$", "description": "Needed when the period already has a different value: the write then corrects it, keeping the old value in the history." },
+            "version": { "type": "integer", "minimum": 1, "maximum": 2147483647, "description": "With a reason: the version of the value being corrected, as a read gave it. A correction of any other version is refused (409)." }
+        }
+    })
 }
 
 fn problem_response(description: &str) -> Value {
@@ -126,8 +243,8 @@ pub fn description() -> Value {
         Value::Object(map)
     };
     let id = json!({ "name": "id", "in": "path", "required": true, "description": "The programme's id (the token's programme).", "schema": { "type": "string", "format": "uuid" } });
-    let metric = json!({ "name": "metric", "in": "path", "required": true, "description": "The metric's id, as the brief defines it (for example `exception-rate`).", "schema": { "type": "string" } });
-    let period = json!({ "name": "period", "in": "path", "required": true, "description": "An ISO week (`2026-W47`) for weekly metrics, a month (`2026-11`) for monthly ones.", "schema": { "type": "string", "pattern": "^[0-9]{4}-(W[0-9]{2}|[0-9]{2})$" } });
+    let metric = json!({ "name": "metric", "in": "path", "required": true, "description": "The metric's id, as the brief defines it (for example `exception-rate`).", "schema": { "type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80 } });
+    let period = json!({ "name": "period", "in": "path", "required": true, "description": "An ISO week (`2026-W47`) for weekly metrics, a month (`2026-11`) for monthly ones, of the years 2000–2099; no later than the current period and no earlier than the metric's baseline.", "schema": { "type": "string", "pattern": "^20[0-9]{2}-(W(0[1-9]|[1-4][0-9]|5[0-3])|0[1-9]|1[0-2])$" } });
     let mut get_metrics_responses = errors(&[
         ("401", "No valid token."),
         ("404", "Not this token's programme."),
@@ -150,8 +267,10 @@ pub fn description() -> Value {
         ("404", "Not this token's programme."),
         (
             "409",
-            "A different value is recorded for the period and no reason was given.",
+            "A different value is recorded for the period and no reason or version was given, or the version given is no longer the value's.",
         ),
+        ("400", "The body could not be read."),
+        ("413", "The body is larger than the API accepts."),
         (
             "422",
             "Bad JSON, an unknown or business metric, a period of the wrong kind, or a value out of the unit's range.",
@@ -278,16 +397,7 @@ pub fn description() -> Value {
                         }
                     }
                 },
-                "ValueIn": {
-                    "type": "object",
-                    "required": ["value"],
-                    "additionalProperties": false,
-                    "properties": {
-                        "value": { "type": "number" },
-                        "note": { "type": "string", "maxLength": 500 },
-                        "reason": { "type": "string", "maxLength": 1000, "description": "Needed when the period already has a different value: the write then corrects it, keeping the old value in the history." }
-                    }
-                },
+                "ValueIn": document_value_in(),
                 "Written": {
                     "type": "object",
                     "required": ["status", "metric", "period", "value"],

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever the given commands need and the machine lacks.
-# Usage: scripts/ensure-packages.sh postgres [browser] [axe]
+# Usage: scripts/ensure-packages.sh postgres [browser] [axe] [schemathesis]
 set -euo pipefail
 
 missing=()
 need_axe=0
+need_schemathesis=0
 for need in "$@"; do
   case "$need" in
     postgres)
@@ -23,6 +24,14 @@ for need in "$@"; do
         need_axe=1
       fi
       ;;
+    schemathesis)
+      # schemathesis, from PyPI, for the API's property-based test.
+      if [ ! -x target/schemathesis/bin/st ]; then
+        command -v python3 >/dev/null 2>&1 || missing+=(python3)
+        python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+        need_schemathesis=1
+      fi
+      ;;
     *) echo "ensure-packages: unknown need '$need'" >&2; exit 2 ;;
   esac
 done
@@ -39,4 +48,11 @@ if ((need_axe)); then
   echo "Installing axe-core from the npm registry into target/npm" >&2
   mkdir -p target/npm
   (cd target/npm && npm install --no-audit --no-fund --silent axe-core@4 >/dev/null)
+fi
+
+if ((need_schemathesis)); then
+  echo "Installing schemathesis from PyPI into target/schemathesis" >&2
+  mkdir -p target
+  python3 -m venv target/schemathesis
+  target/schemathesis/bin/pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi

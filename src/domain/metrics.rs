@@ -115,9 +115,16 @@ impl Unit {
         }
         let value: f64 = cleaned
             .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite() && v.abs() < 1e15)
-            .ok_or_else(|| "Enter a number, such as 41.5 (no letters).".to_owned())?;
+            .map_err(|_| "Enter a number, such as 41.5 (no letters).".to_owned())?;
+        self.check_value(value)
+    }
+
+    /// Checks a number is one this unit can hold: finite, below 10¹⁵ in
+    /// size, a percentage between −100 and 100, hours and counts not negative.
+    pub fn check_value(self, value: f64) -> Result<f64, String> {
+        if !value.is_finite() || value.abs() >= 1e15 {
+            return Err("Enter a number smaller than a million billion.".into());
+        }
         match self {
             Unit::Percent if !(-100.0..=100.0).contains(&value) => {
                 Err("A percentage lies between −100 and 100.".into())

@@ -610,3 +610,56 @@ async fn the_pipeline_reads_as_the_page_shows_it() {
         (404, "application/problem+json")
     );
 }
+
+/// schemathesis (from PyPI, installed by scripts/test.sh into
+/// target/schemathesis) generates requests from the OpenAPI document, valid
+/// and invalid, and runs all its checks on the answers: no server error,
+/// every status and body as documented, schema-valid data accepted and
+/// invalid data refused.
+#[tokio::test]
+async fn a_property_based_client_driven_by_the_openapi_document_finds_nothing() {
+    let st = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/schemathesis/bin/st");
+    assert!(
+        st.exists(),
+        "{} is missing: run scripts/test.sh (it installs schemathesis from PyPI)",
+        st.display()
+    );
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = app.programme_id(LIVE).await;
+    let secret = token(&app, id, "write").await;
+    let reports = crate::helpers::scratch_dir("schemathesis");
+    let base = app.base.clone();
+    let output = tokio::process::Command::new(&st)
+        .args([
+            "run",
+            &format!("{base}/api/v1/openapi.json"),
+            "--url",
+            &base,
+            "--header",
+            &format!("Authorization: Bearer {secret}"),
+            "--checks",
+            "all",
+            "--max-examples",
+            "40",
+            "--seed",
+            "20261205",
+            "--workers",
+            "1",
+            "--generation-deterministic",
+            "--report-dir",
+        ])
+        .arg(&reports)
+        .env("NO_COLOR", "1")
+        .env("SCHEMATHESIS_TELEMETRY", "false")
+        .output()
+        .await
+        .expect("running schemathesis");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "schemathesis found problems:\n{text}");
+    assert!(text.contains("passed"), "{text}");
+}

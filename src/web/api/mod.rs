@@ -244,8 +244,23 @@ struct ValueIn {
     #[serde(default)]
     reason: String,
     /// The version of the value being corrected (as the read gave it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "version")]
     version: Option<i32>,
+}
+
+/// A version: a JSON integer (`3`, or `3.0`, which JSON Schema counts as
+/// one) within `i32`; `null` is not a version.
+fn version<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<i32>, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_i64()
+        .or_else(|| number.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        .and_then(|n| i32::try_from(n).ok())
+        .filter(|n| *n >= 1)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("a version is a whole number from 1"))
 }
 
 /// PUT /api/v1/programmes/{id}/metrics/{metric}/values/{period}
@@ -291,7 +306,7 @@ async fn put_value(
             detail,
         })?;
     let value =
-        unit.parse_value(&input.value.to_string()).map_err(|detail| {
+        unit.check_value(input.value).map_err(|detail| {
             AppError::Unprocessable {
                 field: "value".into(),
                 detail,

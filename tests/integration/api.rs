@@ -179,6 +179,8 @@ async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only()
     let put = |metric: &str, period: &str| {
         format!("/api/v1/programmes/{id}/metrics/{metric}/values/{period}")
     };
+    let oversized = format!(r#"{{"value": 4, "note": "{}"}}"#, "x".repeat(tandem::config::BODY_LIMIT));
+    let big_week = week.clone();
     // (path, token, body, status, field at fault)
     type Case<'a> = (String, Option<&'a str>, &'a str, u16, Option<&'a str>);
     let cases: Vec<Case> = vec![
@@ -260,6 +262,35 @@ async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only()
             None,
         ),
         (
+            put("exception-rate", &week),
+            Some(writer.as_str()),
+            r#"[41, "note"]"#,
+            422,
+            Some("body"),
+        ),
+        (
+            put("exception-rate", &week),
+            Some(writer.as_str()),
+            r#"{"value": 41, "version": null}"#,
+            422,
+            Some("body"),
+        ),
+        // A one-digit week is that week, which already has another value.
+        (
+            put("exception-rate", "2026-W5"),
+            Some(writer.as_str()),
+            r#"{"value": 41.25}"#,
+            409,
+            Some("value"),
+        ),
+        (
+            put("exception-rate", &big_week),
+            Some(writer.as_str()),
+            &oversized,
+            413,
+            None,
+        ),
+        (
             format!("/api/v1/programmes/{}/metrics", demo.programme_id),
             Some(writer.as_str()),
             "",
@@ -275,6 +306,7 @@ async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only()
         ),
     ];
     for (path, token, body, status, field) in cases {
+
         let method = if body.is_empty() {
             Method::GET
         } else {

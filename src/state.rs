@@ -12,7 +12,14 @@ use crate::page_cache::PageCache;
 /// Shared application state: one reference count, so cloning it for every
 /// middleware layer of every request costs one atomic increment.
 #[derive(Debug, Clone)]
-pub struct AppState(Arc<Shared>);
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    shared: Shared,
+    /// The key binding sign-in CSRF tokens to tandem, read once from the database.
+    login_key: tokio::sync::OnceCell<[u8; 32]>,
+}
 
 /// What the application state holds.
 #[derive(Debug)]
@@ -32,7 +39,28 @@ pub struct Shared {
 impl AppState {
     /// The state holding `shared`.
     pub fn new(shared: Shared) -> Self {
-        AppState(Arc::new(shared))
+        AppState(Arc::new(Inner {
+            shared,
+            login_key: tokio::sync::OnceCell::new(),
+        }))
+    }
+
+    /// The key that binds the sign-in form's CSRF token to tandem: the same
+    /// on every instance (it lives in the database), read once per process.
+    pub async fn login_key(&self) -> sqlx::Result<&[u8; 32]> {
+        self.0
+            .login_key
+            .get_or_try_init(|| async {
+                let mut candidate = [0u8; 32];
+                rand::Rng::fill_bytes(&mut rand::rng(), &mut candidate);
+                let stored =
+                    crate::db::server_keys::get_or_create(&self.pool, "login-csrf", &candidate)
+                        .await?;
+                stored
+                    .try_into()
+                    .map_err(|_| sqlx::Error::Protocol("a server key is 32 bytes".into()))
+            })
+            .await
     }
 
     /// Now, by the state's clock.
@@ -50,6 +78,6 @@ impl std::ops::Deref for AppState {
     type Target = Shared;
 
     fn deref(&self) -> &Shared {
-        &self.0
+        &self.0.shared
     }
 }

@@ -2,20 +2,23 @@
 //!
 //! Signed-in requests carry the session's synchronizer token (a hidden
 //! `csrf_token` field, or the `X-CSRF-Token` header). Before login there is
-//! no session, so the login form uses a double-submit token: a random value
-//! in a cookie that the form must repeat.
+//! no session, so the login form uses a double-submit token that tandem
+//! signs: a cookie the form must repeat, valid only if tandem made it
+//! ([`super::token::login_token`]), so an attacker cannot plant a pair of
+//! their choosing.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::cookies;
 use super::session::Session;
-use super::token::same_secret;
+use super::token::{is_login_token, same_secret};
 use crate::config::BODY_LIMIT;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The form field that carries the token.
 pub const FIELD: &str = "csrf_token";
@@ -23,7 +26,7 @@ pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
 
 /// Middleware: refuses unsafe requests whose token does not match.
-pub async fn verify(request: Request, next: Next) -> Response {
+pub async fn verify(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -32,7 +35,13 @@ pub async fn verify(request: Request, next: Next) -> Response {
     }
     let expected = match request.extensions().get::<Session>() {
         Some(session) => Some(session.csrf_token.clone()),
-        None => cookies::read(request.headers(), cookies::LOGIN_CSRF),
+        None => match cookies::read(request.headers(), cookies::LOGIN_CSRF) {
+            Some(token) => match state.login_key().await {
+                Ok(key) => is_login_token(key, &token, state.now().timestamp()).then_some(token),
+                Err(error) => return AppError::from(error).into_response(),
+            },
+            None => None,
+        },
     };
     let Some(expected) = expected else {
         return AppError::CsrfRejected.into_response();

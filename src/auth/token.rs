@@ -43,6 +43,44 @@ fn key_binding(nonce: &str, object_id: uuid::Uuid, user_id: uuid::Uuid) -> Strin
     hex(&digest[..16])
 }
 
+/// How long a sign-in form's token holds.
+pub const LOGIN_TOKEN_SECONDS: i64 = 12 * 60 * 60;
+
+/// A token for the sign-in form (which has no session to hold one): a
+/// nonce, when it expires, and an HMAC of both under the server's key. Only
+/// tandem can make one, so an attacker cannot choose the pair the form and
+/// its cookie must repeat.
+pub fn login_token(key: &[u8; 32], now: i64) -> String {
+    let nonce = random_hex(16);
+    let expires = now + LOGIN_TOKEN_SECONDS;
+    let mac = login_mac(key, &nonce, expires);
+    format!("{nonce}.{expires}.{mac}")
+}
+
+/// Whether `token` was made by [`login_token`] under `key` and still holds at `now`.
+pub fn is_login_token(key: &[u8; 32], token: &str, now: i64) -> bool {
+    let mut parts = token.split('.');
+    let (Some(nonce), Some(expires), Some(mac), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Ok(expires) = expires.parse::<i64>() else {
+        return false;
+    };
+    nonce.len() == 32
+        && nonce.bytes().all(|b| b.is_ascii_hexdigit())
+        && now < expires
+        && same_secret(mac, &login_mac(key, nonce, expires))
+}
+
+fn login_mac(key: &[u8; 32], nonce: &str, expires: i64) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(format!("tandem-login:{nonce}:{expires}").as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
 /// Compares two secrets in time independent of where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
@@ -52,6 +90,23 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_tokens_are_made_only_by_the_key_holder_and_expire() {
+        let key = [7u8; 32];
+        let now = 1_800_000_000;
+        let token = login_token(&key, now);
+        assert!(is_login_token(&key, &token, now));
+        assert!(is_login_token(&key, &token, now + LOGIN_TOKEN_SECONDS - 1));
+        assert!(!is_login_token(&key, &token, now + LOGIN_TOKEN_SECONDS));
+        assert!(!is_login_token(&[8u8; 32], &token, now));
+        let (nonce, rest) = token.split_once('.').unwrap();
+        let (_, mac) = rest.split_once('.').unwrap();
+        let forged_expiry = format!("{nonce}.{}.{mac}", now + 10 * LOGIN_TOKEN_SECONDS);
+        assert!(!is_login_token(&key, &forged_expiry, now));
+        assert!(!is_login_token(&key, &random_hex(32), now));
+        assert!(!is_login_token(&key, "", now));
+    }
 
     #[test]
     fn random_tokens_differ_and_have_the_right_length() {

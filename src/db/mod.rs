@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod programmes;
 pub mod raci;
 pub mod seats;
+pub mod server_keys;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

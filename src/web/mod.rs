@@ -203,7 +203,7 @@ pub fn router(state: AppState) -> Router {
     // then a page already rendered is served again.
     let app = app
         .layer(from_fn_with_state(state.clone(), reuse::pages))
-        .layer(from_fn(auth::csrf::verify))
+        .layer(from_fn_with_state(state.clone(), auth::csrf::verify))
         .layer(from_fn_with_state(state.clone(), auth::session::load));
 
     Router::new()

@@ -332,3 +332,60 @@ async fn a_correction_from_a_stale_form_gets_the_conflict_page() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_sign_in_forms_token_is_one_tandem_made_not_one_an_attacker_chose() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let chosen = "a".repeat(64);
+    let mut attacker = app.client();
+    attacker
+        .cookies
+        .insert("tandem_login_csrf".into(), chosen.clone());
+    let forged = attacker
+        .post_raw(
+            "/login",
+            &[
+                ("csrf_token", &chosen),
+                ("email", "ceo@halden.example"),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert!(attacker.session_cookie().is_none());
+    // A token of the right shape with a changed expiry is no better.
+    let mut person = app.client();
+    let login = person.get("/login").await;
+    let real = person.cookies["tandem_login_csrf"].clone();
+    assert_eq!(login.csrf_token().as_deref(), Some(real.as_str()));
+    let parts: Vec<&str> = real.split('.').collect();
+    let stretched = format!("{}.{}.{}", parts[0], "9999999999", parts[2]);
+    person
+        .cookies
+        .insert("tandem_login_csrf".into(), stretched.clone());
+    let refused = person
+        .post_raw(
+            "/login",
+            &[
+                ("csrf_token", &stretched),
+                ("email", "ceo@halden.example"),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    // The token tandem made signs in.
+    person.cookies.insert("tandem_login_csrf".into(), real.clone());
+    let signed_in = person
+        .post_raw(
+            "/login",
+            &[
+                ("csrf_token", &real),
+                ("email", "ceo@halden.example"),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+}

@@ -86,7 +86,7 @@ pub async fn show(
         (None, false) => None,
     };
     let first_run = !db::organisations::any_user_exists(&state.pool).await?;
-    let (csrf, set_cookie) = login_csrf(&headers, &state);
+    let (csrf, set_cookie) = login_csrf(&headers, &state).await?;
     let page = LoginPage {
         page: Page::anonymous(csrf),
         email: String::new(),
@@ -211,19 +211,24 @@ pub async fn submit(
     ))
 }
 
-/// The login form's CSRF token: the one in the cookie, or a new one to set.
-fn login_csrf(headers: &HeaderMap, state: &AppState) -> (String, Option<String>) {
+/// The login form's CSRF token: the one in the cookie if tandem made it and
+/// it holds for a while yet, or a new one to set.
+async fn login_csrf(headers: &HeaderMap, state: &AppState) -> Result<(String, Option<String>)> {
+    let key = state.login_key().await?;
+    // A token with under an hour left is replaced, so a form is never
+    // refused for a token that expired while it was being filled in.
+    let soon = state.now().timestamp() + 60 * 60;
     match cookies::read(headers, cookies::LOGIN_CSRF) {
-        Some(existing) if existing.len() == 64 => (existing, None),
+        Some(existing) if token::is_login_token(key, &existing, soon) => Ok((existing, None)),
         _ => {
-            let fresh = token::random_hex(32);
+            let fresh = token::login_token(key, state.now().timestamp());
             let cookie = cookies::set(
                 cookies::LOGIN_CSRF,
                 &fresh,
-                Some(60 * 60 * 12),
+                Some(token::LOGIN_TOKEN_SECONDS),
                 state.secure_cookies,
             );
-            (fresh, Some(cookie))
+            Ok((fresh, Some(cookie)))
         }
     }
 }

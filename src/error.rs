@@ -109,7 +109,14 @@ pub fn outage_started(cause: &dyn std::fmt::Display) {
     }
 }
 
-/// Notes that the database answered (logs the end of an outage, if one was on).
+/// Whether an outage is on (the database was last found unreachable).
+pub fn in_outage() -> bool {
+    OUTAGE.load(Ordering::Acquire)
+}
+
+/// Notes that a round trip to the database succeeded (logs the end of an
+/// outage, if one was on). Only a real round trip ends an outage: an answer
+/// that never asked the database (a 403, a 404) says nothing of it.
 pub fn outage_over() {
     if OUTAGE.load(Ordering::Acquire) && OUTAGE.swap(false, Ordering::AcqRel) {
         tracing::info!("database reachable again");

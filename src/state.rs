@@ -58,7 +58,7 @@ impl AppState {
                         .await?;
                 stored
                     .try_into()
-                    .map_err(|_| sqlx::Error::Protocol("a server key is 32 bytes".into()))
+                    .map_err(|_| sqlx::Error::Decode("a server key is 32 bytes".into()))
             })
             .await
     }

@@ -259,7 +259,13 @@ async fn schema_gate(State(state): State<AppState>, request: Request, next: Next
         path != "/healthz" && path != "/favicon.ico" && !path.starts_with("/static/");
     if state.is_schema_ready() || !touches_database || path == "/readyz" {
         let response = next.run(request).await;
-        if touches_database && !response.status().is_server_error() {
+        // During an outage, a request that went well may not have asked the
+        // database at all: only a round trip of its own ends the outage.
+        if touches_database
+            && crate::error::in_outage()
+            && !response.status().is_server_error()
+            && crate::db::ping(&state.pool, std::time::Duration::from_secs(1)).await
+        {
             crate::error::outage_over();
         }
         response

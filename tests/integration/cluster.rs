@@ -439,3 +439,80 @@ async fn with_database_url_tandem_refuses_to_serve_as_a_superuser_unless_told_to
     let c = cluster.clone();
     blocking(move || c.stop()).await.unwrap();
 }
+
+/// An outage is logged once when it begins and once when it ends: answers
+/// that never asked the database (a 404) do not end it, only a round trip
+/// that succeeds does.
+#[tokio::test]
+async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
+    let data_dir = scratch_dir("outage-log");
+    let _ = std::fs::remove_dir_all(data_dir.join("postgres"));
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("serve")
+        .env("TANDEM_DATA_DIR", &data_dir)
+        .env("TANDEM_ADDR", format!("127.0.0.1:{port}"))
+        .env("TANDEM_LOG_FORMAT", "json")
+        .env_remove("DATABASE_URL")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let request = http.get(format!("http://127.0.0.1:{port}{path}"));
+        async move { request.send().await.map(|r| r.status().as_u16()).unwrap_or(0) }
+    };
+    let mut ready = false;
+    for _ in 0..100 {
+        if get("/readyz").await == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "tandem serve became ready");
+
+    let cluster =
+        Cluster::new(ServerPrograms::locate().unwrap(), data_dir.join("postgres")).unwrap();
+    let c = cluster.clone();
+    blocking(move || c.stop()).await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(get("/login").await, 503);
+        assert_eq!(get("/no-such-page").await, 404);
+    }
+    let c = cluster.clone();
+    blocking(move || c.start(&[])).await.unwrap();
+    let mut back = false;
+    for _ in 0..100 {
+        if get("/login").await == 200 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(back, "pages answer again");
+    assert_eq!(get("/no-such-page").await, 404);
+
+    let pid = nix::unistd::Pid::from_raw(server.id().unwrap() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(30), server.wait())
+        .await
+        .expect("tandem exits after SIGTERM")
+        .unwrap();
+    let mut logs = String::new();
+    use tokio::io::AsyncReadExt;
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    let count = |needle: &str| logs.lines().filter(|line| line.contains(needle)).count();
+    assert_eq!(count("database unavailable: answering 503"), 1, "{logs}");
+    assert_eq!(count("database reachable again"), 1, "{logs}");
+}

@@ -229,11 +229,17 @@ pub fn router(state: AppState) -> Router {
                         .get("x-request-id")
                         .and_then(|value| value.to_str().ok())
                         .unwrap_or("-");
-                    // The path only: query strings may one day carry secrets.
+                    // The route's pattern, never the path: a path can carry a
+                    // secret (a calendar feed's token). A path that matched no
+                    // route names nothing, and is kept for finding broken links.
+                    let route = request
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or_else(|| request.uri().path(), |matched| matched.as_str());
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
-                        path = %request.uri().path(),
+                        route = %route,
                         request_id = %request_id,
                     )
                 }),

@@ -440,9 +440,9 @@ async fn with_database_url_tandem_refuses_to_serve_as_a_superuser_unless_told_to
     blocking(move || c.stop()).await.unwrap();
 }
 
-/// An outage is logged once when it begins and once when it ends: answers
-/// that never asked the database (a 404) do not end it, only a round trip
-/// that succeeds does.
+/// An outage is logged once when it begins and once when it ends (answers
+/// that never asked the database, a 404, do not end it: only a round trip
+/// that succeeds does), and a calendar feed's secret never reaches the log.
 #[tokio::test]
 async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
     let data_dir = scratch_dir("outage-log");
@@ -480,6 +480,10 @@ async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
         Cluster::new(ServerPrograms::locate().unwrap(), data_dir.join("postgres")).unwrap();
     let c = cluster.clone();
     blocking(move || c.stop()).await.unwrap();
+    // The first request of the outage, whose failure is logged: a calendar
+    // feed, whose secret must not reach the log.
+    let secret = "f".repeat(64);
+    assert_eq!(get(&format!("/calendar/{secret}/tandem.ics")).await, 503);
     for _ in 0..5 {
         assert_eq!(get("/login").await, 503);
         assert_eq!(get("/no-such-page").await, 404);
@@ -515,4 +519,6 @@ async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
     let count = |needle: &str| logs.lines().filter(|line| line.contains(needle)).count();
     assert_eq!(count("database unavailable: answering 503"), 1, "{logs}");
     assert_eq!(count("database reachable again"), 1, "{logs}");
+    assert!(!logs.contains(&secret), "{logs}");
+    assert!(logs.contains("/calendar/{token}/tandem.ics"), "{logs}");
 }

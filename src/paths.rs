@@ -102,12 +102,16 @@ pub mod route {
     pub const MATRIX_PRINT: &str = "/programmes/{id}/matrix/print";
     /// `/programmes/{id}/matrix.csv`
     pub const MATRIX_CSV: &str = "/programmes/{id}/matrix.csv";
+    /// `/programmes/{id}/matrix.xlsx`
+    pub const MATRIX_XLSX: &str = "/programmes/{id}/matrix.xlsx";
     /// `/programmes/{id}/reporting-line`
     pub const REPORTING_LINE: &str = "/programmes/{id}/reporting-line";
     /// `/programmes/{id}/dashboard`
     pub const DASHBOARD: &str = "/programmes/{id}/dashboard";
     /// `/programmes/{id}/dashboard.csv`
     pub const DASHBOARD_CSV: &str = "/programmes/{id}/dashboard.csv";
+    /// `/programmes/{id}/dashboard.xlsx`
+    pub const DASHBOARD_XLSX: &str = "/programmes/{id}/dashboard.xlsx";
     /// `/programmes/{id}/dashboard/import`
     pub const DASHBOARD_IMPORT: &str = "/programmes/{id}/dashboard/import";
     /// `/programmes/{id}/dashboard/roi`
@@ -282,6 +286,16 @@ pub fn matrix_history(id: impl std::fmt::Display) -> String {
 /// The URL of `/programmes/{id}/matrix/print`.
 pub fn matrix_print(id: impl std::fmt::Display) -> String {
     route::MATRIX_PRINT.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/matrix.xlsx`.
+pub fn matrix_xlsx(id: impl std::fmt::Display) -> String {
+    route::MATRIX_XLSX.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/dashboard.xlsx`.
+pub fn dashboard_xlsx(id: impl std::fmt::Display) -> String {
+    route::DASHBOARD_XLSX.replace("{id}", &id.to_string())
 }
 
 /// The URL of `/programmes/{id}/matrix.csv`.

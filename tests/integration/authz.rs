@@ -56,7 +56,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/programmes/{id}/matrix/history"
             | "/programmes/{id}/matrix/print",
         ) => Seats(READERS),
-        ("GET", "/programmes/{id}/matrix.csv") => Seats(READERS),
+        ("GET", "/programmes/{id}/matrix.csv" | "/programmes/{id}/matrix.xlsx") => Seats(READERS),
         ("GET", "/programmes/{id}/matrix/edit") => Seats(CEO_AND_COO),
         ("POST", "/programmes/{id}/phase") => Seats(CEO_AND_COO),
         ("GET", "/programmes/{id}/brief" | "/programmes/{id}/brief/versions/{number}") => {
@@ -99,6 +99,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
             "GET",
             "/programmes/{id}/dashboard"
             | "/programmes/{id}/dashboard.csv"
+            | "/programmes/{id}/dashboard.xlsx"
             | "/programmes/{id}/metrics/{metric}",
         ) => Seats(READERS),
         ("GET" | "POST", "/programmes/{id}/dashboard/import") => Seats(CEO_AND_COO),

@@ -226,7 +226,7 @@ async fn the_csv_round_trips_and_a_bad_row_writes_nothing() {
     let mut lines = csv.body.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "metric_id,metric,kind,unit,period,value,note,recorded_at"
+        "\u{feff}metric_id,metric,kind,unit,period,value,note,recorded_at"
     );
     let values = app.count("SELECT count(*) FROM metric_values").await;
     assert!(csv.body.lines().count() as i64 > 200);

@@ -667,6 +667,23 @@ impl Client {
         self.read(response).await
     }
 
+    /// GET a path; the status, content type and the body's bytes as sent.
+    pub async fn get_bytes(&mut self, path: &str) -> (u16, String, Vec<u8>) {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (status, content_type, response.bytes().await.unwrap().to_vec())
+    }
+
     /// Sends a request with any method and a urlencoded body, as is.
     pub async fn send(
         &mut self,

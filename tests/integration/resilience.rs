@@ -389,3 +389,87 @@ async fn the_sign_in_forms_token_is_one_tandem_made_not_one_an_attacker_chose() 
         .await;
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);
 }
+
+/// The XML of the first worksheet of a workbook.
+fn first_sheet(xlsx: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut sheet = archive.by_name("xl/worksheets/sheet1.xml").unwrap();
+    let mut xml = String::new();
+    sheet.read_to_string(&mut xml).unwrap();
+    xml
+}
+
+#[tokio::test]
+async fn spreadsheets_read_what_tandem_writes_and_the_export_pastes_back() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let live = app.programme_id(LIVE).await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let mut coo = app.login("coo@halden.example").await;
+
+    // The CSV says it is UTF-8 (a byte-order mark) and is read back as such.
+    let (status, content_type, csv) = ceo
+        .get_bytes(&format!("/programmes/{live}/dashboard.csv"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/csv"));
+    assert!(csv.starts_with(b"\xEF\xBB\xBFmetric_id,"));
+    let text = String::from_utf8(csv).unwrap();
+    let rows = text.lines().count() - 1;
+
+    // Pasted back unchanged, whole, by either executive: nothing to do.
+    for client in [&mut ceo, &mut coo] {
+        let preview = client
+            .post(
+                &format!("/programmes/{live}/dashboard/import"),
+                &[("csv", &text)],
+            )
+            .await;
+        assert_eq!(preview.status, 200, "{}", preview.body);
+        assert!(
+            preview.shows(&format!("0 new values; {rows} already recorded exactly so.")),
+            "{}",
+            preview.body
+        );
+    }
+    // A changed row of the other executive's metric is still refused.
+    let first_operational = text
+        .lines()
+        .find(|line| line.starts_with("exception-rate,"))
+        .unwrap()
+        .to_owned();
+    let mut cells: Vec<String> = first_operational.split(',').map(str::to_owned).collect();
+    cells[5] = "12.25".into();
+    let refused = ceo
+        .post(
+            &format!("/programmes/{live}/dashboard/import"),
+            &[("csv", &cells.join(","))],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.shows("is the COO's to record"));
+
+    // The workbook: numbers as numbers, the recorded time as a date.
+    let (status, content_type, xlsx) = ceo
+        .get_bytes(&format!("/programmes/{live}/dashboard.xlsx"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let sheet = first_sheet(&xlsx);
+    assert!(sheet.contains("<c r=\"F2\""), "{sheet}");
+    let f2 = &sheet[sheet.find("<c r=\"F2\"").unwrap()..];
+    let f2 = &f2[..f2.find("</c>").unwrap()];
+    assert!(!f2.contains("t=\"s\"") && f2.contains("<v>"), "a number: {f2}");
+    let h2 = &sheet[sheet.find("<c r=\"H2\"").unwrap()..];
+    let h2 = &h2[..h2.find("</c>").unwrap()];
+    assert!(h2.contains(" s=\"") && !h2.contains("t=\"s\""), "a date: {h2}");
+    let (status, _, matrix) = ceo
+        .get_bytes(&format!("/programmes/{live}/matrix.xlsx"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(first_sheet(&matrix).contains("<sheetData>"));
+}

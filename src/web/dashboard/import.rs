@@ -26,7 +26,7 @@ use crate::state::AppState;
 use chrono::NaiveDate;
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{Page, render};
-use crate::web::spreadsheet::{CsvDocument, slug};
+use crate::web::spreadsheet::{BOM, Cell, Table, slug};
 
 /// The columns of the export, and of what the import reads.
 pub const HEADER: [&str; 8] = [
@@ -40,33 +40,47 @@ pub const HEADER: [&str; 8] = [
     "recorded_at",
 ];
 
+/// GET /programmes/{id}/dashboard.csv — every value, in the import's columns.
 pub(super) async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
-    let programme = super::super::programmes::readable(&state, &user, id).await?;
+    let (stem, table) = values_table(&state, &user, id).await?;
+    table.csv_download(&stem)
+}
+
+/// GET /programmes/{id}/dashboard.xlsx — the same, as an Excel workbook.
+pub(super) async fn export_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let (stem, table) = values_table(&state, &user, id).await?;
+    table.xlsx_download(&stem, "Values")
+}
+
+/// Every value of the programme, with the file name to give it.
+async fn values_table(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<(String, Table)> {
+    let programme = super::super::programmes::readable(state, user, id).await?;
     let values = db::metrics::all_values(&state.pool, id).await?;
     let source = db::metrics::dashboard_source(&state.pool, id, None).await?;
     let board = Board::build(&source, state.now().date_naive());
-    let mut doc = CsvDocument::new();
-    doc.row(HEADER)?;
+    let mut table = Table::new(HEADER);
     for value in values {
         let def = board.metrics.iter().find(|m| m.def.id == value.metric_id);
-        doc.row([
-            value.metric_id.clone(),
-            def.map(|m| m.def.name.clone()).unwrap_or_default(),
-            def.map(|m| m.def.kind.as_str().to_owned())
-                .unwrap_or_default(),
-            def.map(|m| m.def.unit.as_str().to_owned())
-                .unwrap_or_default(),
-            value.period.clone(),
-            value.value.to_string(),
-            value.note.clone(),
-            value.recorded_at.to_rfc3339(),
-        ])?;
+        table.row(vec![
+            value.metric_id.clone().into(),
+            def.map(|m| m.def.name.clone()).unwrap_or_default().into(),
+            def.map_or("", |m| m.def.kind.as_str()).into(),
+            def.map_or("", |m| m.def.unit.as_str()).into(),
+            value.period.clone().into(),
+            Cell::Number(value.value),
+            value.note.clone().into(),
+            Cell::Time(value.recorded_at),
+        ]);
     }
-    doc.download(&format!("dashboard-values-{}.csv", slug(&programme.name)))
+    Ok((format!("dashboard-values-{}", slug(&programme.name)), table))
 }
 
 #[derive(Template)]
@@ -153,7 +167,7 @@ fn check(
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(csv_text.as_bytes());
+        .from_reader(csv_text.trim_start_matches(BOM).as_bytes());
     for (index, record) in reader.records().enumerate() {
         let line = index + 1;
         let record = match record {
@@ -180,6 +194,38 @@ fn check(
             continue;
         };
         let def = &view.def;
+        // A row exactly as recorded (the export pasted back, say) is
+        // already recorded, whoever owns the metric and however old it is.
+        let as_recorded = Period::parse_for(cell(4), def.cadence)
+            .ok()
+            .zip(def.unit.parse_value(cell(5)).ok())
+            .and_then(|(period, value)| {
+                let period_text = period.to_string();
+                existing
+                    .iter()
+                    .find(|v| {
+                        v.metric_id == def.id
+                            && v.period == period_text
+                            && v.value == value
+                            && v.note == cell(6)
+                    })
+                    .map(|_| (period, value))
+            });
+        if let Some((period, value)) = as_recorded {
+            if seen.insert((def.id.clone(), period)) {
+                rows.push(Row {
+                    line,
+                    metric_id: def.id.clone(),
+                    metric: def.name.clone(),
+                    period,
+                    value,
+                    value_text: def.unit.format(value),
+                    note: cell(6).to_owned(),
+                    unchanged: true,
+                });
+            }
+            continue;
+        }
         if !user.can(record_action(def.kind)) {
             errors.push((
                 line,

@@ -27,6 +27,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get(crate::paths::route::DASHBOARD, view::show)
         .get(crate::paths::route::DASHBOARD_CSV, import::export)
+        .get(crate::paths::route::DASHBOARD_XLSX, import::export_xlsx)
         .get(crate::paths::route::DASHBOARD_IMPORT, import::show)
         .post(crate::paths::route::DASHBOARD_IMPORT, import::submit)
         .post(crate::paths::route::DASHBOARD_ROI, roi_record::submit)

@@ -1,4 +1,5 @@
-//! GET /programmes/{id}/matrix.csv — the current matrix for spreadsheets.
+//! GET /programmes/{id}/matrix.csv and /programmes/{id}/matrix.xlsx — the
+//! current matrix for spreadsheets.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -9,17 +10,31 @@ use crate::auth::extract::CurrentUser;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Path;
-use crate::web::spreadsheet::{CsvDocument, slug};
+use crate::web::spreadsheet::{Table, slug};
 
 pub(super) async fn csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
-    let programme = readable_programme(&state, &user, id).await?;
-    let (_, matrix) = current(&state, id).await?;
+    let (stem, table) = matrix_table(&state, &user, id).await?;
+    table.csv_download(&stem)
+}
+
+pub(super) async fn xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let (stem, table) = matrix_table(&state, &user, id).await?;
+    table.xlsx_download(&stem, "Responsibility matrix")
+}
+
+/// The current matrix, a row per responsibility, with the file name to give it.
+async fn matrix_table(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<(String, Table)> {
+    let programme = readable_programme(state, user, id).await?;
+    let (_, matrix) = current(state, id).await?;
     let grid = Grid::of(&matrix);
-    let mut doc = CsvDocument::new();
     let mut header = vec![
         "Responsibility".to_owned(),
         "Kind".to_owned(),
@@ -27,23 +42,20 @@ pub(super) async fn csv(
     ];
     header.extend(grid.roles.iter().map(|role| role.name.clone()));
     header.push("Problems".to_owned());
-    doc.row(&header)?;
+    let mut table = Table::new(header);
     for row in &grid.rows {
         let mut record = vec![
-            row.name.clone(),
-            row.kind.to_owned(),
-            row.description.clone(),
+            row.name.clone().into(),
+            row.kind.into(),
+            row.description.clone().into(),
         ];
         record.extend(
             row.cells
                 .iter()
-                .map(|cell| cell.map(|l| l.as_str().to_owned()).unwrap_or_default()),
+                .map(|cell| cell.map_or("", |l| l.as_str()).into()),
         );
-        record.push(row.problems.join(" "));
-        doc.row(&record)?;
+        record.push(row.problems.join(" ").into());
+        table.row(record);
     }
-    doc.download(&format!(
-        "responsibility-matrix-{}.csv",
-        slug(&programme.name)
-    ))
+    Ok((format!("responsibility-matrix-{}", slug(&programme.name)), table))
 }

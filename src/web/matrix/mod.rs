@@ -30,6 +30,7 @@ pub fn routes() -> Routes {
         .get(crate::paths::route::MATRIX_HISTORY, history::show)
         .get(crate::paths::route::MATRIX_PRINT, print::show)
         .get(crate::paths::route::MATRIX_CSV, export::csv)
+        .get(crate::paths::route::MATRIX_XLSX, export::xlsx)
         .post(crate::paths::route::REPORTING_LINE, reporting_line::submit)
 }
 

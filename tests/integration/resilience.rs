@@ -473,3 +473,39 @@ async fn spreadsheets_read_what_tandem_writes_and_the_export_pastes_back() {
     assert_eq!(status, 200);
     assert!(first_sheet(&matrix).contains("<sheetData>"));
 }
+
+/// WCAG 2.1's contrast ratio of two `#rrggbb` colours.
+fn contrast(a: &str, b: &str) -> f64 {
+    let luminance = |hex: &str| {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap()) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2)
+    };
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+#[tokio::test]
+async fn the_focus_ring_stands_out_three_to_one_wherever_it_is_drawn() {
+    let app = TestApp::spawn().await;
+    let css = app.client().get("/static/tandem.css").await.body;
+    let colour = |name: &str| {
+        let at = css.find(&format!("{name}: #")).unwrap_or_else(|| panic!("{name} in the CSS")) + name.len() + 2;
+        css[at..at + 7].to_owned()
+    };
+    let (focus, on_accent) = (colour("--focus"), colour("--focus-on-accent"));
+    assert!(css.contains(":focus-visible { outline: 3px solid var(--focus);"));
+    for surface in ["--paper", "--canvas", "--accent-soft", "--ok-soft", "--warn-soft", "--bad-soft"] {
+        let ratio = contrast(&focus, &colour(surface));
+        assert!(ratio >= 3.0, "focus ring on {surface}: {ratio:.2}:1");
+    }
+    let ratio = contrast(&on_accent, &colour("--accent"));
+    assert!(ratio >= 3.0, "focus ring on the top bar: {ratio:.2}:1");
+    assert!(contrast("#f2a900", "#f4f6f9") < 3.0, "the old ring, as measured");
+}

@@ -1249,3 +1249,58 @@ impl CadenceSource {
         }
     }
 }
+
+/// One event of a calendar feed, as the feed computed it.
+#[derive(Debug, Clone)]
+pub struct FeedEvent {
+    /// Its programme.
+    pub programme_id: Uuid,
+    /// Its UID.
+    pub uid: String,
+    /// What it says now (start, summary, status, description).
+    pub fingerprint: String,
+    /// The SEQUENCE it starts from when it is first served (what feeds
+    /// before per-event sequences showed, so no client sees one go back).
+    pub first_sequence: i32,
+}
+
+/// The SEQUENCE of each event, by UID: a new event starts at its first
+/// sequence, a changed one goes up by one, an unchanged one keeps its own.
+/// One round trip; concurrent feeds raise a changed event once.
+pub async fn event_sequences(
+    db: impl PgExecutor<'_>,
+    events: &[FeedEvent],
+) -> sqlx::Result<std::collections::HashMap<(Uuid, String), i32>> {
+    let programmes: Vec<Uuid> = events.iter().map(|e| e.programme_id).collect();
+    let uids: Vec<&str> = events.iter().map(|e| e.uid.as_str()).collect();
+    let fingerprints: Vec<&str> = events.iter().map(|e| e.fingerprint.as_str()).collect();
+    let firsts: Vec<i32> = events.iter().map(|e| e.first_sequence).collect();
+    let rows: Vec<(Uuid, String, i32)> = sqlx::query_as(
+        "WITH served AS (
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[])
+                        AS s (programme_id, uid, fingerprint, sequence)
+         ), changed AS (
+             INSERT INTO calendar_events (programme_id, uid, fingerprint, sequence)
+             SELECT programme_id, uid, fingerprint, sequence FROM served
+             ON CONFLICT ON CONSTRAINT calendar_events_pkey DO UPDATE
+                SET fingerprint = EXCLUDED.fingerprint, sequence = calendar_events.sequence + 1
+              WHERE calendar_events.fingerprint <> EXCLUDED.fingerprint
+             RETURNING programme_id, uid, sequence
+         )
+         SELECT programme_id, uid, sequence FROM changed
+         UNION ALL
+         SELECT c.programme_id, c.uid, c.sequence
+           FROM calendar_events c JOIN served s USING (programme_id, uid)
+          WHERE NOT EXISTS (SELECT 1 FROM changed x WHERE x.programme_id = c.programme_id AND x.uid = c.uid)",
+    )
+    .bind(&programmes)
+    .bind(&uids)
+    .bind(&fingerprints)
+    .bind(&firsts)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(programme, uid, sequence)| ((programme, uid), sequence))
+        .collect())
+}

@@ -14,13 +14,15 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
 
 use super::Routes;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::auth::token;
 use crate::db;
-use crate::db::cadence::{FeedProgramme, ScheduleFacts};
+use crate::db::cadence::{FeedEvent, FeedProgramme, ScheduleFacts};
 use crate::domain::cadence::{self, DueState, Expected};
 use crate::error::{AppError, Result};
 use crate::paths;
@@ -125,7 +127,10 @@ async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> Resu
     let (_, programmes) = db::cadence::feed(&state.pool, &token::digest(&secret))
         .await?
         .ok_or(AppError::NotFound)?;
-    let body = calendar(&programmes, state.now());
+    let events = events(&programmes, state.now());
+    let planned: Vec<db::cadence::FeedEvent> = events.iter().map(|(plan, _)| plan.clone()).collect();
+    let sequences = db::cadence::event_sequences(&state.pool, &planned).await?;
+    let body = calendar(events, &sequences);
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
@@ -141,10 +146,26 @@ fn at_hour(day: chrono::NaiveDate) -> DateTime<Utc> {
         .and_utc()
 }
 
-/// The feed's text.
-pub fn calendar(programmes: &[FeedProgramme], now: DateTime<Utc>) -> String {
-    let mut cal = Calendar::new();
-    cal.name("tandem");
+/// The feed's events, each with what decides its SEQUENCE.
+pub fn events(programmes: &[FeedProgramme], now: DateTime<Utc>) -> Vec<(FeedEvent, Event)> {
+    let mut out = Vec::new();
+    let mut push = |programme_id, uid: String, first_sequence: u32, mut event: Event| {
+        event.uid(&uid).timestamp(now);
+        let fingerprint = ["DTSTART", "SUMMARY", "STATUS", "DESCRIPTION"]
+            .iter()
+            .map(|key| event.property_value(key).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\u{1f}");
+        out.push((
+            FeedEvent {
+                programme_id,
+                uid,
+                fingerprint,
+                first_sequence: i32::try_from(first_sequence).unwrap_or(i32::MAX),
+            },
+            event,
+        ));
+    };
     for p in programmes {
         let programme = &p.programme;
         let facts = ScheduleFacts {
@@ -157,6 +178,7 @@ pub fn calendar(programmes: &[FeedProgramme], now: DateTime<Utc>) -> String {
                 .collect(),
             open_requests: Vec::new(),
         };
+        // What feeds showed before sequences were kept per event.
         let base = u32::try_from(programme.version).unwrap_or(0);
         for due in super::cadence::schedule(programme, &facts, now.date_naive()) {
             let review_version = match due.expected {
@@ -170,7 +192,6 @@ pub fn calendar(programmes: &[FeedProgramme], now: DateTime<Utc>) -> String {
             let done = due.state == DueState::Done;
             let mut event = Event::new();
             event
-                .uid(&format!("{}.{}@tandem", due.expected.key(), programme.id))
                 .summary(&format!(
                     "{}{}: {}",
                     if done { "✓ " } else { "" },
@@ -180,20 +201,22 @@ pub fn calendar(programmes: &[FeedProgramme], now: DateTime<Utc>) -> String {
                 .description(&format!("Written by: {}.", due.expected.writer().label()))
                 .starts(at_hour(due.due_on))
                 .ends(at_hour(due.due_on) + Duration::hours(1))
-                .timestamp(now)
-                .sequence(base + review_version + u32::from(done))
                 .status(if due.state == DueState::Cancelled {
                     EventStatus::Cancelled
                 } else {
                     EventStatus::Confirmed
                 });
-            cal.push(event.done());
+            push(
+                programme.id,
+                format!("{}.{}@tandem", due.expected.key(), programme.id),
+                base + review_version + u32::from(done),
+                event,
+            );
         }
         for (number, question, raised_at, decided_at) in &p.requests {
             let deadline = cadence::deadline(*raised_at);
             let mut event = Event::new();
             event
-                .uid(&format!("decision-{number}.{}@tandem", programme.id))
                 .summary(&format!(
                     "{}{}: decision #{number} due",
                     if decided_at.is_some() { "✓ " } else { "" },
@@ -202,11 +225,38 @@ pub fn calendar(programmes: &[FeedProgramme], now: DateTime<Utc>) -> String {
                 .description(question)
                 .starts(deadline)
                 .ends(deadline + Duration::minutes(15))
-                .timestamp(now)
-                .sequence(u32::from(decided_at.is_some()))
                 .status(EventStatus::Confirmed);
-            cal.push(event.done());
+            push(
+                programme.id,
+                format!("decision-{number}.{}@tandem", programme.id),
+                u32::from(decided_at.is_some()),
+                event,
+            );
         }
+    }
+    out
+}
+
+/// The feed's text: tandem's own PRODID, and each event with its SEQUENCE.
+pub fn calendar(
+    events: Vec<(FeedEvent, Event)>,
+    sequences: &HashMap<(Uuid, String), i32>,
+) -> String {
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", PRODID))
+        .append_property(("CALSCALE", "GREGORIAN"))
+        .name("tandem");
+    for (plan, mut event) in events {
+        let sequence = sequences
+            .get(&(plan.programme_id, plan.uid))
+            .copied()
+            .unwrap_or(plan.first_sequence);
+        event.sequence(u32::try_from(sequence).unwrap_or(0));
+        cal.push(event.done());
     }
     cal.done().to_string()
 }
+
+/// tandem's product identifier in its calendars (RFC 5545 §3.7.3).
+pub const PRODID: &str = concat!("-//tandem//tandem ", env!("CARGO_PKG_VERSION"), "//EN");

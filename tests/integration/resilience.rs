@@ -509,3 +509,62 @@ async fn the_focus_ring_stands_out_three_to_one_wherever_it_is_drawn() {
     assert!(ratio >= 3.0, "focus ring on the top bar: {ratio:.2}:1");
     assert!(contrast("#f2a900", "#f4f6f9") < 3.0, "the old ring, as measured");
 }
+
+#[tokio::test]
+async fn a_phase_move_raises_the_sequence_only_of_events_that_changed() {
+    use icalendar::{Calendar, CalendarComponent, Component};
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let freight = app.programme_id(FREIGHT).await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let issued = ceo.post("/account/calendar", &[("action", "issue")]).await;
+    let marker = "id=\"feed-address\" type=\"text\" readonly value=\"";
+    let start = issued.body.find(marker).unwrap() + marker.len();
+    let address = &issued.body[start..start + issued.body[start..].find('"').unwrap()];
+    let path = format!("/{}", address.split_once("//").unwrap().1.split_once('/').unwrap().1);
+    let mut calendar_client = app.client();
+    // uid → (start, status, summary, sequence) of the freight programme's events.
+    let mut read = async || {
+        let text = calendar_client.get(&path).await.body;
+        let calendar: Calendar = text.parse().expect("the feed parses");
+        assert_eq!(
+            calendar.property_value("PRODID"),
+            Some(tandem::web::calendar::PRODID)
+        );
+        assert!(tandem::web::calendar::PRODID.starts_with("-//tandem//"));
+        calendar
+            .components
+            .iter()
+            .filter_map(|c| match c {
+                CalendarComponent::Event(e) => Some(e),
+                _ => None,
+            })
+            .filter(|e| e.get_uid().is_some_and(|uid| uid.contains(&freight.to_string())))
+            .map(|e| {
+                let get = |key: &str| e.property_value(key).unwrap_or_default().to_owned();
+                (
+                    get("UID"),
+                    (get("DTSTART"), get("STATUS"), get("SUMMARY"), get("SEQUENCE")),
+                )
+            })
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    let before = read().await;
+    assert_eq!(read().await, before, "reading twice changes nothing");
+    app.deploy_freight().await;
+    let after = read().await;
+    let (mut kept, mut moved) = (0, 0);
+    for (uid, (start, status, summary, sequence)) in &before {
+        let Some(now) = after.get(uid) else { continue };
+        let old: u32 = sequence.parse().unwrap();
+        let new: u32 = now.3.parse().unwrap();
+        if (&now.0, &now.1, &now.2) == (start, status, summary) {
+            assert_eq!(new, old, "{uid} did not change: its SEQUENCE stays");
+            kept += 1;
+        } else {
+            assert_eq!(new, old + 1, "{uid} changed: its SEQUENCE grows by one");
+            moved += 1;
+        }
+    }
+    assert!(kept > 0 && moved > 0, "kept {kept}, moved {moved}");
+}

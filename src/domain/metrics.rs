@@ -764,7 +764,9 @@ pub fn assess(definition: &Definition, values: &[(Period, f64)], today: NaiveDat
         && !sorted.iter().any(|(period, _)| *period == last_due);
     let Some(&(period, actual)) = sorted.last() else {
         return Assessment {
-            status: Status::NoData,
+            // Before its first value is due, a metric has not started; after,
+            // a missing value is missing data.
+            status: if stale { Status::NoData } else { Status::NotStarted },
             period: None,
             actual: None,
             expected: None,
@@ -805,6 +807,13 @@ impl Assessment {
         let (Some(period), Some(actual), Some(expected)) =
             (self.period, self.actual, self.expected)
         else {
+            if self.status == Status::NotStarted {
+                return format!(
+                    "Measured from {}: the first value is due once {} ends.",
+                    definition.baseline_date.format("%-d %B %Y"),
+                    Period::containing(definition.baseline_date, definition.cadence).label()
+                );
+            }
             return format!(
                 "No value recorded yet; the first is due for {}.",
                 self.last_due.label()
@@ -1085,5 +1094,15 @@ mod tests {
         assert!(Unit::Score.parse_value("").is_err());
         assert!(Unit::Score.parse_value("NaN").is_err());
         assert!(Unit::Score.parse_value("inf").is_err());
+    }
+
+    #[test]
+    fn a_metric_whose_first_value_is_not_due_has_not_started() {
+        let m = rising(); // from 1 January 2026, weekly
+        let early = assess(&m, &[], date(2026, 1, 2));
+        assert_eq!(early.status, Status::NotStarted);
+        assert!(!early.stale);
+        assert!(early.explain(&m).contains("first value is due once week 1, 2026 ends"));
+        assert_eq!(assess(&m, &[], date(2026, 2, 2)).status, Status::NoData);
     }
 }

@@ -568,3 +568,21 @@ async fn a_phase_move_raises_the_sequence_only_of_events_that_changed() {
     }
     assert!(kept > 0 && moved > 0, "kept {kept}, moved {moved}");
 }
+
+#[tokio::test]
+async fn the_demo_live_programmes_weekly_updates_show_the_dashboard_of_their_week() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let live = app.programme_id(LIVE).await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    for week in 1..=8 {
+        let update = ceo.get(&format!("/programmes/{live}/updates/{week}")).await;
+        assert_eq!(update.status, 200);
+        assert!(!update.shows("No data"), "week {week}: {}", update.body);
+    }
+    // The dashboard still reads as the demo means it: the primary metric
+    // near its line, the exception rate off and sustained.
+    let dashboard = ceo.get(&format!("/programmes/{live}/dashboard")).await;
+    assert!(dashboard.shows("— near."), "{}", dashboard.body);
+    assert!(dashboard.shows("Sustained: 3 periods off"));
+}

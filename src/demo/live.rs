@@ -227,9 +227,7 @@ pub(super) async fn load(
     // From the first week of the deployment, so each weekly update shows
     // the dashboard of its week; `n` counts the weeks from go-live.
     let mut week = Period::containing(deployment_start, Cadence::Weekly);
-    let mut n = -f64::from(
-        i32::try_from((go_live - deployment_start).num_weeks()).unwrap_or(0),
-    );
+    let mut n = -f64::from(i32::try_from((go_live - deployment_start).num_weeks()).unwrap_or(0));
     let measured = (end - deployment_start).num_days() as f64;
     while week < this_week {
         let t = n.max(0.0) / 52.0; // share of the first year live gone
@@ -286,10 +284,11 @@ pub(super) async fn load(
     // month; `m` counts the months from go-live (1 for the first).
     let this_month = Period::containing(today, Cadence::Monthly);
     let mut month = Period::containing(deployment_start, Cadence::Monthly);
-    let mut m = 1.0 - f64::from(
-        (go_live.year() - deployment_start.year()) * 12 + go_live.month() as i32
-            - deployment_start.month() as i32,
-    );
+    let mut m = 1.0
+        - f64::from(
+            (go_live.year() - deployment_start.year()) * 12 + go_live.month() as i32
+                - deployment_start.month() as i32,
+        );
     while month < this_month {
         let t = m.max(0.0) / 12.0;
         let at = (month.end() + Duration::days(3))

@@ -70,6 +70,10 @@ pub struct Tick {
     pub at: f64,
     /// Its label.
     pub label: String,
+    /// How the label sits on its position (SVG `text-anchor`): a date
+    /// label near either end of the axis is turned inwards, so that no
+    /// label runs past the drawing and is clipped.
+    pub anchor: &'static str,
 }
 
 /// A full line chart, ready for the template.
@@ -97,12 +101,54 @@ pub struct LineChart {
     pub verticals: Vec<Tick>,
 }
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 280.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
-const BOTTOM: f64 = 36.0;
+/// The drawing a chart is laid out in (viewBox units; labels are 11 units
+/// high, so a smaller frame shows them larger once the chart is scaled).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Total width.
+    pub width: f64,
+    /// Total height.
+    pub height: f64,
+    /// Room left of the plot (value labels).
+    pub left: f64,
+    /// Room right of the plot.
+    pub right: f64,
+    /// Room above the plot.
+    pub top: f64,
+    /// Room below the plot (date labels).
+    pub bottom: f64,
+    /// At most this many date labels.
+    pub date_labels: i32,
+}
+
+impl Frame {
+    /// A chart given the page's width: a metric's own page.
+    pub const FULL: Frame = Frame {
+        width: 640.0,
+        height: 280.0,
+        left: 64.0,
+        right: 16.0,
+        top: 16.0,
+        bottom: 36.0,
+        date_labels: 6,
+    };
+    /// A chart among several (the review and its printed pack): half the
+    /// size, so its labels stay legible when two share the width of A4.
+    pub const COMPACT: Frame = Frame {
+        width: 340.0,
+        height: 190.0,
+        left: 50.0,
+        right: 10.0,
+        top: 12.0,
+        bottom: 30.0,
+        date_labels: 4,
+    };
+}
+
+/// The width of a label of `text` at the charts' 11-unit type, roughly.
+fn label_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 6.6
+}
 
 fn day(date: NaiveDate) -> f64 {
     date.to_epoch_days() as f64
@@ -139,8 +185,18 @@ pub fn nice_ticks(min: f64, max: f64, wanted: usize) -> Vec<f64> {
     ticks
 }
 
-/// Lays out a line chart of dated series, with marked dates.
+/// Lays out a line chart of dated series, with marked dates, in the full frame.
 pub fn line_chart(
+    series: &[SeriesSpec],
+    verticals: &[(NaiveDate, String)],
+    label: impl Fn(f64) -> String,
+) -> LineChart {
+    line_chart_in(Frame::FULL, series, verticals, label)
+}
+
+/// Lays out a line chart of dated series, with marked dates, in `frame`.
+pub fn line_chart_in(
+    frame: Frame,
     series: &[SeriesSpec],
     verticals: &[(NaiveDate, String)],
     label: impl Fn(f64) -> String,
@@ -163,7 +219,12 @@ pub fn line_chart(
     let ticks = nice_ticks(lo, hi, 5);
     let y_min = ticks.first().copied().unwrap_or(lo).min(lo);
     let y_max = ticks.last().copied().unwrap_or(hi).max(hi);
-    let (left, right, top, bottom) = (LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM);
+    let (left, right, top, bottom) = (
+        frame.left,
+        frame.width - frame.right,
+        frame.top,
+        frame.height - frame.bottom,
+    );
     let x = |d: f64| left + (d - x_min) / (x_max - x_min) * (right - left);
     let y = |v: f64| {
         if (y_max - y_min).abs() < f64::EPSILON {
@@ -202,18 +263,35 @@ pub fn line_chart(
         .map(|v| Tick {
             at: round(y(*v)),
             label: label(*v),
+            anchor: "end",
         })
         .collect();
-    let x_ticks = date_ticks(x_min, x_max)
+    let x_ticks = date_ticks(x_min, x_max, frame.date_labels)
         .into_iter()
-        .map(|(d, text)| Tick {
-            at: round(x(d)),
-            label: text,
+        .map(|(d, text)| {
+            let at = round(x(d));
+            let half = label_width(&text) / 2.0;
+            let anchor = if at + half > frame.width {
+                "end"
+            } else if at - half < 0.0 {
+                "start"
+            } else {
+                "middle"
+            };
+            Tick {
+                at: match anchor {
+                    "end" => at.min(frame.width - 1.0),
+                    "start" => at.max(1.0),
+                    _ => at,
+                },
+                label: text,
+                anchor,
+            }
         })
         .collect();
     LineChart {
-        width: WIDTH,
-        height: HEIGHT,
+        width: frame.width,
+        height: frame.height,
         left,
         top,
         right,
@@ -226,13 +304,14 @@ pub fn line_chart(
             .map(|(d, text)| Tick {
                 at: round(x(day(*d))),
                 label: text.clone(),
+                anchor: "start",
             })
             .collect(),
     }
 }
 
-/// Month ticks across a span of days: at most six, on the first of a month.
-fn date_ticks(x_min: f64, x_max: f64) -> Vec<(f64, String)> {
+/// Month ticks across a span of days: about `most`, on the first of a month.
+fn date_ticks(x_min: f64, x_max: f64, most: i32) -> Vec<(f64, String)> {
     use chrono::Datelike;
     let (Some(start), Some(end)) = (
         NaiveDate::from_epoch_days(x_min as i32),
@@ -241,7 +320,7 @@ fn date_ticks(x_min: f64, x_max: f64) -> Vec<(f64, String)> {
         return Vec::new();
     };
     let months = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32 + 1;
-    let every = (months / 6).max(1) as u32;
+    let every = ((months + most - 1) / most.max(1)).max(1) as u32;
     let mut ticks = Vec::new();
     let mut current = NaiveDate::from_ymd_opt(start.year(), start.month(), 1).unwrap_or(start);
     while current <= end && ticks.len() < 13 {

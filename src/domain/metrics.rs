@@ -766,7 +766,11 @@ pub fn assess(definition: &Definition, values: &[(Period, f64)], today: NaiveDat
         return Assessment {
             // Before its first value is due, a metric has not started; after,
             // a missing value is missing data.
-            status: if stale { Status::NoData } else { Status::NotStarted },
+            status: if stale {
+                Status::NoData
+            } else {
+                Status::NotStarted
+            },
             period: None,
             actual: None,
             expected: None,
@@ -1043,7 +1047,16 @@ mod tests {
         assert_eq!(Period::parse("2026-W5").unwrap().to_string(), "2026-W05");
         assert_eq!(Period::parse("2026-w05").unwrap().to_string(), "2026-W05");
         assert_eq!(Period::parse("2026-3").unwrap().to_string(), "2026-03");
-        for text in ["0999-W01", "9999-W01", "0000-W00", "1999-12", "2100-01", "2026-W00", "2026-W053", "+202-W01"] {
+        for text in [
+            "0999-W01",
+            "9999-W01",
+            "0000-W00",
+            "1999-12",
+            "2100-01",
+            "2026-W00",
+            "2026-W053",
+            "+202-W01",
+        ] {
             assert!(Period::parse(text).is_none(), "{text} was taken");
         }
         assert!(Period::parse("2025-W53").is_none(), "2025 has 52 ISO weeks");
@@ -1054,10 +1067,24 @@ mod tests {
     fn a_value_period_lies_between_the_baseline_and_now() {
         let m = rising();
         let today = date(2026, 7, 16); // week 29
-        assert_eq!(m.value_period("2026-W29", today).unwrap().to_string(), "2026-W29");
-        assert_eq!(m.value_period("2026-W1", today).unwrap().to_string(), "2026-W01");
-        assert!(m.value_period("2026-W30", today).unwrap_err().contains("not begun"));
-        assert!(m.value_period("2025-W40", today).unwrap_err().contains("before"));
+        assert_eq!(
+            m.value_period("2026-W29", today).unwrap().to_string(),
+            "2026-W29"
+        );
+        assert_eq!(
+            m.value_period("2026-W1", today).unwrap().to_string(),
+            "2026-W01"
+        );
+        assert!(
+            m.value_period("2026-W30", today)
+                .unwrap_err()
+                .contains("not begun")
+        );
+        assert!(
+            m.value_period("2025-W40", today)
+                .unwrap_err()
+                .contains("before")
+        );
         assert!(m.value_period("2026-07", today).is_err());
         assert!(m.value_period("9999-W01", today).is_err());
     }
@@ -1102,7 +1129,11 @@ mod tests {
         let early = assess(&m, &[], date(2026, 1, 2));
         assert_eq!(early.status, Status::NotStarted);
         assert!(!early.stale);
-        assert!(early.explain(&m).contains("first value is due once week 1, 2026 ends"));
+        assert!(
+            early
+                .explain(&m)
+                .contains("first value is due once week 1, 2026 ends")
+        );
         assert_eq!(assess(&m, &[], date(2026, 2, 2)).status, Status::NoData);
     }
 }

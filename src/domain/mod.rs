@@ -3,8 +3,8 @@
 pub mod audit_chain;
 pub mod brief;
 pub mod cadence;
-pub mod dates;
 pub mod chart;
+pub mod dates;
 pub mod health;
 pub mod metrics;
 pub mod permission;

@@ -497,7 +497,10 @@ async fn pulse(
         let typed = form.get(field).map_or("", String::as_str);
         errors.check(
             field,
-            primary.def.unit.parse_value(typed)
+            primary
+                .def
+                .unit
+                .parse_value(typed)
                 .map_err(|problem| format!("Give a number, from memory. {problem}")),
         )
     };
@@ -519,8 +522,12 @@ async fn pulse(
     if let Some(already) = once.claim(&mut tx, &state, &user).await? {
         return Ok(already);
     }
-    once.recorded(&mut tx, user.id, &format!("{}#pulse-title", paths::health(id)))
-        .await?;
+    once.recorded(
+        &mut tx,
+        user.id,
+        &format!("{}#pulse-title", paths::health(id)),
+    )
+    .await?;
     db::health::record_pulse(&mut tx, &user.actor(&client, now), id, &row).await?;
     let unit = primary.def.unit;
     let actual = primary

@@ -128,7 +128,8 @@ async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> Resu
         .await?
         .ok_or(AppError::NotFound)?;
     let events = events(&programmes, state.now());
-    let planned: Vec<db::cadence::FeedEvent> = events.iter().map(|(plan, _)| plan.clone()).collect();
+    let planned: Vec<db::cadence::FeedEvent> =
+        events.iter().map(|(plan, _)| plan.clone()).collect();
     let sequences = db::cadence::event_sequences(&state.pool, &planned).await?;
     let body = calendar(events, &sequences);
     Ok((

@@ -573,7 +573,8 @@ async fn add_gate(
     if let Some(already) = once.claim(&mut tx, &state, &user).await? {
         return Ok(already);
     }
-    once.recorded(&mut tx, user.id, &paths::pipeline(id)).await?;
+    once.recorded(&mut tx, user.id, &paths::pipeline(id))
+        .await?;
     db::pipeline::add_gate(&mut tx, &user.actor(&client, now), id, &process, &gate).await?;
     done(
         tx,

@@ -129,7 +129,11 @@ impl Table {
 
     /// The CSV as a download named `stem.csv`.
     pub fn csv_download(&self, stem: &str) -> Result<Response> {
-        Ok(download(self.csv()?, "text/csv; charset=utf-8", &format!("{stem}.csv")))
+        Ok(download(
+            self.csv()?,
+            "text/csv; charset=utf-8",
+            &format!("{stem}.csv"),
+        ))
     }
 
     /// The workbook as a download named `stem.xlsx`.

@@ -151,7 +151,11 @@ async fn a_script_pushes_a_week_of_values_once_and_corrects_one_with_a_reason() 
         Some(r#"{"value": 41, "reason": "A second correction from the same read", "version": 1}"#),
     )
     .await;
-    assert_eq!((status, body["field"].as_str()), (409, Some("version")), "{body}");
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (409, Some("version")),
+        "{body}"
+    );
     let page = coo
         .get(&format!("/programmes/{id}/metrics/exception-rate"))
         .await;
@@ -179,7 +183,10 @@ async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only()
     let put = |metric: &str, period: &str| {
         format!("/api/v1/programmes/{id}/metrics/{metric}/values/{period}")
     };
-    let oversized = format!(r#"{{"value": 4, "note": "{}"}}"#, "x".repeat(tandem::config::BODY_LIMIT));
+    let oversized = format!(
+        r#"{{"value": 4, "note": "{}"}}"#,
+        "x".repeat(tandem::config::BODY_LIMIT)
+    );
     let big_week = week.clone();
     // (path, token, body, status, field at fault)
     type Case<'a> = (String, Option<&'a str>, &'a str, u16, Option<&'a str>);
@@ -306,7 +313,6 @@ async fn every_error_is_a_problem_document_and_tokens_reach_one_programme_only()
         ),
     ];
     for (path, token, body, status, field) in cases {
-
         let method = if body.is_empty() {
             Method::GET
         } else {
@@ -650,7 +656,8 @@ async fn the_pipeline_reads_as_the_page_shows_it() {
 /// invalid data refused.
 #[tokio::test]
 async fn a_property_based_client_driven_by_the_openapi_document_finds_nothing() {
-    let st = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/schemathesis/bin/st");
+    let st =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/schemathesis/bin/st");
     assert!(
         st.exists(),
         "{} is missing: run scripts/test.sh (it installs schemathesis from PyPI)",
@@ -692,6 +699,9 @@ async fn a_property_based_client_driven_by_the_openapi_document_finds_nothing() 
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "schemathesis found problems:\n{text}");
+    assert!(
+        output.status.success(),
+        "schemathesis found problems:\n{text}"
+    );
     assert!(text.contains("passed"), "{text}");
 }

@@ -464,7 +464,13 @@ async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
     let http = reqwest::Client::new();
     let get = |path: &str| {
         let request = http.get(format!("http://127.0.0.1:{port}{path}"));
-        async move { request.send().await.map(|r| r.status().as_u16()).unwrap_or(0) }
+        async move {
+            request
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }
     };
     let mut ready = false;
     for _ in 0..100 {

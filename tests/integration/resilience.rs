@@ -75,7 +75,11 @@ async fn a_year_zero_date_typed_anywhere_is_refused_and_every_page_stays_up() {
             )
             .await;
         assert_eq!(import.status, 422, "{period}");
-        assert!(import.shows(&format!("Line 2: period “{period}”")), "{}", import.body);
+        assert!(
+            import.shows(&format!("Line 2: period “{period}”")),
+            "{}",
+            import.body
+        );
     }
     // A week typed without its leading zero is the same week.
     let week = app.this_week();
@@ -183,7 +187,11 @@ async fn a_form_sent_again_or_three_times_at_once_records_once() {
         .get(&format!("/programmes/{freight}/sessions/new"))
         .await;
     let mut fields = new.form_fields("/sessions\"");
-    set(&mut fields, "held_on", &app.clock_now().date_naive().to_string());
+    set(
+        &mut fields,
+        "held_on",
+        &app.clock_now().date_naive().to_string(),
+    );
     let before = app.count("SELECT count(*) FROM alignment_sessions").await;
     let answers = coo
         .post_at_once(&format!("/programmes/{freight}/sessions"), &fields, 3)
@@ -376,7 +384,9 @@ async fn the_sign_in_forms_token_is_one_tandem_made_not_one_an_attacker_chose() 
         .await;
     assert_eq!(refused.status, 403);
     // The token tandem made signs in.
-    person.cookies.insert("tandem_login_csrf".into(), real.clone());
+    person
+        .cookies
+        .insert("tandem_login_csrf".into(), real.clone());
     let signed_in = person
         .post_raw(
             "/login",
@@ -428,7 +438,9 @@ async fn spreadsheets_read_what_tandem_writes_and_the_export_pastes_back() {
             .await;
         assert_eq!(preview.status, 200, "{}", preview.body);
         assert!(
-            preview.shows(&format!("0 new values; {rows} already recorded exactly so.")),
+            preview.shows(&format!(
+                "0 new values; {rows} already recorded exactly so."
+            )),
             "{}",
             preview.body
         );
@@ -463,10 +475,16 @@ async fn spreadsheets_read_what_tandem_writes_and_the_export_pastes_back() {
     assert!(sheet.contains("<c r=\"F2\""), "{sheet}");
     let f2 = &sheet[sheet.find("<c r=\"F2\"").unwrap()..];
     let f2 = &f2[..f2.find("</c>").unwrap()];
-    assert!(!f2.contains("t=\"s\"") && f2.contains("<v>"), "a number: {f2}");
+    assert!(
+        !f2.contains("t=\"s\"") && f2.contains("<v>"),
+        "a number: {f2}"
+    );
     let h2 = &sheet[sheet.find("<c r=\"H2\"").unwrap()..];
     let h2 = &h2[..h2.find("</c>").unwrap()];
-    assert!(h2.contains(" s=\"") && !h2.contains("t=\"s\""), "a date: {h2}");
+    assert!(
+        h2.contains(" s=\"") && !h2.contains("t=\"s\""),
+        "a date: {h2}"
+    );
     let (status, _, matrix) = ceo
         .get_bytes(&format!("/programmes/{live}/matrix.xlsx"))
         .await;
@@ -496,18 +514,32 @@ async fn the_focus_ring_stands_out_three_to_one_wherever_it_is_drawn() {
     let app = TestApp::spawn().await;
     let css = app.client().get("/static/tandem.css").await.body;
     let colour = |name: &str| {
-        let at = css.find(&format!("{name}: #")).unwrap_or_else(|| panic!("{name} in the CSS")) + name.len() + 2;
+        let at = css
+            .find(&format!("{name}: #"))
+            .unwrap_or_else(|| panic!("{name} in the CSS"))
+            + name.len()
+            + 2;
         css[at..at + 7].to_owned()
     };
     let (focus, on_accent) = (colour("--focus"), colour("--focus-on-accent"));
     assert!(css.contains(":focus-visible { outline: 3px solid var(--focus);"));
-    for surface in ["--paper", "--canvas", "--accent-soft", "--ok-soft", "--warn-soft", "--bad-soft"] {
+    for surface in [
+        "--paper",
+        "--canvas",
+        "--accent-soft",
+        "--ok-soft",
+        "--warn-soft",
+        "--bad-soft",
+    ] {
         let ratio = contrast(&focus, &colour(surface));
         assert!(ratio >= 3.0, "focus ring on {surface}: {ratio:.2}:1");
     }
     let ratio = contrast(&on_accent, &colour("--accent"));
     assert!(ratio >= 3.0, "focus ring on the top bar: {ratio:.2}:1");
-    assert!(contrast("#f2a900", "#f4f6f9") < 3.0, "the old ring, as measured");
+    assert!(
+        contrast("#f2a900", "#f4f6f9") < 3.0,
+        "the old ring, as measured"
+    );
 }
 
 #[tokio::test]
@@ -521,7 +553,16 @@ async fn a_phase_move_raises_the_sequence_only_of_events_that_changed() {
     let marker = "id=\"feed-address\" type=\"text\" readonly value=\"";
     let start = issued.body.find(marker).unwrap() + marker.len();
     let address = &issued.body[start..start + issued.body[start..].find('"').unwrap()];
-    let path = format!("/{}", address.split_once("//").unwrap().1.split_once('/').unwrap().1);
+    let path = format!(
+        "/{}",
+        address
+            .split_once("//")
+            .unwrap()
+            .1
+            .split_once('/')
+            .unwrap()
+            .1
+    );
     let mut calendar_client = app.client();
     // uid → (start, status, summary, sequence) of the freight programme's events.
     let mut read = async || {
@@ -539,12 +580,20 @@ async fn a_phase_move_raises_the_sequence_only_of_events_that_changed() {
                 CalendarComponent::Event(e) => Some(e),
                 _ => None,
             })
-            .filter(|e| e.get_uid().is_some_and(|uid| uid.contains(&freight.to_string())))
+            .filter(|e| {
+                e.get_uid()
+                    .is_some_and(|uid| uid.contains(&freight.to_string()))
+            })
             .map(|e| {
                 let get = |key: &str| e.property_value(key).unwrap_or_default().to_owned();
                 (
                     get("UID"),
-                    (get("DTSTART"), get("STATUS"), get("SUMMARY"), get("SEQUENCE")),
+                    (
+                        get("DTSTART"),
+                        get("STATUS"),
+                        get("SUMMARY"),
+                        get("SEQUENCE"),
+                    ),
                 )
             })
             .collect::<std::collections::HashMap<_, _>>()

@@ -108,10 +108,7 @@ pub(super) fn parse(
     }
     let planned_start = match form.planned_start.trim() {
         "" => None,
-        raw => errors.check(
-            "planned_start",
-            Day::parse(raw).map(Day::date),
-        ),
+        raw => errors.check("planned_start", Day::parse(raw).map(Day::date)),
     };
     let pulse_tolerance = match form.pulse_tolerance.trim() {
         "" => None,

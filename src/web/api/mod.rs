@@ -256,7 +256,12 @@ fn version<'de, D: serde::Deserializer<'de>>(
     let number = serde_json::Number::deserialize(deserializer)?;
     number
         .as_i64()
-        .or_else(|| number.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0)
+                .map(|f| f as i64)
+        })
         .and_then(|n| i32::try_from(n).ok())
         .filter(|n| *n >= 1)
         .map(Some)
@@ -280,14 +285,15 @@ async fn put_value(
         return Err(AppError::Forbidden);
     }
     // Only an object: serde would also take a struct written as an array.
-    let input: ValueIn = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
-        .and_then(|object| serde_json::from_value(serde_json::Value::Object(object)))
-        .map_err(|error| AppError::Unprocessable {
-            field: "body".into(),
-            detail: format!(
-                "The body must be JSON like {{\"value\": 41.5, \"note\": \"…\"}}: {error}."
-            ),
-        })?;
+    let input: ValueIn =
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
+            .and_then(|object| serde_json::from_value(serde_json::Value::Object(object)))
+            .map_err(|error| AppError::Unprocessable {
+                field: "body".into(),
+                detail: format!(
+                    "The body must be JSON like {{\"value\": 41.5, \"note\": \"…\"}}: {error}."
+                ),
+            })?;
     let board = board(&state, id).await?;
     let view = unknown_metric(&board, &metric)?;
     if view.def.kind != MetricKind::Operational {
@@ -300,17 +306,18 @@ async fn put_value(
         });
     }
     let unit = view.def.unit;
-    let period =
-        view.def.value_period(&period, state.now().date_naive()).map_err(|detail| AppError::Unprocessable {
+    let period = view
+        .def
+        .value_period(&period, state.now().date_naive())
+        .map_err(|detail| AppError::Unprocessable {
             field: "period".into(),
             detail,
         })?;
-    let value =
-        unit.check_value(input.value).map_err(|detail| {
-            AppError::Unprocessable {
-                field: "value".into(),
-                detail,
-            }
+    let value = unit
+        .check_value(input.value)
+        .map_err(|detail| AppError::Unprocessable {
+            field: "value".into(),
+            detail,
         })?;
     let note = input.note.trim();
     let reason = input.reason.trim();

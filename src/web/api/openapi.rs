@@ -97,7 +97,11 @@ fn scope(document: &mut Value, programme: Uuid, board: &Board, today: NaiveDate)
         let def = &view.def;
         let mut put = generic_put["put"].clone();
         put["operationId"] = json!(format!("writeValue-{}", def.id));
-        put["summary"] = json!(format!("Record {} ({}) for a period", def.name, def.cadence.label()));
+        put["summary"] = json!(format!(
+            "Record {} ({}) for a period",
+            def.name,
+            def.cadence.label()
+        ));
         put["parameters"] = json!([
             { "name": "id", "in": "path", "required": true, "schema": id },
             { "name": "period", "in": "path", "required": true,
@@ -108,7 +112,10 @@ fn scope(document: &mut Value, programme: Uuid, board: &Board, today: NaiveDate)
         body["properties"]["value"] = value_schema(def.unit);
         put["requestBody"]["content"]["application/json"]["schema"] = body;
         paths.insert(
-            format!("/api/v1/programmes/{{id}}/metrics/{}/values/{{period}}", def.id),
+            format!(
+                "/api/v1/programmes/{{id}}/metrics/{}/values/{{period}}",
+                def.id
+            ),
             json!({ "put": put }),
         );
     }

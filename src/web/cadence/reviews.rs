@@ -24,8 +24,8 @@ use crate::db::cadence::{CadenceSource, ReviewRow, ReviewTexts};
 use crate::db::pipeline::ProcessRow;
 use crate::db::programmes::Programme;
 use crate::domain::chart::{self, LineChart, SeriesSpec, Stroke};
-use crate::domain::metrics::{Cadence, Period};
 use crate::domain::dates::Day;
+use crate::domain::metrics::{Cadence, Period};
 use crate::domain::permission::Action;
 use crate::domain::pipeline::{ExcoDecision, Stage};
 use crate::domain::seat::SeatKind;
@@ -160,7 +160,8 @@ fn chart_of(figure: &Figure) -> LineChart {
         .collect();
     let start = points.first().map_or(figure.target_date, |(d, _)| *d);
     let end = points.last().map_or(figure.target_date, |(d, _)| *d);
-    chart::line_chart(
+    chart::line_chart_in(
+        chart::Frame::COMPACT,
         &[
             SeriesSpec {
                 name: "Actual".into(),
@@ -615,6 +616,16 @@ pub(super) struct PackPage {
     set_here: Vec<ActionView>,
     proposed: Vec<ActionView>,
     texts: Pack,
+}
+
+impl PackPage {
+    /// How many metrics changed status since the last review.
+    fn status_changes(&self) -> usize {
+        self.moved
+            .iter()
+            .filter(|m| m.status.0 != m.status.1)
+            .count()
+    }
 }
 
 pub(super) async fn pack(

@@ -23,10 +23,10 @@ use crate::db::programmes::Programme;
 use crate::domain::metrics::Period;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use chrono::NaiveDate;
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{Page, render};
 use crate::web::spreadsheet::{BOM, Cell, Table, slug};
+use chrono::NaiveDate;
 
 /// The columns of the export, and of what the import reads.
 pub const HEADER: [&str; 8] = [
@@ -315,7 +315,13 @@ pub(super) async fn submit(
     require_recorder(&user)?;
     let board = Board::build(&source, state.now().date_naive());
     let existing = db::metrics::all_values(&state.pool, id).await?;
-    let checked = check(&form.csv, &board, &existing, &user, state.now().date_naive());
+    let checked = check(
+        &form.csv,
+        &board,
+        &existing,
+        &user,
+        state.now().date_naive(),
+    );
     if !checked.errors.is_empty() || form.confirm != "yes" {
         let status = if checked.errors.is_empty() {
             StatusCode::OK

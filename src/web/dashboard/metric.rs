@@ -71,7 +71,11 @@ struct ParsedValue {
 }
 
 impl ValueForm {
-    fn parse(&self, def: &Definition, today: chrono::NaiveDate) -> std::result::Result<ParsedValue, FieldErrors> {
+    fn parse(
+        &self,
+        def: &Definition,
+        today: chrono::NaiveDate,
+    ) -> std::result::Result<ParsedValue, FieldErrors> {
         let mut errors = FieldErrors::new();
         let period = errors.check("period", def.value_period(&self.period, today));
         let value = errors.check("value", def.unit.parse_value(&self.value));

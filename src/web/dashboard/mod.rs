@@ -7,7 +7,6 @@ mod metric;
 mod roi_record;
 mod view;
 
-
 use crate::board::{Board, MetricView};
 
 use uuid::Uuid;

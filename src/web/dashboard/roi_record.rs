@@ -42,7 +42,10 @@ pub(super) async fn submit(
     let this_month = Period::containing(state.now().date_naive(), Cadence::Monthly);
     let month = Period::parse_for(&form.month, Cadence::Monthly).and_then(|month| {
         if month > this_month {
-            Err(format!("{} has not begun yet: give {this_month} or earlier.", month.label()))
+            Err(format!(
+                "{} has not begun yet: give {this_month} or earlier.",
+                month.label()
+            ))
         } else {
             Ok(month)
         }

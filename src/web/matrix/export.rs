@@ -57,5 +57,8 @@ async fn matrix_table(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<
         record.push(row.problems.join(" ").into());
         table.row(record);
     }
-    Ok((format!("responsibility-matrix-{}", slug(&programme.name)), table))
+    Ok((
+        format!("responsibility-matrix-{}", slug(&programme.name)),
+        table,
+    ))
 }

@@ -34,7 +34,7 @@ use crate::error::{AppError, Result};
 use crate::paths::{self, route};
 use crate::state::AppState;
 use crate::web::brief::BriefStatus;
-use crate::web::extract::{Form, Path};
+use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
 use crate::web::once::{self, Once};
 use crate::web::pages::{Page, render};
@@ -426,11 +426,11 @@ async fn finish(
 async fn statement(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path(id): Path<Uuid>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordAlignment)?;
     let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
     let sentence = form.get("sentence").map_or("", |s| s.trim());
@@ -473,11 +473,11 @@ async fn statement(
 async fn pulse(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path(id): Path<Uuid>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordBusinessMetric)?;
     let now = state.now();
     let mut tx = state.pool.begin().await?;
@@ -547,11 +547,11 @@ async fn pulse(
 async fn rating(
     State(state): State<AppState>,
     user: CurrentUser,
+    Readable(programme): Readable,
     client: ClientInfo,
     Path(id): Path<Uuid>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let programme = super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordAlignment)?;
     let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
     let mut errors = FieldErrors::new();

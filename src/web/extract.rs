@@ -199,3 +199,41 @@ mod tests {
         assert!(check_text(b"note=100%").is_ok());
     }
 }
+
+/// A programme of the caller's organisation that the caller may read, named
+/// by the route's `{id}`: the access check of every programme page. Another
+/// organisation's programme answers exactly like one that does not exist.
+#[derive(Debug)]
+pub struct Readable(pub crate::db::programmes::Programme);
+
+impl FromRequestParts<crate::state::AppState> for Readable {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = crate::auth::extract::CurrentUser::from_request_parts(parts, state).await?;
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let id = params
+            .iter()
+            .find(|(name, _)| *name == "id")
+            .and_then(|(_, value)| value.parse().ok())
+            .ok_or(AppError::NotFound)?;
+        readable(state, &user, id).await.map(Readable)
+    }
+}
+
+/// The programme `id` if the user may read it, or 404 (see [`Readable`]).
+pub async fn readable(
+    state: &crate::state::AppState,
+    user: &crate::auth::extract::CurrentUser,
+    id: uuid::Uuid,
+) -> crate::error::Result<crate::db::programmes::Programme> {
+    user.require(crate::domain::permission::Action::ReadProgramme)?;
+    crate::db::programmes::find_in_org(&state.pool, user.organisation_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}

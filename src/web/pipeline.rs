@@ -36,7 +36,7 @@ use crate::error::{AppError, Result};
 use crate::paths::{self, route};
 use crate::state::AppState;
 use crate::web::cadence::{field, text};
-use crate::web::extract::{Form, Path};
+use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
 use crate::web::once::{self, Once};
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
@@ -427,11 +427,11 @@ async fn locked(tx: &mut sqlx::PgConnection, id: Uuid, process: Uuid) -> Result<
 async fn move_stage(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path((id, process_id)): Path<(Uuid, Uuid)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    super::programmes::readable(&state, &user, id).await?;
     user.require(Action::MovePhase)?;
     let mut errors = FieldErrors::new();
     let to = errors.check(
@@ -553,11 +553,11 @@ fn parse_gate(
 async fn add_gate(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path((id, process_id)): Path<(Uuid, Uuid)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    super::programmes::readable(&state, &user, id).await?;
     user.require(Action::MovePhase)?;
     let now = state.now();
     let mut tx = state.pool.begin().await?;
@@ -588,10 +588,10 @@ async fn add_gate(
 async fn remove_gate(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path((id, process_id, gate_id)): Path<(Uuid, Uuid, Uuid)>,
 ) -> Result<Response> {
-    super::programmes::readable(&state, &user, id).await?;
     user.require(Action::MovePhase)?;
     let now = state.now();
     let mut tx = state.pool.begin().await?;
@@ -619,11 +619,11 @@ async fn remove_gate(
 async fn review_decision(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path((id, month)): Path<(Uuid, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    super::programmes::readable(&state, &user, id).await?;
     user.require(Action::WriteExcoReview)?;
     let month = super::cadence::month_of_path(&month)?;
     let back = paths::review(id, &month);

@@ -51,7 +51,7 @@ pub fn edit_action(owner: Owner) -> Action {
 
 /// A programme the user may read, or 404.
 async fn readable_programme(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Programme> {
-    super::programmes::readable(state, user, id).await
+    crate::web::extract::readable(state, user, id).await
 }
 
 /// The draft: every section of the catalogue with its stored row, if any.

@@ -14,7 +14,7 @@ use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
-use crate::web::extract::{Form, Path};
+use crate::web::extract::{Form, Path, Readable};
 use crate::web::pages::{ConflictField, ConflictPage, Page};
 
 /// The form, as typed.
@@ -28,11 +28,11 @@ pub(super) struct DoneForm {
 pub(super) async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path((id, action)): Path<(Uuid, Uuid)>,
     Form(form): Form<DoneForm>,
 ) -> Result<Response> {
-    super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordAlignment)?;
     let done = match form.done.as_str() {
         "true" => true,

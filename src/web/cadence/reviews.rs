@@ -33,7 +33,7 @@ use crate::domain::snapshot::{Figure, Figures, Move, Pack, ProcessDecision, move
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
-use crate::web::extract::{Form, Path};
+use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
 
@@ -442,11 +442,11 @@ pub(crate) async fn refuse_held(
 pub(super) async fn write(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path((id, month)): Path<(Uuid, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::WriteExcoReview)?;
     let month = month_of_path(&month)?;
     let mut errors = FieldErrors::new();
@@ -552,11 +552,11 @@ pub(super) async fn write(
 pub(super) async fn hold(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path((id, month)): Path<(Uuid, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::WriteExcoReview)?;
     let month = month_of_path(&month)?;
     let back = paths::review(id, &month);

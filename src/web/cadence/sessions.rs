@@ -23,7 +23,7 @@ use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
-use crate::web::extract::{Form, Path};
+use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
 use crate::web::once::{self, Once};
 use crate::web::pages::{ConflictField, ConflictPage, Page, render};
@@ -288,11 +288,11 @@ async fn session_page(
 pub(super) async fn check(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path((id, number)): Path<(Uuid, i32)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordAlignment)?;
     let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
     let mut errors = FieldErrors::new();

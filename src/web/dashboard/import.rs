@@ -23,7 +23,7 @@ use crate::db::programmes::Programme;
 use crate::domain::metrics::Period;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use crate::web::extract::{Form, Path};
+use crate::web::extract::{Form, Path, Readable};
 use crate::web::pages::{Page, render};
 use crate::web::spreadsheet::{BOM, Cell, Table, slug};
 use chrono::NaiveDate;
@@ -62,7 +62,7 @@ pub(super) async fn export_xlsx(
 
 /// Every value of the programme, with the file name to give it.
 async fn values_table(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<(String, Table)> {
-    let programme = super::super::programmes::readable(state, user, id).await?;
+    let programme = crate::web::extract::readable(state, user, id).await?;
     let values = db::metrics::all_values(&state.pool, id).await?;
     let source = db::metrics::dashboard_source(&state.pool, id, None).await?;
     let board = Board::build(&source, state.now().date_naive());
@@ -127,9 +127,8 @@ pub(super) struct ImportForm {
 pub(super) async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Readable(programme): Readable,
 ) -> Result<Response> {
-    let programme = super::super::programmes::readable(&state, &user, id).await?;
     require_recorder(&user)?;
     let page = ImportPage {
         page: Page::for_user(&state, &user).await?,

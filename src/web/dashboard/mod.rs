@@ -49,7 +49,7 @@ async fn load(
     id: Uuid,
     focus: Option<&str>,
 ) -> Result<(Programme, DashboardSource)> {
-    let programme = super::programmes::readable(state, user, id).await?;
+    let programme = crate::web::extract::readable(state, user, id).await?;
     let source = db::metrics::dashboard_source(&state.pool, id, focus).await?;
     Ok((programme, source))
 }

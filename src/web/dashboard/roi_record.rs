@@ -14,7 +14,7 @@ use crate::domain::metrics::{Cadence, Period, Unit};
 use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::state::AppState;
-use crate::web::extract::{Form, Path};
+use crate::web::extract::{Form, Path, Readable};
 use crate::web::pages::{ConflictField, ConflictPage, Page, render};
 use axum::http::StatusCode;
 
@@ -32,11 +32,11 @@ pub(super) struct RoiForm {
 pub(super) async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
+    _: Readable,
     client: ClientInfo,
     Path(id): Path<Uuid>,
     Form(form): Form<RoiForm>,
 ) -> Result<Response> {
-    super::super::programmes::readable(&state, &user, id).await?;
     user.require(Action::RecordBusinessMetric)?;
     let dashboard = crate::paths::dashboard(id);
     let this_month = Period::containing(state.now().date_naive(), Cadence::Monthly);

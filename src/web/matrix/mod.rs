@@ -36,7 +36,7 @@ pub fn routes() -> Routes {
 
 /// A programme the user may read, or 404.
 async fn readable_programme(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Programme> {
-    super::programmes::readable(state, user, id).await
+    crate::web::extract::readable(state, user, id).await
 }
 
 /// The current matrix and its version number (0 and the framework default if

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod page_cache;
 pub mod paths;
 pub mod pg_cluster;
+pub mod pipeline;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

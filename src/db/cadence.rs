@@ -17,6 +17,8 @@ use super::audit::{self, Actor, Change, actions};
 use super::pages::{Part, array, decode, programme};
 use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
+use crate::domain::cadence;
+use crate::domain::metrics::{Cadence, Period};
 use crate::domain::snapshot::{Figures, Pack, ProcessDecision};
 
 /// An alignment session.
@@ -1227,6 +1229,48 @@ pub struct ScheduleFacts {
     pub reviews: Vec<(String, NaiveDate, bool)>,
     /// Open decision requests: number, question, raised.
     pub open_requests: Vec<(i32, String, DateTime<Utc>)>,
+}
+
+impl ScheduleFacts {
+    /// The programme's schedule from these records, as of `today`.
+    pub fn schedule(&self, programme: &Programme, today: NaiveDate) -> Vec<cadence::Due> {
+        cadence::schedule(
+            &cadence::Facts {
+                phase: Some(programme.phase()),
+                created_on: Some(programme.created_at.date_naive()),
+                deploying_since: programme.deploying_since,
+                live_since: programme.live_since,
+                closed_since: programme.closed_since,
+                sessions_held: self.sessions.clone(),
+                updates_written: self
+                    .updates
+                    .iter()
+                    .filter_map(|w| u32::try_from(*w).ok())
+                    .collect(),
+                reviews: self
+                    .reviews
+                    .iter()
+                    .filter_map(|(month, meeting, held)| {
+                        Some((
+                            Period::parse_for(month, Cadence::Monthly).ok()?,
+                            *meeting,
+                            *held,
+                        ))
+                    })
+                    .collect(),
+            },
+            today,
+        )
+    }
+
+    /// What is due next and overdue, and the open requests with their clocks.
+    pub fn due_summary(&self, programme: &Programme, now: DateTime<Utc>) -> cadence::DueSummary {
+        cadence::DueSummary::of(
+            &self.schedule(programme, now.date_naive()),
+            &self.open_requests,
+            now,
+        )
+    }
 }
 
 impl CadenceSource {

@@ -518,6 +518,48 @@ impl Standing {
     }
 }
 
+/// What is due next and what is overdue, for a programme's pages.
+#[derive(Debug, Clone, Default)]
+pub struct DueSummary {
+    /// The next record expected.
+    pub next: Option<Due>,
+    /// Records overdue, newest first, at most [`DueSummary::OVERDUE_SHOWN`].
+    pub overdue: Vec<Due>,
+    /// How many are overdue in all.
+    pub overdue_count: usize,
+    /// Open decision requests: number, question, clock.
+    pub open_requests: Vec<(i32, String, Clock)>,
+}
+
+impl DueSummary {
+    /// How many overdue records a summary lists.
+    pub const OVERDUE_SHOWN: usize = 5;
+
+    /// Summarises a schedule and the open requests (number, question,
+    /// when raised) as of `now`.
+    pub fn of(
+        schedule: &[Due],
+        open_requests: &[(i32, String, DateTime<Utc>)],
+        now: DateTime<Utc>,
+    ) -> DueSummary {
+        let mut overdue = overdue(schedule);
+        overdue.reverse();
+        let overdue_count = overdue.len();
+        overdue.truncate(Self::OVERDUE_SHOWN);
+        DueSummary {
+            next: next_due(schedule),
+            overdue,
+            overdue_count,
+            open_requests: open_requests
+                .iter()
+                .map(|(number, question, raised)| {
+                    (*number, question.clone(), Clock::of(*raised, None, now))
+                })
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -680,5 +722,34 @@ mod tests {
         );
         assert_eq!(reviews[2].state, DueState::Upcoming);
         assert_eq!(Expected::Review(april).key(), "review-2026-04");
+    }
+
+    #[test]
+    fn a_summary_lists_the_newest_overdue_first_and_the_open_clocks() {
+        // Pre-deployment from 5 January with no session: ten weeks overdue.
+        let f = facts(Phase::PreDeployment);
+        let now = at(2026, 3, 20, 12, 0);
+        let s = schedule(&f, now.date_naive());
+        let raised = at(2026, 3, 20, 9, 0);
+        let summary = DueSummary::of(&s, &[(4, "Extend the pilot?".into(), raised)], now);
+        assert_eq!(summary.overdue_count, overdue(&s).len());
+        assert!(summary.overdue_count > DueSummary::OVERDUE_SHOWN);
+        assert_eq!(summary.overdue.len(), DueSummary::OVERDUE_SHOWN);
+        assert!(
+            summary.overdue[0].due_on > summary.overdue[1].due_on,
+            "newest first"
+        );
+        assert_eq!(
+            summary.next.map(|d| d.due_on),
+            next_due(&s).map(|d| d.due_on)
+        );
+        assert_eq!(
+            summary.open_requests,
+            vec![(
+                4,
+                "Extend the pilot?".to_owned(),
+                Clock::Open(Duration::hours(21))
+            )]
+        );
     }
 }

@@ -575,6 +575,31 @@ pub fn diff(before: &Matrix, after: &Matrix) -> Vec<Change> {
     changes
 }
 
+/// The matrix's health for the programme page: problems stay in view there
+/// until they are fixed.
+#[derive(Debug, Clone)]
+pub struct Health {
+    /// Rows with problems: (row name, messages).
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+impl Health {
+    /// The problems of a matrix.
+    pub fn of(matrix: &Matrix) -> Health {
+        Health {
+            rows: validate(matrix)
+                .into_iter()
+                .map(|row| {
+                    (
+                        row.row_name,
+                        row.problems.iter().map(|p| p.message()).collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -733,5 +758,29 @@ mod tests {
         assert_eq!(Letter::parse_cell(" a "), Ok(Some(Letter::A)));
         assert_eq!(Letter::parse_cell(""), Ok(None));
         assert!(Letter::parse_cell("X").is_err());
+    }
+
+    #[test]
+    fn health_lists_each_flagged_row_with_its_messages() {
+        let fine = Matrix::framework_default();
+        assert!(Health::of(&fine).rows.is_empty());
+        let problems = validate(&fine).len();
+        assert_eq!(problems, 0);
+        let mut routed = Matrix::framework_default();
+        let row = routed
+            .rows
+            .iter()
+            .position(|r| r.name.to_lowercase().contains("governance"))
+            .unwrap();
+        for letter in routed.rows[row].cells.values_mut() {
+            if *letter == Letter::A {
+                *letter = Letter::R;
+            }
+        }
+        routed.rows[row].cells.insert("cto".into(), Letter::A);
+        let health = Health::of(&routed);
+        assert_eq!(health.rows.len(), 1);
+        assert!(health.rows[0].0.to_lowercase().contains("governance"));
+        assert!(!health.rows[0].1.is_empty());
     }
 }

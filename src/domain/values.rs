@@ -80,6 +80,26 @@ impl Line {
     }
 }
 
+/// Free text (one line or several): trimmed, at most `max` characters, possibly empty.
+pub fn text(value: &str, max: usize) -> Result<String, String> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        Err(format!("Keep this to {max} characters or fewer."))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// Free text that must not be empty; `what` names it in the message ("Write {what}.").
+pub fn required(value: &str, max: usize, what: &str) -> Result<String, String> {
+    let value = text(value, max)?;
+    if value.is_empty() {
+        Err(format!("Write {what}."))
+    } else {
+        Ok(value)
+    }
+}
+
 /// A new password that meets the policy: 10 to 256 characters.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
@@ -210,5 +230,21 @@ mod tests {
         ] {
             assert!(!is_local_path(bad), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn free_text_is_trimmed_and_bounded() {
+        assert_eq!(text("  a note \n", 10), Ok("a note".to_owned()));
+        assert_eq!(text("", 10), Ok(String::new()));
+        assert!(text("ééééé", 4).unwrap_err().contains("4 characters"));
+        assert_eq!(text("ééééé", 5).unwrap(), "ééééé");
+        assert_eq!(
+            required("  ", 10, "the question"),
+            Err("Write the question.".to_owned())
+        );
+        assert_eq!(
+            required(" Why? ", 10, "the question"),
+            Ok("Why?".to_owned())
+        );
     }
 }

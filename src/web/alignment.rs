@@ -30,10 +30,10 @@ use crate::domain::health::{
 use crate::domain::metrics::{Cadence, Period, Status, Unit};
 use crate::domain::permission::Action;
 use crate::domain::phase::Phase;
+use crate::domain::signoff::BriefStatus;
 use crate::error::{AppError, Result};
 use crate::paths::{self, route};
 use crate::state::AppState;
-use crate::web::brief::BriefStatus;
 use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
 use crate::web::once::{self, Once};
@@ -302,9 +302,9 @@ async fn page(
             .any(|r| r.round == round && r.seat == seat)
     });
     let facts = &source.cadence;
-    let schedule = crate::web::cadence::schedule(&programme, facts, now.date_naive());
+    let schedule = facts.schedule(&programme, now.date_naive());
     let brief = match &source.brief {
-        Some((number, slots)) => crate::web::brief::brief_status_of(*number, slots),
+        Some((number, slots)) => db::brief::status_of(*number, slots),
         None => BriefStatus::None,
     };
     let unsigned_brief = match brief {

@@ -181,7 +181,7 @@ pub fn events(programmes: &[FeedProgramme], now: DateTime<Utc>) -> Vec<(FeedEven
         };
         // What feeds showed before sequences were kept per event.
         let base = u32::try_from(programme.version).unwrap_or(0);
-        for due in super::cadence::schedule(programme, &facts, now.date_naive()) {
+        for due in facts.schedule(programme, now.date_naive()) {
             let review_version = match due.expected {
                 Expected::Review(month) => p
                     .reviews

@@ -1,5 +1,7 @@
 //! Field-level validation messages for forms that re-render with what was typed.
 
+use std::collections::HashMap;
+
 /// Messages keyed by field name, shown beside each field.
 #[derive(Debug, Clone, Default)]
 pub struct FieldErrors(Vec<(String, String)>);
@@ -50,4 +52,9 @@ impl FieldErrors {
             }
         }
     }
+}
+
+/// A form value by name, or empty.
+pub fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map_or("", String::as_str)
 }

@@ -218,3 +218,17 @@ pub async fn nothing_changed(
     .await?;
     Ok(axum::response::Redirect::to(back_to).into_response())
 }
+
+/// Ends a write: the message for the next page, the commit, and a redirect
+/// to `to` (Post/Redirect/Get). The flash is written in the write's own
+/// transaction, so it appears only if the write lands.
+pub async fn done(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    user: &CurrentUser,
+    to: impl AsRef<str>,
+    message: impl AsRef<str>,
+) -> Result<Response> {
+    db::sessions::set_flash(&mut *tx, user.session_id, "success", message.as_ref()).await?;
+    tx.commit().await?;
+    Ok(axum::response::Redirect::to(to.as_ref()).into_response())
+}

@@ -6,7 +6,8 @@ mod versions;
 
 pub(crate) use signatures::SLOT_SELECT;
 pub use signatures::{
-    ALREADY_DECIDED, AwaitingSignature, KEY_USED, NewSignature, Slot, last_signed_by, sign, slots,
+    ALREADY_DECIDED, AwaitingSignature, KEY_USED, NewSignature, Slot, last_signed_by,
+    latest_status, sign, slots, status_of,
 };
 pub(crate) use versions::VERSION_SELECT;
 pub use versions::{

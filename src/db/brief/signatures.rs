@@ -171,3 +171,22 @@ pub struct AwaitingSignature {
     /// The version number.
     pub number: i32,
 }
+
+/// Where version `number` stands, from its slots.
+pub fn status_of(number: i32, slots: &[Slot]) -> crate::domain::signoff::BriefStatus {
+    let slots: Vec<_> = slots.iter().map(|s| (s.who(), s.decision())).collect();
+    crate::domain::signoff::BriefStatus::of(number, &slots)
+}
+
+/// Where the programme's latest version stands, read inside the caller's
+/// transaction (the phase gate reads it under the programme's lock).
+pub async fn latest_status(
+    conn: &mut sqlx::PgConnection,
+    programme_id: uuid::Uuid,
+) -> sqlx::Result<crate::domain::signoff::BriefStatus> {
+    let Some(latest) = super::latest_version(&mut *conn, programme_id).await? else {
+        return Ok(crate::domain::signoff::BriefStatus::None);
+    };
+    let slots = super::slots(&mut *conn, latest.id).await?;
+    Ok(status_of(latest.number, &slots))
+}

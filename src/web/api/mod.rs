@@ -136,7 +136,7 @@ async fn pipeline(
     let board = Board::build(&dashboard, today);
     let number = |text: &str| text.parse::<f64>().ok();
     let text = |text: &str| (!text.is_empty()).then(|| text.to_owned());
-    let processes: Vec<_> = crate::web::pipeline::build(&source, &dashboard, &board, today)
+    let processes: Vec<_> = crate::pipeline::build(&source, &dashboard, &board, today)
         .iter()
         .map(|p| {
             let blocked = p.refusal_to_deploy();

@@ -193,29 +193,11 @@ pub(crate) fn render_fields(
         .collect()
 }
 
-pub(crate) use crate::domain::signoff::{BriefStatus, Status};
+pub(crate) use crate::domain::signoff::Status;
 
 /// Where a version stands, from its slots.
 pub(crate) fn status_of(slots: &[Slot]) -> Status {
     Status::of(slots.iter().map(Slot::decision))
-}
-
-/// Where version `number` stands, from its slots.
-pub(crate) fn brief_status_of(number: i32, slots: &[Slot]) -> BriefStatus {
-    let slots: Vec<_> = slots.iter().map(|s| (s.who(), s.decision())).collect();
-    BriefStatus::of(number, &slots)
-}
-
-/// The status of the latest version, read inside the caller's transaction.
-pub async fn brief_status(
-    conn: &mut sqlx::PgConnection,
-    programme_id: Uuid,
-) -> Result<BriefStatus> {
-    let Some(latest) = db::brief::latest_version(&mut *conn, programme_id).await? else {
-        return Ok(BriefStatus::None);
-    };
-    let slots = db::brief::slots(&mut *conn, latest.id).await?;
-    Ok(brief_status_of(latest.number, &slots))
 }
 
 /// A field's changes between two contents of a section.

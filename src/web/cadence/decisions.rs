@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{RequestView, load, text};
+use super::{RequestView, load};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::auth::token;
@@ -19,6 +19,7 @@ use crate::db::cadence::{Decided, Decision};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::{self, LogTotals, Outcome};
 use crate::domain::permission::Action;
+use crate::domain::values::text;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;

@@ -6,6 +6,7 @@
 mod actions;
 mod decisions;
 mod overview;
+mod review_pipeline;
 mod reviews;
 mod sessions;
 mod updates;
@@ -15,17 +16,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-pub(crate) use reviews::{decision_refused, month_of_path, refuse_held};
-
 use super::Routes;
 use crate::auth::extract::CurrentUser;
 use crate::db;
-use crate::db::cadence::{ActionRow, CadenceSource, NewAction, Reads, RequestRow, ScheduleFacts};
+use crate::db::cadence::{ActionRow, CadenceSource, NewAction, Reads, RequestRow};
 use crate::db::programmes::Programme;
-use crate::domain::cadence::{self, Clock, Due, Facts, Outcome};
+use crate::domain::cadence::{self, Clock, Outcome};
 use crate::domain::dates::Day;
 use crate::domain::metrics::{Cadence, Period};
 use crate::domain::permission::Action;
+use crate::domain::values::text;
 use crate::error::{AppError, Result};
 use crate::paths::route;
 use crate::state::AppState;
@@ -51,6 +51,7 @@ pub fn routes() -> Routes {
         .get(route::REVIEW, reviews::show)
         .post(route::REVIEW, reviews::write)
         .post(route::REVIEW_HOLD, reviews::hold)
+        .post(route::REVIEW_PIPELINE, review_pipeline::submit)
         .get(route::REVIEW_PACK, reviews::pack)
         .get(route::REVIEW_VERIFY, reviews::verify)
 }
@@ -66,73 +67,6 @@ async fn load(
     let mut source = db::cadence::source(&state.pool, user.organisation_id, id, reads).await?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;
     Ok((programme, source))
-}
-
-/// The schedule of a programme from its records, as of `today`.
-pub(crate) fn schedule(programme: &Programme, facts: &ScheduleFacts, today: NaiveDate) -> Vec<Due> {
-    cadence::schedule(
-        &Facts {
-            phase: Some(programme.phase()),
-            created_on: Some(programme.created_at.date_naive()),
-            deploying_since: programme.deploying_since,
-            live_since: programme.live_since,
-            closed_since: programme.closed_since,
-            sessions_held: facts.sessions.clone(),
-            updates_written: facts
-                .updates
-                .iter()
-                .filter_map(|w| u32::try_from(*w).ok())
-                .collect(),
-            reviews: facts
-                .reviews
-                .iter()
-                .filter_map(|(month, meeting, held)| {
-                    Some((
-                        Period::parse_for(month, Cadence::Monthly).ok()?,
-                        *meeting,
-                        *held,
-                    ))
-                })
-                .collect(),
-        },
-        today,
-    )
-}
-
-/// What is due next and what is overdue, for the programme page.
-#[derive(Debug, Clone, Default)]
-pub struct DueSummary {
-    /// The next record expected.
-    pub next: Option<Due>,
-    /// Records overdue, newest first, at most a handful.
-    pub overdue: Vec<Due>,
-    /// How many are overdue in all.
-    pub overdue_count: usize,
-    /// Open decision requests: number, question, clock.
-    pub open_requests: Vec<(i32, String, Clock)>,
-}
-
-impl DueSummary {
-    /// Summarises the schedule and the open requests.
-    pub fn of(programme: &Programme, facts: &ScheduleFacts, now: DateTime<Utc>) -> DueSummary {
-        let schedule = schedule(programme, facts, now.date_naive());
-        let mut overdue = cadence::overdue(&schedule);
-        overdue.reverse();
-        let overdue_count = overdue.len();
-        overdue.truncate(5);
-        DueSummary {
-            next: cadence::next_due(&schedule),
-            overdue,
-            overdue_count,
-            open_requests: facts
-                .open_requests
-                .iter()
-                .map(|(number, question, raised)| {
-                    (*number, question.clone(), Clock::of(*raised, None, now))
-                })
-                .collect(),
-        }
-    }
 }
 
 /// An action item as pages show it.
@@ -280,29 +214,4 @@ pub(crate) fn parse_actions(
         typed.push(input);
     }
     (typed, parsed)
-}
-
-/// A free-text field: trimmed, at most `max` characters.
-pub(crate) fn text(value: &str, max: usize) -> std::result::Result<String, String> {
-    let value = value.trim();
-    if value.chars().count() > max {
-        Err(format!("Keep this to {max} characters or fewer."))
-    } else {
-        Ok(value.to_owned())
-    }
-}
-
-/// A field that must not be empty.
-pub(crate) fn required(value: &str, max: usize, what: &str) -> std::result::Result<String, String> {
-    let value = text(value, max)?;
-    if value.is_empty() {
-        Err(format!("Write {what}."))
-    } else {
-        Ok(value)
-    }
-}
-
-/// A form value by name, or empty.
-pub(crate) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
-    form.get(name).map_or("", String::as_str)
 }

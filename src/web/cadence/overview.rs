@@ -7,12 +7,13 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use super::{ActionView, DueSummary, RequestView, action_views, load};
+use super::{ActionView, RequestView, action_views, load};
 use crate::auth::extract::CurrentUser;
 use crate::db::cadence::Reads;
 use crate::db::cadence::{ReviewRow, SessionRow, UpdateRow};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::Due;
+use crate::domain::cadence::DueSummary;
 use crate::domain::metrics::Period;
 use crate::domain::permission::Action;
 use crate::domain::phase::Phase;
@@ -65,8 +66,9 @@ pub(super) async fn page(
     let phase = programme.phase();
     let last_month = Period::containing(today, crate::domain::metrics::Cadence::Monthly).previous();
     Ok(CadencePage {
-        due: DueSummary::of(&programme, &facts, now),
-        schedule: super::schedule(&programme, &facts, today)
+        due: facts.due_summary(&programme, now),
+        schedule: facts
+            .schedule(&programme, today)
             .into_iter()
             .filter(|d| {
                 d.due_on >= today - chrono::Duration::days(28)

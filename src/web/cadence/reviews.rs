@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{ACTION_ROWS, ActionInput, ActionView, action_views, field, load, parse_actions, text};
+use super::{ACTION_ROWS, ActionInput, ActionView, action_views, load, parse_actions};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::board::Board;
@@ -30,11 +30,13 @@ use crate::domain::permission::Action;
 use crate::domain::pipeline::{ExcoDecision, Stage};
 use crate::domain::seat::SeatKind;
 use crate::domain::snapshot::{Figure, Figures, Move, Pack, ProcessDecision, moves};
+use crate::domain::values::text;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
+use crate::web::forms::field;
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
 
 /// The month of a review's address ("2026-10"); anything else is not found.

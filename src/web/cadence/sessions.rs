@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use super::{ACTION_ROWS, ActionInput, ActionView, action_views, field, load, parse_actions, text};
+use super::{ACTION_ROWS, ActionInput, ActionView, action_views, load, parse_actions};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
@@ -20,11 +20,13 @@ use crate::db::cadence::{CheckParts, CheckRow, NewSession, Saved, SessionRow};
 use crate::db::programmes::Programme;
 use crate::domain::dates::Day;
 use crate::domain::permission::Action;
+use crate::domain::values::text;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
+use crate::web::forms::field;
 use crate::web::once::{self, Once};
 use crate::web::pages::{ConflictField, ConflictPage, Page, render};
 

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use super::{RequestView, field, load, required, text};
+use super::{RequestView, load};
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
@@ -21,11 +21,13 @@ use crate::db::programmes::Programme;
 use crate::domain::cadence::{self, DEPLOYMENT_WEEKS, Standing};
 use crate::domain::permission::Action;
 use crate::domain::phase::Phase;
+use crate::domain::values::{required, text};
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
+use crate::web::forms::field;
 use crate::web::once::{self, Once};
 use crate::web::pages::{Page, Refusal, render};
 

@@ -120,28 +120,3 @@ impl Grid {
         }
     }
 }
-
-/// The matrix's health for the programme page: problems stay in view there
-/// until they are fixed.
-#[derive(Debug, Clone)]
-pub struct Health {
-    /// Rows with problems: (row name, messages).
-    pub rows: Vec<(String, Vec<String>)>,
-}
-
-impl Health {
-    /// The problems of a matrix.
-    pub fn of(matrix: &Matrix) -> Health {
-        Health {
-            rows: validate(matrix)
-                .into_iter()
-                .map(|row| {
-                    (
-                        row.row_name,
-                        row.problems.iter().map(|p| p.message()).collect(),
-                    )
-                })
-                .collect(),
-        }
-    }
-}

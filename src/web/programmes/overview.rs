@@ -8,12 +8,13 @@ use uuid::Uuid;
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::programmes::{Programme, Signatory};
+use crate::domain::cadence::DueSummary;
 use crate::domain::permission::Action;
 use crate::domain::phase::Phase;
 use crate::domain::seat::SeatKind;
+use crate::domain::signoff::BriefStatus;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use crate::web::brief::BriefStatus;
 use crate::web::extract::Path;
 use crate::web::pages::Page;
 
@@ -28,13 +29,13 @@ pub(super) struct OverviewPage {
     coo: Option<String>,
     signatories: Vec<Signatory>,
     is_admin: bool,
-    matrix: crate::web::matrix::Health,
+    matrix: crate::domain::raci::Health,
     line_warning: Option<&'static str>,
     brief: BriefStatus,
     next_phase: Option<Phase>,
     gate: Option<Vec<String>>,
     can_move: bool,
-    due: crate::web::cadence::DueSummary,
+    due: DueSummary,
 }
 
 /// Shows a programme of the user's organisation; any other id is not found.
@@ -68,18 +69,18 @@ pub(super) async fn show(
         })
         .collect();
     let brief = match &source.latest {
-        Some((number, slots)) => crate::web::brief::brief_status_of(*number, slots),
+        Some((number, slots)) => db::brief::status_of(*number, slots),
         None => BriefStatus::None,
     };
     let next_phase = programme.phase().next();
     Ok(OverviewPage {
-        due: crate::web::cadence::DueSummary::of(&programme, &source.cadence, state.now()),
+        due: source.cadence.due_summary(&programme, state.now()),
         gate: next_phase.and_then(|next| super::phase::gate(next, &brief)),
         next_phase,
         brief,
         can_move: user.can(Action::MovePhase),
         page: Page::for_user(&state, &user).await?,
-        matrix: crate::web::matrix::Health::of(
+        matrix: crate::domain::raci::Health::of(
             &source
                 .matrix
                 .map_or_else(crate::domain::raci::Matrix::framework_default, |v| {

@@ -14,10 +14,10 @@ use crate::db;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::domain::phase::Phase;
+use crate::domain::signoff::BriefStatus;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
-use crate::web::brief::{BriefStatus, brief_status};
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal};
 
@@ -62,7 +62,7 @@ pub(super) async fn submit(
     // The same lock as submissions and signatures: the brief cannot change
     // between the gate's check and the move.
     db::programmes::lock(&mut tx, id).await?;
-    if let Some(reasons) = gate(next, &brief_status(&mut tx, id).await?) {
+    if let Some(reasons) = gate(next, &db::brief::latest_status(&mut tx, id).await?) {
         return Refusal::conflict(
             &state,
             &user,

@@ -1,0 +1,509 @@
+//! The cadence's records: alignment sessions with their relationship checks
+//! and action items, weekly COO updates with their decision requests, ExCo
+//! reviews with their frozen packs, and calendar feeds.
+//!
+//! Reads: everything one programme's cadence pages show, in one round trip.
+//! Writes: one audited function per action; the caller passes its
+//! transaction (holding the programme's lock where numbers are handed out).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::audit::{self, Actor, Change, actions};
+use super::pages::{Part, array, decode, programme};
+use super::pipeline::{DecisionRow, ProcessRow};
+use super::programmes::Programme;
+use crate::domain::cadence;
+use crate::domain::metrics::{Cadence, Period};
+use crate::domain::snapshot::{Figures, Pack, ProcessDecision};
+
+mod feeds;
+mod reviews;
+mod sessions;
+mod updates;
+
+pub use feeds::*;
+pub use reviews::*;
+pub use sessions::*;
+pub use updates::*;
+
+/// An alignment session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionRow {
+    /// Id.
+    pub id: Uuid,
+    /// 1, 2, 3… within the programme.
+    pub number: i32,
+    /// The day it was held.
+    pub held_on: NaiveDate,
+    /// Who attended.
+    pub attendees: String,
+    /// Notes on scope.
+    pub scope_notes: String,
+    /// Notes on investment.
+    pub investment_notes: String,
+    /// Notes on the governance framework.
+    pub governance_notes: String,
+    /// Notes on the board narrative.
+    pub narrative_notes: String,
+    /// Decisions taken.
+    pub decisions: String,
+    /// Who recorded it.
+    pub recorded_by_name: Option<String>,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// One executive's part of a session's relationship check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckRow {
+    /// The session.
+    pub session_id: Uuid,
+    /// `ceo` or `coo`.
+    pub seat: String,
+    /// What is working.
+    pub working: String,
+    /// What is not.
+    pub not_working: String,
+    /// What I need from you.
+    pub needs: String,
+    /// Who wrote it.
+    pub written_by_name: Option<String>,
+    /// When.
+    pub written_at: DateTime<Utc>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+}
+
+/// An action item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionRow {
+    /// Id.
+    pub id: Uuid,
+    /// The session that set it, if any.
+    pub session_number: Option<i32>,
+    /// The review that set it, if any.
+    pub review_month: Option<String>,
+    /// What is to be done.
+    pub title: String,
+    /// `ceo` or `coo`.
+    pub owner_seat: String,
+    /// When it is due.
+    pub due_on: NaiveDate,
+    /// The day it was set (its session's or review's day).
+    pub origin_on: NaiveDate,
+    /// When it was done.
+    pub done_at: Option<DateTime<Utc>>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+}
+
+/// One workstream of a weekly update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workstream {
+    /// Its name.
+    pub name: String,
+    /// Where it stands (a `Standing`'s stored value).
+    pub standing: String,
+    /// A line on it.
+    pub note: String,
+}
+
+/// A weekly COO update.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateRow {
+    /// Id.
+    pub id: Uuid,
+    /// Week 1–8 of the deployment.
+    pub week: i32,
+    /// Where we are.
+    pub summary: String,
+    /// The workstreams against the plan.
+    pub workstreams: Vec<Workstream>,
+    /// What blocks us.
+    pub blockers: String,
+    /// The dashboard as it stood when written.
+    pub figures: Figures,
+    /// Who wrote it.
+    pub written_by_name: Option<String>,
+    /// When.
+    pub written_at: DateTime<Utc>,
+}
+
+/// A decision request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestRow {
+    /// Id.
+    pub id: Uuid,
+    /// 1, 2, 3… within the programme.
+    pub number: i32,
+    /// The week of the update that raised it.
+    pub update_week: i32,
+    /// The question.
+    pub question: String,
+    /// The options.
+    pub options: String,
+    /// The COO's recommendation.
+    pub recommendation: String,
+    /// Who raised it.
+    pub raised_by_name: Option<String>,
+    /// When (the clock starts here).
+    pub raised_at: DateTime<Utc>,
+    /// The outcome's stored value, once decided.
+    pub decision: Option<String>,
+    /// The CEO's note.
+    pub note: String,
+    /// Who decided.
+    pub decided_by_name: Option<String>,
+    /// When.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The dashboard as it stood when decided.
+    pub figures: Option<Figures>,
+}
+
+/// An ExCo review.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReviewRow {
+    /// Id.
+    pub id: Uuid,
+    /// The month reviewed ("2026-10").
+    pub month: String,
+    /// The day the committee meets.
+    pub meeting_on: NaiveDate,
+    /// The CEO's strategic narrative.
+    pub strategy: String,
+    /// The CEO's competitive update.
+    pub competition: String,
+    /// The COO's operational outcomes.
+    pub operations: String,
+    /// The expansion-pipeline decisions.
+    pub pipeline_decisions: String,
+    /// Who attended.
+    pub attendees: String,
+    /// Who opened it.
+    pub opened_by_name: Option<String>,
+    /// When.
+    pub opened_at: DateTime<Utc>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// When it was held.
+    pub held_at: Option<DateTime<Utc>>,
+    /// Who held it.
+    pub held_by_name: Option<String>,
+    /// The pack's SHA-256, once held.
+    pub snapshot_hash: Option<String>,
+}
+
+impl ReviewRow {
+    /// The pack of this review with its pipeline `decisions` and `figures`,
+    /// as if held at `at`.
+    pub fn pack(
+        &self,
+        programme_id: Uuid,
+        decisions: &[DecisionRow],
+        figures: Figures,
+        at: DateTime<Utc>,
+    ) -> Pack {
+        Pack {
+            programme_id,
+            month: self.month.clone(),
+            meeting_on: self.meeting_on,
+            held_at: at,
+            attendees: self.attendees.clone(),
+            strategy: self.strategy.clone(),
+            competition: self.competition.clone(),
+            operations: self.operations.clone(),
+            pipeline_decisions: self.pipeline_decisions.clone(),
+            figures,
+            processes: decisions
+                .iter()
+                .map(|d| ProcessDecision {
+                    key: d.process_key.clone(),
+                    name: d.process_name.clone(),
+                    decision: d.decision.clone(),
+                    note: d.note.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A frozen pack as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnapshotRow {
+    /// The month of its review.
+    pub month: String,
+    /// The pack.
+    pub content: serde_json::Value,
+    /// The hash written with it.
+    pub sha256: String,
+}
+
+/// Everything a programme's cadence pages show.
+#[derive(Debug, Clone)]
+pub struct CadenceSource {
+    /// The programme, if the organisation has it.
+    pub programme: Option<Programme>,
+    /// Alignment sessions, oldest first.
+    pub sessions: Vec<SessionRow>,
+    /// Relationship checks.
+    pub checks: Vec<CheckRow>,
+    /// Action items, by due date.
+    pub actions: Vec<ActionRow>,
+    /// Weekly updates, by week.
+    pub updates: Vec<UpdateRow>,
+    /// Decision requests, by number.
+    pub requests: Vec<RequestRow>,
+    /// ExCo reviews, by month.
+    pub reviews: Vec<ReviewRow>,
+    /// With a focus month: its pack and the previous held review's, newest first.
+    pub snapshots: Vec<SnapshotRow>,
+    /// The pipeline's processes (a review records decisions on them).
+    pub processes: Vec<ProcessRow>,
+    /// With a focus month: the pipeline decisions of its review.
+    pub pipeline: Vec<DecisionRow>,
+}
+
+const SESSIONS: &str =
+    "SELECT s.id, s.number, s.held_on, s.attendees, s.scope_notes, s.investment_notes,
+        s.governance_notes, s.narrative_notes, s.decisions,
+        (SELECT display_name FROM users WHERE id = s.recorded_by) AS recorded_by_name, s.recorded_at
+   FROM alignment_sessions s WHERE s.programme_id = $1 ORDER BY s.held_on, s.number";
+
+const CHECKS: &str = "SELECT c.session_id, c.seat, c.working, c.not_working, c.needs,
+        (SELECT display_name FROM users WHERE id = c.written_by) AS written_by_name, c.written_at, c.version
+   FROM relationship_checks c JOIN alignment_sessions s ON s.id = c.session_id
+  WHERE s.programme_id = $1";
+
+pub(crate) const ACTIONS: &str = "SELECT a.id, s.number AS session_number, r.month AS review_month, a.title, a.owner_seat,
+        a.due_on, coalesce(s.held_on, r.meeting_on, a.created_at::date) AS origin_on, a.done_at, a.version
+   FROM action_items a
+   LEFT JOIN alignment_sessions s ON s.id = a.session_id
+   LEFT JOIN exco_reviews r ON r.id = a.review_id
+  WHERE a.programme_id = $1 ORDER BY a.due_on, a.created_at";
+
+const UPDATES: &str = "SELECT w.id, w.week, w.summary, w.workstreams, w.blockers, w.figures,
+        (SELECT display_name FROM users WHERE id = w.written_by) AS written_by_name, w.written_at
+   FROM weekly_updates w WHERE w.programme_id = $1 ORDER BY w.week";
+
+const REQUESTS: &str = "SELECT d.id, d.number, w.week AS update_week, d.question, d.options, d.recommendation,
+        (SELECT display_name FROM users WHERE id = d.raised_by) AS raised_by_name, d.raised_at,
+        d.decision, d.note, (SELECT display_name FROM users WHERE id = d.decided_by) AS decided_by_name,
+        d.decided_at, d.figures
+   FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
+  WHERE d.programme_id = $1 ORDER BY d.number";
+
+const REVIEW_COLUMNS: &str = "r.id, r.month, r.meeting_on, r.strategy, r.competition, r.operations,
+        r.pipeline_decisions, r.attendees, (SELECT display_name FROM users WHERE id = r.opened_by) AS opened_by_name,
+        r.opened_at, r.version, r.held_at, (SELECT display_name FROM users WHERE id = r.held_by) AS held_by_name,
+        r.snapshot_hash";
+
+/// How many recent ExCo reviews the cadence pages read (years of monthly
+/// reviews would otherwise grow every page); a focused month is read too.
+pub const RECENT_REVIEWS: i64 = 24;
+
+/// The recent reviews (and the focused month's, `$3`), oldest first.
+fn reviews_sql() -> String {
+    format!(
+        "SELECT {REVIEW_COLUMNS} FROM exco_reviews r
+          WHERE r.programme_id = $1
+            AND (r.month = $3 OR r.month >= coalesce((SELECT month FROM exco_reviews WHERE programme_id = $1
+                                                       ORDER BY month DESC OFFSET {} LIMIT 1), ''))
+          ORDER BY r.month",
+        RECENT_REVIEWS - 1
+    )
+}
+
+const SNAPSHOTS: &str = "SELECT r.month, s.content, s.sha256
+   FROM exco_review_snapshots s JOIN exco_reviews r ON r.id = s.review_id
+  WHERE r.programme_id = $1 AND $3::text IS NOT NULL AND r.month <= $3
+  ORDER BY r.month DESC LIMIT 2";
+
+/// What a cadence page reads besides the programme, its sessions, action
+/// items and reviews: a page that shows no weekly updates does not pay for
+/// decoding every update's figures.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reads<'a> {
+    /// A review month: its frozen pack, the one before it, and its
+    /// decisions on the pipeline's processes.
+    pub focus: Option<&'a str>,
+    /// The weekly updates and decision requests.
+    pub updates: bool,
+    /// The relationship checks of the sessions.
+    pub checks: bool,
+    /// The pipeline's processes.
+    pub processes: bool,
+}
+
+impl<'a> Reads<'a> {
+    /// Everything but a review's pack.
+    pub const ALL: Reads<'static> = Reads {
+        focus: None,
+        updates: true,
+        checks: true,
+        processes: true,
+    };
+
+    /// What the page of the review of `month` shows.
+    pub fn review(month: &'a str) -> Reads<'a> {
+        Reads {
+            focus: Some(month),
+            updates: false,
+            checks: false,
+            processes: true,
+        }
+    }
+}
+
+/// `sql`, run only when the boolean parameter `flag` is true (PostgreSQL
+/// skips the whole subquery otherwise).
+fn when(flag: &str, sql: &str) -> String {
+    format!("SELECT * FROM ({sql}) part WHERE {flag}::boolean")
+}
+
+/// Reads a programme's cadence in one round trip: the parts `reads` asks for.
+pub async fn source(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    reads: Reads<'_>,
+) -> sqlx::Result<CadenceSource> {
+    let sql = format!(
+        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g, {} AS h, {} AS i, {} AS j",
+        programme(),
+        array(SESSIONS),
+        array(&when("$5", CHECKS)),
+        array(ACTIONS),
+        array(&when("$4", UPDATES)),
+        array(&when("$4", REQUESTS)),
+        array(&reviews_sql()),
+        array(SNAPSHOTS),
+        array(&when("$6", &super::pipeline::processes_sql())),
+        array(&super::pipeline::review_decisions_sql()),
+    );
+    #[derive(FromRow)]
+    struct Row {
+        a: Option<Part>,
+        b: Part,
+        c: Part,
+        d: Part,
+        e: Part,
+        f: Part,
+        g: Part,
+        h: Part,
+        i: Part,
+        j: Part,
+    }
+    let row: Row = sqlx::query_as(&sql)
+        .bind(programme_id)
+        .bind(organisation_id)
+        .bind(reads.focus)
+        .bind(reads.updates)
+        .bind(reads.checks)
+        .bind(reads.processes)
+        .fetch_one(db)
+        .await?;
+    Ok(CadenceSource {
+        programme: row.a.map(|v| decode(&v.0)).transpose()?,
+        sessions: decode(&row.b.0)?,
+        checks: decode(&row.c.0)?,
+        actions: decode(&row.d.0)?,
+        updates: decode(&row.e.0)?,
+        requests: decode(&row.f.0)?,
+        reviews: decode(&row.g.0)?,
+        snapshots: decode(&row.h.0)?,
+        processes: decode(&row.i.0)?,
+        pipeline: decode(&row.j.0)?,
+    })
+}
+
+/// What the schedule needs of one programme's records, as one JSON object
+/// (`$1` is the programme): for pages that show what is due without the
+/// records themselves.
+pub(crate) const SCHEDULE_FACTS: &str = "SELECT
+    (SELECT coalesce(jsonb_agg(held_on ORDER BY held_on), '[]') FROM alignment_sessions WHERE programme_id = $1) AS sessions,
+    (SELECT coalesce(jsonb_agg(week ORDER BY week), '[]') FROM weekly_updates WHERE programme_id = $1) AS updates,
+    (SELECT coalesce(jsonb_agg(jsonb_build_array(month, meeting_on, held_at IS NOT NULL) ORDER BY month), '[]')
+       FROM exco_reviews WHERE programme_id = $1) AS reviews,
+    (SELECT coalesce(jsonb_agg(jsonb_build_array(number, question, raised_at) ORDER BY number), '[]')
+       FROM decision_requests WHERE programme_id = $1 AND decided_at IS NULL) AS open_requests";
+
+/// A programme's records as the schedule needs them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScheduleFacts {
+    /// The days sessions were held.
+    pub sessions: Vec<NaiveDate>,
+    /// The weeks with an update.
+    pub updates: Vec<i32>,
+    /// Reviews: month, meeting day, held.
+    pub reviews: Vec<(String, NaiveDate, bool)>,
+    /// Open decision requests: number, question, raised.
+    pub open_requests: Vec<(i32, String, DateTime<Utc>)>,
+}
+
+impl ScheduleFacts {
+    /// The programme's schedule from these records, as of `today`.
+    pub fn schedule(&self, programme: &Programme, today: NaiveDate) -> Vec<cadence::Due> {
+        cadence::schedule(
+            &cadence::Facts {
+                phase: Some(programme.phase()),
+                created_on: Some(programme.created_at.date_naive()),
+                deploying_since: programme.deploying_since,
+                live_since: programme.live_since,
+                closed_since: programme.closed_since,
+                sessions_held: self.sessions.clone(),
+                updates_written: self
+                    .updates
+                    .iter()
+                    .filter_map(|w| u32::try_from(*w).ok())
+                    .collect(),
+                reviews: self
+                    .reviews
+                    .iter()
+                    .filter_map(|(month, meeting, held)| {
+                        Some((
+                            Period::parse_for(month, Cadence::Monthly).ok()?,
+                            *meeting,
+                            *held,
+                        ))
+                    })
+                    .collect(),
+            },
+            today,
+        )
+    }
+
+    /// What is due next and overdue, and the open requests with their clocks.
+    pub fn due_summary(&self, programme: &Programme, now: DateTime<Utc>) -> cadence::DueSummary {
+        cadence::DueSummary::of(
+            &self.schedule(programme, now.date_naive()),
+            &self.open_requests,
+            now,
+        )
+    }
+}
+
+impl CadenceSource {
+    /// The schedule's facts, from the records read.
+    pub fn facts(&self) -> ScheduleFacts {
+        ScheduleFacts {
+            sessions: self.sessions.iter().map(|s| s.held_on).collect(),
+            updates: self.updates.iter().map(|u| u.week).collect(),
+            reviews: self
+                .reviews
+                .iter()
+                .map(|r| (r.month.clone(), r.meeting_on, r.held_at.is_some()))
+                .collect(),
+            open_requests: self
+                .requests
+                .iter()
+                .filter(|r| r.decided_at.is_none())
+                .map(|r| (r.number, r.question.clone(), r.raised_at))
+                .collect(),
+        }
+    }
+}

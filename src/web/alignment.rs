@@ -35,8 +35,8 @@ use crate::error::{AppError, Result};
 use crate::paths::{self, route};
 use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
-use crate::web::forms::FieldErrors;
-use crate::web::once::{self, Once};
+use crate::web::forms::{FieldErrors, Typed};
+use crate::web::once::Once;
 use crate::web::pages::{Page, render};
 
 /// The routes of this module.
@@ -190,7 +190,7 @@ pub(super) struct HealthPage {
     can_pulse: bool,
     can_rate: bool,
     already_rated: bool,
-    form: HashMap<String, String>,
+    form: HealthForm,
     errors: FieldErrors,
     primary_name: Option<String>,
     primary_unit: Option<&'static str>,
@@ -198,7 +198,7 @@ pub(super) struct HealthPage {
 
 impl HealthPage {
     fn value(&self, name: &str) -> &str {
-        self.form.get(name).map_or("", String::as_str)
+        self.form.value(name)
     }
 
     fn standing(&self, sign: Sign) -> bool {
@@ -224,11 +224,25 @@ impl HealthPage {
     }
 }
 
+crate::typed_form! {
+    /// The page's three forms, as typed: the one-sentence statement, the
+    /// pulse check and the blind rating (each posts its own fields).
+    pub(crate) struct HealthForm {
+        sentence,
+        stated_value,
+        stated_target,
+        rating,
+        confidence,
+        why,
+        once,
+    }
+}
+
 async fn page(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    form: HashMap<String, String>,
+    form: HealthForm,
     errors: FieldErrors,
 ) -> Result<HealthPage> {
     user.require(Action::ReadProgramme)?;
@@ -394,7 +408,7 @@ async fn show(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<HealthPage> {
-    page(&state, &user, id, HashMap::new(), FieldErrors::new()).await
+    page(&state, &user, id, HealthForm::default(), FieldErrors::new()).await
 }
 
 /// Re-renders the page with what was typed and the messages.
@@ -402,7 +416,7 @@ async fn refused(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    form: HashMap<String, String>,
+    form: HealthForm,
     errors: FieldErrors,
 ) -> Result<Response> {
     let page = page(state, user, id, form, errors).await?;
@@ -429,11 +443,11 @@ async fn statement(
     _: Readable,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<HealthForm>,
 ) -> Result<Response> {
     user.require(Action::RecordAlignment)?;
     let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
-    let sentence = form.get("sentence").map_or("", |s| s.trim());
+    let sentence = form.sentence.trim();
     let mut errors = FieldErrors::new();
     if sentence.is_empty() {
         errors.add("sentence", "Write, in one sentence, what the programme is.");
@@ -476,7 +490,7 @@ async fn pulse(
     _: Readable,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<HealthForm>,
 ) -> Result<Response> {
     user.require(Action::RecordBusinessMetric)?;
     let now = state.now();
@@ -494,7 +508,7 @@ async fn pulse(
     };
     // The same reading of a number as the value form, in the metric's unit.
     let mut stated = |field: &str| {
-        let typed = form.get(field).map_or("", String::as_str);
+        let typed = form.value(field);
         errors.check(
             field,
             primary
@@ -518,7 +532,7 @@ async fn pulse(
         actual_target: primary.def.target,
         checked_at: now,
     };
-    let once = Once::parse(form.get(once::FIELD).map_or("", String::as_str));
+    let once = Once::parse(&form.once);
     if let Some(already) = once.claim(&mut tx, &state, &user).await? {
         return Ok(already);
     }
@@ -550,24 +564,25 @@ async fn rating(
     Readable(programme): Readable,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<HealthForm>,
 ) -> Result<Response> {
     user.require(Action::RecordAlignment)?;
     let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
     let mut errors = FieldErrors::new();
     let rag = errors.check(
         "rating",
-        Rag::parse(form.get("rating").map_or("", String::as_str))
-            .ok_or("Choose red, amber or green."),
+        Rag::parse(&form.rating).ok_or("Choose red, amber or green."),
     );
     let confidence = errors.check(
         "confidence",
-        form.get("confidence")
-            .and_then(|c| c.trim().parse::<i32>().ok())
+        form.confidence
+            .trim()
+            .parse::<i32>()
+            .ok()
             .filter(|c| (1..=5).contains(c))
             .ok_or("Choose how sure you are, from 1 to 5."),
     );
-    let why = form.get("why").map_or("", |s| s.trim());
+    let why = form.why.trim();
     if why.chars().count() > 200 {
         errors.add("why", "One line: 200 characters at most.");
     }

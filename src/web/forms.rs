@@ -1,6 +1,5 @@
-//! Field-level validation messages for forms that re-render with what was typed.
-
-use std::collections::HashMap;
+//! Field-level validation messages for forms that re-render with what was
+//! typed, and typed forms whose fields can also be read by name.
 
 /// Messages keyed by field name, shown beside each field.
 #[derive(Debug, Clone, Default)]
@@ -54,7 +53,53 @@ impl FieldErrors {
     }
 }
 
+/// A form whose fields are also read by name: to re-render what was typed
+/// beside its message, and to read numbered rows (`action_title_2`).
+pub trait Typed {
+    /// What was typed in the field called `name` ("" for no such field).
+    fn value(&self, name: &str) -> &str;
+}
+
 /// A form value by name, or empty.
-pub fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
-    form.get(name).map_or("", String::as_str)
+pub fn field<'a>(form: &'a impl Typed, name: &str) -> &'a str {
+    form.value(name)
+}
+
+/// Declares a typed form: a struct of `String` fields, each exactly as typed
+/// (absent fields are empty), deserialised from the urlencoded body and
+/// readable by name through [`Typed`].
+#[macro_export]
+macro_rules! typed_form {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, serde::Deserialize)]
+        #[serde(default)]
+        $vis struct $name {
+            $(
+                #[allow(missing_docs)]
+                pub $field: String,
+            )*
+        }
+
+        impl $crate::web::forms::Typed for $name {
+            fn value(&self, name: &str) -> &str {
+                match name {
+                    $(stringify!($field) => &self.$field,)*
+                    _ => "",
+                }
+            }
+        }
+
+        impl $name {
+            /// Fills the field called `name` (a numbered row's, say); an
+            /// unknown name changes nothing.
+            #[allow(dead_code)]
+            pub fn set(&mut self, name: &str, value: String) {
+                match name {
+                    $(stringify!($field) => self.$field = value,)*
+                    _ => {}
+                }
+            }
+        }
+    };
 }

@@ -11,8 +11,6 @@ mod reviews;
 mod sessions;
 mod updates;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -29,7 +27,7 @@ use crate::domain::values::text;
 use crate::error::{AppError, Result};
 use crate::paths::route;
 use crate::state::AppState;
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, Typed};
 
 /// The routes of this module.
 pub fn routes() -> Routes {
@@ -173,13 +171,13 @@ pub(crate) struct ActionInput {
 /// `action_due_N` of a form into what was typed and what they mean; empty
 /// rows are skipped, bad ones get a message beside the field.
 pub(crate) fn parse_actions(
-    form: &HashMap<String, String>,
+    form: &impl Typed,
     errors: &mut FieldErrors,
 ) -> (Vec<ActionInput>, Vec<NewAction>) {
     let mut typed = Vec::new();
     let mut parsed = Vec::new();
     for n in 1..=ACTION_ROWS {
-        let get = |key: &str| form.get(&format!("{key}_{n}")).cloned().unwrap_or_default();
+        let get = |key: &str| form.value(&format!("{key}_{n}")).to_owned();
         let input = ActionInput {
             title: get("action_title").trim().to_owned(),
             owner: get("action_owner"),

@@ -2,12 +2,11 @@
 //! a process of the expansion pipeline, recorded with an open review;
 //! approving or retiring moves the process there and then.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::response::Response;
 use uuid::Uuid;
 
+use super::reviews::ReviewForm;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
@@ -27,7 +26,7 @@ pub(super) async fn submit(
     _: Readable,
     client: ClientInfo,
     Path((id, month)): Path<(Uuid, String)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<ReviewForm>,
 ) -> Result<Response> {
     user.require(Action::WriteExcoReview)?;
     let month = super::reviews::month_of_path(&month)?;

@@ -4,8 +4,6 @@
 //! frozen into a pack sealed by SHA-256), printed (GET …/pack) and checked
 //! (GET …/verify).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -46,6 +44,34 @@ pub(crate) fn month_of_path(month: &str) -> Result<String> {
         .to_string())
 }
 
+crate::typed_form! {
+    /// The review's forms, as typed: opening one (month, meeting day), each
+    /// executive's part with the actions set, holding it, and the ExCo's
+    /// decision on a process of the pipeline.
+    pub(crate) struct ReviewForm {
+        month,
+        meeting_on,
+        attendees,
+        strategy,
+        competition,
+        operations,
+        pipeline_decisions,
+        version,
+        action_title_1,
+        action_owner_1,
+        action_due_1,
+        action_title_2,
+        action_owner_2,
+        action_due_2,
+        action_title_3,
+        action_owner_3,
+        action_due_3,
+        pd_process,
+        pd_decision,
+        pd_note,
+    }
+}
+
 /// A month as typed ("2026-10"), checked.
 fn parse_month(text: &str) -> std::result::Result<Period, String> {
     Period::parse_for(text.trim(), Cadence::Monthly)
@@ -57,7 +83,7 @@ pub(super) async fn open(
     user: CurrentUser,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<ReviewForm>,
 ) -> Result<Response> {
     let (programme, _) = load(&state, &user, id, Reads::default()).await?;
     user.require(Action::WriteExcoReview)?;
@@ -226,7 +252,7 @@ pub(super) struct ReviewPage {
     can_write: bool,
     writes_ceo_part: bool,
     writes_coo_part: bool,
-    form: HashMap<String, String>,
+    form: ReviewForm,
     actions: Vec<ActionInput>,
     errors: FieldErrors,
     can_record_session: bool,
@@ -342,25 +368,23 @@ async fn review_page(
     user: &CurrentUser,
     id: Uuid,
     month: &str,
-    typed: Option<(HashMap<String, String>, Vec<ActionInput>)>,
+    typed: Option<(ReviewForm, Vec<ActionInput>)>,
     errors: FieldErrors,
 ) -> Result<ReviewPage> {
     let loaded = load_review(state, user, id, month).await?;
     let shown = loaded.shown(state.now());
     let review = loaded.review;
     let (form, actions) = typed.unwrap_or_else(|| {
-        let mut form = HashMap::new();
-        for (k, v) in [
-            ("meeting_on", review.meeting_on.to_string()),
-            ("attendees", review.attendees.clone()),
-            ("strategy", review.strategy.clone()),
-            ("competition", review.competition.clone()),
-            ("operations", review.operations.clone()),
-            ("pipeline_decisions", review.pipeline_decisions.clone()),
-            ("version", review.version.to_string()),
-        ] {
-            form.insert(k.to_owned(), v);
-        }
+        let form = ReviewForm {
+            meeting_on: review.meeting_on.to_string(),
+            attendees: review.attendees.clone(),
+            strategy: review.strategy.clone(),
+            competition: review.competition.clone(),
+            operations: review.operations.clone(),
+            pipeline_decisions: review.pipeline_decisions.clone(),
+            version: review.version.to_string(),
+            ..ReviewForm::default()
+        };
         (form, vec![ActionInput::default(); ACTION_ROWS])
     });
     let can_write = user.can(Action::WriteExcoReview) && review.held_at.is_none();
@@ -413,14 +437,13 @@ pub(crate) async fn decision_refused(
     user: &CurrentUser,
     id: Uuid,
     month: &str,
-    typed: HashMap<String, String>,
+    typed: ReviewForm,
     errors: FieldErrors,
 ) -> Result<Response> {
     let mut page = review_page(state, user, id, month, None, errors).await?;
-    for name in ["pd_process", "pd_decision", "pd_note"] {
-        page.form
-            .insert(name.to_owned(), field(&typed, name).to_owned());
-    }
+    page.form.pd_process = typed.pd_process;
+    page.form.pd_decision = typed.pd_decision;
+    page.form.pd_note = typed.pd_note;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
@@ -447,7 +470,7 @@ pub(super) async fn write(
     _: Readable,
     client: ClientInfo,
     Path((id, month)): Path<(Uuid, String)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<ReviewForm>,
 ) -> Result<Response> {
     user.require(Action::WriteExcoReview)?;
     let month = month_of_path(&month)?;
@@ -486,7 +509,8 @@ pub(super) async fn write(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let back = paths::review(id, &month);
-    let version: i32 = field(&form, "version").trim().parse().unwrap_or(-1);
+    // A form without the version it was loaded at is as stale as an old one.
+    let version: i32 = form.version.trim().parse().unwrap_or(0);
     let mut tx = state.pool.begin().await?;
     let review = db::cadence::lock_review(&mut tx, id, &month)
         .await?
@@ -557,12 +581,13 @@ pub(super) async fn hold(
     _: Readable,
     client: ClientInfo,
     Path((id, month)): Path<(Uuid, String)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<ReviewForm>,
 ) -> Result<Response> {
     user.require(Action::WriteExcoReview)?;
     let month = month_of_path(&month)?;
     let back = paths::review(id, &month);
-    let version: i32 = field(&form, "version").trim().parse().unwrap_or(-1);
+    // A form without the version it was loaded at is as stale as an old one.
+    let version: i32 = form.version.trim().parse().unwrap_or(0);
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     let review = db::cadence::lock_review(&mut tx, id, &month)

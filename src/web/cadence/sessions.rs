@@ -2,8 +2,6 @@
 //! session's page (GET …/sessions/{number}) and each executive's own part of
 //! its relationship check (POST …/sessions/{number}/check).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -27,7 +25,7 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
 use crate::web::forms::field;
-use crate::web::once::{self, Once};
+use crate::web::once::Once;
 use crate::web::pages::{ConflictField, ConflictPage, Page, render};
 
 /// The four standing topics: form name and label.
@@ -38,12 +36,46 @@ pub(super) const TOPICS: [(&str, &str); 4] = [
     ("narrative_notes", "Board narrative"),
 ];
 
+crate::typed_form! {
+    /// A new session as typed: the day, who attended, a note per standing
+    /// topic, the decisions and up to three action items.
+    pub(super) struct SessionInput {
+        held_on,
+        attendees,
+        scope_notes,
+        investment_notes,
+        governance_notes,
+        narrative_notes,
+        decisions,
+        action_title_1,
+        action_owner_1,
+        action_due_1,
+        action_title_2,
+        action_owner_2,
+        action_due_2,
+        action_title_3,
+        action_owner_3,
+        action_due_3,
+        once,
+    }
+}
+
+crate::typed_form! {
+    /// One executive's part of the relationship check, as typed.
+    pub(super) struct CheckInput {
+        working,
+        not_working,
+        needs,
+        version,
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "cadence/session_new.html")]
 pub(super) struct SessionForm {
     page: Page,
     programme: Programme,
-    form: HashMap<String, String>,
+    form: SessionInput,
     actions: Vec<ActionInput>,
     carried: Vec<ActionView>,
     errors: FieldErrors,
@@ -64,9 +96,11 @@ pub(super) async fn new(
     let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
     user.require(Action::RecordAlignment)?;
     let today = state.now().date_naive();
-    let mut form = HashMap::new();
-    form.insert("held_on".to_owned(), today.to_string());
-    form.insert("attendees".to_owned(), "CEO, COO".to_owned());
+    let form = SessionInput {
+        held_on: today.to_string(),
+        attendees: "CEO, COO".to_owned(),
+        ..SessionInput::default()
+    };
     Ok(SessionForm {
         carried: action_views(&source, today)
             .into_iter()
@@ -86,7 +120,7 @@ pub(super) async fn create(
     user: CurrentUser,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<SessionInput>,
 ) -> Result<Response> {
     let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
     user.require(Action::RecordAlignment)?;
@@ -133,7 +167,7 @@ pub(super) async fn create(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let notes: Vec<String> = notes.into_iter().map(Option::unwrap_or_default).collect();
-    let once = Once::parse(field(&form, once::FIELD));
+    let once = Once::parse(&form.once);
     let mut tx = state.pool.begin().await?;
     if let Some(already) = once.claim(&mut tx, &state, &user).await? {
         return Ok(already);
@@ -293,7 +327,7 @@ pub(super) async fn check(
     _: Readable,
     client: ClientInfo,
     Path((id, number)): Path<(Uuid, i32)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<CheckInput>,
 ) -> Result<Response> {
     user.require(Action::RecordAlignment)?;
     let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
@@ -301,7 +335,8 @@ pub(super) async fn check(
     let working = errors.check("working", text(field(&form, "working"), 2000));
     let not_working = errors.check("not_working", text(field(&form, "not_working"), 2000));
     let needs = errors.check("needs", text(field(&form, "needs"), 2000));
-    let version = field(&form, "version").trim().parse().unwrap_or(-1);
+    // A form without the version it was loaded at is as stale as an old one.
+    let version = form.version.trim().parse().unwrap_or(-1);
     let (Some(working), Some(not_working), Some(needs)) = (working, not_working, needs) else {
         let typed = CheckForm {
             working: field(&form, "working").to_owned(),

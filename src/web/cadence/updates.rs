@@ -2,8 +2,6 @@
 //! one-page summary (GET …/updates/{week}) and further decision requests
 //! raised on it (POST …/updates/{week}/requests).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -28,18 +26,48 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::forms::field;
-use crate::web::once::{self, Once};
+use crate::web::once::Once;
 use crate::web::pages::{Page, Refusal, render};
 
 /// Workstream rows on the form.
 const WORKSTREAM_ROWS: usize = 5;
+
+crate::typed_form! {
+    /// A weekly update as typed, with its workstream rows and the decision
+    /// request it may raise (the request form of a written update posts the
+    /// last three fields alone).
+    pub(super) struct UpdateInput {
+        week,
+        summary,
+        blockers,
+        ws_name_1,
+        ws_standing_1,
+        ws_note_1,
+        ws_name_2,
+        ws_standing_2,
+        ws_note_2,
+        ws_name_3,
+        ws_standing_3,
+        ws_note_3,
+        ws_name_4,
+        ws_standing_4,
+        ws_note_4,
+        ws_name_5,
+        ws_standing_5,
+        ws_note_5,
+        question,
+        options,
+        recommendation,
+        once,
+    }
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "cadence/update_new.html")]
 pub(super) struct UpdateForm {
     page: Page,
     programme: Programme,
-    form: HashMap<String, String>,
+    form: UpdateInput,
     errors: FieldErrors,
     weeks: Vec<u32>,
     rows: Vec<usize>,
@@ -59,7 +87,7 @@ impl UpdateForm {
 fn form_page(
     page: Page,
     programme: Programme,
-    form: HashMap<String, String>,
+    form: UpdateInput,
     errors: FieldErrors,
 ) -> UpdateForm {
     UpdateForm {
@@ -105,17 +133,17 @@ pub(super) async fn new(
         return Ok(refusal);
     }
     let today = state.now().date_naive();
-    let mut form = HashMap::new();
+    let mut form = UpdateInput::default();
     let week = programme
         .deploying_since
         .and_then(|since| cadence::deployment_week(since, today))
         .unwrap_or(DEPLOYMENT_WEEKS);
-    form.insert("week".to_owned(), week.to_string());
+    form.week = week.to_string();
     // Last week's workstreams, to update rather than retype.
     if let Some(last) = source.updates.last() {
         for (n, w) in last.workstreams.iter().take(WORKSTREAM_ROWS).enumerate() {
-            form.insert(format!("ws_name_{}", n + 1), w.name.clone());
-            form.insert(format!("ws_standing_{}", n + 1), w.standing.clone());
+            form.set(&format!("ws_name_{}", n + 1), w.name.clone());
+            form.set(&format!("ws_standing_{}", n + 1), w.standing.clone());
         }
     }
     let page = form_page(
@@ -129,10 +157,7 @@ pub(super) async fn new(
 
 /// Reads a decision request from fields `{prefix}question` etc.; `None`
 /// when the question is empty.
-fn parse_request(
-    form: &HashMap<String, String>,
-    errors: &mut FieldErrors,
-) -> Option<(String, String, String)> {
+fn parse_request(form: &UpdateInput, errors: &mut FieldErrors) -> Option<(String, String, String)> {
     let question = text(field(form, "question"), 500);
     match question {
         Ok(q) if q.is_empty() => None,
@@ -163,7 +188,7 @@ pub(super) async fn create(
     user: CurrentUser,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<UpdateInput>,
 ) -> Result<Response> {
     let (programme, _) = load(&state, &user, id, Reads::default()).await?;
     user.require(Action::RecordOperationalMetric)?;
@@ -286,7 +311,7 @@ pub(super) struct UpdatePage {
     update: UpdateRow,
     requests: Vec<RequestView>,
     can_raise: bool,
-    form: HashMap<String, String>,
+    form: UpdateInput,
     errors: FieldErrors,
 }
 
@@ -314,7 +339,7 @@ async fn update_page(
     user: &CurrentUser,
     id: Uuid,
     week: i32,
-    form: HashMap<String, String>,
+    form: UpdateInput,
     errors: FieldErrors,
 ) -> Result<UpdatePage> {
     let (programme, source) = load(state, user, id, Reads::ALL).await?;
@@ -342,7 +367,15 @@ pub(super) async fn show(
     user: CurrentUser,
     Path((id, week)): Path<(Uuid, i32)>,
 ) -> Result<UpdatePage> {
-    update_page(&state, &user, id, week, HashMap::new(), FieldErrors::new()).await
+    update_page(
+        &state,
+        &user,
+        id,
+        week,
+        UpdateInput::default(),
+        FieldErrors::new(),
+    )
+    .await
 }
 
 pub(super) async fn raise(
@@ -350,7 +383,7 @@ pub(super) async fn raise(
     user: CurrentUser,
     client: ClientInfo,
     Path((id, week)): Path<(Uuid, i32)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<UpdateInput>,
 ) -> Result<Response> {
     let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
     user.require(Action::RecordOperationalMetric)?;
@@ -367,7 +400,7 @@ pub(super) async fn raise(
         let page = update_page(&state, &user, id, week, form, errors).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
-    let once = Once::parse(field(&form, once::FIELD));
+    let once = Once::parse(&form.once);
     let mut tx = state.pool.begin().await?;
     if let Some(already) = once.claim(&mut tx, &state, &user).await? {
         return Ok(already);

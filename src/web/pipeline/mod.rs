@@ -8,8 +8,6 @@
 //! record the ExCo's decisions at an open review (POST
 //! /programmes/{id}/reviews/{month}/pipeline).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -32,9 +30,9 @@ use crate::paths::{self, route};
 use crate::pipeline::{ProcessView, build};
 use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
-use crate::web::forms::FieldErrors;
 use crate::web::forms::field;
-use crate::web::once::{self, Once};
+use crate::web::forms::{FieldErrors, Typed};
+use crate::web::once::Once;
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, done, render};
 
 /// The routes of this module.
@@ -44,6 +42,21 @@ pub fn routes() -> Routes {
         .post(route::PIPELINE_STAGE, move_stage)
         .post(route::PIPELINE_GATES, add_gate)
         .post(route::PIPELINE_GATE_REMOVE, remove_gate)
+}
+
+crate::typed_form! {
+    /// A process's two forms, as typed: moving it to a stage, and setting a
+    /// go-live gate.
+    pub(crate) struct PipelineForm {
+        to,
+        note,
+        version,
+        metric,
+        comparator,
+        threshold,
+        periods,
+        once,
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -57,7 +70,7 @@ pub(super) struct PipelinePage {
     can_move: bool,
     /// The process whose form came back, what was typed and why.
     form_process: Option<Uuid>,
-    form: HashMap<String, String>,
+    form: PipelineForm,
     errors: FieldErrors,
 }
 
@@ -66,7 +79,7 @@ impl PipelinePage {
         if self.form_process.as_ref() != Some(process) {
             return "";
         }
-        self.form.get(name).map_or("", String::as_str)
+        self.form.value(name)
     }
 
     /// The message of a field of one process's forms (fields are named
@@ -81,7 +94,7 @@ async fn page(
     user: &CurrentUser,
     id: Uuid,
     form_process: Option<Uuid>,
-    form: HashMap<String, String>,
+    form: PipelineForm,
     errors: FieldErrors,
 ) -> Result<PipelinePage> {
     user.require(Action::ReadProgramme)?;
@@ -112,7 +125,15 @@ async fn show(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<PipelinePage> {
-    page(&state, &user, id, None, HashMap::new(), FieldErrors::new()).await
+    page(
+        &state,
+        &user,
+        id,
+        None,
+        PipelineForm::default(),
+        FieldErrors::new(),
+    )
+    .await
 }
 
 /// The pipeline page again with a form's input and its errors (422).
@@ -121,7 +142,7 @@ async fn refused_form(
     user: &CurrentUser,
     id: Uuid,
     process: Uuid,
-    form: HashMap<String, String>,
+    form: PipelineForm,
     errors: FieldErrors,
 ) -> Result<Response> {
     let mut named = FieldErrors::new();
@@ -145,7 +166,7 @@ async fn move_stage(
     _: Readable,
     client: ClientInfo,
     Path((id, process_id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<PipelineForm>,
 ) -> Result<Response> {
     user.require(Action::MovePhase)?;
     let mut errors = FieldErrors::new();
@@ -160,8 +181,9 @@ async fn move_stage(
     let now = state.now();
     let mut tx = state.pool.begin().await?;
     let process = locked(&mut tx, id, process_id).await?;
-    let version: i32 = field(&form, "version").trim().parse().unwrap_or(-1);
-    if process.stage_version != version {
+    // A form without the version it was loaded at is as stale as an old one.
+    let version: Option<i32> = form.version.trim().parse().ok();
+    if version != Some(process.stage_version) {
         return Err(ConflictPage {
             page: Page::for_user(&state, &user).await?,
             what: format!("the stage of {}", process.name),
@@ -208,7 +230,7 @@ async fn move_stage(
         &user.actor(&client, now),
         id,
         &process,
-        version,
+        process.stage_version,
         to,
         &note,
     )
@@ -223,11 +245,7 @@ async fn move_stage(
 }
 
 /// A gate as a form submits it.
-fn parse_gate(
-    form: &HashMap<String, String>,
-    board: &Board,
-    errors: &mut FieldErrors,
-) -> Option<Gate> {
+fn parse_gate(form: &PipelineForm, board: &Board, errors: &mut FieldErrors) -> Option<Gate> {
     let metric = errors.check(
         "metric",
         board
@@ -271,7 +289,7 @@ async fn add_gate(
     _: Readable,
     client: ClientInfo,
     Path((id, process_id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<PipelineForm>,
 ) -> Result<Response> {
     user.require(Action::MovePhase)?;
     let now = state.now();
@@ -284,7 +302,7 @@ async fn add_gate(
         drop(tx);
         return refused_form(&state, &user, id, process_id, form, errors).await;
     };
-    let once = Once::parse(form.get(once::FIELD).map_or("", String::as_str));
+    let once = Once::parse(&form.once);
     if let Some(already) = once.claim(&mut tx, &state, &user).await? {
         return Ok(already);
     }

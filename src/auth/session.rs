@@ -107,7 +107,15 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
                 clear_cookie = true;
             }
             SessionState::Active { touch } => {
-                if touch && let Err(error) = db::sessions::touch(&state.pool, row.id, now).await {
+                // A one-time message is shown by the page this GET renders
+                // (the session below keeps it for that) and cleared now,
+                // with the touch: one statement.
+                let take_flash =
+                    row.flash_kind.is_some() && request.method() == axum::http::Method::GET;
+                if (touch || take_flash)
+                    && let Err(error) =
+                        db::sessions::touch(&state.pool, row.id, now, take_flash).await
+                {
                     return AppError::from(error).into_response();
                 }
                 request.extensions_mut().insert(Session::from(row));

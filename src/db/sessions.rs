@@ -95,13 +95,25 @@ pub async fn insert(db: impl PgExecutor<'_>, new: NewSession<'_>) -> sqlx::Resul
     .await
 }
 
-/// Records a use of the session.
-pub async fn touch(db: impl PgExecutor<'_>, id: Uuid, at: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(at)
-        .execute(db)
-        .await?;
+/// Records a use of the session, and clears its one-time message once a
+/// page shows it.
+pub async fn touch(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    at: DateTime<Utc>,
+    clear_flash: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $2,
+                flash_kind = CASE WHEN $3 THEN NULL ELSE flash_kind END,
+                flash_message = CASE WHEN $3 THEN NULL ELSE flash_message END
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(clear_flash)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -140,15 +152,6 @@ pub async fn set_flash(
         .bind(id)
         .bind(kind)
         .bind(message)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Clears the flash message once shown.
-pub async fn clear_flash(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sessions SET flash_kind = NULL, flash_message = NULL WHERE id = $1")
-        .bind(id)
         .execute(db)
         .await?;
     Ok(())

@@ -11,7 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -37,7 +37,7 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::{FieldErrors, Typed};
 use crate::web::once::Once;
-use crate::web::pages::{Page, render};
+use crate::web::pages::{Page, done, render};
 
 /// The routes of this module.
 pub fn routes() -> Routes {
@@ -391,7 +391,7 @@ async fn page(
             Unit::Count => "count",
             Unit::Score => "score",
         }),
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         signs,
         rounds,
         round,
@@ -432,9 +432,7 @@ async fn finish(
     anchor: &str,
 ) -> Result<Response> {
     db::health::refresh(&mut tx, user.organisation_id, id, state.now()).await?;
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("{}#{anchor}", paths::health(id))).into_response())
+    done(tx, user, format!("{}#{anchor}", paths::health(id)), message).await
 }
 
 async fn statement(

@@ -60,7 +60,7 @@ async fn page(
     Ok(CalendarPage {
         live_since: feed.and_then(|(created, revoked)| revoked.is_none().then_some(created)),
         new_address,
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
     })
 }
 

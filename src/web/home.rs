@@ -162,7 +162,7 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
         my_actions,
         to_sign,
         to_agree,
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         first_name: user
             .display_name
             .split_whitespace()

@@ -72,7 +72,7 @@ impl Once {
             Claim::Spent { recorded_url } => Ok(Some(render(
                 StatusCode::OK,
                 &AlreadyRecorded {
-                    page: Page::for_user(state, user).await?,
+                    page: Page::of(state, user),
                     recorded_url: if recorded_url.is_empty() {
                         "/".to_owned()
                     } else {

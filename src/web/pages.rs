@@ -41,12 +41,24 @@ pub struct NavUser {
     pub is_admin: bool,
 }
 
+/// The page context as an extractor: a handler that renders a page for a
+/// signed-in user takes it beside the user.
+impl axum::extract::FromRequestParts<AppState> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        Ok(Page::of(state, &user))
+    }
+}
+
 impl Page {
-    /// The context for a signed-in user's page; shows (and clears) the flash.
-    pub async fn for_user(state: &AppState, user: &CurrentUser) -> Result<Self> {
-        if user.flash.is_some() {
-            db::sessions::clear_flash(&state.pool, user.session_id).await?;
-        }
+    /// The context for a signed-in user's page, with the one-time message
+    /// the session held (the session middleware has already cleared it).
+    pub fn of(state: &AppState, user: &CurrentUser) -> Self {
         let seats = user
             .seats
             .kinds()
@@ -54,7 +66,7 @@ impl Page {
             .map(|kind| kind.label())
             .collect::<Vec<_>>()
             .join(" · ");
-        Ok(Page {
+        Page {
             user: Some(NavUser {
                 name: user.display_name.clone(),
                 seats,
@@ -64,7 +76,7 @@ impl Page {
             flash: user.flash.clone(),
             css_url: assets::css_url(),
             now: state.now(),
-        })
+        }
     }
 
     /// The context for a page seen before login.
@@ -190,7 +202,7 @@ impl Refusal {
         back: (String, String),
     ) -> Result<Response> {
         Ok(Refusal {
-            page: Page::for_user(state, user).await?,
+            page: Page::of(state, user),
             status: StatusCode::CONFLICT.as_u16(),
             title: title.into(),
             message: message.into(),

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::auth::extract::CurrentUser;
@@ -19,7 +19,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::Form;
 use crate::web::forms::FieldErrors;
-use crate::web::pages::{Page, render};
+use crate::web::pages::{Page, done, render};
 
 #[derive(Template)]
 #[template(path = "account/password.html")]
@@ -71,7 +71,7 @@ impl TryFrom<&PasswordForm> for PasswordChange {
 pub async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     let required = must_change(&state, &user).await?;
     let page = PasswordPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         required,
         errors: FieldErrors::new(),
     };
@@ -114,7 +114,7 @@ pub async fn submit(
     };
     let Some(PasswordChange { new_password }) = change.filter(|_| errors.is_empty()) else {
         let page = PasswordPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             required: account.must_change_password,
             errors,
         };
@@ -135,15 +135,7 @@ pub async fn submit(
         },
     )
     .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
-        "Your password has been changed.",
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(paths::HOME).into_response())
+    done(tx, &user, paths::HOME, "Your password has been changed.").await
 }
 
 async fn must_change(state: &AppState, user: &CurrentUser) -> Result<bool> {

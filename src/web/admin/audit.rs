@@ -42,7 +42,7 @@ pub(super) async fn show(
         .then(|| entries.last().map(|entry| entry.id))
         .flatten();
     Ok(AuditPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         entries,
         older,
     })

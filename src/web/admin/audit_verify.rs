@@ -24,7 +24,7 @@ pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Re
     user.require(Action::Administer)?;
     let verifier = db::audit::verify_chain(&state.pool, Some(user.organisation_id)).await?;
     Ok(VerifyPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         verifier,
     })
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use uuid::Uuid;
 
 use super::programme_form::{ProgrammeForm, ProgrammeFormPage, parse};
@@ -18,7 +18,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
-use crate::web::pages::{ConflictField, ConflictPage, Page};
+use crate::web::pages::{ConflictField, ConflictPage, Page, done};
 
 async fn form_page(
     state: &AppState,
@@ -28,7 +28,7 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<ProgrammeFormPage> {
     Ok(ProgrammeFormPage {
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         heading: format!("Edit {}", programme.name),
         action: paths::admin_programme(programme.id),
         cancel_url: paths::programme(programme.id),
@@ -114,7 +114,7 @@ pub(super) async fn submit(
         Ok(None) => {
             let current = ProgrammeForm::from_programme(&before, &before_signatories);
             return Err(ConflictPage {
-                page: Page::for_user(&state, &user).await?,
+                page: Page::of(&state, &user),
                 what: format!("the programme {}", before.name),
                 reload_url: paths::admin_programme(id),
                 fields: vec![
@@ -148,7 +148,5 @@ pub(super) async fn submit(
     };
     // The pulse tolerance can raise or clear a sign.
     db::health::refresh(&mut tx, user.organisation_id, id, now).await?;
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", "Programme saved.").await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::programme(id)).into_response())
+    done(tx, &user, &paths::programme(id), "Programme saved.").await
 }

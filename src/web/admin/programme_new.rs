@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use super::programme_form::{ProgrammeForm, ProgrammeFormPage, parse};
 use crate::auth::extract::CurrentUser;
@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::web::extract::Form;
 use crate::web::forms::FieldErrors;
 use crate::web::once::Once;
-use crate::web::pages::Page;
+use crate::web::pages::{Page, done};
 
 async fn form_page(
     state: &AppState,
@@ -24,7 +24,7 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<ProgrammeFormPage> {
     Ok(ProgrammeFormPage {
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         heading: "New programme".into(),
         action: paths::ADMIN_PROGRAMME_NEW.into(),
         cancel_url: paths::ADMIN_PROGRAMMES.into(),
@@ -88,7 +88,11 @@ pub(super) async fn submit(
     };
     once.recorded(&mut tx, user.id, &paths::programme(created.id))
         .await?;
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", "Programme created.").await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::programme(created.id)).into_response())
+    done(
+        tx,
+        &user,
+        &paths::programme(created.id),
+        "Programme created.",
+    )
+    .await
 }

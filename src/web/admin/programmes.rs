@@ -26,6 +26,6 @@ pub(super) async fn show(
     user.require(Action::Administer)?;
     Ok(ProgrammesPage {
         programmes: db::programmes::list_in_org(&state.pool, user.organisation_id).await?,
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
     })
 }

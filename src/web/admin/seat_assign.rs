@@ -3,7 +3,7 @@
 //! kept in the seat history.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
+use crate::web::pages::done;
 
 /// The fields as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -117,17 +118,15 @@ pub(super) async fn submit(
         title.as_ref().map(|t| t.as_str()),
     )
     .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
+    done(
+        tx,
+        &user,
+        &paths::admin_user(id),
         &format!(
             "{} now holds the {} seat.",
             page.target.display_name,
             kind.label()
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::admin_user(id)).into_response())
+    .await
 }

@@ -4,7 +4,7 @@
 //! reassignment instead. The last administrator cannot end their own seat.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -19,6 +19,7 @@ use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
+use crate::web::pages::done;
 
 /// The fields as sent: the holder's version.
 #[derive(Debug, Default, Deserialize)]
@@ -63,13 +64,11 @@ pub(super) async fn submit(
     }
     let now = state.now();
     db::seats::end(&mut tx, &user.actor(&client, now), &seat, None).await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
+    done(
+        tx,
+        &user,
+        &paths::admin_user(seat.user_id),
         &format!("{}'s {} seat has ended.", seat.holder_name, seat.label()),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::admin_user(seat.user_id)).into_response())
+    .await
 }

@@ -27,7 +27,7 @@ pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Re
         .into_iter()
         .partition(|seat| seat.ended_at.is_none());
     Ok(SeatsPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         sitting,
         history,
     })

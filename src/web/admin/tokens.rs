@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -24,7 +24,7 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::once::Once;
-use crate::web::pages::{Page, render};
+use crate::web::pages::{Page, done, render};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/tokens.html")]
@@ -61,7 +61,7 @@ async fn page(
         .ok_or(AppError::NotFound)?;
     Ok(TokensPage {
         tokens: db::tokens::list(&state.pool, id).await?,
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         programme,
         created,
         form,
@@ -159,7 +159,5 @@ pub(super) async fn revoke(
     } else {
         "That token was already revoked."
     };
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::admin_tokens(id)).into_response())
+    done(tx, &user, &paths::admin_tokens(id), message).await
 }

@@ -2,7 +2,7 @@
 //! Disabling an account ends all of its sessions at once.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -18,7 +18,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
-use crate::web::pages::{ConflictField, ConflictPage};
+use crate::web::pages::{ConflictField, ConflictPage, done};
 
 /// The profile fields as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -158,9 +158,7 @@ pub(super) async fn submit(
         }
         Err(error) => return Err(error.into()),
     }
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", "Saved.").await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::admin_user(id)).into_response())
+    done(tx, &user, &paths::admin_user(id), "Saved.").await
 }
 
 fn yes_no(value: bool) -> &'static str {

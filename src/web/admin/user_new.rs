@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::shared::parse_seat;
@@ -20,7 +20,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::Form;
 use crate::web::forms::FieldErrors;
-use crate::web::pages::{Page, render};
+use crate::web::pages::{Page, done, render};
 
 #[derive(Template)]
 #[template(path = "admin/user_new.html")]
@@ -79,7 +79,7 @@ impl TryFrom<&NewUserForm> for NewUser {
 pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require(Action::Administer)?;
     let page = NewUserPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         form: NewUserForm::default(),
         seat_kinds: SeatKind::ALL,
         errors: FieldErrors::new(),
@@ -98,7 +98,7 @@ pub(super) async fn submit(
         let mut form = form;
         form.password.clear();
         let page = NewUserPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             form,
             seat_kinds: SeatKind::ALL,
             errors,
@@ -147,16 +147,8 @@ pub(super) async fn submit(
         )
         .await?;
     }
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
-        &format!(
+    done(tx, &user, &paths::admin_user(created.id), &format!(
             "{} can now sign in with the initial password you chose, and will be asked to change it.",
             created.display_name
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::admin_user(created.id)).into_response())
+        )).await
 }

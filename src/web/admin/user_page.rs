@@ -52,7 +52,7 @@ impl UserPage {
             .await?
             .ok_or(AppError::NotFound)?;
         Ok(UserPage {
-            page: Page::for_user(state, admin).await?,
+            page: Page::of(state, admin),
             is_self: target.id == admin.id,
             seats: db::seats::for_user(&state.pool, target.id).await?,
             seat_kinds: SeatKind::ALL,

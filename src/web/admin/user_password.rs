@@ -2,7 +2,7 @@
 //! must change it at their next login; their sessions end now.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
+use crate::web::pages::done;
 
 /// The fields as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -57,16 +58,14 @@ pub(super) async fn submit(
         PasswordSetter::Administrator,
     )
     .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
+    done(
+        tx,
+        &user,
+        &paths::admin_user(id),
         &format!(
             "New initial password set. {} must change it at the next sign-in.",
             page.target.display_name
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::admin_user(id)).into_response())
+    .await
 }

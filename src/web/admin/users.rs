@@ -23,6 +23,6 @@ pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Re
     user.require(Action::Administer)?;
     Ok(UsersPage {
         users: db::users::list_in_org(&state.pool, user.organisation_id).await?,
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
     })
 }

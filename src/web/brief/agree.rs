@@ -2,7 +2,7 @@
 //! marks a joint section agreed, as it stood when they read it.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
-use crate::web::pages::{ConflictPage, Page};
+use crate::web::pages::{ConflictPage, Page, done};
 
 /// The section version the executive read.
 #[derive(Debug, Default, Deserialize)]
@@ -45,20 +45,18 @@ pub(super) async fn submit(
     let actor = user.actor(&client, now);
     if !db::brief::agree(&mut tx, &actor, id, section.key, version, as_ceo).await? {
         return Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the section “{}” of {}", section.title, programme.name),
             reload_url: format!("{}#{}", paths::brief(id), section.key),
             fields: Vec::new(),
         }
         .into());
     }
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
+    done(
+        tx,
+        &user,
+        &format!("{}#{}", paths::brief(id), section.key),
         &format!("You agreed “{}”.", section.title),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("{}#{}", paths::brief(id), section.key)).into_response())
+    .await
 }

@@ -45,7 +45,7 @@ pub(super) async fn show(
     let chain_head =
         db::audit::head_at_object(&state.pool, user.organisation_id, loaded.version.id).await?;
     Ok(CertificatePage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme,
         organisation,
         chain_head,
@@ -128,7 +128,7 @@ pub(super) async fn verify(
         && computed_version_hash == version.version_hash
         && stray_signatures.is_empty();
     Ok(VerifyPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme,
         number,
         stored_version_hash: version.version_hash,

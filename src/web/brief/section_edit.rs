@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use uuid::Uuid;
 
 use super::{Draft, edit_action, readable_programme};
@@ -22,7 +22,7 @@ use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
-use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+use crate::web::pages::{ConflictField, ConflictPage, Page, done, render};
 
 /// One input of the form.
 pub(super) struct Input {
@@ -209,7 +209,7 @@ pub(super) async fn show(
     let values = values_of(section, draft.content(section.key));
     let row = draft.row(section.key);
     let page = EditPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         fields: edit_fields(section, &values, &BTreeMap::new(), &draft.processes()),
         version: draft.version(section.key),
         is_joint: section.owner == Owner::Joint,
@@ -245,7 +245,7 @@ pub(super) async fn submit(
         Ok(content) => content,
         Err(errors) => {
             let page = EditPage {
-                page: Page::for_user(&state, &user).await?,
+                page: Page::of(&state, &user),
                 fields: edit_fields(section, &values, &errors, &processes),
                 version: loaded,
                 is_joint: section.owner == Owner::Joint,
@@ -277,7 +277,7 @@ pub(super) async fn submit(
         let theirs = brief::as_lines(section, current.content(section.key), &current.processes());
         let yours = brief::as_lines(section, &content, &processes);
         return Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the section “{}” of the brief", section.title),
             reload_url: format!(
                 "{}/brief/sections/{}/edit",
@@ -304,7 +304,5 @@ pub(super) async fn submit(
     } else {
         format!("“{}” saved to the draft.", section.title)
     };
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&section_url).into_response())
+    done(tx, &user, &section_url, &message).await
 }

@@ -29,7 +29,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
-use crate::web::pages::{Page, Refusal, render};
+use crate::web::pages::{Page, Refusal, done, render};
 
 #[derive(Template)]
 #[template(path = "brief/sign.html")]
@@ -157,7 +157,7 @@ async fn page(
         loaded.compare_with(state, previous).await?;
     }
     Ok(SignPage {
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         closed: closed_because(&loaded, user),
         compared_with: previous.map(|v| v.number),
         idempotency_key: token::decision_key(loaded.version.id, user.id),
@@ -207,7 +207,7 @@ pub(super) async fn submit(
     let key = form.idempotency_key.trim();
     if !token::is_decision_key(key, loaded.version.id, user.id) {
         return Ok(Refusal {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
             title: "Nothing was signed".into(),
             message: format!(
@@ -302,9 +302,7 @@ pub(super) async fn submit(
             } else {
                 format!("You rejected version {number}. The CEO and the COO can see your reason.")
             };
-            db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
-            tx.commit().await?;
-            Ok(Redirect::to(&version_url).into_response())
+            done(tx, &user, &version_url, &message).await
         }
         Err(error)
             if db::is_constraint(&error, db::brief::KEY_USED)

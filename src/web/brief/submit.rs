@@ -3,7 +3,7 @@
 //! signature slot per required signatory.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use uuid::Uuid;
 
 use super::{Draft, readable_programme};
@@ -19,7 +19,7 @@ use crate::domain::signoff::{DraftState, signatories, submission_blockers};
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
-use crate::web::pages::Refusal;
+use crate::web::pages::{Refusal, done};
 
 pub(super) async fn submit(
     State(state): State<AppState>,
@@ -129,16 +129,14 @@ pub(super) async fn submit(
         },
     )
     .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
+    done(
+        tx,
+        &user,
+        &paths::brief_version(id, number),
         &format!(
             "Version {number} is frozen and waiting for {} signatures.",
             slots.len()
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::brief_version(id, number)).into_response())
+    .await
 }

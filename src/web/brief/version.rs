@@ -153,7 +153,7 @@ pub(super) async fn show(
             .slot_of(user.id)
             .is_some_and(|slot| slot.decision.is_none());
     Ok(VersionPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme,
         loaded,
         my_turn,

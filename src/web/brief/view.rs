@@ -152,7 +152,7 @@ pub(super) async fn show(
             .collect::<Vec<_>>(),
     );
     Ok(BriefPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         can_submit: user.can(Action::SubmitBrief),
         latest: latest.map(|v| v.number),
         programme,

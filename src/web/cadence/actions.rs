@@ -2,7 +2,7 @@
 //! action item done, or opens it again.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -57,9 +57,7 @@ pub(super) async fn submit(
             } else {
                 "Opened again."
             };
-            db::sessions::set_flash(&mut *tx, user.session_id, "success", message).await?;
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("{back}#actions-title")).into_response())
+            crate::web::pages::done(tx, &user, &format!("{back}#actions-title"), message).await
         }
         Saved::Unchanged => {
             drop(tx);
@@ -67,7 +65,7 @@ pub(super) async fn submit(
         }
         Saved::Missing => Err(AppError::NotFound),
         Saved::Stale((title, is_done)) => Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the action item “{title}”"),
             reload_url: back,
             fields: vec![ConflictField {

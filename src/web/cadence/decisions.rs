@@ -25,7 +25,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
-use crate::web::pages::{Page, Refusal, render};
+use crate::web::pages::{Page, Refusal, done, render};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "cadence/decision.html")]
@@ -72,7 +72,7 @@ async fn decision_page(
             form.decision_key.clone()
         },
         outcomes: Outcome::ALL,
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         programme,
         request,
         form,
@@ -115,7 +115,7 @@ pub(super) async fn decide(
     // request; anything else is refused before anything is recorded.
     if !token::is_decision_key(form.decision_key.trim(), request_id, user.id) {
         return Ok(Refusal {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
             title: "Nothing was decided".into(),
             message: format!(
@@ -160,15 +160,13 @@ pub(super) async fn decide(
     .await?;
     match decided {
         Decided::Done => {
-            db::sessions::set_flash(
-                &mut *tx,
-                user.session_id,
-                "success",
+            done(
+                tx,
+                &user,
+                &back,
                 &format!("Decision #{number} recorded: {}.", outcome.label()),
             )
-            .await?;
-            tx.commit().await?;
-            Ok(Redirect::to(&back).into_response())
+            .await
         }
         Decided::AlreadyRecorded => {
             drop(tx);
@@ -235,7 +233,7 @@ pub(super) async fn log(
     let clocks: Vec<_> = requests.iter().map(|r| r.clock).collect();
     Ok(LogPage {
         totals: cadence::totals(&clocks),
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme,
         requests,
     })

@@ -97,7 +97,7 @@ pub(super) async fn page(
             )
         }),
         errors,
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         sessions: source.sessions.into_iter().rev().collect(),
         updates: source.updates,
         reviews: source.reviews.into_iter().rev().collect(),

@@ -8,7 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -35,7 +35,7 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
 use crate::web::forms::field;
-use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, render};
+use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, done, render};
 
 /// The month of a review's address ("2026-10"); anything else is not found.
 pub(crate) fn month_of_path(month: &str) -> Result<String> {
@@ -136,9 +136,7 @@ pub(super) async fn open(
     } else {
         format!("The review of {} was already open.", month.label())
     };
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::review(id, &month_text)).into_response())
+    done(tx, &user, &paths::review(id, &month_text), &message).await
 }
 
 /// A frozen figure beside today's value for the same period.
@@ -412,7 +410,7 @@ async fn review_page(
         writes_coo_part: can_write && user.seats.holds(SeatKind::Coo),
         can_write,
         can_record_session: user.can(Action::RecordAlignment),
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         programme: loaded.programme,
         month: loaded.month,
         review,
@@ -540,7 +538,7 @@ pub(super) async fn write(
             ),
         ];
         return Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the ExCo review of {month}"),
             reload_url: back,
             fields: pairs
@@ -570,9 +568,7 @@ pub(super) async fn write(
         drop(tx);
         return crate::web::pages::nothing_changed(&state, &user, &back).await;
     }
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", "The review is saved.").await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&back).into_response())
+    done(tx, &user, &back, "The review is saved.").await
 }
 
 pub(super) async fn hold(
@@ -599,7 +595,7 @@ pub(super) async fn hold(
     }
     if review.version != version {
         return Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the ExCo review of {month}"),
             reload_url: back,
             fields: vec![ConflictField {
@@ -615,18 +611,16 @@ pub(super) async fn hold(
     let pack = review.pack(id, &decisions, figures, now);
     let hash =
         db::cadence::hold_review(&mut tx, &user.actor(&client, now), id, &review, &pack).await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
+    done(
+        tx,
+        &user,
+        &back,
         &format!(
             "The review is held and its pack frozen (SHA-256 {}…).",
             &hash[..12]
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&back).into_response())
+    .await
 }
 
 #[derive(Template, WebTemplate)]
@@ -668,7 +662,7 @@ pub(super) async fn pack(
         previous_month: shown.previous_month,
         set_here: shown.set_here,
         proposed: shown.proposed,
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         figures: shown.pack.figures.clone(),
         programme: loaded.programme,
         month: loaded.month,
@@ -744,7 +738,7 @@ pub(super) async fn verify(
         texts_match,
         corrected_since,
         checked_at: state.now().format("%-d %B %Y, %H:%M UTC").to_string(),
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme: loaded.programme,
         month: loaded.month,
     })

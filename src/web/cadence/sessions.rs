@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use uuid::Uuid;
 
 use super::{ACTION_ROWS, ActionInput, ActionView, action_views, load, parse_actions};
@@ -26,7 +26,7 @@ use crate::web::extract::{Form, Path, Readable};
 use crate::web::forms::FieldErrors;
 use crate::web::forms::field;
 use crate::web::once::Once;
-use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+use crate::web::pages::{ConflictField, ConflictPage, Page, done, render};
 
 /// The four standing topics: form name and label.
 pub(super) const TOPICS: [(&str, &str); 4] = [
@@ -106,7 +106,7 @@ pub(super) async fn new(
             .into_iter()
             .filter(|a| a.row.done_at.is_none())
             .collect(),
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme,
         form,
         actions: vec![ActionInput::default(); ACTION_ROWS],
@@ -157,7 +157,7 @@ pub(super) async fn create(
                 .into_iter()
                 .filter(|a| a.row.done_at.is_none())
                 .collect(),
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             programme,
             form,
             actions: typed,
@@ -189,15 +189,7 @@ pub(super) async fn create(
     .await?;
     once.recorded(&mut tx, user.id, &paths::session(id, number))
         .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
-        &format!("Recorded session {number}. Each of you can now write your part of the relationship check."),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::session(id, number)).into_response())
+    done(tx, &user, &paths::session(id, number), &format!("Recorded session {number}. Each of you can now write your part of the relationship check.")).await
 }
 
 /// A relationship-check part as a form shows it.
@@ -312,7 +304,7 @@ async fn session_page(
             })
             .collect(),
         can_record_session: user.can(Action::RecordAlignment),
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         my_seat,
         my_form,
         errors,
@@ -374,15 +366,13 @@ pub(super) async fn check(
     .await?;
     match saved {
         Saved::Saved => {
-            db::sessions::set_flash(
-                &mut *tx,
-                user.session_id,
-                "success",
+            done(
+                tx,
+                &user,
+                &format!("{back}#check-title"),
                 "Your part of the relationship check is saved.",
             )
-            .await?;
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("{back}#check-title")).into_response())
+            .await
         }
         Saved::Unchanged => {
             drop(tx);
@@ -390,7 +380,7 @@ pub(super) async fn check(
         }
         Saved::Missing => Err(AppError::NotFound),
         Saved::Stale(current) => Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: "your part of the relationship check".to_owned(),
             reload_url: back,
             fields: vec![

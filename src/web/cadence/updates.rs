@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use uuid::Uuid;
 
 use super::{RequestView, load};
@@ -27,7 +27,7 @@ use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::forms::field;
 use crate::web::once::Once;
-use crate::web::pages::{Page, Refusal, render};
+use crate::web::pages::{Page, Refusal, done, render};
 
 /// Workstream rows on the form.
 const WORKSTREAM_ROWS: usize = 5;
@@ -146,12 +146,7 @@ pub(super) async fn new(
             form.set(&format!("ws_standing_{}", n + 1), w.standing.clone());
         }
     }
-    let page = form_page(
-        Page::for_user(&state, &user).await?,
-        programme,
-        form,
-        FieldErrors::new(),
-    );
+    let page = form_page(Page::of(&state, &user), programme, form, FieldErrors::new());
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -242,12 +237,7 @@ pub(super) async fn create(
     let (Some(week), Some(summary), Some(blockers), true) =
         (week, summary, blockers, errors.is_empty())
     else {
-        let page = form_page(
-            Page::for_user(&state, &user).await?,
-            programme,
-            form,
-            errors,
-        );
+        let page = form_page(Page::of(&state, &user), programme, form, errors);
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let now = state.now();
@@ -283,12 +273,7 @@ pub(super) async fn create(
                 "Week {week} already has its update: open it to raise a further decision request."
             ),
         );
-        let page = form_page(
-            Page::for_user(&state, &user).await?,
-            programme,
-            form,
-            errors,
-        );
+        let page = form_page(Page::of(&state, &user), programme, form, errors);
         return Ok(render(StatusCode::CONFLICT, &page));
     }
     let message = if request.is_some() {
@@ -298,9 +283,7 @@ pub(super) async fn create(
     } else {
         format!("Week {week}'s update is written.")
     };
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::update(id, week)).into_response())
+    done(tx, &user, &paths::update(id, week), &message).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -354,7 +337,7 @@ async fn update_page(
             .collect(),
         can_raise: user.can(Action::RecordOperationalMetric)
             && programme.phase() == Phase::Deploying,
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         programme,
         update,
         form,
@@ -421,13 +404,11 @@ pub(super) async fn raise(
     .await?;
     once.recorded(&mut tx, user.id, &paths::decision(id, number))
         .await?;
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
+    done(
+        tx,
+        &user,
+        &paths::update(id, week),
         &format!("Decision request #{number} is raised: the CEO has 24 hours to answer."),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::update(id, week)).into_response())
+    .await
 }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -24,7 +24,7 @@ use crate::domain::metrics::Period;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
-use crate::web::pages::{Page, render};
+use crate::web::pages::{Page, done, render};
 use crate::web::spreadsheet::{BOM, Cell, Table, slug};
 use chrono::NaiveDate;
 
@@ -131,7 +131,7 @@ pub(super) async fn show(
 ) -> Result<Response> {
     require_recorder(&user)?;
     let page = ImportPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme,
         csv: String::new(),
         checked: None,
@@ -328,7 +328,7 @@ pub(super) async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY
         };
         let page = ImportPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             programme,
             csv: form.csv,
             checked: Some(checked),
@@ -372,7 +372,7 @@ pub(super) async fn submit(
                         .push((row.line, "was recorded by someone else meanwhile.".into()));
                 }
                 let page = ImportPage {
-                    page: Page::for_user(&state, &user).await?,
+                    page: Page::of(&state, &user),
                     programme,
                     csv: form.csv,
                     checked: Some(checked),
@@ -386,7 +386,5 @@ pub(super) async fn submit(
         1 => "Imported 1 value.".to_owned(),
         n => format!("Imported {n} values."),
     };
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&crate::paths::dashboard(id)).into_response())
+    done(tx, &user, &crate::paths::dashboard(id), &message).await
 }

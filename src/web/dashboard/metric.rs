@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
-use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+use crate::web::pages::{ConflictField, ConflictPage, Page, done, render};
 
 #[derive(Template)]
 #[template(path = "dashboard/metric.html")]
@@ -163,7 +163,7 @@ pub(super) async fn show(
     let today = state.now().date_naive();
     let board = Board::build(&source, today);
     let page = page(
-        Page::for_user(&state, &user).await?,
+        Page::of(&state, &user),
         programme,
         &board,
         &metric,
@@ -196,7 +196,7 @@ pub(super) async fn submit(
         let form = form.clone();
         async move {
             let mut page = page(
-                Page::for_user(&state, &user).await?,
+                Page::of(&state, &user),
                 programme,
                 &board,
                 &metric,
@@ -269,7 +269,7 @@ pub(super) async fn submit(
                 Corrected::Stale(current) => {
                     drop(tx);
                     return Err(ConflictPage {
-                        page: Page::for_user(&state, &user).await?,
+                        page: Page::of(&state, &user),
                         what: format!("the {} value for {}", def.name, parsed.period.label()),
                         reload_url: metric_url,
                         fields: vec![
@@ -290,7 +290,5 @@ pub(super) async fn submit(
             }
         }
     };
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&metric_url).into_response())
+    done(tx, &user, &metric_url, &message).await
 }

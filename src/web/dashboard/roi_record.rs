@@ -2,7 +2,7 @@
 //! investment and benefit, held against the signed business case.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
-use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+use crate::web::pages::{ConflictField, ConflictPage, Page, done, render};
 use axum::http::StatusCode;
 
 /// The form, as typed.
@@ -92,22 +92,20 @@ pub(super) async fn submit(
     .await?;
     match saved {
         RoiSaved::Saved => {
-            db::sessions::set_flash(
-                &mut *tx,
-                user.session_id,
-                "success",
+            done(
+                tx,
+                &user,
+                &format!("{dashboard}#roi-title"),
                 &format!("Recorded the actuals of {}.", month.label()),
             )
-            .await?;
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("{dashboard}#roi-title")).into_response())
+            .await
         }
         RoiSaved::Unchanged => {
             drop(tx);
             crate::web::pages::nothing_changed(&state, &user, &dashboard).await
         }
         RoiSaved::Stale(current) => Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the actuals of {}", month.label()),
             reload_url: dashboard,
             fields: vec![

@@ -59,7 +59,7 @@ pub(super) async fn page(state: &AppState, user: &CurrentUser, id: Uuid) -> Resu
     ];
     Ok(DashboardPage {
         groups,
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         roi_form: Default::default(),
         roi_errors: FieldErrors::new(),
         can_record_roi: user.can(Action::RecordBusinessMetric),

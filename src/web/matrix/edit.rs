@@ -21,7 +21,7 @@ use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
-use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+use crate::web::pages::{ConflictField, ConflictPage, Page, done, render};
 
 #[derive(Template)]
 #[template(path = "matrix/edit.html")]
@@ -44,7 +44,7 @@ async fn edit_page(
     errors: FieldErrors,
 ) -> Result<EditPage> {
     Ok(EditPage {
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         programme,
         form,
         grid,
@@ -156,9 +156,7 @@ pub(super) async fn submit(
     };
     // The matrix can raise or clear "the COO routed through the CTO".
     db::health::refresh(&mut tx, user.organisation_id, id, now).await?;
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", &message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::matrix(id)).into_response())
+    done(tx, &user, &paths::matrix(id), &message).await
 }
 
 /// The conflict page: what others changed since the form was loaded, next
@@ -202,7 +200,7 @@ async fn conflict(
             }),
     );
     Ok(ConflictPage {
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         what: format!("the responsibility matrix of {}", programme.name),
         reload_url: paths::matrix_edit(programme.id),
         fields,

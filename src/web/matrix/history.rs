@@ -107,7 +107,7 @@ pub(super) async fn show(
         }
     }
     Ok(HistoryPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme,
         entries,
         from: query.from,

@@ -32,7 +32,7 @@ pub(super) async fn show(
     let programme = readable_programme(&state, &user, id).await?;
     let (version, matrix) = current(&state, id).await?;
     Ok(PrintPage {
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         programme,
         grid: Grid::of(&matrix),
         version,

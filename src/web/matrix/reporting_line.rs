@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
-use crate::web::pages::{ConflictField, ConflictPage, Page, render};
+use crate::web::pages::{ConflictField, ConflictPage, Page, done, render};
 
 /// The fields as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -70,7 +70,7 @@ pub(super) async fn submit(
     .await?
     else {
         return Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the COO's reporting line on {}", programme.name),
             reload_url: paths::matrix(id),
             fields: vec![ConflictField {
@@ -86,7 +86,5 @@ pub(super) async fn submit(
         Some(_) => "Saved. The reporting line is flagged until the COO answers to the CEO.",
     };
     db::health::refresh(&mut tx, user.organisation_id, id, now).await?;
-    db::sessions::set_flash(&mut *tx, user.session_id, "success", message).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::matrix(id)).into_response())
+    done(tx, &user, &paths::matrix(id), message).await
 }

@@ -81,7 +81,7 @@ pub(super) async fn build(
         },
     };
     Ok(MatrixPage {
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         line: programme.reporting_line(),
         line_note: programme.coo_reports_to_note.clone(),
         line_error: None,

@@ -112,7 +112,7 @@ async fn page(
             .map(|m: &MetricView| (m.def.id.clone(), m.def.name.clone()))
             .collect(),
         can_move: user.seats.permits(Action::MovePhase),
-        page: Page::for_user(state, user).await?,
+        page: Page::of(state, user),
         programme,
         form_process,
         form,
@@ -185,7 +185,7 @@ async fn move_stage(
     let version: Option<i32> = form.version.trim().parse().ok();
     if version != Some(process.stage_version) {
         return Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the stage of {}", process.name),
             reload_url: paths::pipeline(id),
             fields: vec![ConflictField {

@@ -79,7 +79,7 @@ pub(super) async fn show(
         next_phase,
         brief,
         can_move: user.can(Action::MovePhase),
-        page: Page::for_user(&state, &user).await?,
+        page: Page::of(&state, &user),
         matrix: crate::domain::raci::Health::of(
             &source
                 .matrix

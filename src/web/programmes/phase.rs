@@ -4,7 +4,7 @@
 //! version of the brief is signed by everyone.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -19,7 +19,7 @@ use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
-use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal};
+use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, done};
 
 /// The programme version the button was shown for.
 #[derive(Debug, Default, Deserialize)]
@@ -84,7 +84,7 @@ pub(super) async fn submit(
     .await?
     else {
         return Err(ConflictPage {
-            page: Page::for_user(&state, &user).await?,
+            page: Page::of(&state, &user),
             what: format!("the programme {}", programme.name),
             reload_url: paths::programme(id),
             fields: vec![ConflictField {
@@ -95,13 +95,11 @@ pub(super) async fn submit(
         }
         .into());
     };
-    db::sessions::set_flash(
-        &mut *tx,
-        user.session_id,
-        "success",
+    done(
+        tx,
+        &user,
+        &paths::programme(id),
         &format!("{} is now in the phase: {}.", programme.name, next.label()),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&paths::programme(id)).into_response())
+    .await
 }

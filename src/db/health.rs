@@ -97,8 +97,8 @@ pub async fn source(
     programme_id: Uuid,
 ) -> sqlx::Result<HealthSource> {
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g,
-                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS h, {} AS i",
+        "SELECT {} AS programme, {} AS statements, {} AS pulses, {} AS ratings, {} AS matrix, {} AS cadence, {} AS actions,
+                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number, {} AS latest_slots",
         programme(),
         array(
             "SELECT s.seat, s.sentence, (SELECT display_name FROM users WHERE id = s.written_by) AS written_by_name, s.written_at
@@ -124,15 +124,15 @@ pub async fn source(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Option<Part>,
-        b: Part,
-        c: Part,
-        d: Part,
-        e: Option<Part>,
-        f: Option<Part>,
-        g: Part,
-        h: Option<i32>,
-        i: Part,
+        programme: Option<Part>,
+        statements: Part,
+        pulses: Part,
+        ratings: Part,
+        matrix: Option<Part>,
+        cadence: Option<Part>,
+        actions: Part,
+        latest_number: Option<i32>,
+        latest_slots: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
@@ -140,16 +140,20 @@ pub async fn source(
         .fetch_one(db)
         .await?;
     Ok(HealthSource {
-        programme: row.a.map(|v| decode(&v.0)).transpose()?,
-        statements: decode(&row.b.0)?,
-        pulses: decode(&row.c.0)?,
-        ratings: decode(&row.d.0)?,
-        matrix: row.e.map(|v| decode(&v.0)).transpose()?,
-        cadence: row.f.map(|v| decode(&v.0)).transpose()?.unwrap_or_default(),
-        actions: decode(&row.g.0)?,
+        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        statements: decode(&row.statements.0)?,
+        pulses: decode(&row.pulses.0)?,
+        ratings: decode(&row.ratings.0)?,
+        matrix: row.matrix.map(|v| decode(&v.0)).transpose()?,
+        cadence: row
+            .cadence
+            .map(|v| decode(&v.0))
+            .transpose()?
+            .unwrap_or_default(),
+        actions: decode(&row.actions.0)?,
         brief: row
-            .h
-            .map(|n| decode(&row.i.0).map(|slots| (n, slots)))
+            .latest_number
+            .map(|n| decode(&row.latest_slots.0).map(|slots| (n, slots)))
             .transpose()?,
     })
 }

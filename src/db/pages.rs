@@ -65,15 +65,6 @@ pub struct BriefSource {
     pub latest_hashes: HashMap<String, String>,
 }
 
-#[derive(FromRow)]
-struct Parts5 {
-    a: Option<Part>,
-    b: Part,
-    c: Part,
-    d: Part,
-    e: Part,
-}
-
 /// Reads the brief page of programme `programme_id` in one round trip.
 pub async fn brief(
     db: impl PgExecutor<'_>,
@@ -81,9 +72,9 @@ pub async fn brief(
     programme_id: Uuid,
 ) -> sqlx::Result<BriefSource> {
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c, {} AS d,
+        "SELECT {} AS programme, {} AS draft, {} AS versions, {} AS slots,
                 coalesce((SELECT json_object_agg(section_key, section_hash) FROM brief_version_sections
-                           WHERE version_id = {LATEST_VERSION_ID}), '{{}}'::json) AS e",
+                           WHERE version_id = {LATEST_VERSION_ID}), '{{}}'::json) AS latest_hashes",
         programme(),
         array(DRAFT),
         array(&format!(
@@ -94,17 +85,25 @@ pub async fn brief(
               WHERE v.programme_id = $1 ORDER BY v.number, sl.position"
         )),
     );
-    let row: Parts5 = sqlx::query_as(&sql)
+    #[derive(FromRow)]
+    struct Row {
+        programme: Option<Part>,
+        draft: Part,
+        versions: Part,
+        slots: Part,
+        latest_hashes: Part,
+    }
+    let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
         .bind(organisation_id)
         .fetch_one(db)
         .await?;
     Ok(BriefSource {
-        programme: row.a.map(|v| decode(&v.0)).transpose()?,
-        draft: decode(&row.b.0)?,
-        versions: decode(&row.c.0)?,
-        slots: decode(&row.d.0)?,
-        latest_hashes: decode(&row.e.0)?,
+        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        draft: decode(&row.draft.0)?,
+        versions: decode(&row.versions.0)?,
+        slots: decode(&row.slots.0)?,
+        latest_hashes: decode(&row.latest_hashes.0)?,
     })
 }
 
@@ -125,11 +124,11 @@ pub struct VersionSource {
 
 #[derive(FromRow)]
 struct VersionRow {
-    a: Option<Part>,
-    b: Option<Part>,
-    c: Part,
-    d: Part,
-    e: Option<i32>,
+    programme: Option<Part>,
+    version: Option<Part>,
+    sections: Part,
+    slots: Part,
+    latest_number: Option<i32>,
 }
 
 /// Reads version `number` of a programme's brief in one round trip.
@@ -141,8 +140,8 @@ pub async fn version(
 ) -> sqlx::Result<VersionSource> {
     let id = "(SELECT id FROM brief_versions WHERE programme_id = $1 AND number = $3)";
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c, {} AS d,
-                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS e",
+        "SELECT {} AS programme, {} AS version, {} AS sections, {} AS slots,
+                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number",
         programme(),
         one(&format!(
             "{VERSION_SELECT} WHERE v.programme_id = $1 AND v.number = $3"
@@ -162,11 +161,11 @@ pub async fn version(
         .fetch_one(db)
         .await?;
     Ok(VersionSource {
-        programme: row.a.map(|v| decode(&v.0)).transpose()?,
-        version: row.b.map(|v| decode(&v.0)).transpose()?,
-        sections: decode(&row.c.0)?,
-        slots: decode(&row.d.0)?,
-        latest_number: row.e,
+        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        version: row.version.map(|v| decode(&v.0)).transpose()?,
+        sections: decode(&row.sections.0)?,
+        slots: decode(&row.slots.0)?,
+        latest_number: row.latest_number,
     })
 }
 
@@ -199,8 +198,8 @@ pub async fn overview(
     programme_id: Uuid,
 ) -> sqlx::Result<OverviewSource> {
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e,
-                {} AS f, {} AS g",
+        "SELECT {} AS programme, {} AS executives, {} AS latest, {} AS latest_slots, {} AS matrix,
+                {} AS signatories, {} AS cadence",
         programme(),
         array(&format!(
             "{} WHERE s.organisation_id = $2 AND s.ended_at IS NULL AND s.kind IN ('ceo', 'coo')",
@@ -221,29 +220,33 @@ pub async fn overview(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Option<Part>,
-        b: Part,
-        c: Option<Part>,
-        d: Part,
-        e: Option<Part>,
-        f: Part,
-        g: Option<Part>,
+        programme: Option<Part>,
+        executives: Part,
+        latest: Option<Part>,
+        latest_slots: Part,
+        matrix: Option<Part>,
+        signatories: Part,
+        cadence: Option<Part>,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
         .bind(organisation_id)
         .fetch_one(db)
         .await?;
-    let latest: Option<Latest> = row.c.map(|v| decode(&v.0)).transpose()?;
+    let latest: Option<Latest> = row.latest.map(|v| decode(&v.0)).transpose()?;
     Ok(OverviewSource {
-        programme: row.a.map(|v| decode(&v.0)).transpose()?,
-        executives: decode(&row.b.0)?,
+        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        executives: decode(&row.executives.0)?,
         latest: latest
-            .map(|l| decode(&row.d.0).map(|slots| (l.number, slots)))
+            .map(|l| decode(&row.latest_slots.0).map(|slots| (l.number, slots)))
             .transpose()?,
-        matrix: row.e.map(|v| decode(&v.0)).transpose()?,
-        signatories: decode(&row.f.0)?,
-        cadence: row.g.map(|v| decode(&v.0)).transpose()?.unwrap_or_default(),
+        matrix: row.matrix.map(|v| decode(&v.0)).transpose()?,
+        signatories: decode(&row.signatories.0)?,
+        cadence: row
+            .cadence
+            .map(|v| decode(&v.0))
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 
@@ -342,7 +345,7 @@ pub async fn home(
         "coo_agreed_at"
     };
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g",
+        "SELECT {} AS programmes, {} AS to_sign, {} AS to_agree, {} AS open_requests, {} AS deploying, {} AS open_reviews, {} AS actions",
         array(&list_in_org_sql()),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, v.number
@@ -390,13 +393,13 @@ pub async fn home(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Part,
-        b: Part,
-        c: Part,
-        d: Part,
-        e: Part,
-        f: Part,
-        g: Part,
+        programmes: Part,
+        to_sign: Part,
+        to_agree: Part,
+        open_requests: Part,
+        deploying: Part,
+        open_reviews: Part,
+        actions: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(organisation_id)
@@ -406,12 +409,12 @@ pub async fn home(
         .fetch_one(db)
         .await?;
     Ok(HomeSource {
-        programmes: decode(&row.a.0)?,
-        to_sign: decode(&row.b.0)?,
-        to_agree: decode(&row.c.0)?,
-        open_requests: decode(&row.d.0)?,
-        deploying: decode(&row.e.0)?,
-        open_reviews: decode(&row.f.0)?,
-        actions: decode(&row.g.0)?,
+        programmes: decode(&row.programmes.0)?,
+        to_sign: decode(&row.to_sign.0)?,
+        to_agree: decode(&row.to_agree.0)?,
+        open_requests: decode(&row.open_requests.0)?,
+        deploying: decode(&row.deploying.0)?,
+        open_reviews: decode(&row.open_reviews.0)?,
+        actions: decode(&row.actions.0)?,
     })
 }

@@ -191,7 +191,7 @@ pub async fn source(
     programme_id: Uuid,
 ) -> sqlx::Result<PipelineSource> {
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e",
+        "SELECT {} AS programme, {} AS processes, {} AS moves, {} AS gates, {} AS decisions",
         programme(),
         array(&processes_sql()),
         array(MOVES),
@@ -200,11 +200,11 @@ pub async fn source(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Option<Part>,
-        b: Part,
-        c: Part,
-        d: Part,
-        e: Part,
+        programme: Option<Part>,
+        processes: Part,
+        moves: Part,
+        gates: Part,
+        decisions: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
@@ -212,11 +212,11 @@ pub async fn source(
         .fetch_one(db)
         .await?;
     Ok(PipelineSource {
-        programme: row.a.map(|v| decode(&v.0)).transpose()?,
-        processes: decode(&row.b.0)?,
-        moves: decode(&row.c.0)?,
-        gates: decode(&row.d.0)?,
-        decisions: decode(&row.e.0)?,
+        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        processes: decode(&row.processes.0)?,
+        moves: decode(&row.moves.0)?,
+        gates: decode(&row.gates.0)?,
+        decisions: decode(&row.decisions.0)?,
     })
 }
 

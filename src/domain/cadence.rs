@@ -518,6 +518,17 @@ impl Standing {
     }
 }
 
+/// A decision request still waiting for the CEO.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct OpenRequest {
+    /// Its number in the programme.
+    pub number: i32,
+    /// The question.
+    pub question: String,
+    /// When the COO raised it (its 24 hours start then).
+    pub raised_at: DateTime<Utc>,
+}
+
 /// What is due next and what is overdue, for a programme's pages.
 #[derive(Debug, Clone, Default)]
 pub struct DueSummary {
@@ -535,13 +546,8 @@ impl DueSummary {
     /// How many overdue records a summary lists.
     pub const OVERDUE_SHOWN: usize = 5;
 
-    /// Summarises a schedule and the open requests (number, question,
-    /// when raised) as of `now`.
-    pub fn of(
-        schedule: &[Due],
-        open_requests: &[(i32, String, DateTime<Utc>)],
-        now: DateTime<Utc>,
-    ) -> DueSummary {
+    /// Summarises a schedule and the open requests as of `now`.
+    pub fn of(schedule: &[Due], open_requests: &[OpenRequest], now: DateTime<Utc>) -> DueSummary {
         let mut overdue = overdue(schedule);
         overdue.reverse();
         let overdue_count = overdue.len();
@@ -552,8 +558,12 @@ impl DueSummary {
             overdue_count,
             open_requests: open_requests
                 .iter()
-                .map(|(number, question, raised)| {
-                    (*number, question.clone(), Clock::of(*raised, None, now))
+                .map(|r| {
+                    (
+                        r.number,
+                        r.question.clone(),
+                        Clock::of(r.raised_at, None, now),
+                    )
                 })
                 .collect(),
         }
@@ -731,7 +741,12 @@ mod tests {
         let now = at(2026, 3, 20, 12, 0);
         let s = schedule(&f, now.date_naive());
         let raised = at(2026, 3, 20, 9, 0);
-        let summary = DueSummary::of(&s, &[(4, "Extend the pilot?".into(), raised)], now);
+        let open = OpenRequest {
+            number: 4,
+            question: "Extend the pilot?".into(),
+            raised_at: raised,
+        };
+        let summary = DueSummary::of(&s, &[open], now);
         assert_eq!(summary.overdue_count, overdue(&s).len());
         assert!(summary.overdue_count > DueSummary::OVERDUE_SHOWN);
         assert_eq!(summary.overdue.len(), DueSummary::OVERDUE_SHOWN);

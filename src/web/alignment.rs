@@ -349,7 +349,13 @@ async fn page(
         late_decisions: facts
             .open_requests
             .iter()
-            .map(|(n, q, raised)| (*n, q.clone(), Clock::of(*raised, None, now)))
+            .map(|r| {
+                (
+                    r.number,
+                    r.question.clone(),
+                    Clock::of(r.raised_at, None, now),
+                )
+            })
             .filter(|(_, _, clock)| clock.breached())
             .collect(),
         missing_updates: schedule

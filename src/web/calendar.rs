@@ -22,7 +22,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::auth::token;
 use crate::db;
-use crate::db::cadence::{FeedEvent, FeedProgramme, ScheduleFacts};
+use crate::db::cadence::{FeedEvent, FeedProgramme, FeedRequest, ScheduleFacts};
 use crate::domain::cadence::{self, DueState, Expected};
 use crate::error::{AppError, Result};
 use crate::paths;
@@ -172,11 +172,7 @@ pub fn events(programmes: &[FeedProgramme], now: DateTime<Utc>) -> Vec<(FeedEven
         let facts = ScheduleFacts {
             sessions: p.sessions.clone(),
             updates: p.updates.clone(),
-            reviews: p
-                .reviews
-                .iter()
-                .map(|(m, d, held, _)| (m.clone(), *d, *held))
-                .collect(),
+            reviews: p.reviews.iter().map(|r| r.fact.clone()).collect(),
             open_requests: Vec::new(),
         };
         // What feeds showed before sequences were kept per event.
@@ -186,8 +182,8 @@ pub fn events(programmes: &[FeedProgramme], now: DateTime<Utc>) -> Vec<(FeedEven
                 Expected::Review(month) => p
                     .reviews
                     .iter()
-                    .find(|(m, ..)| *m == month.to_string())
-                    .map_or(0, |(.., v)| u32::try_from(*v).unwrap_or(0)),
+                    .find(|r| r.fact.month == month.to_string())
+                    .map_or(0, |r| u32::try_from(r.version).unwrap_or(0)),
                 _ => 0,
             };
             let done = due.state == DueState::Done;
@@ -214,7 +210,13 @@ pub fn events(programmes: &[FeedProgramme], now: DateTime<Utc>) -> Vec<(FeedEven
                 event,
             );
         }
-        for (number, question, raised_at, decided_at) in &p.requests {
+        for FeedRequest {
+            number,
+            question,
+            raised_at,
+            decided_at,
+        } in &p.requests
+        {
             let deadline = cadence::deadline(*raised_at);
             let mut event = Event::new();
             event

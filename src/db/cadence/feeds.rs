@@ -75,7 +75,27 @@ pub async fn revoke_feed(conn: &mut PgConnection, actor: &Actor) -> sqlx::Result
 }
 
 /// A decision request in the feed: number, question, raised, decided.
-pub type FeedRequest = (i32, String, DateTime<Utc>, Option<DateTime<Utc>>);
+#[derive(Debug, Clone, Deserialize)]
+pub struct FeedRequest {
+    /// Its number in the programme.
+    pub number: i32,
+    /// The question.
+    pub question: String,
+    /// When it was raised.
+    pub raised_at: DateTime<Utc>,
+    /// When the CEO decided, if yet.
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// An ExCo review as a calendar feed needs it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FeedReview {
+    /// Its schedule facts (month, meeting day, held).
+    #[serde(flatten)]
+    pub fact: ReviewFact,
+    /// Its version (each edit raises it).
+    pub version: i32,
+}
 
 /// One programme's dated records, as a calendar feed needs them.
 #[derive(Debug, Clone, Deserialize)]
@@ -87,9 +107,9 @@ pub struct FeedProgramme {
     pub sessions: Vec<NaiveDate>,
     /// The weeks with an update.
     pub updates: Vec<i32>,
-    /// Reviews: month, meeting day, held, version.
-    pub reviews: Vec<(String, NaiveDate, bool, i32)>,
-    /// Requests: number, question, raised, decided.
+    /// The ExCo reviews.
+    pub reviews: Vec<FeedReview>,
+    /// The decision requests.
     pub requests: Vec<FeedRequest>,
 }
 
@@ -104,9 +124,11 @@ pub async fn feed(
                 coalesce((SELECT jsonb_agg(to_jsonb(p) || jsonb_build_object(
                      'sessions', coalesce((SELECT jsonb_agg(held_on ORDER BY held_on) FROM alignment_sessions WHERE programme_id = p.id), '[]'),
                      'updates', coalesce((SELECT jsonb_agg(week ORDER BY week) FROM weekly_updates WHERE programme_id = p.id), '[]'),
-                     'reviews', coalesce((SELECT jsonb_agg(jsonb_build_array(month, meeting_on, held_at IS NOT NULL, version) ORDER BY month)
+                     'reviews', coalesce((SELECT jsonb_agg(jsonb_build_object('month', month, 'meeting_on', meeting_on,
+                                                     'held', held_at IS NOT NULL, 'version', version) ORDER BY month)
                                             FROM exco_reviews WHERE programme_id = p.id), '[]'),
-                     'requests', coalesce((SELECT jsonb_agg(jsonb_build_array(number, question, raised_at, decided_at) ORDER BY number)
+                     'requests', coalesce((SELECT jsonb_agg(jsonb_build_object('number', number, 'question', question,
+                                                     'raised_at', raised_at, 'decided_at', decided_at) ORDER BY number)
                                              FROM decision_requests WHERE programme_id = p.id), '[]')))
                    FROM (SELECT {cols} FROM programmes WHERE organisation_id = u.organisation_id ORDER BY name) p), '[]')
            FROM calendar_feeds f JOIN users u ON u.id = f.user_id

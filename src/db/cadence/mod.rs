@@ -373,7 +373,7 @@ pub async fn source(
     reads: Reads<'_>,
 ) -> sqlx::Result<CadenceSource> {
     let sql = format!(
-        "SELECT {} AS a, {} AS b, {} AS c, {} AS d, {} AS e, {} AS f, {} AS g, {} AS h, {} AS i, {} AS j",
+        "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline",
         programme(),
         array(SESSIONS),
         array(&when("$5", CHECKS)),
@@ -387,16 +387,16 @@ pub async fn source(
     );
     #[derive(FromRow)]
     struct Row {
-        a: Option<Part>,
-        b: Part,
-        c: Part,
-        d: Part,
-        e: Part,
-        f: Part,
-        g: Part,
-        h: Part,
-        i: Part,
-        j: Part,
+        programme: Option<Part>,
+        sessions: Part,
+        checks: Part,
+        actions: Part,
+        updates: Part,
+        requests: Part,
+        reviews: Part,
+        snapshots: Part,
+        processes: Part,
+        pipeline: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
@@ -408,16 +408,16 @@ pub async fn source(
         .fetch_one(db)
         .await?;
     Ok(CadenceSource {
-        programme: row.a.map(|v| decode(&v.0)).transpose()?,
-        sessions: decode(&row.b.0)?,
-        checks: decode(&row.c.0)?,
-        actions: decode(&row.d.0)?,
-        updates: decode(&row.e.0)?,
-        requests: decode(&row.f.0)?,
-        reviews: decode(&row.g.0)?,
-        snapshots: decode(&row.h.0)?,
-        processes: decode(&row.i.0)?,
-        pipeline: decode(&row.j.0)?,
+        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        sessions: decode(&row.sessions.0)?,
+        checks: decode(&row.checks.0)?,
+        actions: decode(&row.actions.0)?,
+        updates: decode(&row.updates.0)?,
+        requests: decode(&row.requests.0)?,
+        reviews: decode(&row.reviews.0)?,
+        snapshots: decode(&row.snapshots.0)?,
+        processes: decode(&row.processes.0)?,
+        pipeline: decode(&row.pipeline.0)?,
     })
 }
 
@@ -427,10 +427,21 @@ pub async fn source(
 pub(crate) const SCHEDULE_FACTS: &str = "SELECT
     (SELECT coalesce(jsonb_agg(held_on ORDER BY held_on), '[]') FROM alignment_sessions WHERE programme_id = $1) AS sessions,
     (SELECT coalesce(jsonb_agg(week ORDER BY week), '[]') FROM weekly_updates WHERE programme_id = $1) AS updates,
-    (SELECT coalesce(jsonb_agg(jsonb_build_array(month, meeting_on, held_at IS NOT NULL) ORDER BY month), '[]')
+    (SELECT coalesce(json_agg(json_build_object('month', month, 'meeting_on', meeting_on, 'held', held_at IS NOT NULL) ORDER BY month), '[]')
        FROM exco_reviews WHERE programme_id = $1) AS reviews,
-    (SELECT coalesce(jsonb_agg(jsonb_build_array(number, question, raised_at) ORDER BY number), '[]')
+    (SELECT coalesce(json_agg(json_build_object('number', number, 'question', question, 'raised_at', raised_at) ORDER BY number), '[]')
        FROM decision_requests WHERE programme_id = $1 AND decided_at IS NULL) AS open_requests";
+
+/// An ExCo review as the schedule needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReviewFact {
+    /// The month reviewed ("2026-10").
+    pub month: String,
+    /// The meeting day.
+    pub meeting_on: NaiveDate,
+    /// Whether it was held.
+    pub held: bool,
+}
 
 /// A programme's records as the schedule needs them.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -439,10 +450,10 @@ pub struct ScheduleFacts {
     pub sessions: Vec<NaiveDate>,
     /// The weeks with an update.
     pub updates: Vec<i32>,
-    /// Reviews: month, meeting day, held.
-    pub reviews: Vec<(String, NaiveDate, bool)>,
-    /// Open decision requests: number, question, raised.
-    pub open_requests: Vec<(i32, String, DateTime<Utc>)>,
+    /// The ExCo reviews.
+    pub reviews: Vec<ReviewFact>,
+    /// The decision requests still waiting.
+    pub open_requests: Vec<cadence::OpenRequest>,
 }
 
 impl ScheduleFacts {
@@ -464,11 +475,11 @@ impl ScheduleFacts {
                 reviews: self
                     .reviews
                     .iter()
-                    .filter_map(|(month, meeting, held)| {
+                    .filter_map(|r| {
                         Some((
-                            Period::parse_for(month, Cadence::Monthly).ok()?,
-                            *meeting,
-                            *held,
+                            Period::parse_for(&r.month, Cadence::Monthly).ok()?,
+                            r.meeting_on,
+                            r.held,
                         ))
                     })
                     .collect(),
@@ -496,13 +507,21 @@ impl CadenceSource {
             reviews: self
                 .reviews
                 .iter()
-                .map(|r| (r.month.clone(), r.meeting_on, r.held_at.is_some()))
+                .map(|r| ReviewFact {
+                    month: r.month.clone(),
+                    meeting_on: r.meeting_on,
+                    held: r.held_at.is_some(),
+                })
                 .collect(),
             open_requests: self
                 .requests
                 .iter()
                 .filter(|r| r.decided_at.is_none())
-                .map(|r| (r.number, r.question.clone(), r.raised_at))
+                .map(|r| cadence::OpenRequest {
+                    number: r.number,
+                    question: r.question.clone(),
+                    raised_at: r.raised_at,
+                })
                 .collect(),
         }
     }

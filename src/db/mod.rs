@@ -9,6 +9,7 @@ pub mod brief;
 pub mod cadence;
 pub mod form_keys;
 pub mod health;
+pub mod json;
 pub mod metrics;
 pub mod organisations;
 pub mod pages;

@@ -6,9 +6,6 @@
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
-use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor};
 use uuid::Uuid;
 
@@ -16,39 +13,9 @@ use super::brief::{
     AwaitingAgreement, AwaitingSignature, DRAFT, DraftSection, FrozenSection, SLOT_SELECT, Slot,
     VERSION_SELECT, Version,
 };
-use super::programmes::{COLUMNS, Programme, SIGNATORIES, Signatory, list_in_org_sql};
+use super::json::{LATEST_VERSION_ID, Part, array, decode, one, programme};
+use super::programmes::{Programme, SIGNATORIES, Signatory, list_in_org_sql};
 use super::{raci, seats};
-
-/// The rows of `sql` as one JSON array (in the query's order). Plain
-/// `json`, not `jsonb`: PostgreSQL writes it as text directly, at about half
-/// the cost of building a `jsonb` value that is only ever sent out.
-pub(crate) fn array(sql: &str) -> String {
-    format!("(SELECT coalesce(json_agg(x), '[]'::json) FROM ({sql}) x)")
-}
-
-/// The first row of `sql` as a JSON object, or null.
-pub(crate) fn one(sql: &str) -> String {
-    format!("(SELECT row_to_json(x) FROM ({sql}) x LIMIT 1)")
-}
-
-/// The programme of `$1` in organisation `$2`.
-pub(crate) fn programme() -> String {
-    one(&format!(
-        "SELECT {COLUMNS} FROM programmes WHERE id = $1 AND organisation_id = $2"
-    ))
-}
-
-/// One part of a page's row: JSON as PostgreSQL wrote it, decoded straight
-/// into the part's type (no intermediate `serde_json::Value`).
-pub(crate) type Part = Json<Box<RawValue>>;
-
-/// Decodes a JSON part.
-pub(crate) fn decode<T: DeserializeOwned>(raw: &RawValue) -> sqlx::Result<T> {
-    serde_json::from_str(raw.get()).map_err(|error| sqlx::Error::Decode(Box::new(error)))
-}
-
-pub(crate) const LATEST_VERSION_ID: &str =
-    "(SELECT id FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1)";
 
 /// What the brief page shows.
 #[derive(Debug)]

@@ -13,8 +13,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::cadence::ReviewRow;
-use super::pages::{Part, array, decode, programme};
+use super::json::{Part, array, decode, programme};
 use super::programmes::Programme;
 use crate::domain::pipeline::{Comparator, ExcoDecision, Gate, Stage};
 
@@ -402,6 +401,15 @@ pub async fn remove_gate(
     Ok(true)
 }
 
+/// The open ExCo review a decision is recorded with.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewRef<'a> {
+    /// The review.
+    pub id: Uuid,
+    /// Its month ("2026-10").
+    pub month: &'a str,
+}
+
 /// Records an ExCo decision on a locked process at an open review, and the
 /// move it brings (approve: to approved; retire: to retired), if any. The
 /// caller checked the decision makes sense for the process's stage (see
@@ -410,7 +418,7 @@ pub async fn record_decision(
     conn: &mut PgConnection,
     actor: &Actor,
     programme_id: Uuid,
-    review: &ReviewRow,
+    review: ReviewRef<'_>,
     process: &ProcessRow,
     decision: ExcoDecision,
     note: &str,

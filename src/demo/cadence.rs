@@ -4,13 +4,13 @@
 //! past its 24 hours), and a monthly ExCo review since go-live, each held
 //! and frozen; the programme in preparation: its weekly sessions so far.
 
+use super::Pair;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::board::Board;
 use crate::db;
-use crate::db::audit::Actor;
 use crate::db::cadence::{
     CheckParts, Decision, NewAction, NewRequest, NewSession, NewUpdate, ReviewTexts, Workstream,
 };
@@ -36,27 +36,6 @@ pub(super) fn is_held(month: Period, today: NaiveDate) -> bool {
 
 fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
     day.and_hms_opt(hour, 0, 0).unwrap_or_default().and_utc()
-}
-
-/// Who acts.
-pub(super) struct Pair {
-    /// The organisation.
-    pub organisation_id: Uuid,
-    /// The CEO.
-    pub ceo: Uuid,
-    /// The COO.
-    pub coo: Uuid,
-}
-
-impl Pair {
-    pub(super) fn actor(&self, user: Uuid, when: DateTime<Utc>) -> Actor {
-        Actor {
-            organisation_id: Some(self.organisation_id),
-            user_id: Some(user),
-            ip: None,
-            at: when,
-        }
-    }
 }
 
 /// Weekly sessions on `days`, each with both parts of the relationship

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::cadence::Pair;
+use super::Pair;
 use crate::db;
 use crate::db::audit::Actor;
 use crate::db::health::{PulseRow, RatingRow};

@@ -348,7 +348,7 @@ pub(super) async fn load(
 
     // The cadence: sessions before deployment, the eight weekly updates,
     // the monthly reviews (each frozen with the figures of its day).
-    let pair = super::cadence::Pair {
+    let pair = super::Pair {
         organisation_id,
         ceo: cast.ceo,
         coo: cast.coo,

@@ -188,7 +188,7 @@ pub async fn load(
             .map(|w| started.date_naive() + Duration::days(1 + 7 * w))
             .take_while(|day| *day < this_monday - Duration::days(7))
             .collect();
-        let pair = cadence::Pair {
+        let pair = Pair {
             organisation_id: organisation.id,
             ceo,
             coo,
@@ -252,4 +252,29 @@ async fn cto_takes_governance(
     )
     .await?;
     Ok(())
+}
+
+/// Who acts.
+pub(crate) struct Pair {
+    /// The organisation.
+    pub organisation_id: uuid::Uuid,
+    /// The CEO.
+    pub ceo: uuid::Uuid,
+    /// The COO.
+    pub coo: uuid::Uuid,
+}
+
+impl Pair {
+    pub(crate) fn actor(
+        &self,
+        user: uuid::Uuid,
+        when: chrono::DateTime<chrono::Utc>,
+    ) -> crate::db::audit::Actor {
+        crate::db::audit::Actor {
+            organisation_id: Some(self.organisation_id),
+            user_id: Some(user),
+            ip: None,
+            at: when,
+        }
+    }
 }

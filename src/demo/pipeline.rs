@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::cadence::Pair;
+use super::Pair;
 use crate::db;
 use crate::db::cadence::ReviewRow;
 use crate::domain::pipeline::{Comparator, ExcoDecision, Gate, Stage};
@@ -91,7 +91,10 @@ pub(super) async fn decide(
         conn,
         &pair.actor(pair.ceo, at),
         programme_id,
-        review,
+        db::pipeline::ReviewRef {
+            id: review.id,
+            month: &review.month,
+        },
         &process,
         decision,
         note,

@@ -14,7 +14,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::pages::{Part, array, decode, programme};
+use super::json::{Part, array, decode, programme};
 use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
 use crate::domain::cadence;

@@ -70,7 +70,10 @@ pub(super) async fn submit(
         &mut tx,
         &user.actor(&client, now),
         id,
-        &review,
+        db::pipeline::ReviewRef {
+            id: review.id,
+            month: &review.month,
+        },
         &process,
         decision,
         &note,

@@ -62,3 +62,15 @@ fn metric_of<'a>(board: &'a Board, metric: &str) -> Result<&'a MetricView> {
         .find(|m| m.def.id == metric)
         .ok_or(AppError::NotFound)
 }
+
+/// A month of actual investment and benefit, as typed (the dashboard shows
+/// the form; the ROI action reads it).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct RoiForm {
+    pub(super) month: String,
+    pub(super) investment: String,
+    pub(super) benefit: String,
+    pub(super) note: String,
+    pub(super) version: String,
+}

@@ -3,9 +3,9 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use serde::Deserialize;
 use uuid::Uuid;
 
+use super::RoiForm;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
@@ -17,17 +17,6 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
 use crate::web::pages::{ConflictField, ConflictPage, Page, done, render};
 use axum::http::StatusCode;
-
-/// The form, as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct RoiForm {
-    pub(super) month: String,
-    pub(super) investment: String,
-    pub(super) benefit: String,
-    pub(super) note: String,
-    pub(super) version: String,
-}
 
 pub(super) async fn submit(
     State(state): State<AppState>,

@@ -31,7 +31,7 @@ pub(super) struct DashboardPage {
     /// (heading, id, metrics): business, then operational.
     groups: Vec<(&'static str, &'static str, Vec<MetricView>)>,
     /// The ROI form as typed (empty on a first view).
-    pub(super) roi_form: super::roi_record::RoiForm,
+    pub(super) roi_form: super::RoiForm,
     /// Messages beside the ROI form's fields.
     pub(super) roi_errors: FieldErrors,
 }

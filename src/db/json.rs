@@ -1,0 +1,41 @@
+//! The pieces every one-round-trip page query is built from: a query's rows
+//! as one JSON array or one object, the programme named by `$1` (of the
+//! organisation `$2`), and the decoding of each part straight into its type.
+//! A leaf module: the entity modules and the page queries both use it.
+
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use sqlx::types::Json;
+
+use super::programmes::COLUMNS;
+
+/// The rows of `sql` as one JSON array (in the query's order). Plain
+/// `json`, not `jsonb`: PostgreSQL writes it as text directly, at about half
+/// the cost of building a `jsonb` value that is only ever sent out.
+pub(crate) fn array(sql: &str) -> String {
+    format!("(SELECT coalesce(json_agg(x), '[]'::json) FROM ({sql}) x)")
+}
+
+/// The first row of `sql` as a JSON object, or null.
+pub(crate) fn one(sql: &str) -> String {
+    format!("(SELECT row_to_json(x) FROM ({sql}) x LIMIT 1)")
+}
+
+/// The programme of `$1` in organisation `$2`.
+pub(crate) fn programme() -> String {
+    one(&format!(
+        "SELECT {COLUMNS} FROM programmes WHERE id = $1 AND organisation_id = $2"
+    ))
+}
+
+/// One part of a page's row: JSON as PostgreSQL wrote it, decoded straight
+/// into the part's type (no intermediate `serde_json::Value`).
+pub(crate) type Part = Json<Box<RawValue>>;
+
+/// Decodes a JSON part.
+pub(crate) fn decode<T: DeserializeOwned>(raw: &RawValue) -> sqlx::Result<T> {
+    serde_json::from_str(raw.get()).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+pub(crate) const LATEST_VERSION_ID: &str =
+    "(SELECT id FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1)";

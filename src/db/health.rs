@@ -14,7 +14,10 @@ use super::cadence::{ActionRow, ScheduleFacts};
 use super::json::{LATEST_VERSION_ID, Part, array, decode, one, programme};
 use super::programmes::Programme;
 use super::raci;
-use crate::domain::health::{Inputs, PulseCheck, Rag, Round, Sign, Tolerance};
+use crate::domain::health::{
+    self, Inputs, PULSE_EVERY, PulseCheck, Rag, Round, Sign, Tolerance, classify, disagree,
+    rating_problem, spells,
+};
 use crate::domain::metrics::Unit;
 
 /// A statement of what the programme is.
@@ -409,4 +412,70 @@ pub async fn refresh(
         signs.push(Sign::PulseOff.key());
     }
     store_signs(conn, programme_id, &signs, now).await
+}
+
+impl HealthSource {
+    /// The history of the signs, computed from the records themselves.
+    pub fn history(&self, inputs: &Inputs, now: DateTime<Utc>) -> Vec<health::Spell> {
+        let source = self;
+        let mut all = Vec::new();
+        // Different words: after each new sentence.
+        let (mut ceo, mut coo) = (None, None);
+        let mut points = Vec::new();
+        for s in &source.statements {
+            let framing = classify(&s.sentence).framing;
+            if s.seat == "ceo" {
+                ceo = Some(framing);
+            } else {
+                coo = Some(framing);
+            }
+            let standing = matches!((ceo, coo), (Some(a), Some(b)) if disagree(a, b));
+            points.push((s.written_at, standing));
+        }
+        all.extend(spells(Sign::DifferentWords, &points));
+        // The pulse: each check, and each 35 days without one.
+        let mut points = Vec::new();
+        let mut last = inputs.pulse_since;
+        for p in &source.pulses {
+            if health::pulse_overdue(last, p.checked_at) {
+                points.push((last + PULSE_EVERY, true));
+            }
+            let check = health::PulseCheck {
+                at: p.checked_at,
+                stated_value: p.stated_value,
+                stated_target: p.stated_target,
+                actual_value: p.actual_value,
+                actual_target: p.actual_target,
+            };
+            let tolerance = health::Tolerance::for_unit(
+                Unit::parse(&p.unit).unwrap_or(Unit::Percent),
+                source.programme.as_ref().and_then(|p| p.pulse_tolerance),
+            );
+            points.push((p.checked_at, check.off(tolerance)));
+            last = p.checked_at;
+        }
+        if health::pulse_overdue(last, now) {
+            points.push((last + PULSE_EVERY, true));
+        }
+        all.extend(spells(Sign::PulseOff, &points));
+        // Ratings: as each round completed.
+        let rounds = &inputs.rounds;
+        let mut points = Vec::new();
+        for (i, round) in rounds.iter().enumerate() {
+            if !round.complete() {
+                continue;
+            }
+            let completed = source
+                .ratings
+                .iter()
+                .filter(|r| r.round == round.key)
+                .map(|r| r.rated_at)
+                .max()
+                .unwrap_or(now);
+            points.push((completed, rating_problem(&rounds[..=i]).is_some()));
+        }
+        all.extend(spells(Sign::RatingsApart, &points));
+        all.sort_by_key(|(_, since, _)| std::cmp::Reverse(*since));
+        all
+    }
 }

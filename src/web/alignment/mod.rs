@@ -20,16 +20,15 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::board::Board;
 use crate::db;
-use crate::db::health::{HealthSource, PulseRow, RatingRow, StatementRow};
+use crate::db::health::{PulseRow, RatingRow, StatementRow};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::{self, Clock, DueState};
 use crate::domain::health::{
-    self, Classified, Inputs, PULSE_EVERY, PulseProblem, Rag, RatingProblem, Round, Sign, classify,
-    disagree, pulse_problem, rating_problem,
+    self, Classified, PULSE_EVERY, PulseProblem, Rag, RatingProblem, Round, Sign, classify,
+    pulse_problem, rating_problem,
 };
-use crate::domain::metrics::{Cadence, Period, Status, Unit};
+use crate::domain::metrics::{Status, Unit};
 use crate::domain::permission::Action;
-use crate::domain::phase::Phase;
 use crate::domain::signoff::BriefStatus;
 use crate::error::{AppError, Result};
 use crate::paths::{self, route};
@@ -46,104 +45,6 @@ pub fn routes() -> Routes {
         .post(route::HEALTH_STATEMENT, statement)
         .post(route::HEALTH_PULSE, pulse)
         .post(route::HEALTH_RATING, rating)
-}
-
-/// The round of blind ratings `now` falls in: the ISO week before go-live
-/// (weekly sessions and updates), the month after (monthly reviews).
-fn current_round(programme: &Programme, now: DateTime<Utc>) -> String {
-    let cadence =
-        if programme.phase() == Phase::PostDeployment || programme.phase() == Phase::Closed {
-            Cadence::Monthly
-        } else {
-            Cadence::Weekly
-        };
-    Period::containing(now.date_naive(), cadence).to_string()
-}
-
-/// When each sign stood: (sign, appeared, cleared).
-type Spell = (Sign, DateTime<Utc>, Option<DateTime<Utc>>);
-
-/// Turns (moment, standing?) points into spells.
-fn spells(sign: Sign, points: &[(DateTime<Utc>, bool)]) -> Vec<Spell> {
-    let mut out: Vec<Spell> = Vec::new();
-    let mut open: Option<DateTime<Utc>> = None;
-    for (at, standing) in points {
-        match (open, standing) {
-            (None, true) => open = Some(*at),
-            (Some(since), false) => {
-                out.push((sign, since, Some(*at)));
-                open = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(since) = open {
-        out.push((sign, since, None));
-    }
-    out
-}
-
-/// The history of the signs, computed from the records themselves.
-fn history(source: &HealthSource, inputs: &Inputs, now: DateTime<Utc>) -> Vec<Spell> {
-    let mut all = Vec::new();
-    // Different words: after each new sentence.
-    let (mut ceo, mut coo) = (None, None);
-    let mut points = Vec::new();
-    for s in &source.statements {
-        let framing = classify(&s.sentence).framing;
-        if s.seat == "ceo" {
-            ceo = Some(framing);
-        } else {
-            coo = Some(framing);
-        }
-        let standing = matches!((ceo, coo), (Some(a), Some(b)) if disagree(a, b));
-        points.push((s.written_at, standing));
-    }
-    all.extend(spells(Sign::DifferentWords, &points));
-    // The pulse: each check, and each 35 days without one.
-    let mut points = Vec::new();
-    let mut last = inputs.pulse_since;
-    for p in &source.pulses {
-        if health::pulse_overdue(last, p.checked_at) {
-            points.push((last + PULSE_EVERY, true));
-        }
-        let check = health::PulseCheck {
-            at: p.checked_at,
-            stated_value: p.stated_value,
-            stated_target: p.stated_target,
-            actual_value: p.actual_value,
-            actual_target: p.actual_target,
-        };
-        let tolerance = health::Tolerance::for_unit(
-            Unit::parse(&p.unit).unwrap_or(Unit::Percent),
-            source.programme.as_ref().and_then(|p| p.pulse_tolerance),
-        );
-        points.push((p.checked_at, check.off(tolerance)));
-        last = p.checked_at;
-    }
-    if health::pulse_overdue(last, now) {
-        points.push((last + PULSE_EVERY, true));
-    }
-    all.extend(spells(Sign::PulseOff, &points));
-    // Ratings: as each round completed.
-    let rounds = &inputs.rounds;
-    let mut points = Vec::new();
-    for (i, round) in rounds.iter().enumerate() {
-        if !round.complete() {
-            continue;
-        }
-        let completed = source
-            .ratings
-            .iter()
-            .filter(|r| r.round == round.key)
-            .map(|r| r.rated_at)
-            .max()
-            .unwrap_or(now);
-        points.push((completed, rating_problem(&rounds[..=i]).is_some()));
-    }
-    all.extend(spells(Sign::RatingsApart, &points));
-    all.sort_by_key(|(_, since, _)| std::cmp::Reverse(*since));
-    all
 }
 
 /// A statement with how it reads.
@@ -180,7 +81,7 @@ pub(super) struct HealthPage {
     rounds: Vec<RoundView>,
     round: String,
     since: HashMap<&'static str, DateTime<Utc>>,
-    history: Vec<Spell>,
+    history: Vec<health::Spell>,
     late_decisions: Vec<(i32, String, Clock)>,
     missing_updates: Vec<String>,
     stale_metrics: Vec<String>,
@@ -224,6 +125,14 @@ impl HealthPage {
     }
 }
 
+mod pulse;
+mod rating;
+mod statement;
+
+use pulse::pulse;
+use rating::rating;
+use statement::statement;
+
 crate::typed_form! {
     /// The page's three forms, as typed: the one-sentence statement, the
     /// pulse check and the blind rating (each posts its own fields).
@@ -253,7 +162,7 @@ async fn page(
     let now = state.now();
     let board = Board::build(&dashboard, now.date_naive());
     let signs = health::signs(&inputs, now);
-    let history = history(&source, &inputs, now);
+    let history = source.history(&inputs, now);
     let since = history
         .iter()
         .filter(|(_, _, cleared)| cleared.is_none())
@@ -284,7 +193,7 @@ async fn page(
         })
         .collect();
     let my_seat = user.executive_seat();
-    let round = current_round(&programme, now);
+    let round = health::rating_round(programme.phase(), now.date_naive()).to_string();
     let rounds: Vec<RoundView> = inputs
         .rounds
         .iter()
@@ -439,192 +348,4 @@ async fn finish(
 ) -> Result<Response> {
     db::health::refresh(&mut tx, user.organisation_id, id, state.now()).await?;
     done(tx, user, format!("{}#{anchor}", paths::health(id)), message).await
-}
-
-async fn statement(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    _: Readable,
-    client: ClientInfo,
-    Path(id): Path<Uuid>,
-    Form(form): Form<HealthForm>,
-) -> Result<Response> {
-    user.require(Action::RecordAlignment)?;
-    let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
-    let sentence = form.sentence.trim();
-    let mut errors = FieldErrors::new();
-    if sentence.is_empty() {
-        errors.add("sentence", "Write, in one sentence, what the programme is.");
-    } else if sentence.chars().count() > 400 {
-        errors.add(
-            "sentence",
-            "Keep it to one sentence: 400 characters at most.",
-        );
-    }
-    if !errors.is_empty() {
-        return refused(&state, &user, id, form, errors).await;
-    }
-    let mut tx = state.pool.begin().await?;
-    let written = db::health::write_statement(
-        &mut tx,
-        &user.actor(&client, state.now()),
-        id,
-        seat,
-        sentence,
-    )
-    .await?;
-    if !written {
-        drop(tx);
-        return crate::web::pages::nothing_changed(&state, &user, &paths::health(id)).await;
-    }
-    finish(
-        &state,
-        &user,
-        tx,
-        id,
-        "Your sentence is saved; the earlier ones stay in the history.",
-        "words-title",
-    )
-    .await
-}
-
-async fn pulse(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    _: Readable,
-    client: ClientInfo,
-    Path(id): Path<Uuid>,
-    Form(form): Form<HealthForm>,
-) -> Result<Response> {
-    user.require(Action::RecordBusinessMetric)?;
-    let now = state.now();
-    let mut tx = state.pool.begin().await?;
-    let dashboard = db::metrics::dashboard_source(&mut *tx, id, None).await?;
-    let board = Board::build(&dashboard, now.date_naive());
-    let mut errors = FieldErrors::new();
-    let Some(primary) = board.primary() else {
-        drop(tx);
-        errors.add(
-            "stated_value",
-            "The brief defines no primary metric yet: there is nothing to check.",
-        );
-        return refused(&state, &user, id, form, errors).await;
-    };
-    // The same reading of a number as the value form, in the metric's unit.
-    let mut stated = |field: &str| {
-        let typed = form.value(field);
-        errors.check(
-            field,
-            primary
-                .def
-                .unit
-                .parse_value(typed)
-                .map_err(|problem| format!("Give a number, from memory. {problem}")),
-        )
-    };
-    let (value, target) = (stated("stated_value"), stated("stated_target"));
-    let (Some(value), Some(target)) = (value, target) else {
-        drop(tx);
-        return refused(&state, &user, id, form, errors).await;
-    };
-    let row = PulseRow {
-        metric_id: primary.def.id.clone(),
-        unit: primary.def.unit.as_str().to_owned(),
-        stated_value: value,
-        stated_target: target,
-        actual_value: primary.assessment.actual,
-        actual_target: primary.def.target,
-        checked_at: now,
-    };
-    let once = Once::parse(&form.once);
-    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
-        return Ok(already);
-    }
-    once.recorded(
-        &mut tx,
-        user.id,
-        &format!("{}#pulse-title", paths::health(id)),
-    )
-    .await?;
-    db::health::record_pulse(&mut tx, &user.actor(&client, now), id, &row).await?;
-    let unit = primary.def.unit;
-    let actual = primary
-        .assessment
-        .actual
-        .map_or_else(|| "no value yet".to_owned(), |v| unit.format(v));
-    let message = format!(
-        "You said {} against a target of {}; it is {} against {}.",
-        unit.format(value),
-        unit.format(target),
-        actual,
-        unit.format(primary.def.target)
-    );
-    finish(&state, &user, tx, id, &message, "pulse-title").await
-}
-
-async fn rating(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Readable(programme): Readable,
-    client: ClientInfo,
-    Path(id): Path<Uuid>,
-    Form(form): Form<HealthForm>,
-) -> Result<Response> {
-    user.require(Action::RecordAlignment)?;
-    let seat = user.executive_seat().ok_or(AppError::Forbidden)?;
-    let mut errors = FieldErrors::new();
-    let rag = errors.check(
-        "rating",
-        Rag::parse(&form.rating).ok_or("Choose red, amber or green."),
-    );
-    let confidence = errors.check(
-        "confidence",
-        form.confidence
-            .trim()
-            .parse::<i32>()
-            .ok()
-            .filter(|c| (1..=5).contains(c))
-            .ok_or("Choose how sure you are, from 1 to 5."),
-    );
-    let why = form.why.trim();
-    if why.chars().count() > 200 {
-        errors.add("why", "One line: 200 characters at most.");
-    }
-    let (Some(rag), Some(confidence), true) = (rag, confidence, errors.is_empty()) else {
-        return refused(&state, &user, id, form, errors).await;
-    };
-    let now = state.now();
-    let mut tx = state.pool.begin().await?;
-    let dashboard = db::metrics::dashboard_source(&mut *tx, id, None).await?;
-    let board = Board::build(&dashboard, now.date_naive());
-    let statuses: Vec<Status> = board.metrics.iter().map(|m| m.assessment.status).collect();
-    let data = Rag::of_dashboard(board.primary().map(|m| m.assessment.status), &statuses);
-    let row = RatingRow {
-        round: current_round(&programme, now),
-        seat: seat.to_owned(),
-        rating: rag.as_str().to_owned(),
-        confidence,
-        why: why.to_owned(),
-        dashboard: Some(data.as_str().to_owned()),
-        rated_at: now,
-    };
-    if !db::health::record_rating(&mut tx, &user.actor(&client, now), id, &row).await? {
-        drop(tx);
-        let mut errors = FieldErrors::new();
-        errors.add(
-            "rating",
-            "You have already rated this round; a rating once given stays.",
-        );
-        let page = page(&state, &user, id, form, errors).await?;
-        return Ok(render(StatusCode::CONFLICT, &page));
-    }
-    finish(
-        &state,
-        &user,
-        tx,
-        id,
-        "Your rating is in. The other executive's shows once both of you have rated.",
-        "ratings-title",
-    )
-    .await
 }

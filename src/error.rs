@@ -1,7 +1,9 @@
-//! One error type for the whole app. It knows nothing of pages: turned into
-//! a response it carries an [`ErrorReport`] (status, title, explanation, the
-//! field at fault), and the web layer renders that as an HTML page or as
-//! `application/problem+json`, depending on the route.
+//! One error type for the whole app. Turned into a response it carries an
+//! [`ErrorReport`] (status, title, explanation, the field at fault), and the
+//! web layer renders that as an HTML page or as `application/problem+json`,
+//! depending on the route. The one exception is [`AppError::Page`]: a page
+//! the web layer already rendered (a conflict, a refusal) travelling back
+//! through `?` as it is.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

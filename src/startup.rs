@@ -118,7 +118,7 @@ async fn migrate_until_ready(state: AppState, pools: db::Pools, allow_privileged
 /// Whether preparing failed because the serving role is too powerful (a
 /// reason to stop), rather than because the database is not there yet.
 fn is_refusal(error: &anyhow::Error) -> bool {
-    error.to_string().starts_with("refusing to serve")
+    error.downcast_ref::<db::PrivilegedRole>().is_some()
 }
 
 /// On an empty database nobody can sign in, and nobody may set themselves

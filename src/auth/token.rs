@@ -17,9 +17,12 @@ pub fn digest(secret: &str) -> Vec<u8> {
 
 pub use crate::domain::values::hex;
 
-/// A one-time key for a decision form, bound to the version decided on and
-/// the user deciding: a random nonce and a digest of the three. A key made
-/// for another signer or version, or anything else, is not accepted.
+/// A one-time key for a decision form: a random nonce and a digest of the
+/// nonce, the object decided on and the user deciding. It is an idempotency
+/// key, not a secret: the digest has no server key, so anyone can make a
+/// valid one, but a key made for another object or user, or of any other
+/// shape, is refused, and each key is stored once, so a form sent twice
+/// decides once.
 pub fn decision_key(object_id: uuid::Uuid, user_id: uuid::Uuid) -> String {
     let nonce = random_hex(16);
     let binding = key_binding(&nonce, object_id, user_id);

@@ -39,15 +39,18 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
-/// Appends an entry.
+/// Appends an entry. Its time is the database's own clock, set by the
+/// chain's trigger (`audit_log_link`, migration 0004) so that no writer can
+/// choose it: `actor.at` is not stored here, and an audit entry's time
+/// follows the real clock even in tests that move the app's clock.
 pub async fn record(
     conn: &mut PgConnection,
     actor: &Actor,
     change: Change<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO audit_log (organisation_id, actor_id, action, object_type, object_id, before, after, ip, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO audit_log (organisation_id, actor_id, action, object_type, object_id, before, after, ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(actor.organisation_id)
     .bind(actor.user_id)
@@ -57,7 +60,6 @@ pub async fn record(
     .bind(change.before)
     .bind(change.after)
     .bind(&actor.ip)
-    .bind(actor.at)
     .execute(conn)
     .await?;
     Ok(())

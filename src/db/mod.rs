@@ -70,14 +70,23 @@ impl Pools {
             grant_serving_role(&self.owner, &role).await?;
         }
         if !allow_privileged && let Some(problem) = serving_role_problem(&self.serving).await? {
-            anyhow::bail!(
-                "refusing to serve as {problem}: it could rewrite the audit log. Serve as a role \
-                 that owns nothing (see the README, \"Database roles\"), or set \
-                 TANDEM_ALLOW_PRIVILEGED_ROLE=true to accept the risk."
-            );
+            return Err(PrivilegedRole { problem }.into());
         }
         Ok(())
     }
+}
+
+/// The serving role could rewrite the audit log: a reason to stop, not to
+/// wait for the database.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "refusing to serve as {problem}: it could rewrite the audit log. Serve as a role \
+     that owns nothing (see the README, \"Database roles\"), or set \
+     TANDEM_ALLOW_PRIVILEGED_ROLE=true to accept the risk."
+)]
+pub struct PrivilegedRole {
+    /// What the role is ("a superuser", "the owner of the tables").
+    pub problem: String,
 }
 
 /// An open database, and the private cluster behind it if there is one.

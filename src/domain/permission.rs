@@ -28,8 +28,10 @@ pub enum Action {
     RecordAlignment,
     /// Record business-metric values and the CEO pulse check.
     RecordBusinessMetric,
-    /// Record operational-metric values and weekly updates; raise decision requests.
+    /// Record operational-metric values.
     RecordOperationalMetric,
+    /// Write the weekly COO update and raise decision requests (deploying).
+    WriteWeeklyUpdate,
     /// Decide decision requests.
     DecideRequest,
     /// Create ExCo reviews and write one's own part.
@@ -54,6 +56,7 @@ impl Action {
             Action::RecordAlignment => &[Ceo, Coo],
             Action::RecordBusinessMetric => &[Ceo],
             Action::RecordOperationalMetric => &[Coo],
+            Action::WriteWeeklyUpdate => &[Coo],
             Action::DecideRequest => &[Ceo],
             Action::WriteExcoReview => &[Ceo, Coo],
             Action::Administer => &[Admin],
@@ -117,6 +120,7 @@ mod tests {
                 false,
                 false,
             ),
+            (Action::WriteWeeklyUpdate, false, true, false, false, false),
             (Action::DecideRequest, true, false, false, false, false),
             (Action::WriteExcoReview, true, true, false, false, false),
             (Action::Administer, false, false, false, false, true),

@@ -50,6 +50,16 @@ impl SeatKind {
         }
     }
 
+    /// The executive seat stored as `value` ("ceo" or "coo"): who owns an
+    /// action item, who wrote a part. Anything else is none.
+    pub fn executive(value: &str) -> Option<SeatKind> {
+        match value {
+            "ceo" => Some(SeatKind::Ceo),
+            "coo" => Some(SeatKind::Coo),
+            _ => None,
+        }
+    }
+
     /// Whether the organisation may have only one sitting holder.
     pub fn is_single(self) -> bool {
         matches!(self, SeatKind::Ceo | SeatKind::Coo)
@@ -137,5 +147,17 @@ mod tests {
         assert!(!SeatKind::Exco.compatible_with(SeatKind::Ceo));
         assert!(SeatKind::Admin.compatible_with(SeatKind::Ceo));
         assert!(SeatKind::Approver.compatible_with(SeatKind::Exco));
+    }
+
+    #[test]
+    fn only_the_two_executives_are_executive_seats() {
+        assert_eq!(SeatKind::executive("ceo"), Some(SeatKind::Ceo));
+        assert_eq!(SeatKind::executive("coo"), Some(SeatKind::Coo));
+        assert_eq!(SeatKind::executive("approver"), None);
+        assert_eq!(
+            SeatKind::executive("CEO"),
+            None,
+            "stored values are lower case"
+        );
     }
 }

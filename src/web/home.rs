@@ -92,7 +92,7 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
     } else {
         Vec::new()
     };
-    let updates_due = if user.can(Action::RecordOperationalMetric) {
+    let updates_due = if user.can(Action::WriteWeeklyUpdate) {
         source
             .deploying
             .into_iter()
@@ -116,7 +116,11 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
     let my_actions = source
         .actions
         .into_iter()
-        .filter(|a| (as_ceo && a.owner_seat == "ceo") || (as_coo && a.owner_seat == "coo"))
+        .filter(|a| match SeatKind::executive(&a.owner_seat) {
+            Some(SeatKind::Ceo) => as_ceo,
+            Some(SeatKind::Coo) => as_coo,
+            _ => false,
+        })
         .map(|a| {
             let overdue = a.due_on < today;
             (a, overdue)

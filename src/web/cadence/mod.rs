@@ -23,6 +23,7 @@ use crate::domain::cadence::{self, Clock, Outcome};
 use crate::domain::dates::Day;
 use crate::domain::metrics::{Cadence, Period};
 use crate::domain::permission::Action;
+use crate::domain::seat::SeatKind;
 use crate::domain::values::text;
 use crate::error::{AppError, Result};
 use crate::paths::route;
@@ -99,13 +100,9 @@ impl ActionView {
     }
 }
 
-/// The seat's label.
-pub(crate) fn seat_label(seat: &str) -> &'static str {
-    match seat {
-        "ceo" => "CEO",
-        "coo" => "COO",
-        _ => "—",
-    }
+/// The executive seat's label ("—" for anything else).
+fn seat_label(seat: &str) -> &'static str {
+    SeatKind::executive(seat).map_or("—", SeatKind::label)
 }
 
 /// The programme's action items with their carry-over counts.
@@ -184,10 +181,9 @@ pub(crate) fn parse_actions(
             due: get("action_due").trim().to_owned(),
         };
         if !input.title.is_empty() {
-            let owner = match input.owner.as_str() {
-                "ceo" => Some("ceo"),
-                "coo" => Some("coo"),
-                _ => {
+            let owner = match SeatKind::executive(&input.owner) {
+                Some(seat) => Some(seat.as_str()),
+                None => {
                     errors.add(format!("action_owner_{n}"), "Choose who owns this action.");
                     None
                 }

@@ -87,7 +87,7 @@ pub(super) async fn page(
             .map(|r| RequestView::of(r, now))
             .collect(),
         can_record_session: user.can(Action::RecordAlignment),
-        can_write_update: user.can(Action::RecordOperationalMetric) && phase == Phase::Deploying,
+        can_write_update: user.can(Action::WriteWeeklyUpdate) && phase == Phase::Deploying,
         can_open_review: user.can(Action::WriteExcoReview)
             && matches!(phase, Phase::PostDeployment | Phase::Deploying),
         review_form: typed.unwrap_or_else(|| {

@@ -128,7 +128,7 @@ pub(super) async fn new(
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
     let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
-    user.require(Action::RecordOperationalMetric)?;
+    user.require(Action::WriteWeeklyUpdate)?;
     if let Some(refusal) = deploying_only(&state, &user, &programme).await? {
         return Ok(refusal);
     }
@@ -186,7 +186,7 @@ pub(super) async fn create(
     Form(form): Form<UpdateInput>,
 ) -> Result<Response> {
     let (programme, _) = load(&state, &user, id, Reads::default()).await?;
-    user.require(Action::RecordOperationalMetric)?;
+    user.require(Action::WriteWeeklyUpdate)?;
     if let Some(refusal) = deploying_only(&state, &user, &programme).await? {
         return Ok(refusal);
     }
@@ -335,8 +335,7 @@ async fn update_page(
             .filter(|r| r.update_week == week)
             .map(|r| RequestView::of(r, now))
             .collect(),
-        can_raise: user.can(Action::RecordOperationalMetric)
-            && programme.phase() == Phase::Deploying,
+        can_raise: user.can(Action::WriteWeeklyUpdate) && programme.phase() == Phase::Deploying,
         page: Page::of(state, user),
         programme,
         update,
@@ -369,7 +368,7 @@ pub(super) async fn raise(
     Form(form): Form<UpdateInput>,
 ) -> Result<Response> {
     let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
-    user.require(Action::RecordOperationalMetric)?;
+    user.require(Action::WriteWeeklyUpdate)?;
     let update = update_of(&source, week)?;
     if let Some(refusal) = deploying_only(&state, &user, &programme).await? {
         return Ok(refusal);

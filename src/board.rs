@@ -36,9 +36,7 @@ pub(crate) struct Basis {
 /// One metric as the dashboard shows it.
 #[derive(Debug, Clone)]
 pub(crate) struct MetricView {
-    /// The definition.
     pub def: Definition,
-    /// Its standing.
     pub assessment: Assessment,
     /// The rule applied to its numbers.
     pub explanation: String,
@@ -154,7 +152,6 @@ impl MetricView {
 /// The ROI panel: plan (as last signed) against actuals.
 #[derive(Debug, Clone)]
 pub(crate) struct RoiView {
-    /// The comparison.
     pub comparison: Comparison,
     /// Month rows: month, planned investment, planned benefit, actual investment, actual benefit.
     pub months: Vec<RoiMonthRow>,
@@ -165,7 +162,6 @@ pub(crate) struct RoiView {
 /// One month of the ROI table.
 #[derive(Debug, Clone)]
 pub(crate) struct RoiMonthRow {
-    /// The month.
     pub month: Period,
     /// Planned investment and benefit.
     pub plan: Option<(f64, f64)>,

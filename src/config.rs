@@ -82,7 +82,6 @@ impl ServerConfig {
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
-    /// Human-readable lines.
     Text,
     /// One JSON object per line, for log collectors.
     Json,

@@ -160,7 +160,6 @@ impl From<sqlx::Error> for AppError {
 /// plain explanation, and the field at fault if there is one.
 #[derive(Debug, Clone)]
 pub struct ErrorReport {
-    /// Status code.
     pub status: StatusCode,
     /// A short title.
     pub title: &'static str,

@@ -69,7 +69,6 @@ impl Key {
 pub struct Stored {
     /// The handler's headers (content type and the like).
     pub headers: HeaderMap,
-    /// The HTML.
     pub body: Bytes,
     /// Where the body holds a one-time form key ([`crate::web::once`]):
     /// each serving writes a fresh one there.

@@ -20,7 +20,6 @@ use crate::domain::pipeline::{self, GateResult, Judged, Planned, Stage};
 pub(crate) struct GateView {
     /// The stored gate.
     pub row: GateRow,
-    /// In words.
     pub described: String,
     /// What the check found; `None` when the metric is no longer on the
     /// dashboard (which counts as not met).
@@ -32,9 +31,7 @@ pub(crate) struct GateView {
 /// One period a gate looked at.
 #[derive(Debug, Clone)]
 pub(crate) struct Evidence {
-    /// The period.
     pub period: crate::domain::metrics::Period,
-    /// Its value.
     pub value: f64,
     /// The value in the metric's unit.
     pub shown: String,
@@ -72,13 +69,11 @@ impl GateView {
 /// One process as the pipeline shows it.
 #[derive(Debug, Clone)]
 pub(crate) struct ProcessView {
-    /// The record.
     pub row: ProcessRow,
     /// The plan: the process as last signed.
     pub plan: Option<Planned>,
     /// The process in the draft, when it differs from the plan.
     pub draft: Option<Planned>,
-    /// Its gates.
     pub gates: Vec<GateView>,
     /// Its moves, oldest first.
     pub moves: Vec<MoveRow>,

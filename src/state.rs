@@ -24,7 +24,6 @@ struct Inner {
 /// What the application state holds.
 #[derive(Debug)]
 pub struct Shared {
-    /// The database.
     pub pool: PgPool,
     /// The time source (a manual clock in tests).
     pub clock: Arc<dyn Clock>,

@@ -17,9 +17,7 @@ use crate::state::AppState;
 pub struct ApiClient {
     /// The token's id (the actor of its writes).
     pub token_id: Uuid,
-    /// Its name.
     pub name: String,
-    /// Its organisation.
     pub organisation_id: Uuid,
     /// The one programme it reaches.
     pub programme_id: Uuid,

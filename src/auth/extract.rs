@@ -15,17 +15,12 @@ use crate::state::AppState;
 /// redirects to the login page; with a password to change, to that page.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    /// User id.
     pub id: Uuid,
     /// Organisation id: every query of business data is scoped by it.
     pub organisation_id: Uuid,
-    /// Email.
     pub email: String,
-    /// Name.
     pub display_name: String,
-    /// Sitting seats.
     pub seats: Seats,
-    /// Session id.
     pub session_id: Uuid,
     /// CSRF token to put in forms.
     pub csrf_token: String,

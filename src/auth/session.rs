@@ -20,9 +20,7 @@ use crate::state::AppState;
 /// A live session, found from the request's cookie.
 #[derive(Debug, Clone)]
 pub struct Session {
-    /// Session id.
     pub id: Uuid,
-    /// The user.
     pub user_id: Uuid,
     /// The user's organisation.
     pub organisation_id: Uuid,
@@ -48,7 +46,6 @@ pub struct Session {
 pub struct Flash {
     /// `success` or `error`.
     pub kind: String,
-    /// The message.
     pub message: String,
 }
 
@@ -57,7 +54,6 @@ pub struct Flash {
 pub enum SessionEnded {
     /// Unused for too long.
     Idle,
-    /// Too old.
     Expired,
 }
 
@@ -149,9 +145,7 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
 /// What a new session needs to know about the client.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
-    /// Address.
     pub ip: Option<String>,
-    /// User agent.
     pub user_agent: Option<String>,
 }
 

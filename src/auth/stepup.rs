@@ -22,10 +22,7 @@ pub enum StepUp {
     /// The password is right.
     Confirmed,
     /// It is wrong; this many tries are left before the session ends.
-    Wrong {
-        /// Tries left.
-        left: i32,
-    },
+    Wrong { left: i32 },
 }
 
 impl StepUp {

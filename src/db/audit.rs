@@ -20,7 +20,6 @@ pub struct Actor {
     pub user_id: Option<Uuid>,
     /// The client's address, when known.
     pub ip: Option<String>,
-    /// When.
     pub at: DateTime<Utc>,
 }
 
@@ -68,23 +67,16 @@ pub async fn record(
 /// An entry as shown on the audit page.
 #[derive(Debug, Clone, FromRow)]
 pub struct Entry {
-    /// Sequence number.
     pub id: i64,
-    /// When.
     pub at: DateTime<Utc>,
     /// The actor's name, if any.
     pub actor_name: Option<String>,
-    /// What happened.
     pub action: String,
     /// The kind of object.
     pub object_type: String,
-    /// The object.
     pub object_id: Option<Uuid>,
-    /// Before.
     pub before: Option<Value>,
-    /// After.
     pub after: Option<Value>,
-    /// From where.
     pub ip: Option<String>,
 }
 

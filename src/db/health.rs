@@ -25,11 +25,9 @@ use crate::domain::metrics::Unit;
 pub struct StatementRow {
     /// `ceo` or `coo`.
     pub seat: String,
-    /// The sentence.
     pub sentence: String,
     /// Who wrote it.
     pub written_by_name: Option<String>,
-    /// When.
     pub written_at: DateTime<Utc>,
 }
 
@@ -48,14 +46,12 @@ pub struct PulseRow {
     pub actual_value: Option<f64>,
     /// The target then.
     pub actual_target: f64,
-    /// When.
     pub checked_at: DateTime<Utc>,
 }
 
 /// One executive's rating of one round.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RatingRow {
-    /// The round.
     pub round: String,
     /// `ceo` or `coo`.
     pub seat: String,
@@ -67,7 +63,6 @@ pub struct RatingRow {
     pub why: String,
     /// What the dashboard said then.
     pub dashboard: Option<String>,
-    /// When.
     pub rated_at: DateTime<Utc>,
 }
 

@@ -25,19 +25,15 @@ pub const FOCUSED_VALUES: i64 = 104;
 /// A recorded value.
 #[derive(Debug, Clone, PartialEq, FromRow, Serialize, Deserialize)]
 pub struct ValueRow {
-    /// Id.
     pub id: Uuid,
     /// The metric (the brief row's id).
     pub metric_id: String,
     /// The period, as stored ("2026-W07", "2026-03").
     pub period: String,
-    /// The value.
     pub value: f64,
-    /// A note.
     pub note: String,
     /// Who recorded (or last corrected) it.
     pub recorded_by_name: Option<String>,
-    /// When.
     pub recorded_at: DateTime<Utc>,
     /// Optimistic-concurrency version: 1 as recorded, +1 per correction.
     pub version: i32,
@@ -48,19 +44,12 @@ pub struct ValueRow {
 pub struct CorrectionRow {
     /// The period of the corrected value.
     pub period: String,
-    /// Before.
     pub old_value: f64,
-    /// After.
     pub new_value: f64,
-    /// Note before.
     pub old_note: String,
-    /// Note after.
     pub new_note: String,
-    /// Why.
     pub reason: String,
-    /// Who.
     pub corrected_by_name: Option<String>,
-    /// When.
     pub corrected_at: DateTime<Utc>,
 }
 
@@ -69,13 +58,10 @@ pub struct CorrectionRow {
 pub struct RoiRow {
     /// The month ("2026-03").
     pub month: String,
-    /// Spent.
     pub investment: f64,
     /// Gained or saved.
     pub benefit: f64,
-    /// A note.
     pub note: String,
-    /// Optimistic-concurrency version.
     pub version: i32,
 }
 
@@ -242,15 +228,11 @@ pub async fn dashboard_source(
 pub struct NewValue<'a> {
     /// The programme's organisation.
     pub organisation_id: Uuid,
-    /// The programme.
     pub programme_id: Uuid,
     /// The metric (brief row id).
     pub metric_id: &'a str,
-    /// The period.
     pub period: &'a str,
-    /// The value.
     pub value: f64,
-    /// A note.
     pub note: &'a str,
 }
 
@@ -346,7 +328,6 @@ pub struct Correction<'a> {
     /// The version of the value the corrector saw: a correction of any
     /// other version is stale.
     pub expected_version: i32,
-    /// Why.
     pub reason: &'a str,
 }
 
@@ -435,15 +416,12 @@ pub async fn correct_value(
 pub struct RoiMonth<'a> {
     /// The programme's organisation.
     pub organisation_id: Uuid,
-    /// The programme.
     pub programme_id: Uuid,
     /// The month ("2026-03").
     pub month: &'a str,
-    /// Spent.
     pub investment: f64,
     /// Gained or saved.
     pub benefit: f64,
-    /// A note.
     pub note: &'a str,
     /// The version the form showed (0 for a new month).
     pub expected_version: i32,
@@ -452,9 +430,7 @@ pub struct RoiMonth<'a> {
 /// What recording a month did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RoiSaved {
-    /// Saved.
     Saved,
-    /// Nothing changed.
     Unchanged,
     /// The month changed since the form was loaded.
     Stale(RoiRow),

@@ -7,7 +7,6 @@ use uuid::Uuid;
 /// An organisation.
 #[derive(Debug, Clone, FromRow)]
 pub struct Organisation {
-    /// Identifier.
     pub id: Uuid,
     /// Name, unique case-insensitively.
     pub name: String,

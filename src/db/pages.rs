@@ -239,13 +239,10 @@ pub struct HomeSource {
 /// A decision request waiting for the CEO.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HomeRequest {
-    /// The programme.
     pub programme_id: Uuid,
-    /// Its name.
     pub programme_name: String,
     /// The request's number.
     pub number: i32,
-    /// The question.
     pub question: String,
     /// When it was raised.
     pub raised_at: chrono::DateTime<chrono::Utc>,
@@ -254,9 +251,7 @@ pub struct HomeRequest {
 /// A programme in deployment.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HomeDeploying {
-    /// The programme.
     pub programme_id: Uuid,
-    /// Its name.
     pub programme_name: String,
     /// Week 1's first day.
     pub deploying_since: Option<chrono::NaiveDate>,
@@ -267,11 +262,8 @@ pub struct HomeDeploying {
 /// An ExCo review in preparation.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HomeReview {
-    /// The programme.
     pub programme_id: Uuid,
-    /// Its name.
     pub programme_name: String,
-    /// The month.
     pub month: String,
     /// The meeting day.
     pub meeting_on: chrono::NaiveDate,
@@ -284,15 +276,11 @@ pub struct HomeReview {
 /// An open action item.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HomeAction {
-    /// The programme.
     pub programme_id: Uuid,
-    /// Its name.
     pub programme_name: String,
-    /// What.
     pub title: String,
     /// `ceo` or `coo`.
     pub owner_seat: String,
-    /// When due.
     pub due_on: chrono::NaiveDate,
 }
 

@@ -48,38 +48,29 @@ impl ProcessRow {
 /// A move between stages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MoveRow {
-    /// The process.
     pub process_id: Uuid,
-    /// From.
     pub from_stage: String,
-    /// To.
     pub to_stage: String,
     /// Why, in a line.
     pub note: String,
-    /// Who.
     pub moved_by_name: Option<String>,
-    /// When.
     pub moved_at: DateTime<Utc>,
 }
 
 /// A go-live gate in force.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateRow {
-    /// Id.
     pub id: Uuid,
     /// The process it guards.
     pub process_id: Uuid,
-    /// The metric.
     pub metric_id: String,
     /// `below` or `above`.
     pub comparator: String,
-    /// The threshold.
     pub threshold: f64,
     /// How many consecutive periods.
     pub periods: i32,
     /// Who set it.
     pub created_by_name: Option<String>,
-    /// When.
     pub created_at: DateTime<Utc>,
 }
 
@@ -98,11 +89,9 @@ impl GateRow {
 /// An ExCo decision on a process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionRow {
-    /// The process.
     pub process_id: Uuid,
     /// Its stable id.
     pub process_key: String,
-    /// Its name.
     pub process_name: String,
     /// The review's month.
     pub month: String,
@@ -114,7 +103,6 @@ pub struct DecisionRow {
     pub note: String,
     /// Who recorded it.
     pub recorded_by_name: Option<String>,
-    /// When.
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -173,7 +161,6 @@ pub(crate) fn review_decisions_sql() -> String {
 pub struct PipelineSource {
     /// The programme, if the organisation has it.
     pub programme: Option<Programme>,
-    /// The processes.
     pub processes: Vec<ProcessRow>,
     /// Every move, oldest first.
     pub moves: Vec<MoveRow>,
@@ -404,7 +391,6 @@ pub async fn remove_gate(
 /// The open ExCo review a decision is recorded with.
 #[derive(Debug, Clone, Copy)]
 pub struct ReviewRef<'a> {
-    /// The review.
     pub id: Uuid,
     /// Its month ("2026-10").
     pub month: &'a str,

@@ -12,15 +12,11 @@ use crate::domain::raci::ReportingLine;
 /// An AI programme of an organisation.
 #[derive(Debug, Clone, FromRow, Serialize, serde::Deserialize)]
 pub struct Programme {
-    /// Identifier.
     pub id: Uuid,
-    /// Owning organisation.
     pub organisation_id: Uuid,
-    /// Name.
     pub name: String,
     /// One paragraph on what it is.
     pub summary: String,
-    /// Stored phase.
     pub phase: String,
     /// Planned start of the deployment (week 1).
     pub planned_start: Option<NaiveDate>,
@@ -30,9 +26,7 @@ pub struct Programme {
     pub coo_reports_to: String,
     /// Who "other" is, or any context.
     pub coo_reports_to_note: String,
-    /// Optimistic-concurrency version.
     pub version: i32,
-    /// Created.
     pub created_at: DateTime<Utc>,
     /// The first day of the deployment (week 1), once it began.
     pub deploying_since: Option<NaiveDate>,
@@ -165,11 +159,8 @@ pub const NAME_TAKEN: &str = "programmes_name_key";
 /// The fields an administrator sets.
 #[derive(Debug, Clone)]
 pub struct ProgrammeFields<'a> {
-    /// Name.
     pub name: &'a str,
-    /// Summary.
     pub summary: &'a str,
-    /// Planned start.
     pub planned_start: Option<NaiveDate>,
     /// The pulse-check tolerance, if not the default.
     pub pulse_tolerance: Option<f64>,
@@ -272,9 +263,7 @@ pub async fn edit(
 /// A required signatory besides the CEO and the COO.
 #[derive(Debug, Clone, FromRow, Serialize, serde::Deserialize)]
 pub struct Signatory {
-    /// The approver.
     pub user_id: Uuid,
-    /// Name.
     pub display_name: String,
     /// Their sitting approver title, if they still hold the seat.
     pub title: Option<String>,

@@ -15,7 +15,6 @@ pub struct Version {
     pub version: i32,
     /// The matrix as saved.
     pub matrix: Json<Matrix>,
-    /// When.
     pub saved_at: DateTime<Utc>,
     /// Who (none for the system: programme creation, the demo).
     pub saved_by_name: Option<String>,

@@ -12,9 +12,7 @@ use crate::domain::seat::SeatKind;
 /// A seat, sitting or ended, with its holder's name.
 #[derive(Debug, Clone, FromRow, Serialize, serde::Deserialize)]
 pub struct Seat {
-    /// Identifier.
     pub id: Uuid,
-    /// The holder.
     pub user_id: Uuid,
     /// The holder's name.
     pub holder_name: String,
@@ -22,7 +20,6 @@ pub struct Seat {
     pub kind: String,
     /// An approver's title.
     pub title: Option<String>,
-    /// From.
     pub started_at: DateTime<Utc>,
     /// Until (none while sitting).
     pub ended_at: Option<DateTime<Utc>>,
@@ -172,7 +169,6 @@ pub async fn end(
 pub struct Approver {
     /// The approver's user id.
     pub user_id: Uuid,
-    /// Name.
     pub display_name: String,
     /// Title (CFO, CTO…).
     pub title: String,

@@ -13,13 +13,10 @@ use crate::domain::session_policy::FailureCounts;
 pub struct SessionRow {
     /// Session id (never the token).
     pub id: Uuid,
-    /// The user.
     pub user_id: Uuid,
     /// The synchronizer CSRF token of this session.
     pub csrf_token: String,
-    /// Login time.
     pub created_at: DateTime<Utc>,
-    /// Last use.
     pub last_seen_at: DateTime<Utc>,
     /// Pending flash message kind.
     pub flash_kind: Option<String>,
@@ -66,15 +63,11 @@ pub async fn find_by_token_hash(
 pub struct NewSession<'a> {
     /// SHA-256 of the cookie token.
     pub token_hash: &'a [u8],
-    /// The user.
     pub user_id: Uuid,
-    /// CSRF token.
     pub csrf_token: &'a str,
-    /// Client address.
     pub ip: Option<&'a str>,
     /// Client user agent.
     pub user_agent: Option<&'a str>,
-    /// Now.
     pub at: DateTime<Utc>,
 }
 
@@ -274,7 +267,6 @@ pub async fn sign_out(
 pub struct Purpose<'a> {
     /// The kind of object the action is about.
     pub object_type: &'a str,
-    /// The object.
     pub object_id: Option<Uuid>,
 }
 

@@ -11,7 +11,6 @@ use super::audit::{self, Actor, Change, actions};
 /// A token as the administration page lists it.
 #[derive(Debug, Clone, FromRow)]
 pub struct TokenRow {
-    /// Id.
     pub id: Uuid,
     /// What it is for ("AI platform, production").
     pub name: String,
@@ -19,7 +18,6 @@ pub struct TokenRow {
     pub scope: String,
     /// Who created it.
     pub created_by_name: Option<String>,
-    /// When.
     pub created_at: DateTime<Utc>,
     /// When it was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
@@ -117,9 +115,7 @@ pub async fn revoke(
 pub struct Authenticated {
     /// The token's id.
     pub id: Uuid,
-    /// Its name.
     pub name: String,
-    /// Its organisation.
     pub organisation_id: Uuid,
     /// The one programme it reaches.
     pub programme_id: Uuid,
@@ -148,17 +144,12 @@ pub async fn authenticate(
 /// (beside the value's entry, which names no user).
 #[derive(Debug, Clone, Copy)]
 pub struct ValueWrite<'a> {
-    /// The token.
     pub token_id: Uuid,
-    /// Its name.
     pub token_name: &'a str,
-    /// The programme.
     pub programme_id: Uuid,
-    /// The metric.
     pub metric: &'a str,
     /// The period, as written.
     pub period: &'a str,
-    /// The value.
     pub value: f64,
     /// `created` or `corrected`.
     pub outcome: &'a str,

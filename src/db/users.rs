@@ -11,7 +11,6 @@ use super::audit::{self, Actor, Change, actions};
 /// A user, with the password hash; never rendered as is.
 #[derive(Debug, Clone, FromRow)]
 pub struct User {
-    /// Identifier.
     pub id: Uuid,
     /// The organisation the user belongs to.
     pub organisation_id: Uuid,
@@ -25,7 +24,6 @@ pub struct User {
     pub must_change_password: bool,
     /// When the account was disabled, if it is.
     pub disabled_at: Option<DateTime<Utc>>,
-    /// Optimistic-concurrency version.
     pub version: i32,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
@@ -107,13 +105,9 @@ pub async fn lock_in_org(
 /// A row of the admin user list.
 #[derive(Debug, Clone, FromRow)]
 pub struct Listed {
-    /// Identifier.
     pub id: Uuid,
-    /// Email.
     pub email: String,
-    /// Name.
     pub display_name: String,
-    /// Disabled since.
     pub disabled_at: Option<DateTime<Utc>>,
     /// Whether the user still has an initial password.
     pub must_change_password: bool,
@@ -148,17 +142,13 @@ pub async fn list_in_org(
 /// The fields of a new user.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
-    /// Organisation.
     pub organisation_id: Uuid,
-    /// Email.
     pub email: &'a str,
-    /// Name.
     pub display_name: &'a str,
     /// argon2id hash.
     pub password_hash: &'a str,
     /// Whether the password must be changed at first login.
     pub must_change_password: bool,
-    /// When.
     pub at: DateTime<Utc>,
 }
 

@@ -28,13 +28,9 @@ pub const NAME: &str = "Accounts payable agents";
 
 /// The people it needs, by seat.
 pub(super) struct Cast {
-    /// CEO.
     pub ceo: Uuid,
-    /// COO.
     pub coo: Uuid,
-    /// CFO (approver).
     pub cfo: Uuid,
-    /// CTO (approver).
     pub cto: Uuid,
 }
 

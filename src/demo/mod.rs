@@ -256,11 +256,8 @@ async fn cto_takes_governance(
 
 /// Who acts.
 pub(crate) struct Pair {
-    /// The organisation.
     pub organisation_id: uuid::Uuid,
-    /// The CEO.
     pub ceo: uuid::Uuid,
-    /// The COO.
     pub coo: uuid::Uuid,
 }
 

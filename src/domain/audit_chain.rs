@@ -36,16 +36,10 @@ pub struct StoredLink {
 pub enum Break {
     /// The entry's content no longer matches its hash: it was changed after
     /// it was written.
-    Altered {
-        /// The entry.
-        id: i64,
-    },
+    Altered { id: i64 },
     /// The entry does not point at the entry before it: something before it
     /// was removed, inserted or re-hashed.
-    Unlinked {
-        /// The entry.
-        id: i64,
-    },
+    Unlinked { id: i64 },
 }
 
 impl Break {

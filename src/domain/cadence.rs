@@ -29,9 +29,7 @@ pub const CARRIED_FLAG: usize = 2;
 pub enum Writer {
     /// The CEO and the COO together.
     Both,
-    /// The COO.
     Coo,
-    /// The CEO.
     Ceo,
 }
 
@@ -88,13 +86,11 @@ impl Expected {
 /// Where an expected record stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DueState {
-    /// Recorded.
     Done,
     /// Due now (its period has begun, its day not passed).
     Due,
     /// Its day has passed and nothing was recorded.
     Overdue,
-    /// Later.
     Upcoming,
     /// No longer expected: the programme moved on before it fell due.
     Cancelled,
@@ -146,9 +142,7 @@ pub struct Facts {
     pub created_on: Option<NaiveDate>,
     /// The first day of week 1 of the deployment.
     pub deploying_since: Option<NaiveDate>,
-    /// Go-live.
     pub live_since: Option<NaiveDate>,
-    /// Closed.
     pub closed_since: Option<NaiveDate>,
     /// The days alignment sessions were held.
     pub sessions_held: Vec<NaiveDate>,
@@ -288,7 +282,6 @@ pub fn deployment_week(deploying_since: NaiveDate, today: NaiveDate) -> Option<u
 pub enum Outcome {
     /// Go ahead as recommended.
     Approved,
-    /// Do not.
     Rejected,
     /// Come back with more.
     MoreInformation,
@@ -406,9 +399,7 @@ pub fn duration_words(duration: Duration) -> String {
 /// The decision log's totals.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LogTotals {
-    /// Requests raised.
     pub raised: usize,
-    /// Decided.
     pub decided: usize,
     /// Breaches of the 24 hours: answered late, or open past them.
     pub breaches: usize,
@@ -459,7 +450,6 @@ pub fn flagged(carried: usize, done: bool) -> bool {
 /// Where a workstream stands against the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
-    /// As planned.
     OnPlan,
     /// Ahead of the plan.
     Ahead,
@@ -467,7 +457,6 @@ pub enum Standing {
     AtRisk,
     /// Behind, needs help.
     Behind,
-    /// Finished.
     Complete,
 }
 
@@ -523,7 +512,6 @@ impl Standing {
 pub struct OpenRequest {
     /// Its number in the programme.
     pub number: i32,
-    /// The question.
     pub question: String,
     /// When the COO raised it (its 24 hours start then).
     pub raised_at: DateTime<Utc>,

@@ -51,9 +51,7 @@ pub struct SeriesSpec {
 /// A series in screen coordinates.
 #[derive(Debug, Clone)]
 pub struct DrawnSeries {
-    /// Its name.
     pub name: String,
-    /// CSS class.
     pub css: &'static str,
     /// The `points` attribute of its polyline.
     pub path: String,
@@ -68,7 +66,6 @@ pub struct DrawnSeries {
 pub struct Tick {
     /// Screen position along the axis.
     pub at: f64,
-    /// Its label.
     pub label: String,
     /// How the label sits on its position (SVG `text-anchor`): a date
     /// label near either end of the axis is turned inwards, so that no
@@ -81,7 +78,6 @@ pub struct Tick {
 pub struct LineChart {
     /// Total width (viewBox units).
     pub width: f64,
-    /// Total height.
     pub height: f64,
     /// Plot area: left, top, right, bottom.
     pub left: f64,
@@ -91,7 +87,6 @@ pub struct LineChart {
     pub right: f64,
     /// Bottom of the plot area.
     pub bottom: f64,
-    /// The series.
     pub series: Vec<DrawnSeries>,
     /// Value ticks (y).
     pub y_ticks: Vec<Tick>,
@@ -105,9 +100,7 @@ pub struct LineChart {
 /// high, so a smaller frame shows them larger once the chart is scaled).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Frame {
-    /// Total width.
     pub width: f64,
-    /// Total height.
     pub height: f64,
     /// Room left of the plot (value labels).
     pub left: f64,
@@ -337,9 +330,7 @@ fn date_ticks(x_min: f64, x_max: f64, most: i32) -> Vec<(f64, String)> {
 /// A sparkline: the actual values as a small line, and where the target sits.
 #[derive(Debug, Clone)]
 pub struct Sparkline {
-    /// Width.
     pub width: f64,
-    /// Height.
     pub height: f64,
     /// Polyline points of the values.
     pub path: String,

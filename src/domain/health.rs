@@ -97,7 +97,6 @@ impl Framing {
 /// A sentence's framing and the words that decided it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classified {
-    /// The framing.
     pub framing: Framing,
     /// Terms counted towards transformation (negated implementation terms included, marked "not …").
     pub transformation: Vec<String>,
@@ -247,7 +246,6 @@ pub const PULSE_EVERY: Duration = Duration::days(35);
 /// A pulse check as it was answered.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PulseCheck {
-    /// When.
     pub at: DateTime<Utc>,
     /// What the CEO said the value is.
     pub stated_value: f64,
@@ -306,11 +304,8 @@ pub fn pulse_problem(
 /// Red, amber or green.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rag {
-    /// In trouble.
     Red,
-    /// At risk.
     Amber,
-    /// On course.
     Green,
 }
 
@@ -494,7 +489,6 @@ pub struct Inputs {
     pub matrix_routed: bool,
     /// The latest pulse check.
     pub pulse: Option<PulseCheck>,
-    /// Its tolerance.
     pub tolerance: Tolerance,
     /// Since when a pulse is expected if there was never one.
     pub pulse_since: DateTime<Utc>,

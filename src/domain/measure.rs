@@ -39,13 +39,11 @@ impl MetricKind {
 /// The unit a metric is measured in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
-    /// A percentage.
     Percent,
     /// An amount of money.
     Currency,
     /// A duration in hours.
     Hours,
-    /// A count.
     Count,
     /// A score (an index, a rating).
     Score,

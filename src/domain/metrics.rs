@@ -20,11 +20,9 @@ pub use super::period::{Cadence, Period};
 pub struct Definition {
     /// The brief row's stable id: values refer to it.
     pub id: String,
-    /// Name.
     pub name: String,
     /// Business or operational (and so: owned by the CEO or the COO).
     pub kind: MetricKind,
-    /// Unit.
     pub unit: Unit,
     /// Which way is better.
     pub direction: Direction,

@@ -54,14 +54,11 @@ impl Cadence {
 pub enum Period {
     /// ISO week `week` of ISO year `year`.
     Week {
-        /// ISO year.
         year: i32,
         /// ISO week number.
         week: u32,
     },
-    /// Calendar month.
     Month {
-        /// Year.
         year: i32,
         /// Month, 1–12.
         month: u32,

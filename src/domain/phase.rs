@@ -12,7 +12,6 @@ pub enum Phase {
     Deploying,
     /// Months 2–12 after go-live: monthly ExCo reviews.
     PostDeployment,
-    /// Finished.
     Closed,
 }
 

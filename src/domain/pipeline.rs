@@ -13,13 +13,10 @@ use super::metrics::{Cadence, Period, Unit};
 /// Where a process stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
-    /// Proposed.
     Candidate,
     /// Approved by the executive committee.
     Approved,
-    /// Being deployed.
     Deploying,
-    /// Live.
     Live,
     /// No longer pursued or switched off.
     Retired,
@@ -84,7 +81,6 @@ impl Stage {
 /// A gate with what its check found, described for people.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judged {
-    /// The gate.
     pub gate: Gate,
     /// In words ("Exception rate below 5 % for 4 consecutive weeks").
     pub described: String,
@@ -155,9 +151,7 @@ pub fn move_refusal(
 /// Which side of the threshold the metric must stay on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparator {
-    /// Strictly below.
     Below,
-    /// Strictly above.
     Above,
 }
 
@@ -187,11 +181,9 @@ pub const MAX_GATE_PERIODS: usize = 26;
 /// consecutive periods, up to the last one due.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gate {
-    /// The metric.
     pub metric_id: String,
     /// Below or above.
     pub comparator: Comparator,
-    /// The threshold.
     pub threshold: f64,
     /// How many consecutive periods.
     pub periods: usize,
@@ -338,17 +330,14 @@ pub struct Planned {
     pub key: String,
     /// Its place in the sequence, from 1.
     pub sequence: usize,
-    /// Name.
     pub name: String,
     /// Volume per month.
     pub monthly_volume: String,
     /// Expected ROI, %.
     pub expected_roi: String,
-    /// Governance complexity.
     pub complexity: String,
     /// Expected go-live date.
     pub expected_go_live: String,
-    /// Investment required.
     pub investment: String,
     /// Expected benefit per year.
     pub expected_benefit: String,

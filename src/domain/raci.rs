@@ -145,7 +145,6 @@ pub struct Role {
 pub struct Row {
     /// A stable key, so that history follows a row through renames.
     pub key: String,
-    /// Short name.
     pub name: String,
     /// One or two sentences.
     pub description: String,
@@ -168,9 +167,7 @@ impl Row {
 /// A whole matrix: its columns and its rows, in display order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Matrix {
-    /// Columns.
     pub roles: Vec<Role>,
-    /// Rows.
     pub rows: Vec<Row>,
 }
 
@@ -326,7 +323,6 @@ pub enum ReportingLine {
     Ceo,
     /// The CTO: the programme gets run as a technology project.
     Cto,
-    /// Someone else.
     Other,
 }
 

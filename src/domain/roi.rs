@@ -10,7 +10,6 @@ use super::metrics::Period;
 /// One month's figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Month {
-    /// The month.
     pub month: Period,
     /// Money spent that month.
     pub investment: f64,
@@ -21,7 +20,6 @@ pub struct Month {
 /// The running totals at the end of a month.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
-    /// The month.
     pub month: Period,
     /// Investment so far.
     pub investment: f64,

@@ -7,7 +7,6 @@ use super::phase::Phase;
 /// A signatory's decision on a version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    /// Signed.
     Signed,
     /// Rejected, with a reason.
     Rejected,

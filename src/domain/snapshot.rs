@@ -27,7 +27,6 @@ pub struct Figures {
 pub struct Figure {
     /// The metric's id.
     pub id: String,
-    /// Its name.
     pub name: String,
     /// Business or operational.
     pub kind: String,
@@ -39,7 +38,6 @@ pub struct Figure {
     pub period: Option<String>,
     /// The latest value.
     pub value: Option<f64>,
-    /// The target.
     pub target: f64,
     /// The target date.
     pub target_date: NaiveDate,
@@ -121,9 +119,7 @@ impl Figures {
 pub struct Move {
     /// The metric's name.
     pub name: String,
-    /// Before (formatted).
     pub before: String,
-    /// After (formatted).
     pub after: String,
     /// The status before and after.
     pub status: (Status, Status),
@@ -159,7 +155,6 @@ pub fn moves(before: &Figures, after: &Figures) -> Vec<Move> {
 /// An ExCo review as held: what the committee saw and said, sealed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pack {
-    /// The programme.
     pub programme_id: Uuid,
     /// The month reviewed ("2026-10").
     pub month: String,
@@ -167,7 +162,6 @@ pub struct Pack {
     pub meeting_on: NaiveDate,
     /// When it was held (the snapshot's moment).
     pub held_at: DateTime<Utc>,
-    /// Who attended.
     pub attendees: String,
     /// The CEO's strategic narrative.
     pub strategy: String,

@@ -57,7 +57,6 @@ pub enum Layering {
 
 /// One route: method, path pattern, and its handler.
 pub struct RouteDef {
-    /// HTTP method.
     pub method: Method,
     /// Path pattern, as axum spells it (`/programmes/{id}`).
     pub path: &'static str,

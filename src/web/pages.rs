@@ -33,7 +33,6 @@ pub struct Page {
 /// The signed-in user as the navigation shows them.
 #[derive(Debug, Clone)]
 pub struct NavUser {
-    /// Name.
     pub name: String,
     /// Seats, as a short label ("CEO · Administrator").
     pub seats: String,
@@ -136,7 +135,6 @@ impl ConflictField {
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "conflict.html")]
 pub struct ConflictPage {
-    /// Context.
     pub page: Page,
     /// What was being edited ("the user Ada Lovelace").
     pub what: String,
@@ -168,15 +166,12 @@ pub fn render(status: StatusCode, template: &impl Template) -> Response {
 #[derive(Debug, Template)]
 #[template(path = "refusal.html")]
 pub struct Refusal {
-    /// Context.
     pub page: Page,
-    /// Status code.
     pub status: u16,
     /// What was refused.
     pub title: String,
     /// Why, in a sentence.
     pub message: String,
-    /// The particulars.
     pub reasons: Vec<String>,
     /// Where to go next.
     pub back_url: String,

@@ -19,9 +19,7 @@ use crate::error::Result;
 /// One cell of a table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
-    /// Text.
     Text(String),
-    /// A number.
     Number(f64),
     /// A calendar day.
     Date(NaiveDate),

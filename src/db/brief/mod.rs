@@ -26,13 +26,9 @@ use crate::domain::brief::Content;
 /// A draft section as stored (absent sections are empty, version 0).
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct DraftSection {
-    /// Which section.
     pub section_key: String,
-    /// Its content.
     pub content: Json<Content>,
-    /// Optimistic-concurrency version.
     pub version: i32,
-    /// Last edit.
     pub updated_at: DateTime<Utc>,
     /// Who edited it last.
     pub updated_by_name: Option<String>,
@@ -56,11 +52,8 @@ pub async fn draft(db: impl PgExecutor<'_>, programme_id: Uuid) -> sqlx::Result<
 /// One edit of a draft section.
 #[derive(Debug)]
 pub struct SectionEdit<'a> {
-    /// The organisation.
     pub organisation_id: Uuid,
-    /// The programme.
     pub programme_id: Uuid,
-    /// Which section.
     pub section_key: &'a str,
     /// The version the editor loaded (0: never stored).
     pub expected_version: i32,
@@ -225,10 +218,7 @@ pub async fn agree(
 /// A joint section waiting for an executive's agreement (for the home page).
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct AwaitingAgreement {
-    /// The programme.
     pub programme_id: Uuid,
-    /// Its name.
     pub programme_name: String,
-    /// The section.
     pub section_key: String,
 }

@@ -15,9 +15,7 @@ use crate::domain::signoff::Decision;
 pub struct Slot {
     /// The version the slot belongs to.
     pub version_id: Uuid,
-    /// The signatory.
     pub user_id: Uuid,
-    /// Name.
     pub name: String,
     /// Seat as shown.
     pub seat: String,
@@ -27,11 +25,8 @@ pub struct Slot {
     pub reason: Option<String>,
     /// The hash the signer signed.
     pub signed_hash: Option<String>,
-    /// When.
     pub signed_at: Option<DateTime<Utc>>,
-    /// From where.
     pub ip: Option<String>,
-    /// With what.
     pub user_agent: Option<String>,
 }
 
@@ -67,7 +62,6 @@ pub async fn slots(db: impl PgExecutor<'_>, version_id: Uuid) -> sqlx::Result<Ve
 /// address come from the actor, who must be a user holding a slot.
 #[derive(Debug)]
 pub struct NewSignature<'a> {
-    /// The version.
     pub version_id: Uuid,
     /// Its number, for the audit log.
     pub number: i32,
@@ -79,7 +73,6 @@ pub struct NewSignature<'a> {
     pub version_hash: &'a str,
     /// The seat they sign in.
     pub seat: &'a str,
-    /// With what.
     pub user_agent: Option<&'a str>,
     /// The form's one-time key.
     pub idempotency_key: &'a str,
@@ -164,9 +157,7 @@ pub async fn last_signed_by(
 /// A brief waiting for someone's signature (for the home page).
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct AwaitingSignature {
-    /// The programme.
     pub programme_id: Uuid,
-    /// Its name.
     pub programme_name: String,
     /// The version number.
     pub number: i32,

@@ -13,7 +13,6 @@ use crate::domain::brief::{Content, Frozen};
 /// A frozen version.
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct Version {
-    /// Identifier.
     pub id: Uuid,
     /// 1, 2, 3…
     pub number: i32,
@@ -21,7 +20,6 @@ pub struct Version {
     pub version_hash: String,
     /// When it was submitted.
     pub submitted_at: DateTime<Utc>,
-    /// By whom.
     pub submitted_by_name: Option<String>,
 }
 
@@ -70,7 +68,6 @@ pub async fn version(
 /// A frozen section.
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct FrozenSection {
-    /// Which.
     pub section_key: String,
     /// Owner as stored.
     pub owner: String,
@@ -106,7 +103,6 @@ struct NewFrozenSection<'a> {
 /// A required signatory of a new version.
 #[derive(Debug)]
 pub struct NewSlot {
-    /// The signatory.
     pub user_id: Uuid,
     /// Their seat as shown ("CEO", "Approver (CFO)").
     pub seat: String,
@@ -173,9 +169,7 @@ async fn insert_version(
 /// A version to submit: the draft as frozen and who must sign it.
 #[derive(Debug, Clone, Copy)]
 pub struct Submission<'a> {
-    /// The organisation.
     pub organisation_id: Uuid,
-    /// The programme.
     pub programme_id: Uuid,
     /// Its name, for the audit log.
     pub programme_name: &'a str,

@@ -79,7 +79,6 @@ pub async fn revoke_feed(conn: &mut PgConnection, actor: &Actor) -> sqlx::Result
 pub struct FeedRequest {
     /// Its number in the programme.
     pub number: i32,
-    /// The question.
     pub question: String,
     /// When it was raised.
     pub raised_at: DateTime<Utc>,
@@ -145,9 +144,7 @@ pub async fn feed(
 /// One event of a calendar feed, as the feed computed it.
 #[derive(Debug, Clone)]
 pub struct FeedEvent {
-    /// Its programme.
     pub programme_id: Uuid,
-    /// Its UID.
     pub uid: String,
     /// What it says now (start, summary, status, description).
     pub fingerprint: String,

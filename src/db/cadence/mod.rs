@@ -34,13 +34,11 @@ pub use updates::*;
 /// An alignment session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionRow {
-    /// Id.
     pub id: Uuid,
     /// 1, 2, 3… within the programme.
     pub number: i32,
     /// The day it was held.
     pub held_on: NaiveDate,
-    /// Who attended.
     pub attendees: String,
     /// Notes on scope.
     pub scope_notes: String,
@@ -50,18 +48,15 @@ pub struct SessionRow {
     pub governance_notes: String,
     /// Notes on the board narrative.
     pub narrative_notes: String,
-    /// Decisions taken.
     pub decisions: String,
     /// Who recorded it.
     pub recorded_by_name: Option<String>,
-    /// When.
     pub recorded_at: DateTime<Utc>,
 }
 
 /// One executive's part of a session's relationship check.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckRow {
-    /// The session.
     pub session_id: Uuid,
     /// `ceo` or `coo`.
     pub seat: String,
@@ -73,16 +68,13 @@ pub struct CheckRow {
     pub needs: String,
     /// Who wrote it.
     pub written_by_name: Option<String>,
-    /// When.
     pub written_at: DateTime<Utc>,
-    /// Optimistic-concurrency version.
     pub version: i32,
 }
 
 /// An action item.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActionRow {
-    /// Id.
     pub id: Uuid,
     /// The session that set it, if any.
     pub session_number: Option<i32>,
@@ -98,14 +90,12 @@ pub struct ActionRow {
     pub origin_on: NaiveDate,
     /// When it was done.
     pub done_at: Option<DateTime<Utc>>,
-    /// Optimistic-concurrency version.
     pub version: i32,
 }
 
 /// One workstream of a weekly update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workstream {
-    /// Its name.
     pub name: String,
     /// Where it stands (a `Standing`'s stored value).
     pub standing: String,
@@ -116,7 +106,6 @@ pub struct Workstream {
 /// A weekly COO update.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UpdateRow {
-    /// Id.
     pub id: Uuid,
     /// Week 1–8 of the deployment.
     pub week: i32,
@@ -130,22 +119,18 @@ pub struct UpdateRow {
     pub figures: Figures,
     /// Who wrote it.
     pub written_by_name: Option<String>,
-    /// When.
     pub written_at: DateTime<Utc>,
 }
 
 /// A decision request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RequestRow {
-    /// Id.
     pub id: Uuid,
     /// 1, 2, 3… within the programme.
     pub number: i32,
     /// The week of the update that raised it.
     pub update_week: i32,
-    /// The question.
     pub question: String,
-    /// The options.
     pub options: String,
     /// The COO's recommendation.
     pub recommendation: String,
@@ -157,9 +142,7 @@ pub struct RequestRow {
     pub decision: Option<String>,
     /// The CEO's note.
     pub note: String,
-    /// Who decided.
     pub decided_by_name: Option<String>,
-    /// When.
     pub decided_at: Option<DateTime<Utc>>,
     /// The dashboard as it stood when decided.
     pub figures: Option<Figures>,
@@ -168,7 +151,6 @@ pub struct RequestRow {
 /// An ExCo review.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReviewRow {
-    /// Id.
     pub id: Uuid,
     /// The month reviewed ("2026-10").
     pub month: String,
@@ -182,13 +164,10 @@ pub struct ReviewRow {
     pub operations: String,
     /// The expansion-pipeline decisions.
     pub pipeline_decisions: String,
-    /// Who attended.
     pub attendees: String,
     /// Who opened it.
     pub opened_by_name: Option<String>,
-    /// When.
     pub opened_at: DateTime<Utc>,
-    /// Optimistic-concurrency version.
     pub version: i32,
     /// When it was held.
     pub held_at: Option<DateTime<Utc>>,
@@ -237,7 +216,6 @@ impl ReviewRow {
 pub struct SnapshotRow {
     /// The month of its review.
     pub month: String,
-    /// The pack.
     pub content: serde_json::Value,
     /// The hash written with it.
     pub sha256: String,
@@ -250,7 +228,6 @@ pub struct CadenceSource {
     pub programme: Option<Programme>,
     /// Alignment sessions, oldest first.
     pub sessions: Vec<SessionRow>,
-    /// Relationship checks.
     pub checks: Vec<CheckRow>,
     /// Action items, by due date.
     pub actions: Vec<ActionRow>,

@@ -51,7 +51,6 @@ pub async fn open_review(
 pub struct ReviewTexts {
     /// The meeting day.
     pub meeting_on: Option<NaiveDate>,
-    /// Who attended.
     pub attendees: Option<String>,
     /// The CEO's strategic narrative.
     pub strategy: Option<String>,

@@ -10,24 +10,19 @@ pub struct NewAction {
     pub title: String,
     /// `ceo` or `coo`.
     pub owner_seat: &'static str,
-    /// When.
     pub due_on: NaiveDate,
 }
 
 /// An alignment session to record.
 #[derive(Debug, Clone)]
 pub struct NewSession<'a> {
-    /// The organisation.
     pub organisation_id: Uuid,
-    /// The programme.
     pub programme_id: Uuid,
     /// The day held.
     pub held_on: NaiveDate,
-    /// Who attended.
     pub attendees: &'a str,
     /// Notes: scope, investment, governance framework, board narrative.
     pub notes: [&'a str; 4],
-    /// Decisions taken.
     pub decisions: &'a str,
     /// New action items.
     pub actions: &'a [NewAction],
@@ -122,9 +117,7 @@ pub async fn record_session(
 /// What saving an editable record did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Saved<T> {
-    /// Saved.
     Saved,
-    /// Nothing differed.
     Unchanged,
     /// It changed since the form was loaded; here is how it stands.
     Stale(T),

@@ -6,9 +6,7 @@ use super::*;
 /// A decision request to raise.
 #[derive(Debug, Clone)]
 pub struct NewRequest<'a> {
-    /// The question.
     pub question: &'a str,
-    /// The options.
     pub options: &'a str,
     /// The COO's recommendation.
     pub recommendation: &'a str,
@@ -17,15 +15,12 @@ pub struct NewRequest<'a> {
 /// A weekly update to write.
 #[derive(Debug, Clone)]
 pub struct NewUpdate<'a> {
-    /// The organisation.
     pub organisation_id: Uuid,
-    /// The programme.
     pub programme_id: Uuid,
     /// Week 1–8.
     pub week: i32,
     /// Where we are.
     pub summary: &'a str,
-    /// The workstreams.
     pub workstreams: &'a [Workstream],
     /// What blocks us.
     pub blockers: &'a str,
@@ -138,7 +133,6 @@ pub async fn raise_request(
 /// What deciding did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decided {
-    /// Recorded.
     Done,
     /// This very form was already recorded (a resent form).
     AlreadyRecorded,

@@ -30,7 +30,6 @@ pub fn as_lines(
 /// One line of a diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiffLine {
-    /// In both.
     Same(String),
     /// Only in the old.
     Removed(String),

@@ -21,9 +21,7 @@ pub struct Frozen {
 pub struct FrozenPart {
     /// The section's key.
     pub key: &'static str,
-    /// Its owner.
     pub owner: Owner,
-    /// Its content.
     pub content: Content,
     /// SHA-256 of its canonical serialisation.
     pub hash: String,

@@ -61,7 +61,6 @@ impl Owner {
 pub enum Kind {
     /// One line of text, at most this many characters.
     Line(usize),
-    /// Markdown prose.
     Prose,
     /// One of these (value, label) options.
     Choice(&'static [(&'static str, &'static str)]),
@@ -86,9 +85,7 @@ pub enum Kind {
 pub struct Column {
     /// Key in each row.
     pub key: &'static str,
-    /// Heading.
     pub label: &'static str,
-    /// Kind.
     pub kind: Kind,
 }
 
@@ -97,7 +94,6 @@ pub struct Column {
 pub struct Field {
     /// Key in the content.
     pub key: &'static str,
-    /// Label.
     pub label: &'static str,
     /// A line of help shown under the label.
     pub hint: &'static str,
@@ -124,15 +120,11 @@ impl Field {
 /// A section of the brief.
 #[derive(Debug, Clone, Copy)]
 pub struct Section {
-    /// Stable key.
     pub key: &'static str,
-    /// Title.
     pub title: &'static str,
-    /// Owner.
     pub owner: Owner,
     /// What the section is for, in a sentence.
     pub purpose: &'static str,
-    /// Its fields.
     pub fields: &'static [Field],
 }
 

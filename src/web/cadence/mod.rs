@@ -71,7 +71,6 @@ async fn load(
 /// An action item as pages show it.
 #[derive(Debug, Clone)]
 pub(crate) struct ActionView {
-    /// The item.
     pub row: ActionRow,
     /// How many sessions it was carried over to.
     pub carried: usize,
@@ -127,7 +126,6 @@ fn action_views(source: &CadenceSource, today: NaiveDate) -> Vec<ActionView> {
 /// A decision request as pages show it.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestView {
-    /// The request.
     pub row: RequestRow,
     /// Its 24-hour clock.
     pub clock: Clock,
@@ -156,7 +154,6 @@ pub(crate) const ACTION_ROWS: usize = 3;
 /// An action-item row of a form, as typed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ActionInput {
-    /// What.
     pub title: String,
     /// `ceo` or `coo`.
     pub owner: String,

@@ -62,9 +62,7 @@ fn end_of(date: NaiveDate) -> DateTime<Utc> {
 /// letters aligned to them and its problems spelled out.
 #[derive(Debug, Clone)]
 pub struct Grid {
-    /// Columns.
     pub roles: Vec<Role>,
-    /// Rows.
     pub rows: Vec<GridRow>,
     /// How many rows have problems.
     pub problem_rows: usize,
@@ -75,9 +73,7 @@ pub struct Grid {
 /// One row of the grid.
 #[derive(Debug, Clone)]
 pub struct GridRow {
-    /// Name.
     pub name: String,
-    /// Description.
     pub description: String,
     /// Kind, for people.
     pub kind: &'static str,

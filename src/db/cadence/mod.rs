@@ -402,8 +402,8 @@ pub async fn source(
 /// (`$1` is the programme): for pages that show what is due without the
 /// records themselves.
 pub(crate) const SCHEDULE_FACTS: &str = "SELECT
-    (SELECT coalesce(jsonb_agg(held_on ORDER BY held_on), '[]') FROM alignment_sessions WHERE programme_id = $1) AS sessions,
-    (SELECT coalesce(jsonb_agg(week ORDER BY week), '[]') FROM weekly_updates WHERE programme_id = $1) AS updates,
+    (SELECT coalesce(json_agg(held_on ORDER BY held_on), '[]') FROM alignment_sessions WHERE programme_id = $1) AS sessions,
+    (SELECT coalesce(json_agg(week ORDER BY week), '[]') FROM weekly_updates WHERE programme_id = $1) AS updates,
     (SELECT coalesce(json_agg(json_build_object('month', month, 'meeting_on', meeting_on, 'held', held_at IS NOT NULL) ORDER BY month), '[]')
        FROM exco_reviews WHERE programme_id = $1) AS reviews,
     (SELECT coalesce(json_agg(json_build_object('number', number, 'question', question, 'raised_at', raised_at) ORDER BY number), '[]')

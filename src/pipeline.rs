@@ -13,7 +13,7 @@ use crate::db::metrics::DashboardSource;
 use crate::db::pipeline::{DecisionRow, GateRow, MoveRow, PipelineSource, ProcessRow};
 use crate::domain::brief::{self, Kind};
 use crate::domain::metrics::{Cadence, Unit};
-use crate::domain::pipeline::{self, GateResult, Judged, Planned, Stage};
+use crate::domain::pipeline::{self, Evidence, GateResult, Judged, Planned, Stage};
 
 /// A gate judged on today's values.
 #[derive(Debug, Clone)]
@@ -26,17 +26,6 @@ pub(crate) struct GateView {
     pub result: Option<GateResult>,
     /// The periods looked at.
     pub evidence: Vec<Evidence>,
-}
-
-/// One period a gate looked at.
-#[derive(Debug, Clone)]
-pub(crate) struct Evidence {
-    pub period: crate::domain::metrics::Period,
-    pub value: f64,
-    /// The value in the metric's unit.
-    pub shown: String,
-    /// Whether it is on the right side of the threshold.
-    pub met: bool,
 }
 
 impl GateView {
@@ -256,19 +245,7 @@ fn judge(row: &GateRow, board: &Board, today: NaiveDate) -> GateView {
         };
     };
     let result = gate.check(metric.def.cadence, &metric.values, today);
-    let window: &[(crate::domain::metrics::Period, f64)] = match &result {
-        GateResult::Holds(w) | GateResult::Fails(w) => w,
-        GateResult::Missing(_) => &[],
-    };
-    let evidence = window
-        .iter()
-        .map(|(period, value)| Evidence {
-            period: *period,
-            value: *value,
-            shown: metric.def.unit.format(*value),
-            met: gate.passes(*value),
-        })
-        .collect();
+    let evidence = gate.evidence(&result, metric.def.unit);
     GateView {
         described: gate.describe(&metric.def.name, metric.def.unit, metric.def.cadence),
         row: row.clone(),

@@ -16,9 +16,10 @@ use super::programmes::Programme;
 use super::raci;
 use crate::domain::health::{
     self, Inputs, PULSE_EVERY, PulseCheck, Rag, Round, Sign, Tolerance, classify, disagree,
-    rating_problem, spells,
+    rating_problem,
 };
 use crate::domain::metrics::Unit;
+use crate::domain::spells::spells;
 
 /// A statement of what the programme is.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -411,7 +412,11 @@ pub async fn refresh(
 
 impl HealthSource {
     /// The history of the signs, computed from the records themselves.
-    pub fn history(&self, inputs: &Inputs, now: DateTime<Utc>) -> Vec<health::Spell> {
+    pub fn history(
+        &self,
+        inputs: &Inputs,
+        now: DateTime<Utc>,
+    ) -> Vec<crate::domain::spells::Spell> {
         let source = self;
         let mut all = Vec::new();
         // Different words: after each new sentence.

@@ -18,4 +18,5 @@ pub mod seat;
 pub mod session_policy;
 pub mod signoff;
 pub mod snapshot;
+pub mod spells;
 pub mod values;

@@ -205,6 +205,27 @@ impl GateResult {
     pub fn holds(&self) -> bool {
         matches!(self, GateResult::Holds(_))
     }
+
+    /// The periods the verdict rests on (none when a value is missing).
+    pub fn window(&self) -> &[(Period, f64)] {
+        match self {
+            GateResult::Holds(window) | GateResult::Fails(window) => window,
+            GateResult::Missing(_) => &[],
+        }
+    }
+}
+
+/// One period a gate looked at, as the pipeline shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// The period.
+    pub period: Period,
+    /// Its value.
+    pub value: f64,
+    /// The value in the metric's unit.
+    pub shown: String,
+    /// Whether it is on the right side of the threshold.
+    pub met: bool,
 }
 
 impl Gate {
@@ -229,6 +250,21 @@ impl Gate {
             Comparator::Below => value < self.threshold,
             Comparator::Above => value > self.threshold,
         }
+    }
+
+    /// The periods behind a verdict of this gate, each with whether it met
+    /// the threshold, shown in the metric's unit.
+    pub fn evidence(&self, result: &GateResult, unit: Unit) -> Vec<Evidence> {
+        result
+            .window()
+            .iter()
+            .map(|(period, value)| Evidence {
+                period: *period,
+                value: *value,
+                shown: unit.format(*value),
+                met: self.passes(*value),
+            })
+            .collect()
     }
 
     /// Judges the gate on a metric's values (any order) as of `today`: the
@@ -528,5 +564,31 @@ mod tests {
         assert_eq!((plan[0].sequence, plan[0].key.as_str()), (1, "a"));
         assert_eq!(plan[0].investment, "120000");
         assert_eq!(plan[1].expected_go_live, "2027-06-01");
+    }
+
+    #[test]
+    fn the_evidence_is_the_window_with_each_periods_verdict() {
+        let g = gate();
+        let values = [
+            (week(1), 6.0),
+            (week(2), 4.0),
+            (week(3), 3.5),
+            (week(4), 4.5),
+            (week(5), 4.9),
+        ];
+        let result = g.check(Cadence::Weekly, &values, today());
+        let evidence = g.evidence(&result, Unit::Percent);
+        assert_eq!(evidence.len(), result.window().len());
+        assert!(evidence.iter().all(|e| e.shown.ends_with(" %")));
+        assert_eq!(
+            evidence.iter().map(|e| e.met).collect::<Vec<_>>(),
+            result
+                .window()
+                .iter()
+                .map(|(_, v)| g.passes(*v))
+                .collect::<Vec<_>>()
+        );
+        let missing = g.check(Cadence::Weekly, &[], today());
+        assert!(g.evidence(&missing, Unit::Percent).is_empty());
     }
 }

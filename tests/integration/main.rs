@@ -1,6 +1,7 @@
 //! The one integration-test binary: every test boots the real router on a
 //! fresh database and speaks HTTP to it.
 
+mod client;
 mod helpers;
 
 mod admin;
@@ -15,6 +16,7 @@ mod dashboard;
 mod hardening;
 mod headers;
 mod health;
+mod layout;
 mod matrix;
 mod pipeline;
 mod resilience;

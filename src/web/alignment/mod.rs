@@ -81,7 +81,7 @@ pub(super) struct HealthPage {
     rounds: Vec<RoundView>,
     round: String,
     since: HashMap<&'static str, DateTime<Utc>>,
-    history: Vec<health::Spell>,
+    history: Vec<crate::domain::spells::Spell>,
     late_decisions: Vec<(i32, String, Clock)>,
     missing_updates: Vec<String>,
     stale_metrics: Vec<String>,
@@ -193,7 +193,8 @@ async fn page(
         })
         .collect();
     let my_seat = user.executive_seat();
-    let round = health::rating_round(programme.phase(), now.date_naive()).to_string();
+    let round =
+        crate::domain::spells::rating_round(programme.phase(), now.date_naive()).to_string();
     let rounds: Vec<RoundView> = inputs
         .rounds
         .iter()

@@ -41,7 +41,7 @@ pub(super) async fn rating(
     let statuses: Vec<Status> = board.metrics.iter().map(|m| m.assessment.status).collect();
     let data = Rag::of_dashboard(board.primary().map(|m| m.assessment.status), &statuses);
     let row = RatingRow {
-        round: health::rating_round(programme.phase(), now.date_naive()).to_string(),
+        round: crate::domain::spells::rating_round(programme.phase(), now.date_naive()).to_string(),
         seat: seat.to_owned(),
         rating: rag.as_str().to_owned(),
         confidence,

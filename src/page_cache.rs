@@ -46,6 +46,9 @@ pub struct Key {
     pub session: Uuid,
     /// The organisation's audit head when it was asked for.
     pub audit_head: i64,
+    /// The user's unread notifications (marking them read is no audited
+    /// change, yet the header shows the count).
+    pub unread: i64,
     /// The minute, by the app's clock.
     pub minute: i64,
     /// Path and query.
@@ -54,10 +57,11 @@ pub struct Key {
 
 impl Key {
     /// The key of `uri` as `session` sees it at `now`.
-    pub fn new(session: Uuid, audit_head: i64, now: DateTime<Utc>, uri: &str) -> Self {
+    pub fn new(session: Uuid, audit_head: i64, unread: i64, now: DateTime<Utc>, uri: &str) -> Self {
         Key {
             session,
             audit_head,
+            unread,
             minute: now.timestamp().div_euclid(60),
             uri: uri.into(),
         }
@@ -194,7 +198,7 @@ mod tests {
 
     fn key(uri: &str, head: i64) -> Key {
         let now = Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 30).unwrap();
-        Key::new(Uuid::nil(), head, now, uri)
+        Key::new(Uuid::nil(), head, 0, now, uri)
     }
 
     /// How many bytes of pages are held (both generations).
@@ -220,10 +224,12 @@ mod tests {
         assert!(cache.get(&key("/b", 7)).is_none(), "another page");
         let later = Utc.with_ymd_and_hms(2026, 11, 16, 9, 1, 0).unwrap();
         assert!(
-            cache.get(&Key::new(Uuid::nil(), 7, later, "/a")).is_none(),
+            cache
+                .get(&Key::new(Uuid::nil(), 7, 0, later, "/a"))
+                .is_none(),
             "the next minute"
         );
-        let other = Key::new(Uuid::from_u128(1), 7, later, "/a");
+        let other = Key::new(Uuid::from_u128(1), 7, 0, later, "/a");
         assert!(cache.get(&other).is_none(), "another session");
     }
 

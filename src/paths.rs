@@ -36,6 +36,10 @@ pub const FAVICON: &str = "/static/favicon.svg";
 
 /// My calendar feed.
 pub const CALENDAR: &str = "/account/calendar";
+/// My notifications.
+pub const NOTIFICATIONS: &str = "/account/notifications";
+/// Marks my notifications read.
+pub const NOTIFICATIONS_READ: &str = "/account/notifications/read";
 
 /// A user's admin page.
 pub fn admin_user(id: impl std::fmt::Display) -> String {

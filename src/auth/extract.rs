@@ -26,6 +26,8 @@ pub struct CurrentUser {
     pub csrf_token: String,
     /// Message left by the previous action.
     pub flash: Option<Flash>,
+    /// How many of the user's notifications are unread.
+    pub unread: i64,
 }
 
 impl CurrentUser {
@@ -96,6 +98,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             session_id: session.id,
             csrf_token: session.csrf_token,
             flash: session.flash,
+            unread: session.unread,
         })
     }
 }

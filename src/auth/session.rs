@@ -39,6 +39,8 @@ pub struct Session {
     /// The organisation's audit head when the request arrived: what a
     /// rendered page is kept under (see [`crate::page_cache`]).
     pub audit_head: i64,
+    /// How many of the user's notifications are unread (the header shows it).
+    pub unread: i64,
 }
 
 /// A one-time message shown on the next page.
@@ -79,6 +81,7 @@ impl From<db::sessions::SessionRow> for Session {
             csrf_token: row.csrf_token,
             flash,
             audit_head: row.audit_head,
+            unread: row.unread,
         }
     }
 }

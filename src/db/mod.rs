@@ -11,6 +11,7 @@ pub mod form_keys;
 pub mod health;
 pub mod json;
 pub mod metrics;
+pub mod notifications;
 pub mod organisations;
 pub mod pages;
 pub mod pipeline;

@@ -38,6 +38,8 @@ pub struct SessionRow {
     /// kept on its row by the database: changes whenever anything in the
     /// organisation does.
     pub audit_head: i64,
+    /// How many of the user's notifications are unread.
+    pub unread: i64,
 }
 
 /// Finds the session whose token hashes to `token_hash`.
@@ -49,7 +51,8 @@ pub async fn find_by_token_hash(
         "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.flash_kind, s.flash_message,
                 u.organisation_id, u.email, u.display_name, u.must_change_password, u.disabled_at,
                 ARRAY(SELECT kind FROM seats WHERE user_id = u.id AND ended_at IS NULL) AS seat_kinds,
-                o.audit_head
+                o.audit_head,
+                (SELECT count(*) FROM notifications n WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS unread
            FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id
           WHERE s.token_hash = $1",
     )

@@ -8,6 +8,7 @@ pub mod dates;
 pub mod health;
 pub mod measure;
 pub mod metrics;
+pub mod notify;
 pub mod period;
 pub mod permission;
 pub mod phase;

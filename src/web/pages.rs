@@ -38,6 +38,8 @@ pub struct NavUser {
     pub seats: String,
     /// Whether to show the administration link.
     pub is_admin: bool,
+    /// How many notifications are unread.
+    pub unread: i64,
 }
 
 /// The page context as an extractor: a handler that renders a page for a
@@ -70,6 +72,7 @@ impl Page {
                 name: user.display_name.clone(),
                 seats,
                 is_admin: user.can(Action::Administer),
+                unread: user.unread,
             }),
             csrf_token: user.csrf_token.clone(),
             flash: user.flash.clone(),

@@ -111,5 +111,11 @@ fn key(state: &AppState, request: &Request) -> Option<Key> {
         .uri()
         .path_and_query()
         .map_or(path, |whole| whole.as_str());
-    Some(Key::new(session.id, session.audit_head, state.now(), uri))
+    Some(Key::new(
+        session.id,
+        session.audit_head,
+        session.unread,
+        state.now(),
+        uri,
+    ))
 }

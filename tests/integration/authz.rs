@@ -48,6 +48,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         // Signing out is harmless for anyone: it ends whatever session the caller has.
         ("POST", "/login" | "/logout") => Public,
         ("GET" | "POST", "/account/password") => SignedIn,
+        ("GET", "/account/notifications") | ("POST", "/account/notifications/read") => SignedIn,
         ("GET", "/") => SignedIn,
         ("GET", "/programmes/{id}") => Seats(READERS),
         (

@@ -105,6 +105,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 l(&format!("/reviews/{month}/verify")),
                 l("/reviews/2026-11"),
                 "/account/calendar".into(),
+                "/account/notifications".into(),
                 l("/health"),
                 p("/health"),
                 l("/pipeline"),

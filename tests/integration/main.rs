@@ -18,6 +18,7 @@ mod headers;
 mod health;
 mod layout;
 mod matrix;
+mod notifications;
 mod pipeline;
 mod resilience;
 mod reuse;

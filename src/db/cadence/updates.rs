@@ -2,6 +2,9 @@
 //! raising a request, and the CEO's decision on it.
 
 use super::*;
+use crate::db::notifications;
+use crate::domain::notify;
+use crate::domain::seat::SeatKind;
 
 /// A decision request to raise.
 #[derive(Debug, Clone)]
@@ -127,7 +130,26 @@ pub async fn raise_request(
         },
     )
     .await?;
+    // The CEO hears of it at once, in the same transaction.
+    let message = notify::decision_requested(&notify::Requested {
+        programme: &programme_name(&mut *conn, programme_id).await?,
+        number,
+        question: request.question,
+        options: request.options,
+        recommendation: request.recommendation,
+        deadline: cadence::deadline(actor.at),
+        link: crate::paths::decision(programme_id, number),
+    });
+    notifications::queue_to_seat(conn, organisation_id, SeatKind::Ceo, &message, actor.at).await?;
     Ok(number)
+}
+
+/// A programme's name, for a message about it.
+async fn programme_name(conn: &mut PgConnection, programme_id: Uuid) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT name FROM programmes WHERE id = $1")
+        .bind(programme_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// What deciding did.
@@ -209,5 +231,20 @@ pub async fn decide(
         },
     )
     .await?;
+    // The COO hears the answer at once, in the same transaction.
+    let organisation_id: Uuid =
+        sqlx::query_scalar("SELECT organisation_id FROM programmes WHERE id = $1")
+            .bind(programme_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let message = notify::decision_taken(&notify::Taken {
+        programme: &programme_name(&mut *conn, programme_id).await?,
+        number,
+        question: &question,
+        outcome: cadence::Outcome::parse(decision.outcome).map_or(decision.outcome, |o| o.label()),
+        note: decision.note,
+        link: crate::paths::decision(programme_id, number),
+    });
+    notifications::queue_to_seat(conn, organisation_id, SeatKind::Coo, &message, actor.at).await?;
     Ok(Decided::Done)
 }

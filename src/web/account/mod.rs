@@ -1,5 +1,6 @@
 //! The signed-in user's own account.
 
+mod notifications;
 mod password;
 
 use super::Routes;
@@ -10,4 +11,6 @@ pub fn routes() -> Routes {
     Routes::new()
         .get(paths::PASSWORD, password::show)
         .post(paths::PASSWORD, password::submit)
+        .get(paths::NOTIFICATIONS, notifications::show)
+        .post(paths::NOTIFICATIONS_READ, notifications::read)
 }

@@ -1,0 +1,88 @@
+//! Notifications (migration 0015): queued in the transaction of the event
+//! they announce, listed in the app, marked read.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::notify::{Kind, Message};
+use crate::domain::seat::SeatKind;
+
+/// Queues `message` for whoever sits in `seat` of the organisation now.
+/// Returns how many people it was queued for.
+pub async fn queue_to_seat(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    seat: SeatKind,
+    message: &Message,
+    at: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let queued = sqlx::query(
+        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link, created_at)
+         SELECT gen_random_uuid(), $1, s.user_id, $3, $4, $5, $6, $7
+           FROM seats s JOIN users u ON u.id = s.user_id
+          WHERE s.organisation_id = $1 AND s.kind = $2 AND s.ended_at IS NULL AND u.disabled_at IS NULL",
+    )
+    .bind(organisation_id)
+    .bind(seat.as_str())
+    .bind(message.kind.as_str())
+    .bind(&message.subject)
+    .bind(&message.body)
+    .bind(&message.link)
+    .bind(at)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(queued)
+}
+
+/// A notification as the list shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct NotificationRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    pub link: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl NotificationRow {
+    /// Its kind, for people.
+    pub fn kind_label(&self) -> &'static str {
+        Kind::parse(&self.kind).map_or("Notification", Kind::label)
+    }
+}
+
+/// A person's latest notifications, newest first.
+pub async fn latest(
+    db: impl PgExecutor<'_>,
+    recipient_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<NotificationRow>> {
+    sqlx::query_as(
+        "SELECT id, kind, subject, body, link, created_at, read_at FROM notifications
+          WHERE recipient_id = $1 ORDER BY created_at DESC, id LIMIT $2",
+    )
+    .bind(recipient_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Marks every notification of a person read; returns how many were unread.
+pub async fn mark_all_read(
+    db: impl PgExecutor<'_>,
+    recipient_id: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE notifications SET read_at = $2 WHERE recipient_id = $1 AND read_at IS NULL",
+    )
+    .bind(recipient_id)
+    .bind(at)
+    .execute(db)
+    .await?
+    .rows_affected())
+}

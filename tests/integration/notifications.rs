@@ -1,0 +1,115 @@
+//! Notifications: each message is written with the event it announces, to
+//! whoever sits in the seat it is for, listed in the app with a link to the
+//! page it is about; a refused or rolled-back write announces nothing.
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn the_ceo_hears_of_a_decision_request_and_the_coo_of_the_answer() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = app.deploy_freight().await;
+    let mut coo = app.login("coo@halden.example").await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let ceo_before = app
+        .count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email = 'ceo@halden.example'")
+        .await;
+
+    // A refused form announces nothing.
+    let refused = coo
+        .submit_form(
+            &format!("/programmes/{id}/updates/new"),
+            "/updates\"",
+            &format!("/programmes/{id}/updates"),
+            &[("summary", ""), ("question", "Add a second carrier?")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE subject LIKE '%Add a second carrier%'")
+            .await,
+        0
+    );
+
+    let sent = coo
+        .submit_form(
+            &format!("/programmes/{id}/updates/new"),
+            "/updates\"",
+            &format!("/programmes/{id}/updates"),
+            &[
+                ("summary", "Matching agents live on the first carrier."),
+                ("ws_name_1", "Matching agents"),
+                ("ws_standing_1", "on_plan"),
+                ("question", "Add a second carrier this week?"),
+                ("options", "Yes; wait a week"),
+                ("recommendation", "Yes: the first one is stable."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let number = app
+        .count(&format!(
+            "SELECT max(number)::bigint FROM decision_requests WHERE programme_id = '{id}'"
+        ))
+        .await;
+
+    // The CEO: one more message, unread, counted in the header, linking to the decision.
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email = 'ceo@halden.example'").await,
+        ceo_before + 1
+    );
+    let list = ceo.get("/account/notifications").await;
+    assert_eq!(list.status, 200);
+    let decision = format!("/programmes/{id}/decisions/{number}");
+    assert!(
+        list.shows(&format!(
+            "Freight operations agents: decision #{number} needed by"
+        )),
+        "{}",
+        list.body
+    );
+    assert!(list.shows("Add a second carrier this week?"));
+    assert!(list.shows("The COO recommends: Yes: the first one is stable."));
+    assert!(list.body.contains(&format!("href=\"{decision}\"")));
+    assert!(
+        list.body
+            .contains("<span class=\"visually-hidden\"> unread</span>")
+    );
+    // Nobody else hears of it: the approvers and ExCo are not asked.
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email <> 'ceo@halden.example' AND n.subject LIKE '%needed by%' AND n.link LIKE '%/decisions/%' AND n.created_at > now() - interval '1 hour' AND n.body LIKE '%Add a second carrier this week?%'").await,
+        0
+    );
+
+    // The link opens the decision; the CEO decides; the COO hears the answer.
+    let page = ceo.get(&decision).await;
+    assert_eq!(page.status, 200);
+    let mut fields = page.form_fields(&format!("action=\"{decision}\""));
+    fields.retain(|(k, _)| k != "outcome" && k != "note");
+    fields.push(("outcome".into(), "approved".into()));
+    fields.push(("note".into(), "Go ahead with the second carrier.".into()));
+    let decided = ceo.post_pairs(&decision, &fields).await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    let coo_list = coo.get("/account/notifications").await;
+    assert!(
+        coo_list.shows(&format!(
+            "Freight operations agents: decision #{number} — approved"
+        )),
+        "{}",
+        coo_list.body
+    );
+    assert!(coo_list.shows("The CEO's note: Go ahead with the second carrier."));
+
+    // Marking read clears the count.
+    let read = ceo.post("/account/notifications/read", &[]).await;
+    assert_eq!(read.status, 303);
+    let after = ceo.get("/account/notifications").await;
+    assert!(
+        after.shows("notifications marked read") || after.shows("One notification marked read")
+    );
+    assert!(
+        !after
+            .body
+            .contains("<span class=\"visually-hidden\"> unread</span>")
+    );
+}

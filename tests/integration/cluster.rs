@@ -24,6 +24,59 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.unwrap()
 }
 
+/// `tandem serve` on its own private cluster in `data_dir`, on a free
+/// loopback port, logging JSON to a pipe; returns once it is ready.
+async fn serve_on_private_cluster(data_dir: &std::path::Path) -> (tokio::process::Child, u16) {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let server = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("serve")
+        .env("TANDEM_DATA_DIR", data_dir)
+        .env("TANDEM_ADDR", format!("127.0.0.1:{port}"))
+        .env("TANDEM_LOG_FORMAT", "json")
+        .env_remove("DATABASE_URL")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if let Ok(response) = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && response.status() == 200
+        {
+            return (server, port);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("tandem serve did not become ready");
+}
+
+/// Sends SIGTERM, waits for a clean exit and returns what it logged.
+async fn stop_and_read_logs(mut server: tokio::process::Child) -> String {
+    let pid = nix::unistd::Pid::from_raw(server.id().unwrap() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), server.wait())
+        .await
+        .expect("tandem exits after SIGTERM")
+        .unwrap();
+    assert!(status.success());
+    let mut logs = String::new();
+    use tokio::io::AsyncReadExt;
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    logs
+}
+
 #[tokio::test]
 async fn the_cluster_starts_is_reused_and_keeps_its_data_across_restarts() {
     let cluster = fresh_cluster("lifecycle");
@@ -125,10 +178,6 @@ async fn the_app_answers_503_while_its_database_is_down_and_recovers() {
 async fn tandem_serve_runs_on_its_own_cluster_and_stops_it_on_sigterm() {
     let data_dir = scratch_dir("serve");
     let _ = std::fs::remove_dir_all(data_dir.join("postgres"));
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
     let binary = env!("CARGO_BIN_EXE_tandem");
     let demo = std::process::Command::new(binary)
         .args(["demo", "--password", "serve-test-pass"])
@@ -143,31 +192,8 @@ async fn tandem_serve_runs_on_its_own_cluster_and_stops_it_on_sigterm() {
     );
     assert!(String::from_utf8_lossy(&demo.stdout).contains("ceo@halden.example"));
 
-    let mut server = tokio::process::Command::new(binary)
-        .arg("serve")
-        .env("TANDEM_DATA_DIR", &data_dir)
-        .env("TANDEM_ADDR", format!("127.0.0.1:{port}"))
-        .env("TANDEM_LOG_FORMAT", "json")
-        .env_remove("DATABASE_URL")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let (server, port) = serve_on_private_cluster(&data_dir).await;
     let http = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..100 {
-        if let Ok(response) = http
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            && response.status() == 200
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(ready, "tandem serve became ready");
     let login = http
         .get(format!("http://127.0.0.1:{port}/login"))
         .send()
@@ -180,22 +206,7 @@ async fn tandem_serve_runs_on_its_own_cluster_and_stops_it_on_sigterm() {
     let c = cluster.clone();
     assert!(blocking(move || c.is_running()).await.unwrap());
 
-    let pid = nix::unistd::Pid::from_raw(server.id().unwrap() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
-    let status = tokio::time::timeout(std::time::Duration::from_secs(30), server.wait())
-        .await
-        .expect("tandem exits after SIGTERM")
-        .unwrap();
-    assert!(status.success());
-    let mut logs = String::new();
-    use tokio::io::AsyncReadExt;
-    server
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let logs = stop_and_read_logs(server).await;
     assert!(
         logs.lines()
             .any(|line| line.starts_with('{') && line.contains("tandem is listening")),
@@ -447,20 +458,7 @@ async fn with_database_url_tandem_refuses_to_serve_as_a_superuser_unless_told_to
 async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
     let data_dir = scratch_dir("outage-log");
     let _ = std::fs::remove_dir_all(data_dir.join("postgres"));
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
-        .arg("serve")
-        .env("TANDEM_DATA_DIR", &data_dir)
-        .env("TANDEM_ADDR", format!("127.0.0.1:{port}"))
-        .env("TANDEM_LOG_FORMAT", "json")
-        .env_remove("DATABASE_URL")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let (server, port) = serve_on_private_cluster(&data_dir).await;
     let http = reqwest::Client::new();
     let get = |path: &str| {
         let request = http.get(format!("http://127.0.0.1:{port}{path}"));
@@ -472,15 +470,6 @@ async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
                 .unwrap_or(0)
         }
     };
-    let mut ready = false;
-    for _ in 0..100 {
-        if get("/readyz").await == 200 {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(ready, "tandem serve became ready");
 
     let cluster =
         Cluster::new(ServerPrograms::locate().unwrap(), data_dir.join("postgres")).unwrap();
@@ -507,21 +496,7 @@ async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
     assert!(back, "pages answer again");
     assert_eq!(get("/no-such-page").await, 404);
 
-    let pid = nix::unistd::Pid::from_raw(server.id().unwrap() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(30), server.wait())
-        .await
-        .expect("tandem exits after SIGTERM")
-        .unwrap();
-    let mut logs = String::new();
-    use tokio::io::AsyncReadExt;
-    server
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let logs = stop_and_read_logs(server).await;
     let count = |needle: &str| logs.lines().filter(|line| line.contains(needle)).count();
     assert_eq!(count("database unavailable: answering 503"), 1, "{logs}");
     assert_eq!(count("database reachable again"), 1, "{logs}");

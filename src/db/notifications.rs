@@ -17,14 +17,28 @@ pub async fn queue_to_seat(
     message: &Message,
     at: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
+    queue_to_seats(conn, organisation_id, &[seat], message, at).await
+}
+
+/// Queues `message` once for each person sitting in any of `seats` of the
+/// organisation now (someone in two of them hears it once).
+pub async fn queue_to_seats(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    seats: &[SeatKind],
+    message: &Message,
+    at: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let kinds: Vec<&str> = seats.iter().map(|seat| seat.as_str()).collect();
     let queued = sqlx::query(
         "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link, created_at)
-         SELECT gen_random_uuid(), $1, s.user_id, $3, $4, $5, $6, $7
-           FROM seats s JOIN users u ON u.id = s.user_id
-          WHERE s.organisation_id = $1 AND s.kind = $2 AND s.ended_at IS NULL AND u.disabled_at IS NULL",
+         SELECT gen_random_uuid(), $1, r.user_id, $3, $4, $5, $6, $7
+           FROM (SELECT DISTINCT s.user_id FROM seats s JOIN users u ON u.id = s.user_id
+                  WHERE s.organisation_id = $1 AND s.kind = ANY($2) AND s.ended_at IS NULL
+                    AND u.disabled_at IS NULL) r",
     )
     .bind(organisation_id)
-    .bind(seat.as_str())
+    .bind(&kinds)
     .bind(message.kind.as_str())
     .bind(&message.subject)
     .bind(&message.body)

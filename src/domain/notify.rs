@@ -11,6 +11,8 @@ pub enum Kind {
     DecisionRequested,
     /// The CEO decided a request: to the COO, at once.
     DecisionTaken,
+    /// An ExCo review was held: its pack, to every ExCo member and approver.
+    ReviewHeld,
 }
 
 impl Kind {
@@ -19,6 +21,7 @@ impl Kind {
         match self {
             Kind::DecisionRequested => "decision_requested",
             Kind::DecisionTaken => "decision_taken",
+            Kind::ReviewHeld => "review_held",
         }
     }
 
@@ -27,6 +30,7 @@ impl Kind {
         match value {
             "decision_requested" => Some(Kind::DecisionRequested),
             "decision_taken" => Some(Kind::DecisionTaken),
+            "review_held" => Some(Kind::ReviewHeld),
             _ => None,
         }
     }
@@ -36,6 +40,7 @@ impl Kind {
         match self {
             Kind::DecisionRequested => "Decision requested",
             Kind::DecisionTaken => "Decision taken",
+            Kind::ReviewHeld => "ExCo pack ready",
         }
     }
 }
@@ -128,6 +133,36 @@ pub fn decision_taken(t: &Taken<'_>) -> Message {
     }
 }
 
+/// A held ExCo review, for the committee.
+pub struct Held<'a> {
+    /// The programme's name.
+    pub programme: &'a str,
+    /// The month reviewed, for people ("October 2026").
+    pub month: &'a str,
+    /// The meeting day, for people.
+    pub meeting: &'a str,
+    /// The pack's page.
+    pub link: String,
+}
+
+/// The message to ExCo members and approvers when a review is held.
+pub fn review_held(h: &Held<'_>) -> Message {
+    Message {
+        kind: Kind::ReviewHeld,
+        subject: shorten(&format!(
+            "{}: the ExCo pack for {} is ready",
+            h.programme, h.month
+        )),
+        body: format!(
+            "The review of {} (meeting of {}) is held. Its pack is sealed: the dashboard as it stood, \
+             what moved since the last review, the CEO's strategy and competition, the COO's \
+             operations, and the decisions and actions.",
+            h.month, h.meeting
+        ),
+        link: h.link.clone(),
+    }
+}
+
 /// A subject line of at most 200 characters.
 fn shorten(text: &str) -> String {
     if text.chars().count() <= 200 {
@@ -184,5 +219,21 @@ mod tests {
         assert_eq!(message.subject.chars().count(), 200);
         assert!(message.subject.ends_with('…'));
         assert!(message.body.ends_with("The CEO's note: Go ahead."));
+    }
+
+    #[test]
+    fn a_held_review_points_the_committee_to_its_pack() {
+        let message = review_held(&Held {
+            programme: "Accounts payable agents",
+            month: "November 2026",
+            meeting: "9 December 2026",
+            link: "/programmes/p/reviews/2026-11/pack".into(),
+        });
+        assert_eq!(
+            message.subject,
+            "Accounts payable agents: the ExCo pack for November 2026 is ready"
+        );
+        assert!(message.body.contains("meeting of 9 December 2026"));
+        assert_eq!(Kind::parse("review_held"), Some(Kind::ReviewHeld));
     }
 }

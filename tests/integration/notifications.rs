@@ -113,3 +113,72 @@ async fn the_ceo_hears_of_a_decision_request_and_the_coo_of_the_answer() {
             .contains("<span class=\"visually-hidden\"> unread</span>")
     );
 }
+
+#[tokio::test]
+async fn the_committee_and_the_approvers_hear_that_a_held_pack_is_ready() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = app.programme_id(crate::helpers::LIVE).await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let mut coo = app.login("coo@halden.example").await;
+    let opened = ceo
+        .post(
+            &format!("/programmes/{id}/reviews"),
+            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
+        )
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let review = format!("/programmes/{id}/reviews/2026-11");
+    for (client, field, text) in [
+        (&mut ceo, "strategy", "Second wave next quarter."),
+        (&mut coo, "operations", "Exceptions down to 44 %."),
+    ] {
+        let saved = client
+            .submit_form(
+                &review,
+                &format!("action=\"{review}\""),
+                &review,
+                &[(field, text)],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+    }
+    let subject = "Accounts payable agents: the ExCo pack for November 2026 is ready";
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM notifications WHERE subject = '{subject}'"
+        ))
+        .await,
+        0,
+        "nothing before it is held"
+    );
+    let hold = ceo
+        .submit_form(&review, "/hold\"", &format!("{review}/hold"), &[])
+        .await;
+    assert_eq!(hold.status, 303, "{}", hold.body);
+
+    // Each ExCo member and approver, once; not the two executives.
+    let recipients: Vec<String> = sqlx::query_scalar(
+        "SELECT u.email FROM notifications n JOIN users u ON u.id = n.recipient_id
+          WHERE n.subject = $1 ORDER BY u.email",
+    )
+    .bind(subject)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        recipients,
+        [
+            "cfo@halden.example",
+            "cto@halden.example",
+            "exco.commercial@halden.example",
+            "exco.people@halden.example"
+        ]
+    );
+    let mut exco = app.login("exco.people@halden.example").await;
+    let list = exco.get("/account/notifications").await;
+    assert!(list.shows(subject), "{}", list.body);
+    let pack = format!("{review}/pack");
+    assert!(list.body.contains(&format!("href=\"{pack}\"")));
+    assert_eq!(exco.get(&pack).await.status, 200);
+}

@@ -2,6 +2,9 @@
 //! it (which freezes its pack).
 
 use super::*;
+use crate::db::notifications;
+use crate::domain::notify;
+use crate::domain::seat::SeatKind;
 
 /// Opens the review of `month`; `false` when it is already open.
 pub async fn open_review(
@@ -194,6 +197,28 @@ pub async fn hold_review(
             before: None,
             after: Some(json!({"month": review.month, "sha256": hash})),
         },
+    )
+    .await?;
+    // The committee and the approvers hear that the pack is ready.
+    let (organisation_id, programme): (Uuid, String) =
+        sqlx::query_as("SELECT organisation_id, name FROM programmes WHERE id = $1")
+            .bind(programme_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let month = Period::parse_for(&review.month, Cadence::Monthly)
+        .map_or_else(|_| review.month.clone(), Period::label);
+    let message = notify::review_held(&notify::Held {
+        programme: &programme,
+        month: &month,
+        meeting: &review.meeting_on.format("%-d %B %Y").to_string(),
+        link: crate::paths::review_pack(programme_id, &review.month),
+    });
+    notifications::queue_to_seats(
+        conn,
+        organisation_id,
+        &[SeatKind::Exco, SeatKind::Approver],
+        &message,
+        actor.at,
     )
     .await?;
     Ok(hash)

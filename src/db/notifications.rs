@@ -50,6 +50,30 @@ pub async fn queue_to_seats(
     Ok(queued)
 }
 
+/// Queues `message` for one person of the organisation.
+pub async fn queue_to_user(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    recipient_id: Uuid,
+    message: &Message,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link, created_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(organisation_id)
+    .bind(recipient_id)
+    .bind(message.kind.as_str())
+    .bind(&message.subject)
+    .bind(&message.body)
+    .bind(&message.link)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A notification as the list shows it.
 #[derive(Debug, Clone, FromRow)]
 pub struct NotificationRow {

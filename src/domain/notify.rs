@@ -13,6 +13,8 @@ pub enum Kind {
     DecisionTaken,
     /// An ExCo review was held: its pack, to every ExCo member and approver.
     ReviewHeld,
+    /// A brief version waits for a signature: to each required signatory.
+    SignatureRequested,
 }
 
 impl Kind {
@@ -22,6 +24,7 @@ impl Kind {
             Kind::DecisionRequested => "decision_requested",
             Kind::DecisionTaken => "decision_taken",
             Kind::ReviewHeld => "review_held",
+            Kind::SignatureRequested => "signature_requested",
         }
     }
 
@@ -31,6 +34,7 @@ impl Kind {
             "decision_requested" => Some(Kind::DecisionRequested),
             "decision_taken" => Some(Kind::DecisionTaken),
             "review_held" => Some(Kind::ReviewHeld),
+            "signature_requested" => Some(Kind::SignatureRequested),
             _ => None,
         }
     }
@@ -41,6 +45,7 @@ impl Kind {
             Kind::DecisionRequested => "Decision requested",
             Kind::DecisionTaken => "Decision taken",
             Kind::ReviewHeld => "ExCo pack ready",
+            Kind::SignatureRequested => "Signature requested",
         }
     }
 }
@@ -163,6 +168,46 @@ pub fn review_held(h: &Held<'_>) -> Message {
     }
 }
 
+/// A brief version waits for one signatory.
+pub struct ToSign<'a> {
+    /// The programme's name.
+    pub programme: &'a str,
+    /// The version's number.
+    pub number: i32,
+    /// The version this signatory last signed, if any.
+    pub last_signed: Option<i32>,
+    /// The titles of the sections changed since then (every section when
+    /// they never signed one).
+    pub changed: &'a [&'a str],
+    /// The signing page.
+    pub link: String,
+}
+
+/// The message to a signatory when a version is submitted: what changed
+/// since the version they last signed.
+pub fn signature_requested(t: &ToSign<'_>) -> Message {
+    let since = match (t.last_signed, t.changed.is_empty()) {
+        (None, _) => "You have not signed a version of this brief before: all of it is new to you."
+            .to_owned(),
+        (Some(n), true) => format!("No section changed since version {n}, which you signed."),
+        (Some(n), false) => format!(
+            "Changed since version {n}, which you signed: {}.",
+            t.changed.join("; ")
+        ),
+    };
+    Message {
+        kind: Kind::SignatureRequested,
+        subject: shorten(&format!(
+            "{}: version {} of the deployment brief waits for your signature",
+            t.programme, t.number
+        )),
+        body: format!(
+            "{since}\n\nNo deployment starts until every required signatory has signed. Open the version to read it, see what changed, and sign or reject it with a reason."
+        ),
+        link: t.link.clone(),
+    }
+}
+
 /// A subject line of at most 200 characters.
 fn shorten(text: &str) -> String {
     if text.chars().count() <= 200 {
@@ -235,5 +280,38 @@ mod tests {
         );
         assert!(message.body.contains("meeting of 9 December 2026"));
         assert_eq!(Kind::parse("review_held"), Some(Kind::ReviewHeld));
+    }
+
+    #[test]
+    fn a_signatory_hears_what_changed_since_they_last_signed() {
+        let changed = ["Investment level", "Timeline"];
+        let message = signature_requested(&ToSign {
+            programme: "Freight operations agents",
+            number: 3,
+            last_signed: Some(1),
+            changed: &changed,
+            link: "/programmes/p/brief/versions/3/sign".into(),
+        });
+        assert_eq!(
+            message.subject,
+            "Freight operations agents: version 3 of the deployment brief waits for your signature"
+        );
+        assert!(
+            message.body.starts_with(
+                "Changed since version 1, which you signed: Investment level; Timeline."
+            )
+        );
+        let first = signature_requested(&ToSign {
+            programme: "P",
+            number: 1,
+            last_signed: None,
+            changed: &[],
+            link: "/x".into(),
+        });
+        assert!(
+            first
+                .body
+                .starts_with("You have not signed a version of this brief before")
+        );
     }
 }

@@ -182,3 +182,81 @@ async fn the_committee_and_the_approvers_hear_that_a_held_pack_is_ready() {
     assert!(list.body.contains(&format!("href=\"{pack}\"")));
     assert_eq!(exco.get(&pack).await.status, 200);
 }
+
+#[tokio::test]
+async fn each_signatory_hears_what_changed_since_the_version_they_signed() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let id = demo.programme_id;
+    let brief = format!("/programmes/{id}/brief");
+    let mut ceo = app.login("ceo@halden.example").await;
+    let form = ceo
+        .get(&format!("{brief}/sections/competitive_ambition/edit"))
+        .await;
+    let mut fields = form.form_fields("brief-form");
+    crate::helpers::set(
+        &mut fields,
+        "f.statement",
+        "Lead freight operations in the region.",
+    );
+    let saved = ceo
+        .post_pairs(&format!("{brief}/sections/competitive_ambition"), &fields)
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let submitted = ceo.post(&format!("{brief}/submit"), &[]).await;
+    assert_eq!(submitted.status, 303, "{}", submitted.body);
+
+    let subject =
+        "Freight operations agents: version 3 of the deployment brief waits for your signature";
+    let messages: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT u.email, n.body, n.link FROM notifications n JOIN users u ON u.id = n.recipient_id
+          WHERE n.subject = $1 ORDER BY u.email",
+    )
+    .bind(subject)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let emails: Vec<&str> = messages.iter().map(|(e, ..)| e.as_str()).collect();
+    assert_eq!(
+        emails,
+        [
+            "ceo@halden.example",
+            "cfo@halden.example",
+            "coo@halden.example",
+            "cto@halden.example"
+        ]
+    );
+    let body = |email: &str| {
+        messages
+            .iter()
+            .find(|(e, ..)| e == email)
+            .unwrap()
+            .1
+            .clone()
+    };
+    // The COO signed version 2: only the ambition changed since.
+    assert!(
+        body("coo@halden.example")
+            .starts_with("Changed since version 2, which you signed: Competitive ambition."),
+        "{}",
+        body("coo@halden.example")
+    );
+    // The CFO last signed version 1: version 2's change too.
+    let cfo = body("cfo@halden.example");
+    assert!(
+        cfo.starts_with("Changed since version 1, which you signed:"),
+        "{cfo}"
+    );
+    assert!(
+        cfo.contains("Competitive ambition") && cfo.contains("Investment"),
+        "{cfo}"
+    );
+    assert!(
+        messages
+            .iter()
+            .all(|(_, _, link)| *link == format!("{brief}/versions/3/sign"))
+    );
+    let mut cfo_client = app.login("cfo@halden.example").await;
+    let list = cfo_client.get("/account/notifications").await;
+    assert!(list.shows(subject));
+}

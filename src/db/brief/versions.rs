@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use super::draft;
 use crate::db::audit::{self, Actor, Change, actions};
+use crate::db::notifications;
 use crate::domain::brief::{Content, Frozen};
+use crate::domain::notify;
 
 /// A frozen version.
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
@@ -218,7 +220,65 @@ pub async fn submit(
         },
     )
     .await?;
+    ask_to_sign(conn, actor, &submission).await?;
     Ok(id)
+}
+
+/// Each required signatory hears that the version waits for them, with the
+/// sections changed since the version they last signed.
+async fn ask_to_sign(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    submission: &Submission<'_>,
+) -> sqlx::Result<()> {
+    let signatories: Vec<Uuid> = submission.slots.iter().map(|s| s.user_id).collect();
+    /// The version a signatory last signed, with its section hashes by key.
+    #[derive(FromRow)]
+    struct LastSigned {
+        user_id: Uuid,
+        number: i32,
+        hashes: Json<std::collections::HashMap<String, String>>,
+    }
+    let signed: Vec<LastSigned> = sqlx::query_as(
+        "SELECT DISTINCT ON (s.user_id) s.user_id, v.number,
+                (SELECT json_object_agg(section_key, section_hash) FROM brief_version_sections
+                  WHERE version_id = v.id) AS hashes
+           FROM brief_signatures s JOIN brief_versions v ON v.id = s.version_id
+          WHERE v.programme_id = $1 AND s.decision = 'signed' AND s.user_id = ANY($2)
+            AND v.number < $3
+          ORDER BY s.user_id, v.number DESC",
+    )
+    .bind(submission.programme_id)
+    .bind(&signatories)
+    .bind(submission.number)
+    .fetch_all(&mut *conn)
+    .await?;
+    for slot in submission.slots {
+        let last = signed.iter().find(|last| last.user_id == slot.user_id);
+        let changed: Vec<&str> = submission
+            .frozen
+            .sections
+            .iter()
+            .filter(|part| last.is_none_or(|last| last.hashes.0.get(part.key) != Some(&part.hash)))
+            .map(|part| crate::domain::brief::section(part.key).map_or(part.key, |s| s.title))
+            .collect();
+        let message = notify::signature_requested(&notify::ToSign {
+            programme: submission.programme_name,
+            number: submission.number,
+            last_signed: last.map(|last| last.number),
+            changed: if last.is_some() { &changed } else { &[] },
+            link: crate::paths::brief_sign(submission.programme_id, submission.number),
+        });
+        notifications::queue_to_user(
+            conn,
+            submission.organisation_id,
+            slot.user_id,
+            &message,
+            actor.at,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The programme's current draft, frozen (for the demo and the command line;

@@ -279,6 +279,8 @@ pub mod actions {
     pub const REVIEW_HOLD: &str = "cadence.review_hold";
     /// A calendar feed address was issued or renewed.
     pub const FEED_ISSUE: &str = "calendar.feed_issue";
+    /// A person marked their notifications read.
+    pub const NOTIFICATIONS_READ: &str = "notifications.read";
     /// A calendar feed address was revoked.
     pub const FEED_REVOKE: &str = "calendar.feed_revoke";
     /// An administrator created an API token.

@@ -5,8 +5,20 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use super::audit::{self, Actor, Change, actions};
 use crate::domain::notify::{Kind, Message};
 use crate::domain::seat::SeatKind;
+
+/// The organisation and name of a programme, for a message about it.
+pub async fn programme_of(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+) -> sqlx::Result<(Uuid, String)> {
+    sqlx::query_as("SELECT organisation_id, name FROM programmes WHERE id = $1")
+        .bind(programme_id)
+        .fetch_one(conn)
+        .await
+}
 
 /// Queues `message` for whoever sits in `seat` of the organisation now.
 /// Returns how many people it was queued for.
@@ -109,18 +121,30 @@ pub async fn latest(
     .await
 }
 
-/// Marks every notification of a person read; returns how many were unread.
-pub async fn mark_all_read(
-    db: impl PgExecutor<'_>,
-    recipient_id: Uuid,
-    at: DateTime<Utc>,
-) -> sqlx::Result<u64> {
-    Ok(sqlx::query(
+/// Marks every notification of the actor read, with its audit entry when
+/// any was unread; returns how many were.
+pub async fn mark_all_read(conn: &mut PgConnection, actor: &Actor) -> sqlx::Result<u64> {
+    let marked = sqlx::query(
         "UPDATE notifications SET read_at = $2 WHERE recipient_id = $1 AND read_at IS NULL",
     )
-    .bind(recipient_id)
-    .bind(at)
-    .execute(db)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .execute(&mut *conn)
     .await?
-    .rows_affected())
+    .rows_affected();
+    if marked > 0 {
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: actions::NOTIFICATIONS_READ,
+                object_type: "user",
+                object_id: actor.user_id,
+                before: None,
+                after: Some(serde_json::json!({ "marked": marked })),
+            },
+        )
+        .await?;
+    }
+    Ok(marked)
 }

@@ -185,6 +185,7 @@ async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
             format!("/programmes/{live}/reviews/2026-10/verify"),
         ),
         ("calendar", "/account/calendar".to_owned()),
+        ("notifications", "/account/notifications".to_owned()),
         ("alignment health", format!("/programmes/{live}/health")),
         ("expansion pipeline", format!("/programmes/{live}/pipeline")),
     ] {
@@ -232,7 +233,7 @@ async fn a_page_seen_again_unchanged_costs_only_the_session_check() {
     app.load_demo().await;
     // Every main page seen a second time: the session check alone, but for
     // the pages always rendered (account pages and verifications).
-    let always_rendered = ["calendar", "review verify"];
+    let always_rendered = ["calendar", "notifications", "review verify"];
     let wrong: Vec<_> = measure(&app, &counter)
         .await
         .into_iter()

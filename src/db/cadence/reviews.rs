@@ -200,11 +200,8 @@ pub async fn hold_review(
     )
     .await?;
     // The committee and the approvers hear that the pack is ready.
-    let (organisation_id, programme): (Uuid, String) =
-        sqlx::query_as("SELECT organisation_id, name FROM programmes WHERE id = $1")
-            .bind(programme_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (organisation_id, programme) =
+        notifications::programme_of(&mut *conn, programme_id).await?;
     let month = Period::parse_for(&review.month, Cadence::Monthly)
         .map_or_else(|_| review.month.clone(), Period::label);
     let message = notify::review_held(&notify::Held {

@@ -132,7 +132,9 @@ pub async fn raise_request(
     .await?;
     // The CEO hears of it at once, in the same transaction.
     let message = notify::decision_requested(&notify::Requested {
-        programme: &programme_name(&mut *conn, programme_id).await?,
+        programme: &notifications::programme_of(&mut *conn, programme_id)
+            .await?
+            .1,
         number,
         question: request.question,
         options: request.options,
@@ -142,14 +144,6 @@ pub async fn raise_request(
     });
     notifications::queue_to_seat(conn, organisation_id, SeatKind::Ceo, &message, actor.at).await?;
     Ok(number)
-}
-
-/// A programme's name, for a message about it.
-async fn programme_name(conn: &mut PgConnection, programme_id: Uuid) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT name FROM programmes WHERE id = $1")
-        .bind(programme_id)
-        .fetch_one(conn)
-        .await
 }
 
 /// What deciding did.
@@ -232,13 +226,10 @@ pub async fn decide(
     )
     .await?;
     // The COO hears the answer at once, in the same transaction.
-    let organisation_id: Uuid =
-        sqlx::query_scalar("SELECT organisation_id FROM programmes WHERE id = $1")
-            .bind(programme_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (organisation_id, programme) =
+        notifications::programme_of(&mut *conn, programme_id).await?;
     let message = notify::decision_taken(&notify::Taken {
-        programme: &programme_name(&mut *conn, programme_id).await?,
+        programme: &programme,
         number,
         question: &question,
         outcome: cadence::Outcome::parse(decision.outcome).map_or(decision.outcome, |o| o.label()),

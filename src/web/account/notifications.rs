@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::auth::extract::CurrentUser;
+use crate::auth::session::ClientInfo;
 use crate::db;
 use crate::db::notifications::NotificationRow;
 use crate::error::Result;
@@ -38,9 +39,14 @@ pub(super) async fn show(
     })
 }
 
-pub(super) async fn read(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+pub(super) async fn read(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+) -> Result<Response> {
     let mut tx = state.pool.begin().await?;
-    let marked = db::notifications::mark_all_read(&mut *tx, user.id, state.now()).await?;
+    let marked =
+        db::notifications::mark_all_read(&mut tx, &user.actor(&client, state.now())).await?;
     let message = match marked {
         0 => "Nothing was unread.".to_owned(),
         1 => "One notification marked read.".to_owned(),

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever the given commands need and the machine lacks.
-# Usage: scripts/ensure-packages.sh postgres [browser] [axe] [schemathesis]
+# Usage: scripts/ensure-packages.sh postgres [browser] [axe] [maildev] [schemathesis]
 set -euo pipefail
 
 missing=()
 need_axe=0
+need_maildev=0
 need_schemathesis=0
 for need in "$@"; do
   case "$need" in
@@ -22,6 +23,14 @@ for need in "$@"; do
       if [ ! -f target/npm/node_modules/axe-core/axe.min.js ]; then
         command -v npm >/dev/null 2>&1 || missing+=(npm)
         need_axe=1
+      fi
+      ;;
+    maildev)
+      # maildev, from the npm registry: the real SMTP server (with an HTTP
+      # API to read what arrived) that the notification tests deliver to.
+      if [ ! -x target/npm/node_modules/.bin/maildev ]; then
+        command -v npm >/dev/null 2>&1 || missing+=(npm)
+        need_maildev=1
       fi
       ;;
     schemathesis)
@@ -48,6 +57,12 @@ if ((need_axe)); then
   echo "Installing axe-core from the npm registry into target/npm" >&2
   mkdir -p target/npm
   (cd target/npm && npm install --no-audit --no-fund --silent axe-core@4 >/dev/null)
+fi
+
+if ((need_maildev)); then
+  echo "Installing maildev from the npm registry into target/npm" >&2
+  mkdir -p target/npm
+  (cd target/npm && npm install --no-audit --no-fund --silent maildev@2 >/dev/null)
 fi
 
 if ((need_schemathesis)); then

@@ -57,6 +57,18 @@ pub struct ServerConfig {
     /// has changed (0 renders every view afresh).
     #[arg(long, env = "TANDEM_PAGE_CACHE_MB", default_value_t = DEFAULT_PAGE_CACHE_MB)]
     pub page_cache_mb: usize,
+
+    /// SMTP server for notifications: `smtp://host:port` (a local relay),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://host`
+    /// (TLS). Without it, messages land in the local mailbox shown under
+    /// Administration → Mail.
+    #[arg(long, env = "TANDEM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of notifications (`Name <address>`); by default
+    /// `tandem@` the base URL's host.
+    #[arg(long, env = "TANDEM_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 /// The page cache's default size, in megabytes.

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod mail;
 pub mod markdown;
 pub mod page_cache;
 pub mod paths;

@@ -40,6 +40,30 @@ pub const CALENDAR: &str = "/account/calendar";
 pub const NOTIFICATIONS: &str = "/account/notifications";
 /// Marks my notifications read.
 pub const NOTIFICATIONS_READ: &str = "/account/notifications/read";
+/// How I hear of what: per kind, digest day and hour, time zone.
+pub const NOTIFICATION_SETTINGS: &str = "/account/notifications/settings";
+/// Administration → Mail: the outbox and the local mailbox.
+pub const ADMIN_MAIL: &str = "/admin/mail";
+/// Sends a test message to me (POST).
+pub const ADMIN_MAIL_TEST: &str = "/admin/mail/test";
+
+/// One outbox message as sent (Administration → Mail).
+pub fn admin_mail_message(id: impl std::fmt::Display) -> String {
+    route::ADMIN_MAIL_MESSAGE.replace("{id}", &id.to_string())
+}
+
+/// Tries a failed message again (POST).
+pub fn admin_mail_retry(id: impl std::fmt::Display) -> String {
+    route::ADMIN_MAIL_RETRY.replace("{id}", &id.to_string())
+}
+
+/// The one-click unsubscribe link of one reader and kind (RFC 8058).
+pub fn unsubscribe(user: impl std::fmt::Display, kind: &str, tag: &str) -> String {
+    route::UNSUBSCRIBE
+        .replace("{user}", &user.to_string())
+        .replace("{kind}", kind)
+        .replace("{tag}", tag)
+}
 
 /// A user's admin page.
 pub fn admin_user(id: impl std::fmt::Display) -> String {
@@ -187,6 +211,12 @@ pub mod route {
     pub const API_OPENAPI: &str = "/api/v1/openapi.json";
     /// `/admin/users/{id}`
     pub const ADMIN_USER: &str = "/admin/users/{id}";
+    /// One outbox message.
+    pub const ADMIN_MAIL_MESSAGE: &str = "/admin/mail/{id}";
+    /// Try a message again.
+    pub const ADMIN_MAIL_RETRY: &str = "/admin/mail/{id}/retry";
+    /// One-click unsubscribe.
+    pub const UNSUBSCRIBE: &str = "/unsubscribe/{user}/{kind}/{tag}";
     /// `/admin/users/{id}/password`
     pub const ADMIN_USER_PASSWORD: &str = "/admin/users/{id}/password";
     /// `/admin/users/{id}/seats`

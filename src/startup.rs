@@ -35,6 +35,9 @@ pub fn state_with_page_cache(
         secure_cookies,
         schema_ready: Arc::new(AtomicBool::new(true)),
         pages: Arc::new(PageCache::new(page_cache_bytes)),
+        mailer: Arc::new(
+            crate::mail::Mailer::new(None, None, "http://127.0.0.1").expect("the local mailbox"),
+        ),
     })
 }
 
@@ -48,6 +51,11 @@ pub fn app(state: AppState) -> Router {
 /// process started it).
 pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::Result<()> {
     let allow_privileged = database.allow_privileged_role;
+    let mailer = Arc::new(crate::mail::Mailer::new(
+        server.smtp_url.as_deref(),
+        server.mail_from.as_deref(),
+        &server.public_url(),
+    )?);
     let database = Database::open(database).await?;
     let state = AppState::new(Shared {
         pool: database.pools.serving.clone(),
@@ -55,6 +63,7 @@ pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::
         secure_cookies: server.secure_cookies(),
         schema_ready: Arc::new(AtomicBool::new(false)),
         pages: Arc::new(PageCache::new(server.page_cache_mb << 20)),
+        mailer: mailer.clone(),
     });
     match database.pools.prepare(allow_privileged).await {
         Ok(()) => {
@@ -78,6 +87,11 @@ pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::
         }
     }
 
+    tokio::spawn(crate::mail::outbox::run(
+        state.pool.clone(),
+        mailer,
+        state.clock.clone(),
+    ));
     let listener = TcpListener::bind(server.addr)
         .await
         .with_context(|| format!("listening on {}", server.addr))?;

@@ -33,6 +33,8 @@ pub struct Shared {
     pub schema_ready: Arc<AtomicBool>,
     /// Pages already rendered, reused while nothing on them can have changed.
     pub pages: Arc<PageCache>,
+    /// Where e-mail goes (Administration → Mail says which).
+    pub mailer: Arc<crate::mail::Mailer>,
 }
 
 impl AppState {

@@ -30,7 +30,8 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    ) || is_unsubscribe(request.uri().path())
+    {
         return next.run(request).await;
     }
     let expected = match request.extensions().get::<Session>() {
@@ -54,6 +55,13 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
         Some(provided) if same_secret(&provided, &expected) => next.run(request).await,
         _ => AppError::CsrfRejected.into_response(),
     }
+}
+
+/// One-click unsubscribe (RFC 8058) is posted by mail clients, without a
+/// session or a token: its signed URL is its own proof (see
+/// [`crate::web::unsubscribe`]).
+fn is_unsubscribe(path: &str) -> bool {
+    path.starts_with("/unsubscribe/")
 }
 
 /// Reads the token from the header, the query string, or a urlencoded body

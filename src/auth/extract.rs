@@ -28,6 +28,8 @@ pub struct CurrentUser {
     pub flash: Option<Flash>,
     /// How many of the user's notifications are unread.
     pub unread: i64,
+    /// The user's time zone.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl CurrentUser {
@@ -99,6 +101,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             csrf_token: session.csrf_token,
             flash: session.flash,
             unread: session.unread,
+            time_zone: session.time_zone,
         })
     }
 }

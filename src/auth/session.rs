@@ -41,6 +41,8 @@ pub struct Session {
     pub audit_head: i64,
     /// How many of the user's notifications are unread (the header shows it).
     pub unread: i64,
+    /// The user's time zone (UTC until they choose one).
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// A one-time message shown on the next page.
@@ -82,6 +84,7 @@ impl From<db::sessions::SessionRow> for Session {
             flash,
             audit_head: row.audit_head,
             unread: row.unread,
+            time_zone: crate::domain::zone::parse_or_utc(row.time_zone.as_deref()),
         }
     }
 }
@@ -95,7 +98,7 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     };
     let now = state.now();
     let mut clear_cookie = false;
-    match db::sessions::find_by_token_hash(&state.pool, &token::digest(&token)).await {
+    match db::sessions::find_by_token_hash(&state.pool, &token::digest(&token), now).await {
         Err(error) => return AppError::from(error).into_response(),
         Ok(None) => clear_cookie = true,
         Ok(Some(row)) => match session_state(row.created_at, row.last_seen_at, now) {

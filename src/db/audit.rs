@@ -281,6 +281,12 @@ pub mod actions {
     pub const FEED_ISSUE: &str = "calendar.feed_issue";
     /// A person marked their notifications read.
     pub const NOTIFICATIONS_READ: &str = "notifications.read";
+    /// A person changed how they hear of what (or unsubscribed from one kind).
+    pub const NOTIFICATION_SETTINGS: &str = "notifications.settings";
+    /// An administrator sent a test message.
+    pub const MAIL_TEST: &str = "mail.test";
+    /// An administrator tried a failed message again.
+    pub const MAIL_RETRY: &str = "mail.retry";
     /// A calendar feed address was revoked.
     pub const FEED_REVOKE: &str = "calendar.feed_revoke";
     /// An administrator created an API token.

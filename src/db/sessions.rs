@@ -40,23 +40,31 @@ pub struct SessionRow {
     pub audit_head: i64,
     /// How many of the user's notifications are unread.
     pub unread: i64,
+    /// The user's time zone (IANA name), if they chose one.
+    pub time_zone: Option<String>,
 }
 
-/// Finds the session whose token hashes to `token_hash`.
+/// Finds the session whose token hashes to `token_hash`, with the user's
+/// notifications unread and due by `now`.
 pub async fn find_by_token_hash(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
+    now: DateTime<Utc>,
 ) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as(
         "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.flash_kind, s.flash_message,
                 u.organisation_id, u.email, u.display_name, u.must_change_password, u.disabled_at,
                 ARRAY(SELECT kind FROM seats WHERE user_id = u.id AND ended_at IS NULL) AS seat_kinds,
                 o.audit_head,
-                (SELECT count(*) FROM notifications n WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS unread
+                (SELECT count(*) FROM notifications n
+                  WHERE n.recipient_id = u.id AND n.read_at IS NULL AND n.delivery <> 'cancelled'
+                    AND n.due_at <= $2) AS unread,
+                (SELECT time_zone FROM notification_settings WHERE user_id = u.id) AS time_zone
            FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id
           WHERE s.token_hash = $1",
     )
     .bind(token_hash)
+    .bind(now)
     .fetch_optional(db)
     .await
 }

@@ -21,3 +21,4 @@ pub mod signoff;
 pub mod snapshot;
 pub mod spells;
 pub mod values;
+pub mod zone;

@@ -4,49 +4,131 @@
 
 use chrono::{DateTime, Utc};
 
-/// The kinds of message.
+/// How a person wants to hear of one kind of message (Account → Notifications).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// The COO raised a decision request: to the CEO, at once.
-    DecisionRequested,
-    /// The CEO decided a request: to the COO, at once.
-    DecisionTaken,
-    /// An ExCo review was held: its pack, to every ExCo member and approver.
-    ReviewHeld,
-    /// A brief version waits for a signature: to each required signatory.
-    SignatureRequested,
+pub enum Choice {
+    /// An e-mail of its own, as soon as it is due.
+    Now,
+    /// A line in the weekly digest.
+    Digest,
+    /// In the app only.
+    Off,
 }
 
-impl Kind {
+impl Choice {
     /// The stored value.
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::DecisionRequested => "decision_requested",
-            Kind::DecisionTaken => "decision_taken",
-            Kind::ReviewHeld => "review_held",
-            Kind::SignatureRequested => "signature_requested",
+            Choice::Now => "now",
+            Choice::Digest => "digest",
+            Choice::Off => "off",
         }
     }
 
     /// Parses the stored value.
-    pub fn parse(value: &str) -> Option<Kind> {
+    pub fn parse(value: &str) -> Option<Choice> {
         match value {
-            "decision_requested" => Some(Kind::DecisionRequested),
-            "decision_taken" => Some(Kind::DecisionTaken),
-            "review_held" => Some(Kind::ReviewHeld),
-            "signature_requested" => Some(Kind::SignatureRequested),
+            "now" => Some(Choice::Now),
+            "digest" => Some(Choice::Digest),
+            "off" => Some(Choice::Off),
             _ => None,
         }
     }
+}
 
-    /// A label for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::DecisionRequested => "Decision requested",
-            Kind::DecisionTaken => "Decision taken",
-            Kind::ReviewHeld => "ExCo pack ready",
-            Kind::SignatureRequested => "Signature requested",
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $variant:ident = $stored:literal, $label:literal, $fixed:literal;)*) => {
+        /// The kinds of message.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Kind {
+            $($(#[$doc])* $variant,)*
         }
+
+        impl Kind {
+            /// Every kind, in the order the settings list them.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
+
+            /// The stored value.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => $stored,)*
+                }
+            }
+
+            /// Parses the stored value.
+            pub fn parse(value: &str) -> Option<Kind> {
+                match value {
+                    $($stored => Some(Kind::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// A label for people.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => $label,)*
+                }
+            }
+
+            /// Whether it is a request addressed to the reader, which they
+            /// cannot switch off (SPEC §9).
+            pub fn is_fixed(self) -> bool {
+                match self {
+                    $(Kind::$variant => $fixed,)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// The COO raised a decision request: to the CEO, at once.
+    DecisionRequested = "decision_requested", "Decision requested", true;
+    /// Four hours are left to decide: to the CEO.
+    DecisionReminder = "decision_reminder", "Decision reminder", false;
+    /// The 24 hours ran out undecided: to the CEO and the COO.
+    DecisionDeadline = "decision_deadline", "Decision deadline passed", true;
+    /// The CEO decided a request: to the COO, at once.
+    DecisionTaken = "decision_taken", "Decision taken", true;
+    /// A brief version waits for a signature: to each required signatory.
+    SignatureRequested = "signature_requested", "Signature requested", true;
+    /// A version still waits for a signature, 3, 6 and 9 days on.
+    SignatureReminder = "signature_reminder", "Signature reminder", false;
+    /// Every required signatory signed: to the CEO and the COO.
+    BriefSigned = "brief_signed", "Brief signed", false;
+    /// A signatory rejected a version: to the CEO and the COO, with the reason.
+    BriefRejected = "brief_rejected", "Brief rejected", false;
+    /// The week's update is due: to the COO.
+    UpdateDue = "update_due", "Weekly update due", false;
+    /// The COO sent the week's update: its summary, to the CEO.
+    UpdateSent = "update_sent", "Weekly update", false;
+    /// An alignment session is due: to the CEO and the COO.
+    SessionDue = "session_due", "Alignment session due", false;
+    /// An ExCo review was opened: to the CEO and the COO, for their parts.
+    ReviewOpened = "review_opened", "ExCo review opened", false;
+    /// A part of the review is still missing 3 days before the meeting.
+    ReviewPartDue = "review_part_due", "ExCo part missing", false;
+    /// An ExCo review was held: its pack, to every ExCo member and approver.
+    ReviewHeld = "review_held", "ExCo pack ready", false;
+    /// A new warning sign: to the CEO and the COO.
+    WarningSign = "warning_sign", "Warning sign", false;
+    /// An action item is due tomorrow or overdue: to its owner.
+    ActionDue = "action_due", "Action item due", false;
+    /// The monthly pulse check is due: to the CEO.
+    PulseDue = "pulse_due", "Pulse check due", false;
+    /// A blind-rating round is open: to the CEO and the COO.
+    RatingRound = "rating_round", "Blind rating round", false;
+    /// The weekly digest.
+    Digest = "digest", "Weekly digest", false;
+    /// A test message sent from Administration → Mail.
+    Test = "test", "Test message", true;
+}
+
+impl Kind {
+    /// Whether the reader may choose to have it in the digest (the digest
+    /// itself and a test message are on or off only).
+    pub fn can_wait_for_digest(self) -> bool {
+        !matches!(self, Kind::Digest | Kind::Test)
     }
 }
 
@@ -61,6 +143,8 @@ pub struct Message {
     pub body: String,
     /// The page it is about (behind sign-in; never a one-time token).
     pub link: String,
+    /// The moment it is about (a deadline), shown in the reader's time zone.
+    pub by_when: Option<DateTime<Utc>>,
 }
 
 /// The CEO is asked to decide.
@@ -86,19 +170,49 @@ pub fn decision_requested(r: &Requested<'_>) -> Message {
     Message {
         kind: Kind::DecisionRequested,
         subject: shorten(&format!(
-            "{}: decision #{} needed by {}",
-            r.programme,
-            r.number,
-            r.deadline.format("%-d %b %H:%M UTC")
+            "{}: decision #{} needed within 24 hours",
+            r.programme, r.number
         )),
         body: format!(
-            "The COO asks you to decide, within 24 hours ({} UTC):\n\n{}\n\nOptions: {}\nThe COO recommends: {}",
-            r.deadline.format("%A %-d %B, %H:%M"),
-            r.question,
-            r.options,
-            r.recommendation
+            "The COO asks you to decide:\n\n{}\n\nOptions: {}\nThe COO recommends: {}",
+            r.question, r.options, r.recommendation
         ),
         link: r.link.clone(),
+        by_when: Some(r.deadline),
+    }
+}
+
+/// The CEO's reminder, 4 hours before the deadline, of an undecided request.
+pub fn decision_reminder(r: &Requested<'_>) -> Message {
+    Message {
+        kind: Kind::DecisionReminder,
+        subject: shorten(&format!(
+            "{}: 4 hours left to decide #{}",
+            r.programme, r.number
+        )),
+        body: format!(
+            "Decision #{} is still open:\n\n{}\n\nThe COO recommends: {}",
+            r.number, r.question, r.recommendation
+        ),
+        link: r.link.clone(),
+        by_when: Some(r.deadline),
+    }
+}
+
+/// To the CEO and the COO when the 24 hours ran out undecided.
+pub fn decision_deadline(r: &Requested<'_>) -> Message {
+    Message {
+        kind: Kind::DecisionDeadline,
+        subject: shorten(&format!(
+            "{}: decision #{} passed its 24 hours undecided",
+            r.programme, r.number
+        )),
+        body: format!(
+            "Decision #{} was not taken within 24 hours:\n\n{}\n\nA late decision is a warning sign on the alignment health page until it is taken.",
+            r.number, r.question
+        ),
+        link: r.link.clone(),
+        by_when: Some(r.deadline),
     }
 }
 
@@ -135,6 +249,7 @@ pub fn decision_taken(t: &Taken<'_>) -> Message {
         )),
         body: format!("{}\n\n{}{note}", t.question, t.outcome),
         link: t.link.clone(),
+        by_when: None,
     }
 }
 
@@ -165,6 +280,7 @@ pub fn review_held(h: &Held<'_>) -> Message {
             h.month, h.meeting
         ),
         link: h.link.clone(),
+        by_when: None,
     }
 }
 
@@ -205,6 +321,215 @@ pub fn signature_requested(t: &ToSign<'_>) -> Message {
             "{since}\n\nNo deployment starts until every required signatory has signed. Open the version to read it, see what changed, and sign or reject it with a reason."
         ),
         link: t.link.clone(),
+        by_when: None,
+    }
+}
+
+/// A signatory's reminder (`nth` of 3) that the version still waits for them.
+pub fn signature_reminder(t: &ToSign<'_>, nth: i32, submitted: DateTime<Utc>) -> Message {
+    Message {
+        kind: Kind::SignatureReminder,
+        subject: shorten(&format!(
+            "Reminder: {} — version {} of the deployment brief still waits for your signature",
+            t.programme, t.number
+        )),
+        body: format!(
+            "Version {} was submitted on {} and still waits for your signature or your rejection \
+             with a reason (reminder {nth} of 3). No deployment starts until every required \
+             signatory has signed.",
+            t.number,
+            submitted.format("%-d %B %Y")
+        ),
+        link: t.link.clone(),
+        by_when: None,
+    }
+}
+
+/// Everyone signed a version: to the CEO and the COO.
+pub fn brief_signed(programme: &str, number: i32, link: String) -> Message {
+    Message {
+        kind: Kind::BriefSigned,
+        subject: shorten(&format!(
+            "{programme}: version {number} of the deployment brief is signed by everyone"
+        )),
+        body: format!(
+            "Every required signatory signed version {number}. The programme may now move to deployment."
+        ),
+        link,
+        by_when: None,
+    }
+}
+
+/// A signatory rejected a version: to the CEO and the COO, with the reason.
+pub fn brief_rejected(
+    programme: &str,
+    number: i32,
+    who: &str,
+    reason: &str,
+    link: String,
+) -> Message {
+    Message {
+        kind: Kind::BriefRejected,
+        subject: shorten(&format!(
+            "{programme}: {who} rejected version {number} of the deployment brief"
+        )),
+        body: format!(
+            "{who} rejected version {number}, with this reason:\n\n{}\n\nRevise the draft and submit a new version for signature.",
+            reason.trim()
+        ),
+        link,
+        by_when: None,
+    }
+}
+
+/// The COO's weekly update falls due: on the morning its week begins
+/// (`reminder` false), and on its last day if still unsent.
+pub fn update_due(
+    programme: &str,
+    week: u32,
+    weeks: u32,
+    due: DateTime<Utc>,
+    reminder: bool,
+    link: String,
+) -> Message {
+    let (subject, lead) = if reminder {
+        (
+            format!("Reminder: {programme} — the week {week} update is due today"),
+            "The update for this week of the deployment is not written yet, and today is its last day.",
+        )
+    } else {
+        (
+            format!("{programme}: write the week {week} update"),
+            "A new week of the deployment begins: the CEO expects your one-page update.",
+        )
+    };
+    Message {
+        kind: Kind::UpdateDue,
+        subject: shorten(&subject),
+        body: format!(
+            "{lead} Week {week} of {weeks}: where the deployment stands, each workstream on plan or not, \
+             what blocks you, and any decision you need from the CEO within 24 hours."
+        ),
+        link,
+        by_when: Some(due),
+    }
+}
+
+/// What the CEO receives when the COO sends a weekly update: the one-page
+/// summary itself, so it can be read in the mail.
+pub struct Sent<'a> {
+    pub programme: &'a str,
+    pub week: i32,
+    pub summary: &'a str,
+    /// Each workstream with its standing, for people.
+    pub workstreams: &'a [(String, &'a str)],
+    pub blockers: &'a str,
+    /// The decision request raised with it, if any.
+    pub question: Option<&'a str>,
+    pub link: String,
+}
+
+/// The weekly update, to the CEO.
+pub fn update_sent(s: &Sent<'_>) -> Message {
+    let mut body = format!("Where we are:\n{}", s.summary.trim());
+    if !s.workstreams.is_empty() {
+        body.push_str("\n\nWorkstreams:");
+        for (name, standing) in s.workstreams {
+            body.push_str(&format!("\n• {name}: {standing}"));
+        }
+    }
+    if !s.blockers.trim().is_empty() {
+        body.push_str(&format!("\n\nWhat blocks us:\n{}", s.blockers.trim()));
+    }
+    if let Some(question) = s.question {
+        body.push_str(&format!(
+            "\n\nA decision is requested of you within 24 hours:\n{}",
+            question.trim()
+        ));
+    }
+    Message {
+        kind: Kind::UpdateSent,
+        subject: shorten(&format!(
+            "{}: the COO's update for week {}",
+            s.programme, s.week
+        )),
+        body,
+        link: s.link.clone(),
+        by_when: None,
+    }
+}
+
+/// An ExCo review was opened: the CEO and the COO write their parts.
+pub fn review_opened(
+    programme: &str,
+    month: &str,
+    meeting: DateTime<Utc>,
+    link: String,
+) -> Message {
+    Message {
+        kind: Kind::ReviewOpened,
+        subject: shorten(&format!(
+            "{programme}: the ExCo review of {month} is open for your part"
+        )),
+        body: "The CEO writes the strategy and competition part, the COO the operations part; \
+               the dashboard, what moved since the last review and the decisions are gathered \
+               by tandem. Write your part before the meeting."
+            .to_owned(),
+        link,
+        by_when: Some(meeting),
+    }
+}
+
+/// A part of a review is still missing 3 days before its meeting.
+pub fn review_part_due(
+    programme: &str,
+    month: &str,
+    part: &str,
+    meeting: DateTime<Utc>,
+    link: String,
+) -> Message {
+    Message {
+        kind: Kind::ReviewPartDue,
+        subject: shorten(&format!(
+            "Reminder: {programme} — your part of the {month} ExCo review is missing"
+        )),
+        body: format!(
+            "The meeting is in 3 days and your part ({part}) is not written yet. The pack cannot be held without it."
+        ),
+        link,
+        by_when: Some(meeting),
+    }
+}
+
+/// An action item falls due tomorrow (`overdue` false) or has passed its day.
+pub fn action_due(
+    programme: &str,
+    title: &str,
+    due_on: chrono::NaiveDate,
+    overdue: bool,
+    link: String,
+) -> Message {
+    let when = due_on.format("%A %-d %B").to_string();
+    let (subject, lead) = if overdue {
+        (
+            format!("{programme}: an action of yours is overdue"),
+            format!("It was due on {when} and is still open."),
+        )
+    } else {
+        (
+            format!("{programme}: an action of yours is due tomorrow"),
+            format!("It is due on {when}."),
+        )
+    };
+    Message {
+        kind: Kind::ActionDue,
+        subject: shorten(&subject),
+        body: format!(
+            "{}\n\n{lead} Mark it done on the programme's cadence page once it is.",
+            title.trim()
+        ),
+        link,
+        by_when: None,
     }
 }
 
@@ -238,7 +563,7 @@ mod tests {
         assert_eq!(message.kind, Kind::DecisionRequested);
         assert_eq!(
             message.subject,
-            "Freight operations agents: decision #3 needed by 8 Dec 14:30 UTC"
+            "Freight operations agents: decision #3 needed within 24 hours"
         );
         assert!(message.body.contains("Add a second carrier this week?"));
         assert!(
@@ -246,7 +571,10 @@ mod tests {
                 .body
                 .contains("The COO recommends: Yes: the first is stable.")
         );
-        assert!(message.body.contains("Tuesday 8 December, 14:30"));
+        assert_eq!(
+            message.by_when,
+            Some(Utc.with_ymd_and_hms(2026, 12, 8, 14, 30, 0).unwrap())
+        );
         assert_eq!(Kind::parse(message.kind.as_str()), Some(message.kind));
     }
 

@@ -29,6 +29,7 @@ pub mod programmes;
 pub mod reuse;
 pub mod session;
 pub mod spreadsheet;
+pub mod unsubscribe;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -176,6 +177,7 @@ fn all_routes() -> Routes {
         .merge(api::routes())
         .merge(calendar::routes())
         .merge(admin::routes())
+        .merge(unsubscribe::routes())
 }
 
 /// The (method, path) of every route served: what the authorization matrix

@@ -49,6 +49,9 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("POST", "/login" | "/logout") => Public,
         ("GET" | "POST", "/account/password") => SignedIn,
         ("GET", "/account/notifications") | ("POST", "/account/notifications/read") => SignedIn,
+        ("GET" | "POST", "/account/notifications/settings") => SignedIn,
+        // Without a link tandem signed, nobody finds it.
+        ("GET" | "POST", "/unsubscribe/{user}/{kind}/{tag}") => Secret,
         ("GET", "/") => SignedIn,
         ("GET", "/programmes/{id}") => Seats(READERS),
         (
@@ -156,6 +159,8 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/programmes/{id}/pipeline") => Api,
         ("GET" | "POST", "/admin/programmes/{id}/tokens") => Seats(ADMIN),
         ("POST", "/admin/programmes/{id}/tokens/{token}/revoke") => Seats(ADMIN),
+        ("GET", "/admin/mail" | "/admin/mail/{id}") => Seats(ADMIN),
+        ("POST", "/admin/mail/test" | "/admin/mail/{id}/retry") => Seats(ADMIN),
         _ => return None,
     })
 }
@@ -187,7 +192,10 @@ pub(crate) fn concrete(path: &str, demo: &Demo) -> String {
         .replace("{gate}", &uuid::Uuid::nil().to_string())
         .replace("/tokens/{token}", &format!("/tokens/{}", uuid::Uuid::nil()))
         .replace("{token}", &"0".repeat(64))
-        .replace("{period}", "2026-W46");
+        .replace("{period}", "2026-W46")
+        .replace("{user}", &demo.exco_id.to_string())
+        .replace("{kind}", "digest")
+        .replace("{tag}", &"0".repeat(32));
     let path = path.as_str();
     let id = match path {
         p if CADENCE
@@ -204,6 +212,7 @@ pub(crate) fn concrete(path: &str, demo: &Demo) -> String {
         }
         p if p.starts_with("/admin/users/{id}") => demo.exco_id,
         p if p.starts_with("/admin/seats/{id}") => demo.exco_seat_id,
+        p if p.starts_with("/admin/mail/{id}") => demo.mail_id,
         p if p.contains('{') => panic!("no id to put in {path}: teach `concrete` about it"),
         _ => return path.to_owned(),
     };

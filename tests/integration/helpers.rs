@@ -391,6 +391,8 @@ pub struct Demo {
     pub action_id: Uuid,
     /// The first process of the demo programme's pipeline.
     pub process_id: Uuid,
+    /// A message in the demo's local mailbox.
+    pub mail_id: Uuid,
 }
 
 impl Demo {
@@ -423,7 +425,12 @@ impl Demo {
                 .fetch_one(pool)
                 .await
                 .unwrap();
+        let mail_id = sqlx::query_scalar("SELECT notification_id FROM mailbox LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
         Demo {
+            mail_id,
             process_id,
             programme_id,
             exco_id,

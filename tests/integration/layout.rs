@@ -74,8 +74,18 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
     let driver = Driver::start().await;
     let p = |path: &str| format!("/programmes/{id}{path}");
     let l = |path: &str| format!("/programmes/{live}{path}");
+    // The link of an e-mail's one-click unsubscribe, as its reader opens it.
+    let key = tandem::mail::outbox::unsubscribe_key(&app.pool)
+        .await
+        .unwrap();
+    let kind = tandem::domain::notify::Kind::Digest;
+    let unsubscribe = tandem::paths::unsubscribe(
+        demo.exco_id,
+        kind.as_str(),
+        &tandem::mail::unsubscribe::tag(&key, demo.exco_id, kind),
+    );
     let pages: Vec<(Option<&str>, Vec<String>)> = vec![
-        (None, vec!["/login".into()]),
+        (None, vec!["/login".into(), unsubscribe]),
         (
             Some("ceo@halden.example"),
             vec![
@@ -106,6 +116,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 l("/reviews/2026-11"),
                 "/account/calendar".into(),
                 "/account/notifications".into(),
+                "/account/notifications/settings".into(),
                 l("/health"),
                 p("/health"),
                 l("/pipeline"),
@@ -139,6 +150,8 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 format!("/admin/programmes/{live}/tokens"),
                 "/admin/audit".into(),
                 "/admin/audit/verify".into(),
+                "/admin/mail".into(),
+                format!("/admin/mail/{}", demo.mail_id),
             ],
         ),
     ];

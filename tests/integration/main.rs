@@ -3,6 +3,7 @@
 
 mod client;
 mod helpers;
+mod maildev;
 
 mod admin;
 mod api;
@@ -17,6 +18,7 @@ mod hardening;
 mod headers;
 mod health;
 mod layout;
+mod mail;
 mod matrix;
 mod notifications;
 mod pipeline;

@@ -12,7 +12,7 @@ async fn the_ceo_hears_of_a_decision_request_and_the_coo_of_the_answer() {
     let mut coo = app.login("coo@halden.example").await;
     let mut ceo = app.login("ceo@halden.example").await;
     let ceo_before = app
-        .count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email = 'ceo@halden.example'")
+        .count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email = 'ceo@halden.example' AND n.due_at <= n.created_at")
         .await;
 
     // A refused form announces nothing.
@@ -55,7 +55,7 @@ async fn the_ceo_hears_of_a_decision_request_and_the_coo_of_the_answer() {
 
     // The CEO: one more message, unread, counted in the header, linking to the decision.
     assert_eq!(
-        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email = 'ceo@halden.example'").await,
+        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email = 'ceo@halden.example' AND n.due_at <= n.created_at").await,
         ceo_before + 1
     );
     let list = ceo.get("/account/notifications").await;
@@ -63,7 +63,7 @@ async fn the_ceo_hears_of_a_decision_request_and_the_coo_of_the_answer() {
     let decision = format!("/programmes/{id}/decisions/{number}");
     assert!(
         list.shows(&format!(
-            "Freight operations agents: decision #{number} needed by"
+            "Freight operations agents: decision #{number} needed within 24 hours"
         )),
         "{}",
         list.body
@@ -77,7 +77,7 @@ async fn the_ceo_hears_of_a_decision_request_and_the_coo_of_the_answer() {
     );
     // Nobody else hears of it: the approvers and ExCo are not asked.
     assert_eq!(
-        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email <> 'ceo@halden.example' AND n.subject LIKE '%needed by%' AND n.link LIKE '%/decisions/%' AND n.created_at > now() - interval '1 hour' AND n.body LIKE '%Add a second carrier this week?%'").await,
+        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email <> 'ceo@halden.example' AND n.subject LIKE '%needed within 24 hours%' AND n.link LIKE '%/decisions/%' AND n.created_at > now() - interval '1 hour' AND n.body LIKE '%Add a second carrier this week?%'").await,
         0
     );
 

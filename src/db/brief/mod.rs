@@ -9,11 +9,11 @@ pub use signatures::{
     ALREADY_DECIDED, AwaitingSignature, KEY_USED, NewSignature, Slot, last_signed_by,
     latest_status, sign, slots, status_of,
 };
-pub(crate) use versions::VERSION_SELECT;
 pub use versions::{
     FrozenSection, NUMBER_TAKEN, NewSlot, Submission, Version, frozen_draft, latest_version,
     submit, version, version_sections, versions,
 };
+pub(crate) use versions::{VERSION_SELECT, signature_reason};
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;

@@ -8,6 +8,9 @@ use uuid::Uuid;
 use super::Version;
 use super::versions::VERSION_SELECT;
 use crate::db::audit::{self, Actor, Change, actions};
+use crate::db::notifications;
+use crate::domain::notify;
+use crate::domain::seat::SeatKind;
 use crate::domain::signoff::Decision;
 
 /// A signature slot with its signature, if given.
@@ -131,7 +134,63 @@ pub async fn sign(
         },
     )
     .await?;
+    announce(conn, actor, &new).await?;
     Ok(id)
+}
+
+/// After a decision on a slot: the signer's reminders stop; a rejection
+/// stops everyone's and tells the CEO and the COO why; the last signature
+/// tells them the version is signed.
+async fn announce(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    new: &NewSignature<'_>,
+) -> sqlx::Result<()> {
+    #[derive(FromRow)]
+    struct Context {
+        programme_id: Uuid,
+        organisation_id: Uuid,
+        programme: String,
+        signer: String,
+        all_signed: bool,
+    }
+    let context: Context = sqlx::query_as(
+        "SELECT p.id AS programme_id, p.organisation_id, p.name AS programme,
+                (SELECT display_name FROM users WHERE id = $2) AS signer,
+                NOT EXISTS (SELECT 1 FROM brief_signature_slots sl
+                              LEFT JOIN brief_signatures sg ON sg.version_id = sl.version_id AND sg.user_id = sl.user_id
+                             WHERE sl.version_id = v.id AND sg.decision IS DISTINCT FROM 'signed') AS all_signed
+           FROM brief_versions v JOIN programmes p ON p.id = v.programme_id
+          WHERE v.id = $1",
+    )
+    .bind(new.version_id)
+    .bind(actor.user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let org = context.organisation_id;
+    let link = crate::paths::brief_version(context.programme_id, new.number);
+    let message = match new.decision {
+        Decision::Signed => {
+            let reason = super::signature_reason(context.programme_id, actor.user_id);
+            if actor.user_id.is_some() {
+                notifications::cancel(conn, org, &reason).await?;
+            }
+            if !context.all_signed {
+                return Ok(());
+            }
+            notify::brief_signed(&context.programme, new.number, link)
+        }
+        Decision::Rejected => {
+            let reason = super::signature_reason(context.programme_id, None);
+            notifications::cancel_starting(conn, org, &reason).await?;
+            let who = format!("{} ({})", context.signer, new.seat);
+            notify::brief_rejected(&context.programme, new.number, &who, new.reason, link)
+        }
+    };
+    let timing = notifications::Timing::now(actor.at);
+    notifications::queue_to_seats(conn, org, &[SeatKind::Ceo, SeatKind::Coo], &message, timing)
+        .await?;
+    Ok(())
 }
 
 /// The version a user last signed (not rejected) before `before_number`.

@@ -220,12 +220,33 @@ pub async fn submit(
         },
     )
     .await?;
+    // A new version supersedes the last: its reminders stop.
+    notifications::cancel_starting(
+        conn,
+        submission.organisation_id,
+        &signature_reason(submission.programme_id, None),
+    )
+    .await?;
     ask_to_sign(conn, actor, &submission).await?;
     Ok(id)
 }
 
+/// What a signatory's reminders wait for: their decision on the programme's
+/// latest version (`None`: every signatory's).
+pub fn signature_reason(programme_id: Uuid, user_id: Option<Uuid>) -> String {
+    match user_id {
+        Some(user_id) => format!("sign:{programme_id}:{user_id}"),
+        None => format!("sign:{programme_id}:"),
+    }
+}
+
+/// Days between a signatory's reminders, and how many at most (SPEC §9).
+const REMINDER_DAYS: i64 = 3;
+const REMINDERS: i32 = 3;
+
 /// Each required signatory hears that the version waits for them, with the
-/// sections changed since the version they last signed.
+/// sections changed since the version they last signed, and is reminded
+/// every 3 days, at most 3 times, until they decide.
 async fn ask_to_sign(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -262,21 +283,31 @@ async fn ask_to_sign(
             .filter(|part| last.is_none_or(|last| last.hashes.0.get(part.key) != Some(&part.hash)))
             .map(|part| crate::domain::brief::section(part.key).map_or(part.key, |s| s.title))
             .collect();
-        let message = notify::signature_requested(&notify::ToSign {
+        let to_sign = notify::ToSign {
             programme: submission.programme_name,
             number: submission.number,
             last_signed: last.map(|last| last.number),
             changed: if last.is_some() { &changed } else { &[] },
             link: crate::paths::brief_sign(submission.programme_id, submission.number),
+        };
+        let reason = signature_reason(submission.programme_id, Some(slot.user_id));
+        let reminders = (1..=REMINDERS).map(|nth| {
+            let due_at = actor.at + chrono::Duration::days(REMINDER_DAYS * i64::from(nth));
+            (notify::signature_reminder(&to_sign, nth, actor.at), due_at)
         });
-        notifications::queue_to_user(
-            conn,
-            submission.organisation_id,
-            slot.user_id,
-            &message,
-            actor.at,
-        )
-        .await?;
+        for (message, due_at) in
+            std::iter::once((notify::signature_requested(&to_sign), actor.at)).chain(reminders)
+        {
+            let timing = notifications::Timing::later(actor.at, due_at, &reason);
+            notifications::queue_to_user(
+                conn,
+                submission.organisation_id,
+                slot.user_id,
+                &message,
+                timing,
+            )
+            .await?;
+        }
     }
     Ok(())
 }

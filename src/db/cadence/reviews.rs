@@ -215,7 +215,7 @@ pub async fn hold_review(
         organisation_id,
         &[SeatKind::Exco, SeatKind::Approver],
         &message,
-        actor.at,
+        notifications::Timing::now(actor.at),
     )
     .await?;
     Ok(hash)

@@ -130,8 +130,11 @@ pub async fn raise_request(
         },
     )
     .await?;
-    // The CEO hears of it at once, in the same transaction.
-    let message = notify::decision_requested(&notify::Requested {
+    // The CEO hears of it at once, in the same transaction; is reminded 4
+    // hours before the deadline; and both hear when it passes — unless it
+    // is decided first (see `decide`).
+    let deadline = cadence::deadline(actor.at);
+    let requested = notify::Requested {
         programme: &notifications::programme_of(&mut *conn, programme_id)
             .await?
             .1,
@@ -139,10 +142,27 @@ pub async fn raise_request(
         question: request.question,
         options: request.options,
         recommendation: request.recommendation,
-        deadline: cadence::deadline(actor.at),
+        deadline,
         link: crate::paths::decision(programme_id, number),
-    });
-    notifications::queue_to_seat(conn, organisation_id, SeatKind::Ceo, &message, actor.at).await?;
+    };
+    let reason = decision_reason(programme_id, number);
+    let ceo = &[SeatKind::Ceo][..];
+    for (message, due_at, seats) in [
+        (notify::decision_requested(&requested), actor.at, ceo),
+        (
+            notify::decision_reminder(&requested),
+            deadline - chrono::Duration::hours(4),
+            ceo,
+        ),
+        (
+            notify::decision_deadline(&requested),
+            deadline,
+            &[SeatKind::Ceo, SeatKind::Coo][..],
+        ),
+    ] {
+        let timing = notifications::Timing::later(actor.at, due_at, &reason);
+        notifications::queue_to_seats(conn, organisation_id, seats, &message, timing).await?;
+    }
     Ok(number)
 }
 
@@ -225,9 +245,16 @@ pub async fn decide(
         },
     )
     .await?;
-    // The COO hears the answer at once, in the same transaction.
+    // The reminders stop, and the COO hears the answer at once, in the
+    // same transaction.
     let (organisation_id, programme) =
         notifications::programme_of(&mut *conn, programme_id).await?;
+    notifications::cancel(
+        conn,
+        organisation_id,
+        &decision_reason(programme_id, number),
+    )
+    .await?;
     let message = notify::decision_taken(&notify::Taken {
         programme: &programme,
         number,
@@ -236,6 +263,12 @@ pub async fn decide(
         note: decision.note,
         link: crate::paths::decision(programme_id, number),
     });
-    notifications::queue_to_seat(conn, organisation_id, SeatKind::Coo, &message, actor.at).await?;
+    let timing = notifications::Timing::now(actor.at);
+    notifications::queue_to_seat(conn, organisation_id, SeatKind::Coo, &message, timing).await?;
     Ok(Decided::Done)
+}
+
+/// What a request's reminders wait for: its decision.
+fn decision_reason(programme_id: Uuid, number: i32) -> String {
+    format!("decision:{programme_id}:{number}")
 }

@@ -2,6 +2,7 @@
 
 mod notifications;
 mod password;
+mod settings;
 
 use super::Routes;
 use crate::paths;
@@ -13,4 +14,6 @@ pub fn routes() -> Routes {
         .post(paths::PASSWORD, password::submit)
         .get(paths::NOTIFICATIONS, notifications::show)
         .post(paths::NOTIFICATIONS_READ, notifications::read)
+        .get(paths::NOTIFICATION_SETTINGS, settings::show)
+        .post(paths::NOTIFICATION_SETTINGS, settings::submit)
 }

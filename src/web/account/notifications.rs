@@ -26,6 +26,8 @@ pub(super) struct NotificationsPage {
     page: Page,
     notifications: Vec<NotificationRow>,
     unread: i64,
+    /// The reader's time zone: every moment is shown in it.
+    zone: chrono_tz::Tz,
 }
 
 pub(super) async fn show(
@@ -33,8 +35,9 @@ pub(super) async fn show(
     user: CurrentUser,
 ) -> Result<NotificationsPage> {
     Ok(NotificationsPage {
-        notifications: db::notifications::latest(&state.pool, user.id, SHOWN).await?,
+        notifications: db::notifications::latest(&state.pool, user.id, state.now(), SHOWN).await?,
         unread: user.unread,
+        zone: user.time_zone,
         page: Page::of(&state, &user),
     })
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_verify;
+mod mail;
 mod programme_edit;
 mod programme_form;
 mod programme_new;
@@ -43,4 +44,8 @@ pub fn routes() -> Routes {
         .post(paths::route::ADMIN_TOKEN_REVOKE, tokens::revoke)
         .get(paths::ADMIN_AUDIT, audit::show)
         .get(paths::ADMIN_AUDIT_VERIFY, audit_verify::show)
+        .get(paths::ADMIN_MAIL, mail::show)
+        .post(paths::ADMIN_MAIL_TEST, mail::test)
+        .get(paths::route::ADMIN_MAIL_MESSAGE, mail::message)
+        .post(paths::route::ADMIN_MAIL_RETRY, mail::retry)
 }

@@ -1,0 +1,172 @@
+//! The delivery loop: each `tandem serve` wakes when a message is queued
+//! (PostgreSQL `NOTIFY` at commit) or every few seconds (for reminders
+//! falling due), claims what is due, and hands it to the [`Mailer`].
+//! Several instances share the work without sending anything twice (see
+//! [`crate::db::outbox`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+
+use super::letter::{self, Letter};
+use super::{Mailer, unsubscribe};
+use crate::clock::Clock;
+use crate::db::outbox::{self, Claimed, Outcome};
+use crate::domain::notify::{Choice, Kind};
+use crate::domain::zone;
+
+/// How many messages one claim takes.
+const BATCH: i64 = 20;
+/// How often the loop looks for due reminders without being woken.
+const POLL: Duration = Duration::from_secs(5);
+/// The channel the outbox trigger notifies (migration 0018).
+const CHANNEL: &str = "tandem_outbox";
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub held: usize,
+}
+
+/// Delivers every message due by `now`; `key` signs unsubscribe links.
+pub async fn deliver_due(
+    pool: &PgPool,
+    mailer: &Mailer,
+    key: &[u8],
+    now: DateTime<Utc>,
+) -> sqlx::Result<Report> {
+    let mut report = Report::default();
+    loop {
+        let claimed = outbox::claim(pool, now, BATCH).await?;
+        for message in &claimed {
+            let outcome = deliver(pool, mailer, key, message, now).await;
+            match &outcome {
+                Outcome::Sent => report.sent += 1,
+                Outcome::Retry { error, .. } => {
+                    tracing::warn!(id = %message.id, error, "mail not delivered; will retry");
+                    report.retried += 1;
+                }
+                Outcome::Failed(error) => {
+                    tracing::error!(id = %message.id, error, "mail failed");
+                    report.failed += 1;
+                }
+                Outcome::Held => report.held += 1,
+            }
+            outbox::settle(pool, message.id, &outcome, now).await?;
+        }
+        if claimed.len() < BATCH as usize {
+            return Ok(report);
+        }
+    }
+}
+
+/// One attempt at one claimed message.
+async fn deliver(
+    pool: &PgPool,
+    mailer: &Mailer,
+    key: &[u8],
+    message: &Claimed,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let Some(kind) = Kind::parse(&message.kind) else {
+        return Outcome::Failed(format!("unknown kind {}", message.kind));
+    };
+    let choice = message
+        .choice
+        .as_deref()
+        .and_then(Choice::parse)
+        .unwrap_or(Choice::Now);
+    if message.disabled || (!kind.is_fixed() && choice != Choice::Now) {
+        return Outcome::Held;
+    }
+    let unsubscribe = (!kind.is_fixed()).then(|| {
+        let tag = unsubscribe::tag(key, message.recipient_id, kind);
+        crate::paths::unsubscribe(message.recipient_id, kind.as_str(), &tag)
+    });
+    let letter = Letter {
+        id: message.id,
+        kind,
+        to_name: &message.display_name,
+        to_email: &message.email,
+        subject: &message.subject,
+        body: &message.body,
+        link: &message.link,
+        by_when: message.by_when,
+        zone: zone::parse_or_utc(message.time_zone.as_deref()),
+        date: message.due_at,
+        unsubscribe,
+    };
+    let email = match letter::compose(mailer, &letter) {
+        Ok(email) => email,
+        Err(error) => return Outcome::Failed(error),
+    };
+    match mailer
+        .send(pool, (message.id, message.organisation_id), &email, now)
+        .await
+    {
+        Ok(()) => Outcome::Sent,
+        Err(error) if error.permanent => Outcome::Failed(error.text),
+        Err(error) => match outbox::backoff(message.attempts, now) {
+            Some(at) => Outcome::Retry {
+                at,
+                error: error.text,
+            },
+            None => Outcome::Failed(format!(
+                "gave up after {} attempts: {}",
+                message.attempts, error.text
+            )),
+        },
+    }
+}
+
+/// Runs for the life of the process: delivers what is due whenever a
+/// message is queued, and every few seconds.
+pub async fn run(pool: PgPool, mailer: Arc<Mailer>, clock: Arc<dyn Clock>) {
+    let key = loop {
+        match unsubscribe_key(&pool).await {
+            Ok(key) => break key,
+            Err(error) => {
+                tracing::debug!(%error, "mail delivery waits for the database");
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    };
+    let mut listener = listen(&pool).await;
+    tracing::info!(smtp = mailer.is_smtp(), "mail delivery running");
+    loop {
+        if let Err(error) = deliver_due(&pool, &mailer, &key, clock.now()).await {
+            tracing::warn!(%error, "mail delivery pass failed");
+        }
+        match listener.as_mut() {
+            Some(listener) => {
+                tokio::select! {
+                    woken = listener.recv() => if woken.is_err() { tokio::time::sleep(POLL).await },
+                    () = tokio::time::sleep(POLL) => {}
+                }
+            }
+            None => {
+                tokio::time::sleep(POLL).await;
+                listener = listen(&pool).await;
+            }
+        }
+    }
+}
+
+/// The key that signs unsubscribe links: the same on every instance.
+pub async fn unsubscribe_key(pool: &PgPool) -> sqlx::Result<Vec<u8>> {
+    let mut candidate = [0u8; 32];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut candidate);
+    crate::db::server_keys::get_or_create(pool, unsubscribe::KEY, &candidate).await
+}
+
+async fn listen(pool: &PgPool) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await.ok()?;
+    listener.listen(CHANNEL).await.ok()?;
+    Some(listener)
+}

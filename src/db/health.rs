@@ -19,6 +19,7 @@ use crate::domain::health::{
     rating_problem,
 };
 use crate::domain::metrics::Unit;
+use crate::domain::seat::SeatKind;
 use crate::domain::spells::spells;
 
 /// A statement of what the programme is.
@@ -295,13 +296,44 @@ pub async fn record_rating(
     Ok(inserted)
 }
 
-/// Stores the signs standing now (the badge reads them with the programme).
+/// Stores the signs standing now (the badge reads them with the programme);
+/// the CEO and the COO hear of each sign that was not standing before,
+/// once (not every day it stands).
 pub async fn store_signs(
     conn: &mut PgConnection,
     programme_id: Uuid,
     signs: &[&str],
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
+    let before: Vec<String> =
+        sqlx::query_scalar("SELECT signs FROM programme_health WHERE programme_id = $1 FOR UPDATE")
+            .bind(programme_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or_default();
+    let appeared: Vec<Sign> = Sign::ALL
+        .into_iter()
+        .filter(|sign| signs.contains(&sign.key()) && !before.iter().any(|b| b == sign.key()))
+        .collect();
+    if !appeared.is_empty() {
+        let (organisation_id, name) =
+            crate::db::notifications::programme_of(&mut *conn, programme_id).await?;
+        for sign in appeared {
+            let message = crate::domain::notify::warning_sign(
+                &name,
+                sign.title(),
+                crate::paths::health(programme_id),
+            );
+            crate::db::notifications::queue_to_seats(
+                conn,
+                organisation_id,
+                &[SeatKind::Ceo, SeatKind::Coo],
+                &message,
+                crate::db::notifications::Timing::now(at),
+            )
+            .await?;
+        }
+    }
     sqlx::query(
         "INSERT INTO programme_health (programme_id, signs, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (programme_id) DO UPDATE SET signs = EXCLUDED.signs, updated_at = EXCLUDED.updated_at",

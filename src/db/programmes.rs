@@ -371,6 +371,14 @@ pub async fn set_phase(
         },
     )
     .await?;
+    // The weekly updates' clock starts or stops with the deployment.
+    let deploying = Phase::Deploying.as_str();
+    if moved.phase == deploying {
+        let since = moved.deploying_since.unwrap_or(actor.at.date_naive());
+        super::cadence::clocks::deployment_began(conn, actor, moved.id, since).await?;
+    } else if programme.phase == deploying {
+        super::cadence::clocks::deployment_ended(conn, moved.organisation_id, moved.id).await?;
+    }
     Ok(Some(moved))
 }
 

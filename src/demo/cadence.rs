@@ -184,12 +184,13 @@ pub(super) fn figures_at(
     Board::build(&then, when.date_naive()).figures(when)
 }
 
-/// The eight weekly updates of a deployment that began on `since`.
+/// The first `weeks` weekly updates of a deployment that began on `since`.
 pub(super) async fn updates(
     conn: &mut PgConnection,
     pair: &Pair,
     programme_id: Uuid,
     since: NaiveDate,
+    weeks: i32,
 ) -> anyhow::Result<()> {
     let source = db::metrics::dashboard_source(&mut *conn, programme_id, None).await?;
     let values = db::metrics::all_values(&mut *conn, programme_id).await?;
@@ -242,7 +243,7 @@ pub(super) async fn updates(
             Outcome::Rejected,
         ),
     ];
-    for week in 1..=8_i32 {
+    for week in 1..=weeks {
         let written = at(since + Duration::days(i64::from(week - 1) * 7 + 4), 16);
         let standing = |i: usize| match (week, i) {
             (3..=5, 1) => Standing::AtRisk,

@@ -356,7 +356,7 @@ pub(super) async fn load(
         .take_while(|day| *day < deploying)
         .collect();
     super::cadence::sessions(conn, &pair, programme.id, &session_days, true).await?;
-    super::cadence::updates(conn, &pair, programme.id, deploying).await?;
+    super::cadence::updates(conn, &pair, programme.id, deploying, 8).await?;
     super::pipeline::first_goes_live(
         conn,
         &pair,

@@ -5,6 +5,7 @@ use std::fmt;
 
 mod brief;
 mod cadence;
+mod deploying;
 mod health;
 pub mod history;
 pub mod live;
@@ -205,13 +206,9 @@ pub async fn load(
         id_of(SeatKind::Approver, Some("CFO")),
         id_of(SeatKind::Approver, Some("CTO")),
     ) {
-        live::load(
-            &mut tx,
-            organisation.id,
-            &live::Cast { ceo, coo, cfo, cto },
-            now,
-        )
-        .await?;
+        let cast = live::Cast { ceo, coo, cfo, cto };
+        live::load(&mut tx, organisation.id, &cast, now).await?;
+        deploying::load(&mut tx, organisation.id, &cast, now).await?;
     }
     tx.commit().await?;
     // What its history announced lands in the local mailbox (Administration
@@ -219,6 +216,15 @@ pub async fn load(
     let mailer = crate::mail::Mailer::new(None, None, DEMO_URL)?;
     let key = crate::mail::outbox::unsubscribe_key(pool).await?;
     crate::mail::outbox::deliver_due(pool, &mailer, &key, now).await?;
+    // Its people read what is older than a fortnight long ago.
+    sqlx::query(
+        "UPDATE notifications SET read_at = due_at
+          WHERE organisation_id = $1 AND due_at < $2 AND read_at IS NULL",
+    )
+    .bind(organisation.id)
+    .bind(now - Duration::days(14))
+    .execute(pool)
+    .await?;
     Ok(Summary {
         created: true,
         ..summary

@@ -533,6 +533,20 @@ pub fn action_due(
     }
 }
 
+/// A warning sign appeared on a programme: to the CEO and the COO, once.
+pub fn warning_sign(programme: &str, sign: &str, link: String) -> Message {
+    Message {
+        kind: Kind::WarningSign,
+        subject: shorten(&format!("{programme}: a warning sign appeared — {sign}")),
+        body: format!(
+            "tandem sees a sign that the CEO and the COO may be drifting apart on this programme: {sign}. \
+             The alignment health page shows the evidence and what to talk about at your next session."
+        ),
+        link,
+        by_when: None,
+    }
+}
+
 /// A subject line of at most 200 characters.
 fn shorten(text: &str) -> String {
     if text.chars().count() <= 200 {

@@ -290,7 +290,7 @@ async fn the_demo_loads_idempotently() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!((users, orgs, programmes), (7, 1, 2));
+    assert_eq!((users, orgs, programmes), (7, 1, 3));
     let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users ORDER BY email")
         .fetch_all(&app.pool)
         .await

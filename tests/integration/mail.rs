@@ -80,16 +80,17 @@ async fn the_ceo_is_mailed_a_decision_request_and_the_coo_the_answer() {
     let mut coo = app.login("coo@halden.example").await;
     let mut ceo = app.login("ceo@halden.example").await;
     let number = raise(&app, &mut coo, id, "Add a second carrier this week?").await;
+    // The CEO receives two messages: the update, and the request.
     let report = deliver(&app, &mailer, app.clock_now()).await;
-    assert_eq!(report.sent, 1, "{report:?}");
+    assert_eq!(report.sent, 2, "{report:?}");
     let all = smtp.messages().await;
-    assert_eq!(all.len(), before + 1);
+    assert_eq!(all.len(), before + 2);
+    let subject = format!("Freight operations agents: decision #{number} needed within 24 hours");
     let to_ceo = smtp.to("ceo@halden.example").await;
-    let mail = to_ceo.last().unwrap();
-    assert_eq!(
-        mail["subject"],
-        format!("Freight operations agents: decision #{number} needed within 24 hours")
-    );
+    let mail = to_ceo
+        .iter()
+        .find(|m| m["subject"] == subject.as_str())
+        .unwrap();
     let text = mail["text"].as_str().unwrap();
     let html = mail["html"].as_str().unwrap();
     let link = format!("{BASE}/programmes/{id}/decisions/{number}");
@@ -105,8 +106,9 @@ async fn the_ceo_is_mailed_a_decision_request_and_the_coo_the_answer() {
     assert!(text.contains(&deadline), "{text}");
     let row: Uuid = sqlx::query_scalar(
         "SELECT n.id FROM notifications n JOIN users u ON u.id = n.recipient_id
-          WHERE u.email = 'ceo@halden.example' AND n.kind = 'decision_requested' AND n.delivery = 'sent'",
+          WHERE u.email = 'ceo@halden.example' AND n.subject = $1",
     )
+    .bind(&subject)
     .fetch_one(&app.pool)
     .await
     .unwrap();
@@ -285,9 +287,12 @@ async fn signatories_are_reminded_every_three_days_until_they_sign() {
         .filter(|m| m["subject"].as_str().unwrap().starts_with("Reminder: "))
         .collect();
     assert_eq!(cto.len(), 3);
+    let asked = |m: &serde_json::Value| m["subject"].as_str().unwrap().contains("signature");
+    let before = smtp.messages().await.iter().filter(|m| asked(m)).count();
+    deliver(&app, &mailer, now + Duration::days(30)).await;
     assert_eq!(
-        deliver(&app, &mailer, now + Duration::days(30)).await,
-        Report::default()
+        smtp.messages().await.iter().filter(|m| asked(m)).count(),
+        before
     );
 }
 
@@ -304,31 +309,36 @@ async fn a_message_claimed_by_a_process_that_died_goes_out_once_after_its_lease(
     let mut coo = app.login("coo@halden.example").await;
     raise(&app, &mut coo, id, "Move the cut-off to 18:00?").await;
 
-    // A process claims the message and dies before sending it.
+    // A process claims the messages (the update and the request, to the
+    // CEO) and dies before sending them.
     let claimed = outbox::claim(&app.pool, now, 20).await.unwrap();
-    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed.len(), 2);
     drop(claimed);
-    // While its lease runs, no other process takes it.
+    // While its lease runs, no other process takes them.
     assert_eq!(
         deliver(&app, &mailer, now + Duration::minutes(1))
             .await
             .sent,
         0
     );
-    // After it, one does — once, under the same Message-ID.
+    // After it, one does — once, under the same Message-IDs.
     let after = now + outbox::LEASE + Duration::seconds(1);
-    assert_eq!(deliver(&app, &mailer, after).await.sent, 1);
+    assert_eq!(deliver(&app, &mailer, after).await.sent, 2);
     assert_eq!(deliver(&app, &mailer, after).await.sent, 0);
     let all = smtp.messages().await;
-    assert_eq!(all.len(), before + 1);
+    assert_eq!(all.len(), before + 2);
     let row: Uuid = sqlx::query_scalar(
         "SELECT id FROM notifications WHERE kind = 'decision_requested' AND subject LIKE '%needed within%' AND delivery = 'sent' ORDER BY created_at DESC LIMIT 1",
     )
     .fetch_one(&app.pool)
     .await
     .unwrap();
+    let request = all
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("needed within"))
+        .unwrap();
     assert_eq!(
-        header(all.last().unwrap(), "message-id"),
+        header(request, "message-id"),
         format!("<{row}@halden.example>")
     );
     assert_eq!(
@@ -597,4 +607,161 @@ async fn each_reader_sets_a_time_zone_and_switches_a_kind_off_or_unsubscribes_in
     let report = deliver(&app, &mailer, app.clock_now() + Duration::hours(20)).await;
     assert!(report.held >= 1, "{report:?}");
     assert_eq!(smtp.to("ceo@halden.example").await.len(), before);
+}
+
+#[tokio::test]
+async fn the_deploying_programmes_clock_reaches_the_coo_and_the_update_the_ceo() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = app.programme_id("Accounts receivable agents").await;
+    let smtp = MailDev::start().await;
+    let mailer = mailer(Some(&smtp));
+    // The demo's mailbox already holds this Monday's call for the week 3
+    // update (the test clock is Monday 16 November, 09:00 UTC)…
+    let mut admin = app.login("admin@halden.example").await;
+    let mail = admin.get("/admin/mail").await;
+    assert!(
+        mail.reads("Accounts receivable agents: write the week 3 update"),
+        "{}",
+        mail.body
+    );
+    // The COO writes it: the CEO receives the one-page summary in the
+    // message itself, and Sunday's reminder is withdrawn.
+    let mut coo = app.login("coo@halden.example").await;
+    let sent = coo
+        .submit_form(
+            &format!("/programmes/{id}/updates/new"),
+            "/updates\"",
+            &format!("/programmes/{id}/updates"),
+            &[
+                ("summary", "Cash application runs on two entities."),
+                ("ws_name_1", "Cash application agents"),
+                ("ws_standing_1", "at_risk"),
+                ("ws_note_1", "Remittance advice arrives as scanned paper."),
+                ("blockers", "The bank's file format changes on 1 December."),
+                ("question", "Pay for the bank's structured remittance feed?"),
+                ("options", "Yes; no"),
+                ("recommendation", "Yes: it removes the scanning."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM notifications WHERE reason = 'update:{id}:3' AND delivery = 'cancelled'"
+        ))
+        .await,
+        1
+    );
+    deliver(&app, &mailer, app.clock_now()).await;
+    let to_ceo = smtp.to("ceo@halden.example").await;
+    let update = to_ceo
+        .iter()
+        .find(|m| m["subject"] == "Accounts receivable agents: the COO's update for week 3")
+        .expect("the update reaches the CEO");
+    let text = update["text"].as_str().unwrap();
+    for line in [
+        "Cash application runs on two entities.",
+        "Cash application agents — Remittance advice arrives as scanned paper.: At risk",
+        "The bank's file format changes on 1 December.",
+        "Pay for the bank's structured remittance feed?",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    assert!(
+        update["html"]
+            .as_str()
+            .unwrap()
+            .contains("Cash application runs on two entities.")
+    );
+    // The request came too, on its own.
+    assert!(to_ceo.iter().any(|m| {
+        m["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Accounts receivable agents: decision #2 needed within 24 hours")
+    }));
+
+    // No reminder on Sunday; on the next Monday morning, week 4 begins.
+    let sunday = app.clock_now() + Duration::days(6);
+    deliver(&app, &mailer, sunday).await;
+    assert!(!smtp.to("coo@halden.example").await.iter().any(|m| {
+        m["subject"]
+            .as_str()
+            .unwrap()
+            .contains("week 3 update is due today")
+    }));
+    deliver(&app, &mailer, app.clock_now() + Duration::days(7)).await;
+    let monday = smtp.to("coo@halden.example").await.pop().unwrap();
+    assert_eq!(
+        monday["subject"],
+        "Accounts receivable agents: write the week 4 update"
+    );
+    assert!(
+        monday["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{BASE}/programmes/{id}/updates/new"))
+    );
+}
+
+#[tokio::test]
+async fn a_missing_review_part_is_chased_and_a_written_one_is_not() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let live = app.programme_id(crate::helpers::LIVE).await;
+    let smtp = MailDev::start().await;
+    let mailer = mailer(Some(&smtp));
+    let mut ceo = app.login("ceo@halden.example").await;
+    let opened = ceo
+        .post(
+            &format!("/programmes/{live}/reviews"),
+            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
+        )
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    deliver(&app, &mailer, app.clock_now()).await;
+    for email in ["ceo@halden.example", "coo@halden.example"] {
+        let last = smtp.to(email).await.pop().unwrap();
+        assert_eq!(
+            last["subject"],
+            "Accounts payable agents: the ExCo review of November 2026 is open for your part"
+        );
+    }
+    // The COO writes the operations part; three days before the meeting
+    // only the CEO, whose part is missing, is reminded.
+    let review = format!("/programmes/{live}/reviews/2026-11");
+    let mut coo = app.login("coo@halden.example").await;
+    let page = coo.get(&review).await;
+    let mut fields = page.form_fields(&format!("action=\"{review}\""));
+    crate::helpers::set(&mut fields, "operations", "Exception rate down to 9 %.");
+    let written = coo.post_pairs(&review, &fields).await;
+    assert_eq!(written.status, 303, "{}", written.body);
+    let morning = chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+        .unwrap()
+        .and_hms_opt(8, 0, 0)
+        .unwrap()
+        .and_utc();
+    let before = smtp.messages().await.len();
+    deliver(&app, &mailer, morning).await;
+    let chased: Vec<_> = smtp.messages().await.into_iter().skip(before).collect();
+    let subjects: Vec<&str> = chased
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    assert!(
+        subjects.contains(&"Reminder: Accounts payable agents — your part of the November 2026 ExCo review is missing"),
+        "{subjects:?}"
+    );
+    let to: Vec<&str> = chased
+        .iter()
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap()
+                .contains("ExCo review is missing")
+        })
+        .map(|m| m["to"][0]["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(to, ["ceo@halden.example"]);
 }

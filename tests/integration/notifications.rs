@@ -53,10 +53,11 @@ async fn the_ceo_hears_of_a_decision_request_and_the_coo_of_the_answer() {
         ))
         .await;
 
-    // The CEO: one more message, unread, counted in the header, linking to the decision.
+    // The CEO: two more messages (the update and the request), unread,
+    // counted in the header, one linking to the decision.
     assert_eq!(
         app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.email = 'ceo@halden.example' AND n.due_at <= n.created_at").await,
-        ceo_before + 1
+        ceo_before + 2
     );
     let list = ceo.get("/account/notifications").await;
     assert_eq!(list.status, 200);

@@ -295,9 +295,17 @@ async fn ask_to_sign(
             let due_at = actor.at + chrono::Duration::days(REMINDER_DAYS * i64::from(nth));
             (notify::signature_reminder(&to_sign, nth, actor.at), due_at)
         });
-        for (message, due_at) in
-            std::iter::once((notify::signature_requested(&to_sign), actor.at)).chain(reminders)
-        {
+        let asked = notify::signature_requested(&to_sign);
+        let timing = notifications::Timing::now(actor.at);
+        notifications::queue_to_user(
+            conn,
+            submission.organisation_id,
+            slot.user_id,
+            &asked,
+            timing,
+        )
+        .await?;
+        for (message, due_at) in reminders {
             let timing = notifications::Timing::later(actor.at, due_at, &reason);
             notifications::queue_to_user(
                 conn,

@@ -21,6 +21,7 @@ use crate::domain::cadence;
 use crate::domain::metrics::{Cadence, Period};
 use crate::domain::snapshot::{Figures, Pack, ProcessDecision};
 
+pub(crate) mod clocks;
 mod feeds;
 mod reviews;
 mod sessions;

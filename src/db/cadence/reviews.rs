@@ -44,6 +44,7 @@ pub async fn open_review(
             },
         )
         .await?;
+        super::clocks::review_opened(conn, actor, programme_id, month, meeting_on).await?;
     }
     Ok(opened)
 }
@@ -155,6 +156,7 @@ pub async fn write_review(
         },
     )
     .await?;
+    super::clocks::review_written(conn, organisation_id, programme_id, &after).await?;
     Ok(true)
 }
 
@@ -199,9 +201,11 @@ pub async fn hold_review(
         },
     )
     .await?;
-    // The committee and the approvers hear that the pack is ready.
+    // Nothing of it is chased any more; the committee and the approvers
+    // hear that the pack is ready.
     let (organisation_id, programme) =
         notifications::programme_of(&mut *conn, programme_id).await?;
+    super::clocks::review_held(conn, organisation_id, programme_id, &review.month).await?;
     let month = Period::parse_for(&review.month, Cadence::Monthly)
         .map_or_else(|_| review.month.clone(), Period::label);
     let message = notify::review_held(&notify::Held {

@@ -37,11 +37,12 @@ pub(super) async fn insert_actions(
     items: &[NewAction],
 ) -> sqlx::Result<()> {
     for item in items {
+        let id = Uuid::new_v4();
         sqlx::query(
             "INSERT INTO action_items (id, organisation_id, programme_id, session_id, review_id, title, owner_seat, due_on, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(Uuid::new_v4())
+        .bind(id)
         .bind(organisation_id)
         .bind(programme_id)
         .bind(origin.0)
@@ -53,6 +54,7 @@ pub(super) async fn insert_actions(
         .bind(actor.at)
         .execute(&mut *conn)
         .await?;
+        super::clocks::action_created(conn, actor, organisation_id, programme_id, id, item).await?;
     }
     Ok(())
 }
@@ -260,5 +262,8 @@ pub async fn set_action_done(
         },
     )
     .await?;
+    if let (true, Some(organisation_id)) = (done, actor.organisation_id) {
+        super::clocks::action_done(conn, organisation_id, action_id).await?;
+    }
     Ok(Saved::Saved)
 }

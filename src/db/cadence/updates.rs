@@ -1,6 +1,7 @@
 //! Weekly COO updates and their decision requests: writing an update,
 //! raising a request, and the CEO's decision on it.
 
+use super::clocks;
 use super::*;
 use crate::db::notifications;
 use crate::domain::notify;
@@ -74,6 +75,7 @@ pub async fn write_update(
         },
     )
     .await?;
+    clocks::update_written(conn, actor, new).await?;
     if let Some(request) = &new.request {
         raise_request(
             conn,
@@ -147,8 +149,10 @@ pub async fn raise_request(
     };
     let reason = decision_reason(programme_id, number);
     let ceo = &[SeatKind::Ceo][..];
+    let now = notifications::Timing::now(actor.at);
+    let message = notify::decision_requested(&requested);
+    notifications::queue_to_seats(conn, organisation_id, ceo, &message, now).await?;
     for (message, due_at, seats) in [
-        (notify::decision_requested(&requested), actor.at, ceo),
         (
             notify::decision_reminder(&requested),
             deadline - chrono::Duration::hours(4),

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod markdown;
+pub mod needs;
 pub mod page_cache;
 pub mod paths;
 pub mod pg_cluster;

@@ -305,6 +305,10 @@ pub struct Settings {
     pub time_zone: String,
     /// Kind → `now` | `digest` | `off`.
     pub choices: sqlx::types::Json<std::collections::BTreeMap<String, String>>,
+    /// The digest's day, 1 (Monday) to 7.
+    pub digest_day: i16,
+    /// The digest's hour, 0 to 23, in `time_zone`.
+    pub digest_hour: i16,
     /// 0 until first saved.
     pub version: i32,
 }
@@ -322,12 +326,26 @@ impl Settings {
             .and_then(|c| Choice::parse(c))
             .unwrap_or(Choice::Now)
     }
+
+    /// Whether the weekly digest goes out: by default for the CEO and the
+    /// COO (`executive`), on request for everyone else.
+    pub fn digest_on(&self, executive: bool) -> bool {
+        match self
+            .choices
+            .0
+            .get(Kind::Digest.as_str())
+            .map(String::as_str)
+        {
+            Some(choice) => choice == "now",
+            None => executive,
+        }
+    }
 }
 
 /// A person's settings (the defaults when never saved).
 pub async fn settings(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Settings> {
     Ok(sqlx::query_as(
-        "SELECT time_zone, choices, version FROM notification_settings WHERE user_id = $1",
+        "SELECT time_zone, choices, digest_day, digest_hour, version FROM notification_settings WHERE user_id = $1",
     )
     .bind(user_id)
     .fetch_optional(db)
@@ -335,6 +353,8 @@ pub async fn settings(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Se
     .unwrap_or_else(|| Settings {
         time_zone: "UTC".to_owned(),
         choices: sqlx::types::Json(Default::default()),
+        digest_day: 1,
+        digest_hour: 8,
         version: 0,
     }))
 }
@@ -353,15 +373,18 @@ pub async fn save_settings(
         return Ok(false);
     }
     let saved = sqlx::query(
-        "INSERT INTO notification_settings (user_id, time_zone, choices, version)
-         VALUES ($1, $2, $3, 1)
-         ON CONFLICT (user_id) DO UPDATE SET time_zone = $2, choices = $3, version = notification_settings.version + 1
+        "INSERT INTO notification_settings (user_id, time_zone, choices, digest_day, digest_hour, version)
+         VALUES ($1, $2, $3, $5, $6, 1)
+         ON CONFLICT (user_id) DO UPDATE SET time_zone = $2, choices = $3, digest_day = $5, digest_hour = $6,
+                version = notification_settings.version + 1
           WHERE notification_settings.version = $4",
     )
     .bind(user_id)
     .bind(&new.time_zone)
     .bind(&new.choices)
     .bind(version)
+    .bind(new.digest_day)
+    .bind(new.digest_hour)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -376,12 +399,20 @@ pub async fn save_settings(
             object_type: "user",
             object_id: Some(user_id),
             before: Some(
-                serde_json::json!({"time_zone": before.time_zone, "choices": before.choices.0}),
+                serde_json::json!({"time_zone": before.time_zone, "choices": before.choices.0,
+                "digest_day": before.digest_day, "digest_hour": before.digest_hour}),
             ),
-            after: Some(serde_json::json!({"time_zone": new.time_zone, "choices": new.choices.0})),
+            after: Some(
+                serde_json::json!({"time_zone": new.time_zone, "choices": new.choices.0,
+                "digest_day": new.digest_day, "digest_hour": new.digest_hour}),
+            ),
         },
     )
     .await?;
+    // The next digest is queued afresh, at the new day and hour (or not).
+    if let Some(organisation_id) = actor.organisation_id {
+        cancel(conn, organisation_id, &format!("digest:{user_id}")).await?;
+    }
     Ok(true)
 }
 

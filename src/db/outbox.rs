@@ -88,6 +88,8 @@ pub enum Outcome {
     /// Not e-mailed on its own, by the reader's choice (digest or off) or
     /// because their account is disabled.
     Held,
+    /// No longer to go out at all (a digest its reader switched off).
+    Withdrawn,
 }
 
 /// Records what became of a claimed message (nothing if it was withdrawn
@@ -103,6 +105,7 @@ pub async fn settle(
         Outcome::Retry { at, error } => ("queued", Some(*at), Some(error)),
         Outcome::Failed(error) => ("failed", None, Some(error)),
         Outcome::Held => ("held", None, None),
+        Outcome::Withdrawn => ("cancelled", None, None),
     };
     sqlx::query(
         "UPDATE notifications
@@ -150,6 +153,78 @@ mod tests {
             "{waited}"
         );
     }
+}
+
+/// A reader whose next digest is to be queued.
+#[derive(Debug, Clone, FromRow)]
+pub struct DigestReader {
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub time_zone: Option<String>,
+    /// 1 (Monday) to 7.
+    pub digest_day: i16,
+    /// 0 to 23.
+    pub digest_hour: i16,
+}
+
+/// Readers who take the digest (by default the CEO and the COO) and have
+/// no next one queued.
+pub async fn readers_without_digest(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DigestReader>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.organisation_id, s.time_zone,
+                coalesce(s.digest_day, 1::smallint) AS digest_day,
+                coalesce(s.digest_hour, 8::smallint) AS digest_hour
+           FROM users u LEFT JOIN notification_settings s ON s.user_id = u.id
+          WHERE u.disabled_at IS NULL
+            AND coalesce(s.choices ->> 'digest',
+                         CASE WHEN EXISTS (SELECT 1 FROM seats st WHERE st.user_id = u.id AND st.ended_at IS NULL
+                                              AND st.kind IN ('ceo', 'coo'))
+                              THEN 'now' ELSE 'off' END) = 'now'
+            AND NOT EXISTS (SELECT 1 FROM notifications n
+                             WHERE n.recipient_id = u.id AND n.kind = 'digest' AND n.delivery = 'queued')",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Queues a reader's next digest, due at `due_at` (once: a second instance
+/// doing the same at the same moment adds nothing).
+pub async fn queue_digest(
+    db: impl PgExecutor<'_>,
+    reader: &DigestReader,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link,
+                                    created_at, due_at, send_after, reason)
+         VALUES (gen_random_uuid(), $1, $2, 'digest', 'Your week in tandem', 'Your weekly digest is being written.', '/',
+                 $3, $4, $4, 'digest:' || $2::text)
+         ON CONFLICT (recipient_id) WHERE kind = 'digest' AND delivery = 'queued' DO NOTHING",
+    )
+    .bind(reader.organisation_id)
+    .bind(reader.user_id)
+    .bind(now)
+    .bind(due_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Writes a digest's text into its row (the app lists it too).
+pub async fn write_digest(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    subject: &str,
+    body: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE notifications SET subject = $2, body = $3 WHERE id = $1")
+        .bind(id)
+        .bind(subject)
+        .bind(body)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// A message as Administration → Mail lists it.

@@ -234,6 +234,33 @@ pub struct HomeSource {
     pub open_reviews: Vec<HomeReview>,
     /// Open action items due by the horizon.
     pub actions: Vec<HomeAction>,
+    /// Each live programme's next review and latest held pack.
+    pub committee: Vec<HomeCommittee>,
+}
+
+/// A live programme as the committee follows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HomeCommittee {
+    pub programme_id: Uuid,
+    pub programme_name: String,
+    /// The meeting day of its next review not yet held.
+    pub next_meeting: Option<chrono::NaiveDate>,
+    /// The month of its latest held review (its pack).
+    pub latest_pack: Option<String>,
+}
+
+impl HomeCommittee {
+    /// The latest pack's month, for people ("October 2026").
+    pub fn latest_pack_label(&self) -> String {
+        use crate::domain::metrics::{Cadence, Period};
+        self.latest_pack
+            .as_deref()
+            .map(|month| {
+                Period::parse_for(month, Cadence::Monthly)
+                    .map_or_else(|_| month.to_owned(), Period::label)
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// A decision request waiting for the CEO.
@@ -300,7 +327,7 @@ pub async fn home(
         "coo_agreed_at"
     };
     let sql = format!(
-        "SELECT {} AS programmes, {} AS to_sign, {} AS to_agree, {} AS open_requests, {} AS deploying, {} AS open_reviews, {} AS actions",
+        "SELECT {} AS programmes, {} AS to_sign, {} AS to_agree, {} AS open_requests, {} AS deploying, {} AS open_reviews, {} AS actions, {} AS committee",
         array(&list_in_org_sql()),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, v.number
@@ -345,6 +372,13 @@ pub async fn home(
               WHERE p.organisation_id = $1 AND a.done_at IS NULL AND a.due_on <= $4
               ORDER BY a.due_on"
         ),
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name,
+                    (SELECT min(r.meeting_on) FROM exco_reviews r WHERE r.programme_id = p.id AND r.held_at IS NULL) AS next_meeting,
+                    (SELECT max(r.month) FROM exco_reviews r WHERE r.programme_id = p.id AND r.held_at IS NOT NULL) AS latest_pack
+               FROM programmes p WHERE p.organisation_id = $1 AND p.phase = 'post_deployment'
+              ORDER BY p.name"
+        ),
     );
     #[derive(FromRow)]
     struct Row {
@@ -355,6 +389,7 @@ pub async fn home(
         deploying: Part,
         open_reviews: Part,
         actions: Part,
+        committee: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(organisation_id)
@@ -371,5 +406,6 @@ pub async fn home(
         deploying: decode(&row.deploying.0)?,
         open_reviews: decode(&row.open_reviews.0)?,
         actions: decode(&row.actions.0)?,
+        committee: decode(&row.committee.0)?,
     })
 }

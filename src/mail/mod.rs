@@ -3,6 +3,7 @@
 //! (`TANDEM_SMTP_URL`), or, without one, the local mailbox that
 //! Administration → Mail shows. [`letter`] writes the message itself.
 
+pub mod digest;
 pub mod letter;
 pub mod outbox;
 pub mod unsubscribe;

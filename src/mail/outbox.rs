@@ -42,6 +42,7 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Report> {
     let mut report = Report::default();
+    schedule_digests(pool, now).await?;
     loop {
         let claimed = outbox::claim(pool, now, BATCH).await?;
         for message in &claimed {
@@ -56,14 +57,29 @@ pub async fn deliver_due(
                     tracing::error!(id = %message.id, error, "mail failed");
                     report.failed += 1;
                 }
-                Outcome::Held => report.held += 1,
+                Outcome::Held | Outcome::Withdrawn => report.held += 1,
             }
             outbox::settle(pool, message.id, &outcome, now).await?;
         }
         if claimed.len() < BATCH as usize {
+            // A digest just sent makes way for the reader's next one.
+            schedule_digests(pool, now).await?;
             return Ok(report);
         }
     }
+}
+
+/// Queues the next digest of every reader who takes one and has none
+/// queued: at their day and hour, in their time zone.
+async fn schedule_digests(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<()> {
+    for reader in outbox::readers_without_digest(pool).await? {
+        let zone = zone::parse_or_utc(reader.time_zone.as_deref());
+        let day = zone::weekday(reader.digest_day).unwrap_or(chrono::Weekday::Mon);
+        let hour = u32::try_from(reader.digest_hour).unwrap_or(8).min(23);
+        let due = zone::next_weekly(now, zone, day, hour);
+        outbox::queue_digest(pool, &reader, due, now).await?;
+    }
+    Ok(())
 }
 
 /// One attempt at one claimed message.
@@ -82,9 +98,32 @@ async fn deliver(
         .as_deref()
         .and_then(Choice::parse)
         .unwrap_or(Choice::Now);
-    if message.disabled || (!kind.is_fixed() && choice != Choice::Now) {
-        return Outcome::Held;
-    }
+    let digest;
+    let (subject, body) = if kind == Kind::Digest {
+        if message.disabled || choice == Choice::Off {
+            return Outcome::Withdrawn;
+        }
+        digest =
+            match super::digest::compose(pool, message.organisation_id, message.recipient_id, now)
+                .await
+            {
+                Ok(digest) => digest,
+                Err(error) => {
+                    return retry_or_fail(message, now, format!("writing the digest: {error}"));
+                }
+            };
+        if let Err(error) =
+            outbox::write_digest(pool, message.id, &digest.subject, &digest.body).await
+        {
+            return retry_or_fail(message, now, format!("writing the digest: {error}"));
+        }
+        (digest.subject.as_str(), digest.body.as_str())
+    } else {
+        if message.disabled || (!kind.is_fixed() && choice != Choice::Now) {
+            return Outcome::Held;
+        }
+        (message.subject.as_str(), message.body.as_str())
+    };
     let unsubscribe = (!kind.is_fixed()).then(|| {
         let tag = unsubscribe::tag(key, message.recipient_id, kind);
         crate::paths::unsubscribe(message.recipient_id, kind.as_str(), &tag)
@@ -94,8 +133,8 @@ async fn deliver(
         kind,
         to_name: &message.display_name,
         to_email: &message.email,
-        subject: &message.subject,
-        body: &message.body,
+        subject,
+        body,
         link: &message.link,
         by_when: message.by_when,
         zone: zone::parse_or_utc(message.time_zone.as_deref()),
@@ -112,16 +151,18 @@ async fn deliver(
     {
         Ok(()) => Outcome::Sent,
         Err(error) if error.permanent => Outcome::Failed(error.text),
-        Err(error) => match outbox::backoff(message.attempts, now) {
-            Some(at) => Outcome::Retry {
-                at,
-                error: error.text,
-            },
-            None => Outcome::Failed(format!(
-                "gave up after {} attempts: {}",
-                message.attempts, error.text
-            )),
-        },
+        Err(error) => retry_or_fail(message, now, error.text),
+    }
+}
+
+/// A transient failure: try again later, or give up after the last attempt.
+fn retry_or_fail(message: &Claimed, now: DateTime<Utc>, error: String) -> Outcome {
+    match outbox::backoff(message.attempts, now) {
+        Some(at) => Outcome::Retry { at, error },
+        None => Outcome::Failed(format!(
+            "gave up after {} attempts: {error}",
+            message.attempts
+        )),
     }
 }
 

@@ -3,7 +3,7 @@
 //! instances; retries and failure when the server is down; reminders that
 //! fall due and stop when their reason goes; the local mailbox without SMTP.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use tandem::db::outbox;
 use tandem::mail::Mailer;
 use tandem::mail::outbox::{Report, deliver_due, unsubscribe_key};
@@ -505,7 +505,7 @@ async fn each_reader_sets_a_time_zone_and_switches_a_kind_off_or_unsubscribes_in
     let form = ceo.get("/account/notifications/settings").await;
     assert_eq!(form.status, 200);
     assert!(
-        form.reads("Signature requested Always: it is addressed to you"),
+        form.reads("Signature requested Always by e-mail: it is addressed to you"),
         "{}",
         form.body
     );
@@ -537,7 +537,11 @@ async fn each_reader_sets_a_time_zone_and_switches_a_kind_off_or_unsubscribes_in
         .with_timezone(&chrono_tz::Asia::Tokyo)
         .format("By: %A %-d %B %Y, %H:%M JST")
         .to_string();
-    let mail = smtp.to("ceo@halden.example").await.pop().unwrap();
+    let to_ceo = smtp.to("ceo@halden.example").await;
+    let mail = to_ceo
+        .iter()
+        .rfind(|m| m["subject"].as_str().unwrap().contains("needed within"))
+        .unwrap();
     assert!(
         mail["text"].as_str().unwrap().contains(&tokyo),
         "{}",
@@ -692,7 +696,11 @@ async fn the_deploying_programmes_clock_reaches_the_coo_and_the_update_the_ceo()
             .contains("week 3 update is due today")
     }));
     deliver(&app, &mailer, app.clock_now() + Duration::days(7)).await;
-    let monday = smtp.to("coo@halden.example").await.pop().unwrap();
+    let to_coo = smtp.to("coo@halden.example").await;
+    let monday = to_coo
+        .iter()
+        .rfind(|m| m["subject"].as_str().unwrap().contains("update"))
+        .unwrap();
     assert_eq!(
         monday["subject"],
         "Accounts receivable agents: write the week 4 update"
@@ -764,4 +772,188 @@ async fn a_missing_review_part_is_chased_and_a_written_one_is_not() {
         .map(|m| m["to"][0]["address"].as_str().unwrap())
         .collect();
     assert_eq!(to, ["ceo@halden.example"]);
+}
+
+#[tokio::test]
+async fn the_weekly_digest_goes_out_at_each_readers_hour_in_their_zone() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let smtp = MailDev::start().await;
+    let mailer = mailer(Some(&smtp));
+    // The COO moves the digest to Friday 17:00 in New York; the CEO keeps
+    // the default, Monday 08:00 UTC. An approver has none until asking.
+    let mut coo = app.login("coo@halden.example").await;
+    let form = coo.get("/account/notifications/settings").await;
+    let mut fields = form.form_fields("/account/notifications/settings\"");
+    crate::helpers::set(&mut fields, "time_zone", "America/New_York");
+    crate::helpers::set(&mut fields, "digest_day", "5");
+    crate::helpers::set(&mut fields, "digest_hour", "17");
+    let saved = coo
+        .post_pairs("/account/notifications/settings", &fields)
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    // (The test clock: Monday 16 November 2026, 09:00 UTC.)
+    deliver(&app, &mailer, app.clock_now()).await;
+    let due: Vec<(String, chrono::DateTime<Utc>)> = sqlx::query_as(
+        "SELECT u.email, n.due_at FROM notifications n JOIN users u ON u.id = n.recipient_id
+          WHERE n.kind = 'digest' AND n.delivery = 'queued' ORDER BY u.email",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+    assert_eq!(
+        due,
+        [
+            ("ceo@halden.example".to_owned(), at(23, 8)),
+            // Friday 20 November, 17:00 in New York (UTC−5).
+            ("coo@halden.example".to_owned(), at(20, 22)),
+        ]
+    );
+    // Friday 22:00 UTC: the COO's digest, and only it.
+    let before = smtp.messages().await.len();
+    deliver(&app, &mailer, at(20, 22)).await;
+    let new: Vec<_> = smtp
+        .messages()
+        .await
+        .into_iter()
+        .skip(before)
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("Your week in tandem")
+        })
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    let digest = &new[0];
+    assert_eq!(digest["to"][0]["address"], "coo@halden.example");
+    assert!(
+        digest["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Your week in tandem")
+    );
+    let text = digest["text"].as_str().unwrap();
+    for expected in [
+        "Accounts payable agents (post-deployment)",
+        "Automated processing rate:",
+        "against a target of",
+        "Accounts receivable agents (deploying)",
+        "Decisions:",
+        "What needs you:",
+        "Write the week 3 update — Accounts receivable agents",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    // Never a blind rating, never another organisation's programme.
+    assert!(
+        !text.contains("rating") && !text.contains("Rating"),
+        "{text}"
+    );
+    assert!(header(digest, "list-unsubscribe").contains("/digest/"));
+    // The next one is queued a week on; the app lists the one sent.
+    let next: chrono::DateTime<Utc> = sqlx::query_scalar(
+        "SELECT n.due_at FROM notifications n JOIN users u ON u.id = n.recipient_id
+          WHERE u.email = 'coo@halden.example' AND n.kind = 'digest' AND n.delivery = 'queued'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(next, at(27, 22));
+    app.clock.advance(Duration::days(5));
+    let mut coo = app.login("coo@halden.example").await;
+    let list = coo.get("/account/notifications").await;
+    assert!(
+        list.shows("Write the week 3 update — Accounts receivable agents"),
+        "{}",
+        list.body
+    );
+}
+
+/// The delivery loop of a real `tandem serve`: a message queued by another
+/// process (a second instance, say) goes out within seconds of its commit.
+#[tokio::test]
+async fn tandem_serve_delivers_a_message_within_seconds_of_its_commit() {
+    let (owner, name) = crate::helpers::fresh_database().await;
+    let password = tandem::domain::values::NewPassword::parse(crate::helpers::PASSWORD).unwrap();
+    tandem::demo::load(&owner, &password, Utc::now())
+        .await
+        .unwrap();
+    let smtp = MailDev::start().await;
+    let options = owner.connect_options();
+    let host = options.get_socket().map_or_else(
+        || options.get_host().to_owned(),
+        |socket| socket.display().to_string(),
+    );
+    let url = |user: &str| {
+        format!(
+            "postgres:///{name}?host={host}&port={}&user={user}",
+            options.get_port()
+        )
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("serve")
+        .env("DATABASE_URL", url(tandem::db::APP_ROLE))
+        .env("TANDEM_OWNER_DATABASE_URL", url(options.get_username()))
+        .env("TANDEM_ADDR", format!("127.0.0.1:{port}"))
+        .env("TANDEM_BASE_URL", BASE)
+        .env("TANDEM_SMTP_URL", smtp.url())
+        .env("TANDEM_MAIL_FROM", "tandem <tandem@halden.example>")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(response) = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && response.status() == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if !ready {
+        server.kill().await.unwrap();
+        let output = server.wait_with_output().await.unwrap();
+        panic!(
+            "tandem serve did not become ready on {}: {}",
+            url("x"),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // Let the loop settle on what the demo left queued, then queue one.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let before = smtp.messages().await.len();
+    sqlx::query(
+        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link, created_at, due_at, send_after)
+         SELECT gen_random_uuid(), organisation_id, id, 'test', 'Hello from another instance', 'Body', '/admin/mail', now(), now(), now()
+           FROM users WHERE email = 'admin@halden.example'",
+    )
+    .execute(&owner)
+    .await
+    .unwrap();
+    let mut arrived = None;
+    for _ in 0..100 {
+        let messages = smtp.messages().await;
+        if messages.len() > before {
+            arrived = Some(messages);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let messages = arrived.expect("the message went out within 10 seconds");
+    assert_eq!(messages.len(), before + 1);
+    assert_eq!(messages[before]["subject"], "Hello from another instance");
+    server.kill().await.unwrap();
 }

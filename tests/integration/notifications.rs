@@ -261,3 +261,72 @@ async fn each_signatory_hears_what_changed_since_the_version_they_signed() {
     let list = cfo_client.get("/account/notifications").await;
     assert!(list.shows(subject));
 }
+
+#[tokio::test]
+async fn the_committee_sees_the_next_review_and_the_latest_pack_at_home() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let live = app.programme_id(crate::helpers::LIVE).await;
+    let mut exco = app.login("exco.commercial@halden.example").await;
+    let home = exco.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.reads("ExCo reviews"), "{}", home.body);
+    assert!(
+        home.body.contains(&format!(
+            "href=\"/programmes/{live}/reviews/{}/pack\"",
+            demo.review_month
+        )),
+        "{}",
+        home.body
+    );
+    // The CEO opens the next review: the committee sees its day.
+    let mut ceo = app.login("ceo@halden.example").await;
+    let opened = ceo
+        .post(
+            &format!("/programmes/{live}/reviews"),
+            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
+        )
+        .await;
+    assert_eq!(opened.status, 303);
+    let home = exco.get("/").await;
+    assert!(
+        home.reads("Accounts payable agents: next review meets on Wednesday 9 December 2026"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test]
+async fn a_new_warning_sign_is_told_once_to_the_ceo_and_the_coo() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    // The demo's matrix change routed the COO through the CTO: both heard of it once.
+    let told = |email: &'static str| {
+        format!(
+            "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id
+              WHERE u.email = '{email}' AND n.kind = 'warning_sign'
+                AND n.subject = 'Freight operations agents: a warning sign appeared — The COO routed through the CTO'"
+        )
+    };
+    assert_eq!(app.count(&told("ceo@halden.example")).await, 1);
+    assert_eq!(app.count(&told("coo@halden.example")).await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE n.kind = 'warning_sign' AND u.email LIKE 'exco%'").await,
+        0
+    );
+    // Recomputing the signs while it stands tells nobody again.
+    let id = app.programme_id("Freight operations agents").await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let page = ceo.get(&format!("/programmes/{id}/health")).await;
+    let mut fields = page.form_fields("/health/statement\"");
+    crate::helpers::set(
+        &mut fields,
+        "sentence",
+        "Agents take the routine freight work; people keep judgement.",
+    );
+    let saved = ceo
+        .post_pairs(&format!("/programmes/{id}/health/statement"), &fields)
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(app.count(&told("ceo@halden.example")).await, 1);
+}

@@ -1,6 +1,7 @@
 //! GET and POST /account/notifications/settings: how I hear of what — my
-//! time zone (every moment in messages and in the app is shown in it) and,
-//! for each kind I may switch off, an e-mail at once or the app only.
+//! time zone (every moment in messages and in the app is shown in it), my
+//! weekly digest (on or off, its day and hour) and, for each kind I may
+//! switch off, an e-mail at once, a line in the digest, or the app only.
 //! Requests addressed to me (signatures, decisions) always come by e-mail.
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,6 +16,7 @@ use crate::auth::session::ClientInfo;
 use crate::db;
 use crate::db::notifications::Settings;
 use crate::domain::notify::{Choice, Kind};
+use crate::domain::seat::SeatKind;
 use crate::domain::zone;
 use crate::error::{AppError, Result};
 use crate::paths;
@@ -44,6 +46,9 @@ struct SettingsPage {
     page: Page,
     time_zone: String,
     version: i32,
+    digest_on: bool,
+    digest_day: i16,
+    digest_hour: i16,
     /// Each kind with its choice (fixed kinds: always).
     kinds: Vec<(Kind, Choice)>,
     zones: &'static [&'static str],
@@ -58,12 +63,31 @@ fn listed() -> impl Iterator<Item = Kind> {
         .filter(|kind| !matches!(kind, Kind::Test | Kind::Digest))
 }
 
+/// The days, numbered as stored.
+const DAYS: [(i16, &str); 7] = [
+    (1, "Monday"),
+    (2, "Tuesday"),
+    (3, "Wednesday"),
+    (4, "Thursday"),
+    (5, "Friday"),
+    (6, "Saturday"),
+    (7, "Sunday"),
+];
+
 impl SettingsPage {
+    fn days(&self) -> &'static [(i16, &'static str)] {
+        &DAYS
+    }
+
     fn new(state: &AppState, user: &CurrentUser, settings: &Settings) -> Self {
+        let executive = user.seats.holds(SeatKind::Ceo) || user.seats.holds(SeatKind::Coo);
         SettingsPage {
             page: Page::of(state, user),
             time_zone: settings.time_zone.clone(),
             version: settings.version,
+            digest_on: settings.digest_on(executive),
+            digest_day: settings.digest_day,
+            digest_hour: settings.digest_hour,
             kinds: listed().map(|kind| (kind, settings.choice(kind))).collect(),
             zones: SUGGESTED_ZONES,
             errors: FieldErrors::new(),
@@ -91,16 +115,28 @@ pub(super) async fn submit(
     })?;
     let mut choices = BTreeMap::new();
     for kind in listed().filter(|kind| !kind.is_fixed()) {
-        let choice = match field(kind.as_str()) {
-            "off" => Choice::Off,
-            _ => Choice::Now,
-        };
+        let choice = Choice::parse(field(kind.as_str())).unwrap_or(Choice::Now);
         choices.insert(kind.as_str().to_owned(), choice.as_str().to_owned());
+    }
+    let digest = if field("digest") == "off" {
+        Choice::Off
+    } else {
+        Choice::Now
+    };
+    choices.insert(Kind::Digest.as_str().to_owned(), digest.as_str().to_owned());
+    let digest_day: i16 = field("digest_day").parse().unwrap_or(1);
+    let digest_hour: i16 = field("digest_hour").parse().unwrap_or(8);
+    if !(1..=7).contains(&digest_day) || !(0..=23).contains(&digest_hour) {
+        return Err(AppError::BadRequest(
+            "The digest's day is 1–7 and its hour 0–23.".into(),
+        ));
     }
     let typed_zone = field("time_zone").trim().to_owned();
     let wanted = Settings {
         time_zone: typed_zone.clone(),
         choices: sqlx::types::Json(choices),
+        digest_day,
+        digest_hour,
         version,
     };
     let Some(zone) = zone::parse(&typed_zone) else {

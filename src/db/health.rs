@@ -245,7 +245,9 @@ pub async fn record_pulse(
             })),
         },
     )
-    .await
+    .await?;
+    let on = pulse.checked_at.date_naive();
+    super::cadence::clocks::pulse_expected(conn, actor, programme_id, on).await
 }
 
 /// Records a blind rating; `false` when this seat already rated the round.
@@ -292,8 +294,52 @@ pub async fn record_rating(
             },
         )
         .await?;
+        ask_the_other_to_rate(conn, programme_id, rating).await?;
     }
     Ok(inserted)
+}
+
+/// The first rating of a round opens it for the other executive: they
+/// hear that theirs is awaited — never what was rated (blind until both
+/// are in).
+async fn ask_the_other_to_rate(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+    rating: &RatingRow,
+) -> sqlx::Result<()> {
+    let (other, who) = match rating.seat.as_str() {
+        "ceo" => (SeatKind::Coo, "The CEO"),
+        "coo" => (SeatKind::Ceo, "The COO"),
+        _ => return Ok(()),
+    };
+    let other_rated: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM status_ratings WHERE programme_id = $1 AND round = $2 AND seat = $3)",
+    )
+    .bind(programme_id)
+    .bind(&rating.round)
+    .bind(other.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    if other_rated {
+        return Ok(());
+    }
+    let (organisation_id, name) =
+        crate::db::notifications::programme_of(&mut *conn, programme_id).await?;
+    let message = crate::domain::notify::rating_round(
+        &name,
+        &rating.round,
+        who,
+        crate::paths::health(programme_id),
+    );
+    crate::db::notifications::queue_to_seat(
+        conn,
+        organisation_id,
+        other,
+        &message,
+        crate::db::notifications::Timing::now(rating.rated_at),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Stores the signs standing now (the badge reads them with the programme);

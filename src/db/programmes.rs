@@ -373,6 +373,9 @@ pub async fn set_phase(
     .await?;
     // The weekly updates' clock starts or stops with the deployment.
     let deploying = Phase::Deploying.as_str();
+    if programme.phase == Phase::PreDeployment.as_str() {
+        super::cadence::clocks::sessions_ended(conn, moved.organisation_id, moved.id).await?;
+    }
     if moved.phase == deploying {
         let since = moved.deploying_since.unwrap_or(actor.at.date_naive());
         super::cadence::clocks::deployment_began(conn, actor, moved.id, since).await?;
@@ -433,5 +436,9 @@ pub async fn create(
         },
     )
     .await?;
+    // Its clocks start: the weekly sessions of its preparation, the pulse.
+    let today = actor.at.date_naive();
+    super::cadence::clocks::session_expected(conn, actor, programme.id, today).await?;
+    super::cadence::clocks::pulse_expected(conn, actor, programme.id, today).await?;
     Ok(programme)
 }

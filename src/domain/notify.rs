@@ -547,6 +547,71 @@ pub fn warning_sign(programme: &str, sign: &str, link: String) -> Message {
     }
 }
 
+/// The week's alignment session is due: to the CEO and the COO, with the
+/// action items still open.
+pub fn session_due(
+    programme: &str,
+    by: DateTime<Utc>,
+    open_actions: &[String],
+    link: String,
+) -> Message {
+    let actions = if open_actions.is_empty() {
+        "No action item is open.".to_owned()
+    } else {
+        format!(
+            "Open action items to go through:\n{}",
+            open_actions
+                .iter()
+                .map(|a| format!("• {a}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    Message {
+        kind: Kind::SessionDue,
+        subject: shorten(&format!(
+            "{programme}: this week's alignment session is due"
+        )),
+        body: format!(
+            "Until the deployment starts, the CEO and the COO meet every week: scope, investment, \
+             the governance framework and the board narrative.\n\n{actions}"
+        ),
+        link,
+        by_when: Some(by),
+    }
+}
+
+/// The monthly pulse check is due: to the CEO.
+pub fn pulse_due(programme: &str, link: String) -> Message {
+    Message {
+        kind: Kind::PulseDue,
+        subject: shorten(&format!("{programme}: this month's pulse check")),
+        body: "Without looking it up: what is the programme's primary metric today, and its \
+               target? Your answer is set against the dashboard; a gap, or no answer within 35 \
+               days of the last one, is a warning sign."
+            .to_owned(),
+        link,
+        by_when: None,
+    }
+}
+
+/// A blind-rating round is open: to the executive who has not rated yet.
+/// It says who rated, never what.
+pub fn rating_round(programme: &str, round: &str, who: &str, link: String) -> Message {
+    Message {
+        kind: Kind::RatingRound,
+        subject: shorten(&format!(
+            "{programme}: your blind status rating for {round} is awaited"
+        )),
+        body: format!(
+            "{who} gave a blind rating of the programme's status for {round}. Give yours: neither \
+             of you sees the other's until both are in, then the two are shown side by side."
+        ),
+        link,
+        by_when: None,
+    }
+}
+
 /// A subject line of at most 200 characters.
 fn shorten(text: &str) -> String {
     if text.chars().count() <= 200 {

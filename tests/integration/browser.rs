@@ -742,3 +742,125 @@ async fn the_ceo_checks_her_pulse_and_rates_blind_in_a_real_browser() {
     shot(&ceo, "blind-ratings.png").await;
     ceo.close().await.unwrap();
 }
+
+/// The journey of SPEC §9 end to end: the COO raises a decision request in
+/// a browser, the CEO's e-mail arrives (a real SMTP server), its link opens
+/// the decision after sign-in, the CEO decides, and the COO's e-mail
+/// arrives with the answer.
+#[tokio::test]
+async fn a_decision_travels_by_email_from_the_coo_to_the_ceo_and_back() {
+    use crate::maildev::MailDev;
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = app.programme_id("Accounts receivable agents").await;
+    let smtp = MailDev::start().await;
+    let mailer = tandem::mail::Mailer::new(
+        Some(&smtp.url()),
+        Some("tandem <tandem@halden.example>"),
+        &app.base,
+    )
+    .unwrap();
+    let key = tandem::mail::outbox::unsubscribe_key(&app.pool)
+        .await
+        .unwrap();
+    let deliver = || async {
+        tandem::mail::outbox::deliver_due(&app.pool, &mailer, &key, app.clock_now())
+            .await
+            .unwrap()
+    };
+    let driver = Driver::start().await;
+
+    let coo = driver.browser(1280, 900).await;
+    sign_in(&coo, &app, "coo@halden.example").await;
+    click(&coo, Locator::LinkText("Write the week 3 update")).await;
+    coo.wait()
+        .for_element(Locator::Id("summary"))
+        .await
+        .unwrap();
+    type_into(
+        &coo,
+        Locator::Id("summary"),
+        "Cash application runs on two entities.",
+    )
+    .await;
+    type_into(&coo, Locator::Id("ws_name_1"), "Cash application agents").await;
+    type_into(
+        &coo,
+        Locator::Id("question"),
+        "Pay for the bank's structured remittance feed?",
+    )
+    .await;
+    type_into(&coo, Locator::Id("options"), "Yes; no").await;
+    type_into(
+        &coo,
+        Locator::Id("recommendation"),
+        "Yes: it ends the scanning.",
+    )
+    .await;
+    click(&coo, Locator::Css("form.stacked-form button[type=submit]")).await;
+    coo.wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    coo.close().await.unwrap();
+
+    deliver().await;
+    let request = smtp
+        .to("ceo@halden.example")
+        .await
+        .into_iter()
+        .rfind(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap()
+                .contains("needed within 24 hours")
+        })
+        .expect("the CEO's message arrives");
+    let text = request["text"].as_str().unwrap();
+    assert!(
+        text.contains("Pay for the bank's structured remittance feed?"),
+        "{text}"
+    );
+    let link = text
+        .lines()
+        .find(|line| line.starts_with(&app.base) && line.contains("/decisions/"))
+        .expect("a link to the decision")
+        .to_owned();
+    assert!(link.starts_with(&format!("{}/programmes/{id}/decisions/", app.base)));
+
+    // The link, opened by a CEO not signed in: the sign-in form, then the decision.
+    let ceo = driver.browser(1280, 900).await;
+    ceo.goto(&link).await.unwrap();
+    ceo.wait().for_element(Locator::Id("email")).await.unwrap();
+    type_into(&ceo, Locator::Id("email"), "ceo@halden.example").await;
+    type_into(&ceo, Locator::Id("password"), PASSWORD).await;
+    click(&ceo, Locator::Css("form button[type=submit]")).await;
+    ceo.wait()
+        .for_element(Locator::Id("outcome-approved"))
+        .await
+        .unwrap();
+    assert_eq!(ceo.current_url().await.unwrap().as_str(), link);
+    click(&ceo, Locator::Id("outcome-approved")).await;
+    type_into(&ceo, Locator::Id("note"), "Yes, from the contingency.").await;
+    click(&ceo, Locator::Css("form.stacked-form button[type=submit]")).await;
+    ceo.wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    shot(&ceo, "decision-from-email.png").await;
+    ceo.close().await.unwrap();
+
+    deliver().await;
+    let answer = smtp
+        .to("coo@halden.example")
+        .await
+        .into_iter()
+        .rfind(|m| m["subject"].as_str().unwrap().contains("— approved"))
+        .expect("the COO's message arrives");
+    assert!(
+        answer["text"]
+            .as_str()
+            .unwrap()
+            .contains("The CEO's note: Yes, from the contingency.")
+    );
+}

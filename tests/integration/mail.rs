@@ -957,3 +957,61 @@ async fn tandem_serve_delivers_a_message_within_seconds_of_its_commit() {
     assert_eq!(messages[before]["subject"], "Hello from another instance");
     server.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_programme_in_preparation_calls_its_weekly_session_with_the_open_actions() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let id = demo.programme_id;
+    let smtp = MailDev::start().await;
+    let mailer = mailer(Some(&smtp));
+    // Last week's session was skipped: this Monday's call is already in the
+    // demo's mailbox; the CEO and the COO record this week's now.
+    let mut ceo = app.login("ceo@halden.example").await;
+    let form = ceo.get(&format!("/programmes/{id}/sessions/new")).await;
+    assert_eq!(form.status, 200);
+    let mut fields = form.form_fields(&format!("/programmes/{id}/sessions\""));
+    crate::helpers::set(&mut fields, "held_on", "2026-11-16");
+    crate::helpers::set(&mut fields, "attendees", "Maren Holt, Tomasz Reyes");
+    crate::helpers::set(
+        &mut fields,
+        "action_title_1",
+        "Send the board the revised narrative",
+    );
+    crate::helpers::set(&mut fields, "action_owner_1", "ceo");
+    crate::helpers::set(&mut fields, "action_due_1", "2026-11-20");
+    let recorded = ceo
+        .post_pairs(&format!("/programmes/{id}/sessions"), &fields)
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    // Next Monday at 08:00: both hear that week's session is due, with the
+    // open items, the new one among them.
+    let monday = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+    deliver(&app, &mailer, monday).await;
+    for email in ["ceo@halden.example", "coo@halden.example"] {
+        let call = smtp
+            .to(email)
+            .await
+            .into_iter()
+            .find(|m| {
+                m["subject"] == "Freight operations agents: this week's alignment session is due"
+            })
+            .unwrap_or_else(|| panic!("{email} is called to the session"));
+        let text = call["text"].as_str().unwrap();
+        assert!(
+            text.contains(
+                "Send the board the revised narrative (CEO, due 20 November, carried over)"
+            ),
+            "{text}"
+        );
+    }
+    // The new action, due on Friday 20th: its owner heard on Thursday morning.
+    let ceo_mail = smtp.to("ceo@halden.example").await;
+    assert!(ceo_mail.iter().any(|m| {
+        m["subject"] == "Freight operations agents: an action of yours is due tomorrow"
+            && m["text"]
+                .as_str()
+                .unwrap()
+                .contains("Send the board the revised narrative")
+    }));
+}

@@ -330,3 +330,44 @@ async fn a_new_warning_sign_is_told_once_to_the_ceo_and_the_coo() {
     assert_eq!(saved.status, 303, "{}", saved.body);
     assert_eq!(app.count(&told("ceo@halden.example")).await, 1);
 }
+
+#[tokio::test]
+async fn a_blind_rating_round_asks_the_other_executive_without_telling_the_rating() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    app.other_organisation().await;
+    // In the demo, the COO has rated this month; the CEO has not.
+    let (round, rating, why): (String, String, String) = sqlx::query_as(
+        "SELECT r.round, r.rating, r.why FROM status_ratings r JOIN programmes p ON p.id = r.programme_id
+          WHERE p.name = $1 AND r.seat = 'coo'
+            AND NOT EXISTS (SELECT 1 FROM status_ratings c WHERE c.programme_id = r.programme_id AND c.round = r.round AND c.seat = 'ceo')",
+    )
+    .bind(crate::helpers::LIVE)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut ceo = app.login("ceo@halden.example").await;
+    let list = ceo.get("/account/notifications").await;
+    let subject =
+        format!("Accounts payable agents: your blind status rating for {round} is awaited");
+    assert!(list.shows(&subject), "{}", list.body);
+    assert!(list.shows("The COO gave a blind rating"));
+    // What was rated, and why, is in no message to anyone.
+    let leaks = app
+        .count(&format!(
+            "SELECT count(*) FROM notifications WHERE kind = 'rating_round'
+               AND (body ILIKE '%{rating}%' OR subject ILIKE '%{rating}%' OR body LIKE '%{}%')",
+            why.replace('\'', "''")
+        ))
+        .await;
+    assert_eq!(leaks, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM mailbox WHERE raw LIKE '%' || (SELECT why FROM status_ratings WHERE seat = 'coo' ORDER BY rated_at DESC LIMIT 1) || '%'").await,
+        0
+    );
+    // No message ever went to someone of another organisation.
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE u.organisation_id <> n.organisation_id").await,
+        0
+    );
+}

@@ -186,6 +186,10 @@ async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
         ),
         ("calendar", "/account/calendar".to_owned()),
         ("notifications", "/account/notifications".to_owned()),
+        (
+            "notification settings",
+            "/account/notifications/settings".to_owned(),
+        ),
         ("alignment health", format!("/programmes/{live}/health")),
         ("expansion pipeline", format!("/programmes/{live}/pipeline")),
     ] {
@@ -233,7 +237,12 @@ async fn a_page_seen_again_unchanged_costs_only_the_session_check() {
     app.load_demo().await;
     // Every main page seen a second time: the session check alone, but for
     // the pages always rendered (account pages and verifications).
-    let always_rendered = ["calendar", "notifications", "review verify"];
+    let always_rendered = [
+        "calendar",
+        "notifications",
+        "notification settings",
+        "review verify",
+    ];
     let wrong: Vec<_> = measure(&app, &counter)
         .await
         .into_iter()

@@ -33,6 +33,123 @@ fn action_reason(action_id: Uuid) -> String {
     format!("action:{action_id}")
 }
 
+fn session_reason(programme_id: Uuid) -> String {
+    format!("session:{programme_id}")
+}
+
+fn pulse_reason(programme_id: Uuid) -> String {
+    format!("pulse:{programme_id}")
+}
+
+/// Days after a pulse check (or the programme's start) the CEO is asked
+/// for the next: five days before the 35-day rule counts it missing.
+const PULSE_ASK_AFTER: i64 = 30;
+
+/// The Monday after `day`.
+fn next_monday(day: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    day + chrono::Duration::days(7 - i64::from(day.weekday().num_days_from_monday()))
+}
+
+/// Before deployment, the CEO and the COO hold an alignment session every
+/// week: on the Monday after `after` (a session held, or the programme
+/// created) both hear that the week's is due, with the open action items
+/// to go through. The previous call, if still waiting, is withdrawn.
+pub(crate) async fn session_expected(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    after: NaiveDate,
+) -> sqlx::Result<()> {
+    let (organisation_id, name) = notifications::programme_of(&mut *conn, programme_id).await?;
+    let reason = session_reason(programme_id);
+    notifications::cancel(conn, organisation_id, &reason).await?;
+    let phase: String = sqlx::query_scalar("SELECT phase FROM programmes WHERE id = $1")
+        .bind(programme_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if phase != crate::domain::phase::Phase::PreDeployment.as_str() {
+        return Ok(());
+    }
+    let monday = next_monday(after);
+    let open: Vec<(String, String, NaiveDate)> = sqlx::query_as(
+        "SELECT title, owner_seat, due_on FROM action_items
+          WHERE programme_id = $1 AND done_at IS NULL ORDER BY due_on, title",
+    )
+    .bind(programme_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let actions: Vec<String> = open
+        .iter()
+        .map(|(title, owner, due_on)| {
+            let carried = if *due_on < monday {
+                ", carried over"
+            } else {
+                ""
+            };
+            format!(
+                "{title} ({}, due {}{carried})",
+                owner.to_uppercase(),
+                due_on.format("%-d %B")
+            )
+        })
+        .collect();
+    let friday = monday + chrono::Duration::days(4);
+    let message = notify::session_due(
+        &name,
+        friday.and_hms_opt(17, 0, 0).unwrap_or_default().and_utc(),
+        &actions,
+        crate::paths::session_new(programme_id),
+    );
+    notifications::queue_local(
+        conn,
+        organisation_id,
+        BOTH,
+        &message,
+        actor.at,
+        (monday, MORNING),
+        &reason,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The programme left its preparation: no more alignment sessions are due.
+pub(crate) async fn sessions_ended(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+) -> sqlx::Result<()> {
+    notifications::cancel(conn, organisation_id, &session_reason(programme_id)).await?;
+    Ok(())
+}
+
+/// The CEO answered a pulse check (or the programme began) on `on`: 30 days
+/// later the CEO is asked for the next one.
+pub(crate) async fn pulse_expected(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    programme_id: Uuid,
+    on: NaiveDate,
+) -> sqlx::Result<()> {
+    let (organisation_id, name) = notifications::programme_of(&mut *conn, programme_id).await?;
+    let reason = pulse_reason(programme_id);
+    notifications::cancel(conn, organisation_id, &reason).await?;
+    let ask = on + chrono::Duration::days(PULSE_ASK_AFTER);
+    let message = notify::pulse_due(&name, crate::paths::health(programme_id));
+    notifications::queue_local(
+        conn,
+        organisation_id,
+        CEO,
+        &message,
+        actor.at,
+        (ask, MORNING),
+        &reason,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The programme moved to deploying on `since`: for each of its 8 weeks,
 /// the COO hears on the morning the week begins that its update is due,
 /// and again on its last day unless it is written by then.

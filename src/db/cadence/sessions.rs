@@ -113,6 +113,7 @@ pub async fn record_session(
         },
     )
     .await?;
+    super::clocks::session_expected(conn, actor, new.programme_id, new.held_on).await?;
     Ok(number)
 }
 

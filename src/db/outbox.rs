@@ -14,8 +14,10 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
 
-/// How long a claim keeps a row from other deliverers.
-pub const LEASE: Duration = Duration::minutes(5);
+/// How long a claim keeps a row from other deliverers: long enough for a
+/// batch to time out message by message (5 × 30 s), short enough that the
+/// rows of a process that died go out within minutes.
+pub const LEASE: Duration = Duration::minutes(3);
 /// Attempts before a message counts as failed: with [`backoff`]'s waits,
 /// about a day of trying.
 pub const MAX_ATTEMPTS: i32 = 20;

@@ -18,8 +18,8 @@ use crate::db::outbox::{self, Claimed, Outcome};
 use crate::domain::notify::{Choice, Kind};
 use crate::domain::zone;
 
-/// How many messages one claim takes.
-const BATCH: i64 = 20;
+/// How many messages one claim takes (see [`outbox::LEASE`]).
+pub const BATCH: i64 = 5;
 /// How often the loop looks for due reminders without being woken.
 const POLL: Duration = Duration::from_secs(5);
 /// The channel the outbox trigger notifies (migration 0018).

@@ -1015,3 +1015,69 @@ async fn a_programme_in_preparation_calls_its_weekly_session_with_the_open_actio
                 .contains("Send the board the revised narrative")
     }));
 }
+
+/// A deliverer killed at an arbitrary point of its work — between a claim
+/// and a send, or after the server accepted a message and before its row
+/// was marked — loses nothing: after the lease, another delivers the rest,
+/// and anything sent twice carries the same `Message-ID`.
+#[tokio::test]
+async fn a_deliverer_killed_mid_batch_loses_nothing() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let smtp = MailDev::start().await;
+    let mailer = mailer(Some(&smtp));
+    let now = app.clock_now();
+    deliver(&app, &mailer, now).await;
+    let before = smtp.messages().await.len();
+    const QUEUED: usize = 120;
+    sqlx::query(
+        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link, created_at, due_at, send_after)
+         SELECT gen_random_uuid(), u.organisation_id, u.id, 'test', 'Crash ' || g, 'Body', '/admin/mail', $1, $1, $1
+           FROM users u, generate_series(1, $2) g WHERE u.email = 'admin@halden.example'",
+    )
+    .bind(now)
+    .bind(QUEUED as i32)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // Kill it once some messages have gone out.
+    let pool = app.pool.clone();
+    let doomed = mailer.clone();
+    let key = unsubscribe_key(&app.pool).await.unwrap();
+    let worker = tokio::spawn(async move { deliver_due(&pool, &doomed, &key, now).await });
+    loop {
+        if smtp.messages().await.len() >= before + QUEUED / 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    worker.abort();
+    let _ = worker.await;
+    let sent_before_kill = smtp.messages().await.len() - before;
+    let leased = app
+        .count("SELECT count(*) FROM notifications WHERE kind = 'test' AND delivery = 'queued' AND lease_until IS NOT NULL")
+        .await;
+    // After the lease, another deliverer finishes.
+    deliver(&app, &mailer, now + outbox::LEASE + Duration::seconds(1)).await;
+    let all: Vec<_> = smtp.messages().await.into_iter().skip(before).collect();
+    let mut ids: Vec<&str> = all.iter().map(|m| header(m, "message-id")).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    eprintln!(
+        "crash test: {QUEUED} queued, {sent_before_kill} delivered before the kill, {leased} under lease at the kill, \
+         {} deliveries in all, {} distinct Message-IDs, {} duplicates",
+        all.len(),
+        ids.len(),
+        all.len() - ids.len()
+    );
+    assert_eq!(ids.len(), QUEUED, "every message arrived");
+    assert!(
+        all.len() - ids.len() <= tandem::mail::outbox::BATCH as usize,
+        "duplicates only of the batch in flight"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE kind = 'test' AND delivery <> 'sent'")
+            .await,
+        0
+    );
+}

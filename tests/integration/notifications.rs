@@ -371,3 +371,91 @@ async fn a_blind_rating_round_asks_the_other_executive_without_telling_the_ratin
         0
     );
 }
+
+/// Signs version `number` of the demo's brief (or rejects it, with a reason).
+async fn decide_version(
+    client: &mut crate::helpers::Client,
+    id: uuid::Uuid,
+    number: i32,
+    reason: Option<&str>,
+) -> crate::helpers::Page {
+    let sign = format!("/programmes/{id}/brief/versions/{number}/sign");
+    let page = client.get(&sign).await;
+    let mut fields = page.form_fields("/sign\" novalidate");
+    let decision = if reason.is_some() { "reject" } else { "sign" };
+    fields.push(("decision".into(), decision.into()));
+    crate::helpers::set(&mut fields, "password", crate::helpers::PASSWORD);
+    if let Some(reason) = reason {
+        crate::helpers::set(&mut fields, "reason", reason);
+    }
+    client.post_pairs(&sign, &fields).await
+}
+
+#[tokio::test]
+async fn the_last_signature_and_a_rejection_reach_the_ceo_and_the_coo() {
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let id = demo.programme_id;
+    let to_both = |kind: &str| {
+        format!(
+            "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id
+              WHERE n.kind = '{kind}' AND u.email IN ('ceo@halden.example', 'coo@halden.example')
+                AND n.link LIKE '/programmes/{id}/%'"
+        )
+    };
+    // Version 2 waits for the CFO alone: her signature completes it.
+    let reminders = format!(
+        "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.recipient_id
+          WHERE u.email = 'cfo@halden.example' AND n.reason LIKE 'sign:{id}:%' AND n.delivery = 'queued'"
+    );
+    assert!(app.count(&reminders).await > 0, "the CFO's reminders wait");
+    let signed_before = app.count(&to_both("brief_signed")).await;
+    let mut cfo = app.login("cfo@halden.example").await;
+    assert_eq!(decide_version(&mut cfo, id, 2, None).await.status, 303);
+    assert_eq!(app.count(&reminders).await, 0, "her reminders stop");
+    assert_eq!(app.count(&to_both("brief_signed")).await, signed_before + 2);
+    let mut ceo = app.login("ceo@halden.example").await;
+    let list = ceo.get("/account/notifications").await;
+    assert!(list.shows(
+        "Freight operations agents: version 2 of the deployment brief is signed by everyone"
+    ));
+
+    // A rejection of the next version tells both, with the reason, and
+    // stops every signatory's reminders.
+    let brief = format!("/programmes/{id}/brief");
+    let form = ceo
+        .get(&format!("{brief}/sections/competitive_ambition/edit"))
+        .await;
+    let mut fields = form.form_fields("brief-form");
+    crate::helpers::set(
+        &mut fields,
+        "f.statement",
+        "Lead freight operations in the region.",
+    );
+    assert_eq!(
+        ceo.post_pairs(&format!("{brief}/sections/competitive_ambition"), &fields)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(ceo.post(&format!("{brief}/submit"), &[]).await.status, 303);
+    let waiting = format!(
+        "SELECT count(*) FROM notifications WHERE reason LIKE 'sign:{id}:%' AND delivery = 'queued'"
+    );
+    assert!(app.count(&waiting).await > 0);
+    let rejected = decide_version(&mut cfo, id, 3, Some("The ambition needs a number.")).await;
+    assert_eq!(rejected.status, 303, "{}", rejected.body);
+    assert_eq!(
+        app.count(&waiting).await,
+        0,
+        "nobody is reminded of a rejected version"
+    );
+    assert_eq!(app.count(&to_both("brief_rejected")).await, 2);
+    let list = ceo.get("/account/notifications").await;
+    assert!(
+        list.shows("rejected version 3 of the deployment brief"),
+        "{}",
+        list.body
+    );
+    assert!(list.shows("The ambition needs a number."));
+}

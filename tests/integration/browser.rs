@@ -863,4 +863,29 @@ async fn a_decision_travels_by_email_from_the_coo_to_the_ceo_and_back() {
             .unwrap()
             .contains("The CEO's note: Yes, from the contingency.")
     );
+
+    // What the administrator and a reader on a phone see.
+    let admin = driver.browser(1280, 900).await;
+    sign_in(&admin, &app, "admin@halden.example").await;
+    admin
+        .goto(&format!("{}/admin/mail", app.base))
+        .await
+        .unwrap();
+    assert_eq!(heading(&admin).await, "Mail");
+    shot(&admin, "admin-mail.png").await;
+    admin.close().await.unwrap();
+    let phone = driver.browser(375, 800).await;
+    sign_in(&phone, &app, "coo@halden.example").await;
+    phone
+        .goto(&format!("{}/account/notifications", app.base))
+        .await
+        .unwrap();
+    shot(&phone, "notifications-phone.png").await;
+    phone
+        .goto(&format!("{}/account/notifications/settings", app.base))
+        .await
+        .unwrap();
+    assert_eq!(heading(&phone).await, "Notification settings");
+    shot(&phone, "notification-settings-phone.png").await;
+    phone.close().await.unwrap();
 }

@@ -409,3 +409,47 @@ pub async fn home(
         committee: decode(&row.committee.0)?,
     })
 }
+
+/// What the matrix page shows.
+#[derive(Debug)]
+pub struct MatrixSource {
+    /// The programme, if the organisation has it.
+    pub programme: Option<Programme>,
+    /// The matrix version in force (the latest, or the latest saved before
+    /// `before`).
+    pub version: Option<raci::Version>,
+}
+
+/// Reads the matrix page of programme `programme_id` in one round trip: its
+/// latest version, or the one in force just before `before`.
+pub async fn matrix(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    before: Option<chrono::DateTime<chrono::Utc>>,
+) -> sqlx::Result<MatrixSource> {
+    let sql = format!(
+        "SELECT {} AS programme, {} AS version",
+        programme(),
+        one(&format!(
+            "{} WHERE v.programme_id = $1 AND ($3::timestamptz IS NULL OR v.saved_at < $3)
+              ORDER BY v.version DESC LIMIT 1",
+            raci::SELECT
+        )),
+    );
+    #[derive(FromRow)]
+    struct Row {
+        programme: Option<Part>,
+        version: Option<Part>,
+    }
+    let row: Row = sqlx::query_as(&sql)
+        .bind(programme_id)
+        .bind(organisation_id)
+        .bind(before)
+        .fetch_one(db)
+        .await?;
+    Ok(MatrixSource {
+        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        version: row.version.map(|v| decode(&v.0)).transpose()?,
+    })
+}

@@ -47,7 +47,7 @@ pub(super) async fn submit(
         Ok(_) => None,
     };
     let (Ok(line), None) = (line, error.clone()) else {
-        let mut page = build(&state, &user, programme, None).await?;
+        let mut page = build(&state, &user, programme).await?;
         page.line_error = error;
         page.line_note = form.note;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));

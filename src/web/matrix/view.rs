@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Grid, end_of, readable_programme};
+use super::{Grid, end_of};
+use crate::error::AppError;
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::programmes::Programme;
@@ -47,7 +48,7 @@ pub(super) async fn show(
     Path(id): Path<Uuid>,
     Query(query): Query<ViewQuery>,
 ) -> Result<MatrixPage> {
-    let programme = readable_programme(&state, &user, id).await?;
+    user.require(Action::ReadProgramme)?;
     let (as_of, as_of_error) = match query.as_of.trim() {
         "" => (None, None),
         raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
@@ -55,32 +56,44 @@ pub(super) async fn show(
             Err(_) => (None, Some("Enter a date as YYYY-MM-DD.".to_owned())),
         },
     };
-    let mut page = build(&state, &user, programme, as_of).await?;
+    // The programme and its matrix in one round trip.
+    let source =
+        db::pages::matrix(&state.pool, user.organisation_id, id, as_of.map(end_of)).await?;
+    let programme = source.programme.ok_or(AppError::NotFound)?;
+    let mut page = page_of(&state, &user, programme, as_of, source.version);
     page.as_of_error = as_of_error;
     Ok(page)
 }
 
-/// The page for a programme, now or as of a date.
+/// The page for a programme as it stands now.
 pub(super) async fn build(
     state: &AppState,
     user: &CurrentUser,
     programme: Programme,
-    as_of: Option<NaiveDate>,
 ) -> Result<MatrixPage> {
-    let id = programme.id;
-    let (grid, saved) = match as_of {
-        None => {
-            let latest = db::raci::latest(&state.pool, id).await?;
+    let version = db::raci::latest(&state.pool, programme.id).await?;
+    Ok(page_of(state, user, programme, None, version))
+}
+
+/// The page of `programme` with the matrix `version` in force (now, or as
+/// of a date).
+fn page_of(
+    state: &AppState,
+    user: &CurrentUser,
+    programme: Programme,
+    as_of: Option<NaiveDate>,
+    version: Option<db::raci::Version>,
+) -> MatrixPage {
+    let (grid, saved) = match (as_of, version) {
+        (None, latest) => {
             let saved = latest.as_ref().map(describe).unwrap_or_default();
             let matrix = latest.map_or_else(Matrix::framework_default, |v| v.matrix.0);
             (Some(Grid::of(&matrix)), saved)
         }
-        Some(date) => match db::raci::as_of(&state.pool, id, end_of(date)).await? {
-            Some(found) => (Some(Grid::of(&found.matrix.0)), describe(&found)),
-            None => (None, String::new()),
-        },
+        (Some(_), Some(found)) => (Some(Grid::of(&found.matrix.0)), describe(&found)),
+        (Some(_), None) => (None, String::new()),
     };
-    Ok(MatrixPage {
+    MatrixPage {
         page: Page::of(state, user),
         line: programme.reporting_line(),
         line_note: programme.coo_reports_to_note.clone(),
@@ -92,7 +105,7 @@ pub(super) async fn build(
         as_of_error: None,
         can_edit: user.can(Action::EditMatrix),
         lines: ReportingLine::ALL,
-    })
+    }
 }
 
 fn describe(version: &db::raci::Version) -> String {

@@ -13,6 +13,7 @@ use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Owner};
+use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Path;
@@ -36,8 +37,9 @@ pub(super) async fn show(
     user: CurrentUser,
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<CertificatePage> {
-    let programme = readable_programme(&state, &user, id).await?;
+    user.require(Action::ReadProgramme)?;
     let loaded = load(&state, user.organisation_id, id, number).await?;
+    let programme = loaded.programme.clone();
     let organisation = db::organisations::find(&state.pool, user.organisation_id)
         .await?
         .map(|o| o.name)

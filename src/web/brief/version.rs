@@ -6,7 +6,8 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use super::{FieldDiff, FieldView, Status, readable_programme, render_fields, section_diff};
+use super::{FieldDiff, FieldView, Status, render_fields, section_diff};
+use crate::domain::permission::Action;
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::brief::{Slot, Version};
@@ -32,6 +33,8 @@ pub(crate) struct FrozenView {
 
 /// A version, loaded whole.
 pub(crate) struct Loaded {
+    /// Its programme.
+    pub programme: Programme,
     pub version: Version,
     pub sections: Vec<FrozenView>,
     pub contents: Vec<(String, Content)>,
@@ -40,7 +43,8 @@ pub(crate) struct Loaded {
     pub is_latest: bool,
 }
 
-/// Loads version `number` of a programme's brief; 404 if there is none.
+/// Loads version `number` of a programme's brief with the programme, in one
+/// round trip; 404 if either is not the organisation's.
 pub(crate) async fn load(
     state: &AppState,
     organisation_id: Uuid,
@@ -48,6 +52,7 @@ pub(crate) async fn load(
     number: i32,
 ) -> Result<Loaded> {
     let source = db::pages::version(&state.pool, organisation_id, programme_id, number).await?;
+    let programme = source.programme.ok_or(AppError::NotFound)?;
     let version = source.version.ok_or(AppError::NotFound)?;
     let frozen = source.sections;
     let contents: Vec<(String, Content)> = frozen
@@ -73,6 +78,7 @@ pub(crate) async fn load(
         .collect();
     let slots = source.slots;
     Ok(Loaded {
+        programme,
         is_latest: source.latest_number == Some(version.number),
         status: super::status_of(&slots),
         version,
@@ -145,8 +151,9 @@ pub(super) async fn show(
     user: CurrentUser,
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<VersionPage> {
-    let programme = readable_programme(&state, &user, id).await?;
+    user.require(Action::ReadProgramme)?;
     let loaded = load(&state, user.organisation_id, id, number).await?;
+    let programme = loaded.programme.clone();
     let my_turn = loaded.is_latest
         && loaded.status == Status::Pending
         && loaded

@@ -118,6 +118,8 @@ struct SourceRow {
     versions: Vec<i32>,
     corrections: sqlx::types::Json<Vec<CorrectionRow>>,
     roi: sqlx::types::Json<Vec<RoiRow>>,
+    /// The programme itself, when the page asked for it (`$5`).
+    programme: Option<super::json::Part>,
 }
 
 /// Reads a programme's dashboard in one query. With `focus`, every value of
@@ -127,8 +129,28 @@ pub async fn dashboard_source(
     programme_id: Uuid,
     focus: Option<&str>,
 ) -> sqlx::Result<DashboardSource> {
-    let row: SourceRow = sqlx::query_as(
-        "WITH signed AS (
+    Ok(read_source(db, programme_id, focus, None).await?.1)
+}
+
+/// [`dashboard_source`] with the programme itself, if `organisation_id`
+/// has it: a dashboard page in one round trip.
+pub async fn dashboard_page(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    focus: Option<&str>,
+) -> sqlx::Result<(Option<super::programmes::Programme>, DashboardSource)> {
+    read_source(db, programme_id, focus, Some(organisation_id)).await
+}
+
+/// The dashboard's query (see [`read_source`]); `$5`, when given, names
+/// the organisation whose programme row comes with it.
+static SOURCE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let programme = super::json::one(&format!(
+        "SELECT {} FROM programmes WHERE id = $1 AND organisation_id = $5",
+        super::programmes::COLUMNS
+    ));
+    "WITH signed AS (
              SELECT v.id, v.number,
                     (SELECT max(s.signed_at) FROM brief_signatures s WHERE s.version_id = v.id) AS approved_at
                FROM brief_versions v
@@ -181,7 +203,8 @@ pub async fn dashboard_source(
              (SELECT coalesce(json_agg(json_build_object(
                          'month', r.month, 'investment', r.investment, 'benefit', r.benefit,
                          'note', r.note, 'version', r.version) ORDER BY r.month), '[]'::json)
-                FROM roi_actuals r WHERE r.programme_id = $1) AS roi
+                FROM roi_actuals r WHERE r.programme_id = $1) AS roi,
+             {PROGRAMME} AS programme
            FROM (SELECT coalesce(array_agg(r.id), '{}') AS ids,
                         coalesce(array_agg(r.metric_id), '{}') AS metric_ids,
                         coalesce(array_agg(r.period), '{}') AS periods,
@@ -190,19 +213,32 @@ pub async fn dashboard_source(
                         coalesce(array_agg(r.recorded_by_name), '{}') AS names,
                         coalesce(array_agg(r.recorded_at), '{}') AS ats,
                         coalesce(array_agg(r.version), '{}') AS versions
-                   FROM recent r) vals",
-    )
-    .bind(programme_id)
-    .bind(focus)
-    .bind(&SECTIONS[..])
-    .bind(if focus.is_some() {
-        FOCUSED_VALUES
-    } else {
-        RECENT_VALUES
-    })
-    .fetch_one(db)
-    .await?;
-    Ok(DashboardSource {
+                   FROM recent r) vals".replace("{PROGRAMME}", &programme)
+});
+
+async fn read_source(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+    focus: Option<&str>,
+    organisation_id: Option<Uuid>,
+) -> sqlx::Result<(Option<super::programmes::Programme>, DashboardSource)> {
+    let row: SourceRow = sqlx::query_as(SOURCE_SQL.as_str())
+        .bind(programme_id)
+        .bind(focus)
+        .bind(&SECTIONS[..])
+        .bind(if focus.is_some() {
+            FOCUSED_VALUES
+        } else {
+            RECENT_VALUES
+        })
+        .bind(organisation_id)
+        .fetch_one(db)
+        .await?;
+    let programme = row
+        .programme
+        .map(|part| super::json::decode(&part.0))
+        .transpose()?;
+    let source = DashboardSource {
         signed: row.signed.map(|json| json.0),
         latest_number: row.latest_number,
         draft: row.draft.map(|json| json.0).unwrap_or_default(),
@@ -220,7 +256,8 @@ pub async fn dashboard_source(
             .collect(),
         corrections: row.corrections.0,
         roi: row.roi.0,
-    })
+    };
+    Ok((programme, source))
 }
 
 /// A value to record.

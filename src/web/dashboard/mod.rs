@@ -49,9 +49,10 @@ async fn load(
     id: Uuid,
     focus: Option<&str>,
 ) -> Result<(Programme, DashboardSource)> {
-    let programme = crate::web::extract::readable(state, user, id).await?;
-    let source = db::metrics::dashboard_source(&state.pool, id, focus).await?;
-    Ok((programme, source))
+    user.require(crate::domain::permission::Action::ReadProgramme)?;
+    let (programme, source) =
+        db::metrics::dashboard_page(&state.pool, user.organisation_id, id, focus).await?;
+    Ok((programme.ok_or(AppError::NotFound)?, source))
 }
 
 /// Finds a metric of the board, or 404.

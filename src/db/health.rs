@@ -87,17 +87,22 @@ pub struct HealthSource {
     pub actions: Vec<ActionRow>,
     /// The latest brief version's number and slots.
     pub brief: Option<(i32, Vec<Slot>)>,
+    /// The dashboard, when asked for (the page shows its figures).
+    pub dashboard: Option<crate::db::metrics::DashboardSource>,
 }
 
-/// Reads a programme's health records in one round trip.
+/// Reads a programme's health records — and, for the page, its dashboard —
+/// in one round trip.
 pub async fn source(
     db: impl PgExecutor<'_>,
     organisation_id: Uuid,
     programme_id: Uuid,
+    with_dashboard: bool,
 ) -> sqlx::Result<HealthSource> {
     let sql = format!(
         "SELECT {} AS programme, {} AS statements, {} AS pulses, {} AS ratings, {} AS matrix, {} AS cadence, {} AS actions,
-                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number, {} AS latest_slots",
+                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number, {} AS latest_slots,
+                CASE WHEN $5 THEN {} END AS dashboard",
         programme(),
         array(
             "SELECT s.seat, s.sentence, (SELECT display_name FROM users WHERE id = s.written_by) AS written_by_name, s.written_at
@@ -120,6 +125,7 @@ pub async fn source(
         array(&format!(
             "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
         )),
+        crate::db::metrics::dashboard_part("$3", "$4"),
     );
     #[derive(FromRow)]
     struct Row {
@@ -132,10 +138,14 @@ pub async fn source(
         actions: Part,
         latest_number: Option<i32>,
         latest_slots: Part,
+        dashboard: Option<Part>,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
         .bind(organisation_id)
+        .bind(&crate::db::metrics::SECTIONS[..])
+        .bind(crate::db::metrics::RECENT_VALUES)
+        .bind(with_dashboard)
         .fetch_one(db)
         .await?;
     Ok(HealthSource {
@@ -153,6 +163,10 @@ pub async fn source(
         brief: row
             .latest_number
             .map(|n| decode(&row.latest_slots.0).map(|slots| (n, slots)))
+            .transpose()?,
+        dashboard: row
+            .dashboard
+            .map(|part| crate::db::metrics::decode_dashboard(&part.0))
             .transpose()?,
     })
 }
@@ -472,7 +486,7 @@ pub async fn refresh(
     programme_id: Uuid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    let source = source(&mut *conn, organisation_id, programme_id).await?;
+    let source = source(&mut *conn, organisation_id, programme_id, false).await?;
     let Some(inputs) = source.inputs() else {
         return Ok(());
     };

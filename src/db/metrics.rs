@@ -101,7 +101,7 @@ pub const SECTIONS: [&str; 4] = [
     "process_scope",
 ];
 
-#[derive(FromRow)]
+#[derive(FromRow, Deserialize)]
 struct SourceRow {
     signed: Option<sqlx::types::Json<SignedSections>>,
     latest_number: Option<i32>,
@@ -150,7 +150,35 @@ static SOURCE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         "SELECT {} FROM programmes WHERE id = $1 AND organisation_id = $5",
         super::programmes::COLUMNS
     ));
-    "WITH signed AS (
+    SOURCE_TEMPLATE
+        .replace("{FOCUS}", "$2")
+        .replace("{SECTIONS}", "$3")
+        .replace("{LIMIT}", "$4")
+        .replace("{PROGRAMME}", &programme)
+});
+
+/// The dashboard of programme `$1` (recent values, no focus) as one JSON
+/// part of another page's query, which binds the dashboard's sections
+/// ([`SECTIONS`]) as `sections` and [`RECENT_VALUES`] as `limit`: a page
+/// that shows a few figures beside its own records reads both in one round
+/// trip. Decode it with [`decode_dashboard`].
+pub(crate) fn dashboard_part(sections: &str, limit: &str) -> String {
+    let sql = SOURCE_TEMPLATE
+        .replace("{FOCUS}", "NULL::text")
+        .replace("{SECTIONS}", sections)
+        .replace("{LIMIT}", limit)
+        .replace("{PROGRAMME}", "NULL::json");
+    format!("(SELECT row_to_json(d) FROM ({sql}) d)")
+}
+
+/// Decodes a [`dashboard_part`].
+pub(crate) fn decode_dashboard(part: &serde_json::value::RawValue) -> sqlx::Result<DashboardSource> {
+    let row: SourceRow = super::json::decode(part)?;
+    Ok(source_of(row)?.1)
+}
+
+/// The dashboard's query, with its parameters as tokens.
+const SOURCE_TEMPLATE: &str = "WITH signed AS (
              SELECT v.id, v.number,
                     (SELECT max(s.signed_at) FROM brief_signatures s WHERE s.version_id = v.id) AS approved_at
                FROM brief_versions v
@@ -165,12 +193,12 @@ static SOURCE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          ),
          metric_ids AS (
              SELECT DISTINCT m->>'id' AS id
-               FROM (SELECT content FROM brief_sections WHERE programme_id = $1 AND section_key = ANY($3)
+               FROM (SELECT content FROM brief_sections WHERE programme_id = $1 AND section_key = ANY({SECTIONS})
                      UNION ALL
                      SELECT vs.content FROM brief_version_sections vs JOIN signed s ON s.id = vs.version_id
-                      WHERE vs.section_key = ANY($3)) c,
+                      WHERE vs.section_key = ANY({SECTIONS})) c,
                     jsonb_array_elements(coalesce(c.content->'metrics', '[]') || coalesce(c.content->'business_metrics', '[]')) m
-              WHERE $2::text IS NULL OR m->>'id' = $2
+              WHERE {FOCUS}::text IS NULL OR m->>'id' = {FOCUS}
          ),
          recent AS (
              SELECT v.*, u.display_name AS recorded_by_name
@@ -178,7 +206,7 @@ static SOURCE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                CROSS JOIN LATERAL (
                    SELECT * FROM metric_values mv
                     WHERE mv.programme_id = $1 AND mv.metric_id = i.id
-                    ORDER BY mv.period DESC LIMIT $4) v
+                    ORDER BY mv.period DESC LIMIT {LIMIT}) v
                LEFT JOIN users u ON u.id = v.recorded_by
          )
          SELECT
@@ -186,11 +214,11 @@ static SOURCE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                          'number', s.number, 'approved_at', s.approved_at,
                          'sections', coalesce((SELECT json_object_agg(vs.section_key, vs.content)
                                                  FROM brief_version_sections vs
-                                                WHERE vs.version_id = s.id AND vs.section_key = ANY($3)), '{}'::json))
+                                                WHERE vs.version_id = s.id AND vs.section_key = ANY({SECTIONS})), '{}'::json))
                 FROM signed s) AS signed,
              (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number,
              (SELECT json_object_agg(section_key, content) FROM brief_sections
-               WHERE programme_id = $1 AND section_key = ANY($3)) AS draft,
+               WHERE programme_id = $1 AND section_key = ANY({SECTIONS})) AS draft,
              vals.ids, vals.metric_ids, vals.periods, vals.vals, vals.notes, vals.names, vals.ats, vals.versions,
              (SELECT coalesce(json_agg(json_build_object(
                          'period', mv.period, 'old_value', c.old_value, 'new_value', c.new_value,
@@ -199,7 +227,7 @@ static SOURCE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                 FROM metric_value_corrections c
                 JOIN metric_values mv ON mv.id = c.value_id
                 LEFT JOIN users u ON u.id = c.corrected_by
-               WHERE $2::text IS NOT NULL AND mv.programme_id = $1 AND mv.metric_id = $2) AS corrections,
+               WHERE {FOCUS}::text IS NOT NULL AND mv.programme_id = $1 AND mv.metric_id = {FOCUS}) AS corrections,
              (SELECT coalesce(json_agg(json_build_object(
                          'month', r.month, 'investment', r.investment, 'benefit', r.benefit,
                          'note', r.note, 'version', r.version) ORDER BY r.month), '[]'::json)
@@ -213,8 +241,7 @@ static SOURCE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                         coalesce(array_agg(r.recorded_by_name), '{}') AS names,
                         coalesce(array_agg(r.recorded_at), '{}') AS ats,
                         coalesce(array_agg(r.version), '{}') AS versions
-                   FROM recent r) vals".replace("{PROGRAMME}", &programme)
-});
+                   FROM recent r) vals";
 
 async fn read_source(
     db: impl PgExecutor<'_>,
@@ -234,6 +261,13 @@ async fn read_source(
         .bind(organisation_id)
         .fetch_one(db)
         .await?;
+    source_of(row)
+}
+
+/// The programme (if asked for) and the dashboard of a source row.
+fn source_of(
+    row: SourceRow,
+) -> sqlx::Result<(Option<super::programmes::Programme>, DashboardSource)> {
     let programme = row
         .programme
         .map(|part| super::json::decode(&part.0))

@@ -155,10 +155,10 @@ async fn page(
     errors: FieldErrors,
 ) -> Result<HealthPage> {
     user.require(Action::ReadProgramme)?;
-    let mut source = db::health::source(&state.pool, user.organisation_id, id).await?;
+    let mut source = db::health::source(&state.pool, user.organisation_id, id, true).await?;
     let inputs = source.inputs().ok_or(AppError::NotFound)?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;
-    let dashboard = db::metrics::dashboard_source(&state.pool, id, None).await?;
+    let dashboard = source.dashboard.take().unwrap_or_default();
     let now = state.now();
     let board = Board::build(&dashboard, now.date_naive());
     let signs = health::signs(&inputs, now);

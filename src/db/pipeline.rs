@@ -161,6 +161,8 @@ pub(crate) fn review_decisions_sql() -> String {
 pub struct PipelineSource {
     /// The programme, if the organisation has it.
     pub programme: Option<Programme>,
+    /// Its dashboard (each process's plan is judged against it).
+    pub dashboard: crate::db::metrics::DashboardSource,
     pub processes: Vec<ProcessRow>,
     /// Every move, oldest first.
     pub moves: Vec<MoveRow>,
@@ -170,19 +172,20 @@ pub struct PipelineSource {
     pub decisions: Vec<DecisionRow>,
 }
 
-/// Reads a programme's pipeline records in one round trip.
+/// Reads a programme's pipeline records and its dashboard in one round trip.
 pub async fn source(
     db: impl PgExecutor<'_>,
     organisation_id: Uuid,
     programme_id: Uuid,
 ) -> sqlx::Result<PipelineSource> {
     let sql = format!(
-        "SELECT {} AS programme, {} AS processes, {} AS moves, {} AS gates, {} AS decisions",
+        "SELECT {} AS programme, {} AS processes, {} AS moves, {} AS gates, {} AS decisions, {} AS dashboard",
         programme(),
         array(&processes_sql()),
         array(MOVES),
         array(&gates_sql("p.programme_id = $1")),
         array(&decisions_sql("r.programme_id = $1")),
+        crate::db::metrics::dashboard_part("$3", "$4"),
     );
     #[derive(FromRow)]
     struct Row {
@@ -191,14 +194,18 @@ pub async fn source(
         moves: Part,
         gates: Part,
         decisions: Part,
+        dashboard: Part,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
         .bind(organisation_id)
+        .bind(&crate::db::metrics::SECTIONS[..])
+        .bind(crate::db::metrics::RECENT_VALUES)
         .fetch_one(db)
         .await?;
     Ok(PipelineSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        dashboard: crate::db::metrics::decode_dashboard(&row.dashboard.0)?,
         processes: decode(&row.processes.0)?,
         moves: decode(&row.moves.0)?,
         gates: decode(&row.gates.0)?,

@@ -131,12 +131,12 @@ async fn pipeline(
     if source.programme.is_none() {
         return Err(AppError::NotFound);
     }
-    let dashboard = db::metrics::dashboard_source(&state.pool, id, None).await?;
+    let dashboard = &source.dashboard;
     let today = state.now().date_naive();
-    let board = Board::build(&dashboard, today);
+    let board = Board::build(dashboard, today);
     let number = |text: &str| text.parse::<f64>().ok();
     let text = |text: &str| (!text.is_empty()).then(|| text.to_owned());
-    let processes: Vec<_> = crate::pipeline::build(&source, &dashboard, &board, today)
+    let processes: Vec<_> = crate::pipeline::build(&source, dashboard, &board, today)
         .iter()
         .map(|p| {
             let blocked = p.refusal_to_deploy();

@@ -108,7 +108,7 @@ async fn page(
     user.require(Action::ReadProgramme)?;
     let mut source = db::pipeline::source(&state.pool, user.organisation_id, id).await?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;
-    let dashboard = db::metrics::dashboard_source(&state.pool, id, None).await?;
+    let dashboard = std::mem::take(&mut source.dashboard);
     let today = state.now().date_naive();
     let board = Board::build(&dashboard, today);
     Ok(PipelinePage {

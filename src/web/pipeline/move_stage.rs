@@ -41,14 +41,16 @@ pub(super) async fn move_stage(
         .into());
     }
     // Judged inside the transaction, on the values as they stand now.
+    let dashboard = db::metrics::dashboard_source(&mut *tx, id, None).await?;
     let source = PipelineSource {
         programme: None,
         processes: vec![process.clone()],
         moves: Vec::new(),
         gates: db::pipeline::gates_of(&mut *tx, process.id).await?,
         decisions: Vec::new(),
+        // `build` below is given the dashboard itself.
+        dashboard: Default::default(),
     };
-    let dashboard = db::metrics::dashboard_source(&mut *tx, id, None).await?;
     let board = Board::build(&dashboard, now.date_naive());
     let view = build(&source, &dashboard, &board, now.date_naive())
         .pop()

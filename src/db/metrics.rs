@@ -172,7 +172,9 @@ pub(crate) fn dashboard_part(sections: &str, limit: &str) -> String {
 }
 
 /// Decodes a [`dashboard_part`].
-pub(crate) fn decode_dashboard(part: &serde_json::value::RawValue) -> sqlx::Result<DashboardSource> {
+pub(crate) fn decode_dashboard(
+    part: &serde_json::value::RawValue,
+) -> sqlx::Result<DashboardSource> {
     let row: SourceRow = super::json::decode(part)?;
     Ok(source_of(row)?.1)
 }

@@ -244,6 +244,8 @@ pub struct CadenceSource {
     pub processes: Vec<ProcessRow>,
     /// With a focus month: the pipeline decisions of its review.
     pub pipeline: Vec<DecisionRow>,
+    /// The dashboard, when asked for (a review shows today's figures).
+    pub dashboard: Option<super::metrics::DashboardSource>,
 }
 
 const SESSIONS: &str =
@@ -315,6 +317,8 @@ pub struct Reads<'a> {
     pub checks: bool,
     /// The pipeline's processes.
     pub processes: bool,
+    /// The dashboard.
+    pub dashboard: bool,
 }
 
 impl<'a> Reads<'a> {
@@ -324,6 +328,7 @@ impl<'a> Reads<'a> {
         updates: true,
         checks: true,
         processes: true,
+        dashboard: false,
     };
 
     /// What the page of the review of `month` shows.
@@ -333,6 +338,7 @@ impl<'a> Reads<'a> {
             updates: false,
             checks: false,
             processes: true,
+            dashboard: true,
         }
     }
 }
@@ -351,7 +357,8 @@ pub async fn source(
     reads: Reads<'_>,
 ) -> sqlx::Result<CadenceSource> {
     let sql = format!(
-        "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline",
+        "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline,
+                CASE WHEN $9 THEN {} END AS dashboard",
         programme(),
         array(SESSIONS),
         array(&when("$5", CHECKS)),
@@ -362,6 +369,7 @@ pub async fn source(
         array(SNAPSHOTS),
         array(&when("$6", &super::pipeline::processes_sql())),
         array(&super::pipeline::review_decisions_sql()),
+        super::metrics::dashboard_part("$7", "$8"),
     );
     #[derive(FromRow)]
     struct Row {
@@ -375,6 +383,7 @@ pub async fn source(
         snapshots: Part,
         processes: Part,
         pipeline: Part,
+        dashboard: Option<Part>,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
@@ -383,6 +392,9 @@ pub async fn source(
         .bind(reads.updates)
         .bind(reads.checks)
         .bind(reads.processes)
+        .bind(&super::metrics::SECTIONS[..])
+        .bind(super::metrics::RECENT_VALUES)
+        .bind(reads.dashboard)
         .fetch_one(db)
         .await?;
     Ok(CadenceSource {
@@ -396,6 +408,10 @@ pub async fn source(
         snapshots: decode(&row.snapshots.0)?,
         processes: decode(&row.processes.0)?,
         pipeline: decode(&row.pipeline.0)?,
+        dashboard: row
+            .dashboard
+            .map(|part| super::metrics::decode_dashboard(&part.0))
+            .transpose()?,
     })
 }
 

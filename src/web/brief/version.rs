@@ -7,12 +7,12 @@ use axum::extract::State;
 use uuid::Uuid;
 
 use super::{FieldDiff, FieldView, Status, render_fields, section_diff};
-use crate::domain::permission::Action;
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::brief::{Slot, Version};
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Content};
+use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::Path;

@@ -9,12 +9,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Grid, end_of};
-use crate::error::AppError;
 use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::domain::raci::{Matrix, ReportingLine};
+use crate::error::AppError;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};

@@ -240,7 +240,7 @@ async fn load_review(
 ) -> Result<Loaded> {
     let period = Period::parse_for(month, Cadence::Monthly).map_err(|_| AppError::NotFound)?;
     let month = period.to_string();
-    let (programme, source) = load(state, user, id, Reads::review(&month)).await?;
+    let (programme, mut source) = load(state, user, id, Reads::review(&month)).await?;
     let review = source
         .reviews
         .iter()
@@ -258,7 +258,7 @@ async fn load_review(
         .iter()
         .find(|s| s.month < month)
         .and_then(|s| decode(&s.content));
-    let dashboard = db::metrics::dashboard_source(&state.pool, id, None).await?;
+    let dashboard = source.dashboard.take().unwrap_or_default();
     let board = Board::build(&dashboard, state.now().date_naive());
     Ok(Loaded {
         programme,

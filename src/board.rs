@@ -153,8 +153,13 @@ impl MetricView {
 #[derive(Debug, Clone)]
 pub(crate) struct RoiView {
     pub comparison: Comparison,
-    /// Month rows: month, planned investment, planned benefit, actual investment, actual benefit.
+    /// Month rows: month, planned investment, planned benefit, actual
+    /// investment, actual benefit — from twelve months before the latest
+    /// actual on (every month when fewer).
     pub months: Vec<RoiMonthRow>,
+    /// The months before those, summed into one row (the page stays the
+    /// same size however long the programme runs; the export has them all).
+    pub earlier: Option<RoiEarlier>,
     /// Whether the business case has any plan.
     pub has_plan: bool,
 }
@@ -167,6 +172,46 @@ pub(crate) struct RoiMonthRow {
     pub plan: Option<(f64, f64)>,
     /// Actual investment and benefit, with the row's version.
     pub actual: Option<(f64, f64, i32)>,
+}
+
+/// The months before the table's window, summed.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RoiEarlier {
+    pub first: Period,
+    pub last: Period,
+    /// How many months.
+    pub count: usize,
+    /// Planned investment and benefit, summed (when any month had a plan).
+    pub plan: Option<(f64, f64)>,
+    /// Actual investment and benefit, summed (when any month had actuals).
+    pub actual: Option<(f64, f64)>,
+}
+
+/// How many months of actuals the ROI table lists one by one.
+const ROI_MONTHS_SHOWN: usize = 12;
+
+impl RoiEarlier {
+    /// The rows before the window, summed; `None` when there are none.
+    fn of(rows: &[RoiMonthRow]) -> Option<RoiEarlier> {
+        let (first, last) = (rows.first()?, rows.last()?);
+        let sum = |pairs: Vec<(f64, f64)>| {
+            (!pairs.is_empty()).then(|| {
+                pairs
+                    .iter()
+                    .fold((0.0, 0.0), |(i, b), (pi, pb)| (i + pi, b + pb))
+            })
+        };
+        Some(RoiEarlier {
+            first: first.month,
+            last: last.month,
+            count: rows.len(),
+            plan: sum(rows.iter().filter_map(|r| r.plan).collect()),
+            actual: sum(rows
+                .iter()
+                .filter_map(|r| r.actual.map(|(i, b, _)| (i, b)))
+                .collect()),
+        })
+    }
 }
 
 impl RoiView {
@@ -214,10 +259,17 @@ impl RoiView {
                 ));
             }
         }
+        // The window: the twelve months up to the latest actual, and
+        // every planned month after it.
+        let mut months: Vec<RoiMonthRow> = rows.into_values().collect();
+        let latest_actual = months.iter().rposition(|r| r.actual.is_some());
+        let split = latest_actual.map_or(0, |latest| (latest + 1).saturating_sub(ROI_MONTHS_SHOWN));
+        let shown = months.split_off(split);
         RoiView {
             has_plan: !plan.is_empty(),
             comparison,
-            months: rows.into_values().collect(),
+            earlier: RoiEarlier::of(&months),
+            months: shown,
         }
     }
 
@@ -391,4 +443,50 @@ pub(crate) async fn figures_now(
 ) -> Result<Figures> {
     let source = db::metrics::dashboard_source(&mut *conn, programme_id, None).await?;
     Ok(Board::build(&source, now.date_naive()).figures(now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(n: i32) -> String {
+        format!("{}-{:02}", 2020 + n / 12, n % 12 + 1)
+    }
+
+    #[test]
+    fn the_roi_table_lists_twelve_months_of_actuals_and_sums_the_earlier_ones() {
+        // A plan for months 0–35, actuals for months 0–29 (ten each).
+        let mut plan = Content::new();
+        plan.insert(
+            "months".into(),
+            serde_json::json!((0..36)
+                .map(|n| serde_json::json!({"month": month(n), "investment": "100", "benefit": "40"}))
+                .collect::<Vec<_>>()),
+        );
+        let actuals: Vec<db::metrics::RoiRow> = (0..30)
+            .map(|n| db::metrics::RoiRow {
+                month: month(n),
+                investment: 10.0,
+                benefit: 5.0,
+                note: String::new(),
+                version: 1,
+            })
+            .collect();
+        let view = RoiView::build(&plan, &actuals);
+        // Months 18–29 with their actuals, then the plan's months 30–35.
+        assert_eq!(view.months.len(), 12 + 6);
+        assert_eq!(view.months[0].month.to_string(), month(18));
+        let earlier = view.earlier.expect("months 0–17 summed");
+        assert_eq!(
+            (earlier.first.to_string(), earlier.last.to_string()),
+            (month(0), month(17))
+        );
+        assert_eq!(earlier.count, 18);
+        assert_eq!(earlier.plan, Some((1800.0, 720.0)));
+        assert_eq!(earlier.actual, Some((180.0, 90.0)));
+        // Without actuals, the plan is listed whole.
+        let view = RoiView::build(&plan, &[]);
+        assert_eq!(view.months.len(), 36);
+        assert_eq!(view.earlier, None);
+    }
 }

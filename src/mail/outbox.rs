@@ -180,9 +180,20 @@ pub async fn run(pool: PgPool, mailer: Arc<Mailer>, clock: Arc<dyn Clock>) {
     };
     let mut listener = listen(&pool).await;
     tracing::info!(smtp = mailer.is_smtp(), "mail delivery running");
+    // An outage is logged when it begins and when it ends, not every pass.
+    let mut failing = false;
     loop {
-        if let Err(error) = deliver_due(&pool, &mailer, &key, clock.now()).await {
-            tracing::warn!(%error, "mail delivery pass failed");
+        match deliver_due(&pool, &mailer, &key, clock.now()).await {
+            Err(error) if !failing => {
+                tracing::warn!(%error, "mail delivery paused: the database does not answer");
+                failing = true;
+            }
+            Err(_) => {}
+            Ok(_) if failing => {
+                tracing::info!("mail delivery resumed");
+                failing = false;
+            }
+            Ok(_) => {}
         }
         match listener.as_mut() {
             Some(listener) => {

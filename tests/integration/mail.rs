@@ -1081,3 +1081,31 @@ async fn a_deliverer_killed_mid_batch_loses_nothing() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_message_the_server_refuses_for_good_fails_at_once() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    // This server wants a login tandem does not give: it answers 5xx.
+    let smtp =
+        MailDev::start_with(&["--incoming-user", "relay", "--incoming-pass", "secret"]).await;
+    let mailer = mailer(Some(&smtp));
+    let mut admin = app.login("admin@halden.example").await;
+    assert_eq!(admin.post("/admin/mail/test", &[]).await.status, 303);
+    let report = deliver(&app, &mailer, app.clock_now()).await;
+    assert!(report.failed >= 1 && report.retried == 0, "{report:?}");
+    let (attempts, error): (i32, String) = sqlx::query_as(
+        "SELECT attempts, last_error FROM notifications WHERE kind = 'test' AND delivery = 'failed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(attempts, 1, "no retry after a permanent refusal");
+    assert!(
+        error.contains("permanent") || error.contains("53"),
+        "{error}"
+    );
+    let page = admin.get("/admin/mail").await;
+    assert!(page.reads("failed after 1 attempt"), "{}", page.body);
+    assert!(smtp.messages().await.is_empty());
+}

@@ -29,7 +29,7 @@ impl MailDev {
     }
 
     /// [`MailDev::start`] with extra arguments.
-    async fn start_with(extra: &[&str]) -> MailDev {
+    pub async fn start_with(extra: &[&str]) -> MailDev {
         let bin = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("target/npm/node_modules/.bin/maildev");
         assert!(

@@ -19,6 +19,8 @@ struct Inner {
     shared: Shared,
     /// The key binding sign-in CSRF tokens to tandem, read once from the database.
     login_key: tokio::sync::OnceCell<[u8; 32]>,
+    /// The key signing unsubscribe links, read once from the database.
+    unsubscribe_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 /// What the application state holds.
@@ -43,6 +45,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             shared,
             login_key: tokio::sync::OnceCell::new(),
+            unsubscribe_key: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -62,6 +65,16 @@ impl AppState {
                     .map_err(|_| sqlx::Error::Decode("a server key is 32 bytes".into()))
             })
             .await
+    }
+
+    /// The key that signs unsubscribe links (the same on every instance),
+    /// read once per process.
+    pub async fn unsubscribe_key(&self) -> sqlx::Result<&[u8]> {
+        self.0
+            .unsubscribe_key
+            .get_or_try_init(|| crate::mail::outbox::unsubscribe_key(&self.pool))
+            .await
+            .map(Vec::as_slice)
     }
 
     /// Now, by the state's clock.

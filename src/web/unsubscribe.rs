@@ -46,8 +46,8 @@ async fn verified(state: &AppState, user: Uuid, kind: &str, tag: &str) -> Result
     let kind = Kind::parse(kind)
         .filter(|kind| !kind.is_fixed())
         .ok_or(AppError::NotFound)?;
-    let key = crate::mail::outbox::unsubscribe_key(&state.pool).await?;
-    if !unsubscribe::verify(&key, user, kind, tag) {
+    let key = state.unsubscribe_key().await?;
+    if !unsubscribe::verify(key, user, kind, tag) {
         return Err(AppError::NotFound);
     }
     let account = db::users::find(&state.pool, user)

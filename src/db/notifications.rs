@@ -108,22 +108,15 @@ pub async fn queue_to_user(
     message: &Message,
     timing: Timing<'_>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link,
-                                    by_when, created_at, due_at, send_after, reason)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+    let recipient = [(recipient_id, timing.due_at)];
+    insert_each(
+        conn,
+        organisation_id,
+        &recipient,
+        message,
+        timing.at,
+        timing.reason,
     )
-    .bind(organisation_id)
-    .bind(recipient_id)
-    .bind(message.kind.as_str())
-    .bind(&message.subject)
-    .bind(&message.body)
-    .bind(&message.link)
-    .bind(message.by_when)
-    .bind(timing.at)
-    .bind(timing.due_at)
-    .bind(timing.reason)
-    .execute(conn)
     .await?;
     Ok(())
 }
@@ -153,13 +146,26 @@ pub async fn queue_local(
     .bind(&kinds)
     .fetch_all(&mut *conn)
     .await?;
-    let (users, due): (Vec<Uuid>, Vec<DateTime<Utc>>) = recipients
+    let each: Vec<(Uuid, DateTime<Utc>)> = recipients
         .into_iter()
         .map(|(user, zone)| {
             let zone = crate::domain::zone::parse_or_utc(zone.as_deref());
             (user, crate::domain::zone::at_local(day, hour, zone))
         })
-        .unzip();
+        .collect();
+    insert_each(conn, organisation_id, &each, message, at, Some(reason)).await
+}
+
+/// Inserts `message` once per (recipient, due time) of `each`.
+async fn insert_each(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    each: &[(Uuid, DateTime<Utc>)],
+    message: &Message,
+    at: DateTime<Utc>,
+    reason: Option<&str>,
+) -> sqlx::Result<u64> {
+    let (users, due): (Vec<Uuid>, Vec<DateTime<Utc>>) = each.iter().copied().unzip();
     Ok(sqlx::query(
         "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link,
                                     by_when, created_at, due_at, send_after, reason)

@@ -9,13 +9,10 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::brief::{
-    agree_both, business_metrics, operational_metrics, sections, sign, write_draft,
-};
+use super::brief::{business_metrics, operational_metrics, sections};
 use super::live::Cast;
 use crate::db;
 use crate::db::audit::Actor;
-use crate::db::brief::NewSlot;
 use crate::db::programmes::ProgrammeFields;
 use crate::domain::phase::Phase;
 
@@ -95,64 +92,15 @@ pub(super) async fn load(
             _ => {}
         }
     }
-    let drafted = signed_at - Duration::days(10);
-    for (key, content) in &contents {
-        let version = write_draft(
-            conn,
-            organisation_id,
-            programme.id,
-            key,
-            content,
-            cast.coo,
-            drafted,
-        )
-        .await?;
-        agree_both(
-            conn,
-            organisation_id,
-            programme.id,
-            (key, version),
-            (cast.ceo, cast.coo),
-            drafted,
-        )
-        .await?;
-    }
-    let slots: Vec<NewSlot> = [
-        (cast.ceo, "CEO"),
-        (cast.coo, "COO"),
-        (cast.cfo, "Approver (CFO)"),
-        (cast.cto, "Approver (CTO)"),
-    ]
-    .into_iter()
-    .map(|(user_id, seat)| NewSlot {
-        user_id,
-        seat: seat.into(),
-    })
-    .collect();
-    let submitted = signed_at - Duration::days(2);
-    let (version, hash) = super::brief::freeze_draft(
+    super::live::signed_by_all(
         conn,
         organisation_id,
         programme.id,
-        1,
-        &slots,
-        cast.coo,
-        submitted,
+        &contents,
+        cast,
+        signed_at,
     )
     .await?;
-    for (offset, slot) in slots.iter().enumerate() {
-        let at = submitted + Duration::hours(4 + 9 * offset as i64);
-        sign(
-            conn,
-            organisation_id,
-            (version, 1),
-            &hash,
-            slot.user_id,
-            &slot.seat,
-            at,
-        )
-        .await?;
-    }
     db::programmes::set_phase(
         &mut *conn,
         &actor(

@@ -34,6 +34,78 @@ pub(super) struct Cast {
     pub cto: Uuid,
 }
 
+/// Writes `contents` as the programme's draft, has the CEO and the COO
+/// agree each joint section, freezes it as version 1 three days before
+/// `signed_at`, and has all four of `cast` sign it by then.
+pub(super) async fn signed_by_all(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+    contents: &[(&str, Content)],
+    cast: &Cast,
+    signed_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let drafted = signed_at - Duration::days(10);
+    for (key, content) in contents {
+        let version = write_draft(
+            conn,
+            organisation_id,
+            programme_id,
+            key,
+            content,
+            cast.coo,
+            drafted,
+        )
+        .await?;
+        agree_both(
+            conn,
+            organisation_id,
+            programme_id,
+            (key, version),
+            (cast.ceo, cast.coo),
+            drafted,
+        )
+        .await?;
+    }
+    let slots: Vec<NewSlot> = [
+        (cast.ceo, "CEO"),
+        (cast.coo, "COO"),
+        (cast.cfo, "Approver (CFO)"),
+        (cast.cto, "Approver (CTO)"),
+    ]
+    .into_iter()
+    .map(|(user_id, seat)| NewSlot {
+        user_id,
+        seat: seat.into(),
+    })
+    .collect();
+    let submitted = signed_at - Duration::days(3);
+    let (version, hash) = super::brief::freeze_draft(
+        conn,
+        organisation_id,
+        programme_id,
+        1,
+        &slots,
+        cast.coo,
+        submitted,
+    )
+    .await?;
+    for (offset, slot) in slots.iter().enumerate() {
+        let at = submitted + Duration::hours(5 + 14 * offset as i64);
+        sign(
+            conn,
+            organisation_id,
+            (version, 1),
+            &hash,
+            slot.user_id,
+            &slot.seat,
+            at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Loads the live programme, its signed brief and its history.
 pub(super) async fn load(
     conn: &mut PgConnection,
@@ -124,70 +196,15 @@ pub(super) async fn load(
             _ => {}
         }
     }
-    let drafted = signed_at - Duration::days(10);
-    for (key, content) in &contents {
-        let version = write_draft(
-            conn,
-            organisation_id,
-            programme.id,
-            key,
-            content,
-            cast.coo,
-            drafted,
-        )
-        .await?;
-        agree_both(
-            conn,
-            organisation_id,
-            programme.id,
-            (key, version),
-            (cast.ceo, cast.coo),
-            drafted,
-        )
-        .await?;
-    }
-    let slots = vec![
-        NewSlot {
-            user_id: cast.ceo,
-            seat: "CEO".into(),
-        },
-        NewSlot {
-            user_id: cast.coo,
-            seat: "COO".into(),
-        },
-        NewSlot {
-            user_id: cast.cfo,
-            seat: "Approver (CFO)".into(),
-        },
-        NewSlot {
-            user_id: cast.cto,
-            seat: "Approver (CTO)".into(),
-        },
-    ];
-    let submitted = signed_at - Duration::days(3);
-    let (version, hash) = super::brief::freeze_draft(
+    signed_by_all(
         conn,
         organisation_id,
         programme.id,
-        1,
-        &slots,
-        cast.coo,
-        submitted,
+        &contents,
+        cast,
+        signed_at,
     )
     .await?;
-    for (offset, slot) in slots.iter().enumerate() {
-        let at = submitted + Duration::hours(5 + 14 * offset as i64);
-        sign(
-            conn,
-            organisation_id,
-            (version, 1),
-            &hash,
-            slot.user_id,
-            &slot.seat,
-            at,
-        )
-        .await?;
-    }
     let deploying = db::programmes::set_phase(
         &mut *conn,
         &actor(cast.coo, signed_at),

@@ -124,14 +124,6 @@ kinds! {
     Test = "test", "Test message", true;
 }
 
-impl Kind {
-    /// Whether the reader may choose to have it in the digest (the digest
-    /// itself and a test message are on or off only).
-    pub fn can_wait_for_digest(self) -> bool {
-        !matches!(self, Kind::Digest | Kind::Test)
-    }
-}
-
 /// One message to one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {

@@ -42,7 +42,6 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Report> {
     let mut report = Report::default();
-    schedule_digests(pool, now).await?;
     loop {
         let claimed = outbox::claim(pool, now, BATCH).await?;
         for message in &claimed {
@@ -62,7 +61,8 @@ pub async fn deliver_due(
             outbox::settle(pool, message.id, &outcome, now).await?;
         }
         if claimed.len() < BATCH as usize {
-            // A digest just sent makes way for the reader's next one.
+            // Readers who take the digest and have none queued (new ones,
+            // and those whose digest was just sent) get their next one.
             schedule_digests(pool, now).await?;
             return Ok(report);
         }

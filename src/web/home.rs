@@ -43,7 +43,7 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
         .map(|s| s.key)
         .collect();
     let now = state.now();
-    let source = db::pages::home(
+    let mut source = db::pages::home(
         &state.pool,
         user.organisation_id,
         user.id,
@@ -53,7 +53,7 @@ async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
     )
     .await?;
     let committee = if user.can(Action::ReadProgramme) {
-        source.committee.clone()
+        std::mem::take(&mut source.committee)
     } else {
         Vec::new()
     };

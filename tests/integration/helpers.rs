@@ -288,6 +288,28 @@ impl TestApp {
         format!("{}-W{:02}", iso.year(), iso.week())
     }
 
+    /// The CEO changes the competitive ambition of programme `id` and
+    /// submits the draft as its next version for signature.
+    pub async fn submit_next_version(&self, id: Uuid) {
+        let mut ceo = self.login("ceo@halden.example").await;
+        let brief = format!("/programmes/{id}/brief");
+        let form = ceo
+            .get(&format!("{brief}/sections/competitive_ambition/edit"))
+            .await;
+        let mut fields = form.form_fields("brief-form");
+        set(
+            &mut fields,
+            "f.statement",
+            "Lead freight operations in the region.",
+        );
+        let saved = ceo
+            .post_pairs(&format!("{brief}/sections/competitive_ambition"), &fields)
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let submitted = ceo.post(&format!("{brief}/submit"), &[]).await;
+        assert_eq!(submitted.status, 303, "{}", submitted.body);
+    }
+
     /// A client signed in as `email`.
     pub async fn login(&self, email: &str) -> Client {
         let mut client = self.client();

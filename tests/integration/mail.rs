@@ -30,6 +30,21 @@ async fn deliver(app: &TestApp, mailer: &Mailer, at: chrono::DateTime<Utc>) -> R
     deliver_due(&app.pool, mailer, &key, at).await.unwrap()
 }
 
+/// Queues `count` test messages to the demo's administrator, due now, as
+/// another instance's writes would.
+async fn queue_test_messages(app: &TestApp, count: usize) {
+    sqlx::query(
+        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link, created_at, due_at, send_after)
+         SELECT gen_random_uuid(), u.organisation_id, u.id, 'test', 'Test ' || g, 'Body', '/admin/mail', $1, $1, $1
+           FROM users u, generate_series(1, $2) g WHERE u.email = 'admin@halden.example'",
+    )
+    .bind(app.clock_now())
+    .bind(i32::try_from(count).unwrap())
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
 /// The COO writes this week's update with a decision request; its number.
 async fn raise(app: &TestApp, coo: &mut Client, id: Uuid, question: &str) -> i64 {
     let sent = coo
@@ -221,23 +236,7 @@ async fn signatories_are_reminded_every_three_days_until_they_sign() {
     let id = demo.programme_id;
     let smtp = MailDev::start().await;
     let mailer = mailer(Some(&smtp));
-    let mut ceo = app.login("ceo@halden.example").await;
-    let brief = format!("/programmes/{id}/brief");
-    let form = ceo
-        .get(&format!("{brief}/sections/competitive_ambition/edit"))
-        .await;
-    let mut fields = form.form_fields("brief-form");
-    crate::helpers::set(
-        &mut fields,
-        "f.statement",
-        "Lead freight operations in the region.",
-    );
-    let saved = ceo
-        .post_pairs(&format!("{brief}/sections/competitive_ambition"), &fields)
-        .await;
-    assert_eq!(saved.status, 303, "{}", saved.body);
-    let submitted = ceo.post(&format!("{brief}/submit"), &[]).await;
-    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    app.submit_next_version(id).await;
     let now = app.clock_now();
     deliver(&app, &mailer, now).await;
     let cfo = smtp.to("cfo@halden.example").await;
@@ -353,22 +352,13 @@ async fn a_message_claimed_by_a_process_that_died_goes_out_once_after_its_lease(
 #[tokio::test]
 async fn two_instances_deliver_each_message_once() {
     let app = TestApp::spawn().await;
-    let demo = app.load_demo().await;
+    app.load_demo().await;
     let smtp = MailDev::start().await;
     let (one, two) = (mailer(Some(&smtp)), mailer(Some(&smtp)));
     deliver(&app, &one, app.clock_now()).await;
     let before = smtp.messages().await.len();
     // Sixty test messages to the administrator, queued at once.
-    sqlx::query(
-        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link, created_at, due_at, send_after)
-         SELECT gen_random_uuid(), u.organisation_id, u.id, 'test', 'Load ' || g, 'Body', '/admin/mail', $1, $1, $1
-           FROM users u, generate_series(1, 60) g WHERE u.email = 'admin@halden.example'",
-    )
-    .bind(app.clock_now())
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    let _ = demo;
+    queue_test_messages(&app, 60).await;
     let now = app.clock_now();
     let (a, b) = tokio::join!(deliver(&app, &one, now), deliver(&app, &two, now));
     assert_eq!(a.sent + b.sent, 60, "{a:?} {b:?}");
@@ -460,8 +450,17 @@ async fn without_smtp_messages_land_in_the_local_mailbox_for_the_administrator()
     let mut admin = app.login("admin@halden.example").await;
     let page = admin.get("/admin/mail").await;
     assert!(page.shows("No SMTP server is set"), "{}", page.body);
-    let sent = admin.post("/admin/mail/test", &[]).await;
+    // The form sent twice (a double click) queues one test message.
+    let fields = page.form_fields("/admin/mail/test\"");
+    let sent = admin.post_pairs("/admin/mail/test", &fields).await;
     assert_eq!(sent.status, 303);
+    let again = admin.post_pairs("/admin/mail/test", &fields).await;
+    assert!(again.shows("Already recorded"), "{}", again.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE kind = 'test'")
+            .await,
+        1
+    );
     assert!(deliver(&app, &local, app.clock_now()).await.sent >= 1);
     let row: Uuid = sqlx::query_scalar("SELECT id FROM notifications WHERE kind = 'test'")
         .fetch_one(&app.pool)
@@ -1030,16 +1029,7 @@ async fn a_deliverer_killed_mid_batch_loses_nothing() {
     deliver(&app, &mailer, now).await;
     let before = smtp.messages().await.len();
     const QUEUED: usize = 120;
-    sqlx::query(
-        "INSERT INTO notifications (id, organisation_id, recipient_id, kind, subject, body, link, created_at, due_at, send_after)
-         SELECT gen_random_uuid(), u.organisation_id, u.id, 'test', 'Crash ' || g, 'Body', '/admin/mail', $1, $1, $1
-           FROM users u, generate_series(1, $2) g WHERE u.email = 'admin@halden.example'",
-    )
-    .bind(now)
-    .bind(QUEUED as i32)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    queue_test_messages(&app, QUEUED).await;
     // Kill it once some messages have gone out.
     let pool = app.pool.clone();
     let doomed = mailer.clone();

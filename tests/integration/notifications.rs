@@ -190,22 +190,7 @@ async fn each_signatory_hears_what_changed_since_the_version_they_signed() {
     let demo = app.load_demo().await;
     let id = demo.programme_id;
     let brief = format!("/programmes/{id}/brief");
-    let mut ceo = app.login("ceo@halden.example").await;
-    let form = ceo
-        .get(&format!("{brief}/sections/competitive_ambition/edit"))
-        .await;
-    let mut fields = form.form_fields("brief-form");
-    crate::helpers::set(
-        &mut fields,
-        "f.statement",
-        "Lead freight operations in the region.",
-    );
-    let saved = ceo
-        .post_pairs(&format!("{brief}/sections/competitive_ambition"), &fields)
-        .await;
-    assert_eq!(saved.status, 303, "{}", saved.body);
-    let submitted = ceo.post(&format!("{brief}/submit"), &[]).await;
-    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    app.submit_next_version(id).await;
 
     let subject =
         "Freight operations agents: version 3 of the deployment brief waits for your signature";
@@ -422,23 +407,7 @@ async fn the_last_signature_and_a_rejection_reach_the_ceo_and_the_coo() {
 
     // A rejection of the next version tells both, with the reason, and
     // stops every signatory's reminders.
-    let brief = format!("/programmes/{id}/brief");
-    let form = ceo
-        .get(&format!("{brief}/sections/competitive_ambition/edit"))
-        .await;
-    let mut fields = form.form_fields("brief-form");
-    crate::helpers::set(
-        &mut fields,
-        "f.statement",
-        "Lead freight operations in the region.",
-    );
-    assert_eq!(
-        ceo.post_pairs(&format!("{brief}/sections/competitive_ambition"), &fields)
-            .await
-            .status,
-        303
-    );
-    assert_eq!(ceo.post(&format!("{brief}/submit"), &[]).await.status, 303);
+    app.submit_next_version(id).await;
     let waiting = format!(
         "SELECT count(*) FROM notifications WHERE reason LIKE 'sign:{id}:%' AND delivery = 'queued'"
     );

@@ -195,6 +195,12 @@ async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
     ] {
         results.push((name.to_owned(), trips(&mut ceo, counter, &path).await));
     }
+    // The administrator's mailbox, read to see what went out.
+    let mut admin = app.login("admin@halden.example").await;
+    results.push((
+        "mail".to_owned(),
+        trips(&mut admin, counter, "/admin/mail").await,
+    ));
     results
 }
 
@@ -242,6 +248,7 @@ async fn a_page_seen_again_unchanged_costs_only_the_session_check() {
         "notifications",
         "notification settings",
         "review verify",
+        "mail",
     ];
     let wrong: Vec<_> = measure(&app, &counter)
         .await

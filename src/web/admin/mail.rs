@@ -23,7 +23,8 @@ use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
-use crate::web::extract::Path;
+use crate::web::extract::{Form, Path};
+use crate::web::once::Once;
 use crate::web::pages::{Page, done};
 
 /// How many messages the outbox shows.
@@ -56,10 +57,18 @@ pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Re
     })
 }
 
+/// The test-message form: its one-time key (a resent form sends one).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct TestForm {
+    once: String,
+}
+
 pub(super) async fn test(
     State(state): State<AppState>,
     user: CurrentUser,
     client: ClientInfo,
+    Form(form): Form<TestForm>,
 ) -> Result<Response> {
     user.require(Action::Administer)?;
     let actor = user.actor(&client, state.now());
@@ -74,7 +83,12 @@ pub(super) async fn test(
         link: paths::ADMIN_MAIL.to_owned(),
         by_when: None,
     };
+    let once = Once::parse(&form.once);
     let mut tx = state.pool.begin().await?;
+    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
+        return Ok(already);
+    }
+    once.recorded(&mut tx, user.id, paths::ADMIN_MAIL).await?;
     db::notifications::queue_to_user(
         &mut tx,
         user.organisation_id,

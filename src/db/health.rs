@@ -102,7 +102,7 @@ pub async fn source(
     let sql = format!(
         "SELECT {} AS programme, {} AS statements, {} AS pulses, {} AS ratings, {} AS matrix, {} AS cadence, {} AS actions,
                 (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number, {} AS latest_slots,
-                CASE WHEN $5 THEN {} END AS dashboard",
+                CASE WHEN $3 THEN {} END AS dashboard",
         programme(),
         array(
             "SELECT s.seat, s.sentence, (SELECT display_name FROM users WHERE id = s.written_by) AS written_by_name, s.written_at
@@ -125,7 +125,7 @@ pub async fn source(
         array(&format!(
             "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
         )),
-        crate::db::metrics::dashboard_part("$3", "$4"),
+        crate::db::metrics::dashboard_part(),
     );
     #[derive(FromRow)]
     struct Row {
@@ -143,8 +143,6 @@ pub async fn source(
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
         .bind(organisation_id)
-        .bind(&crate::db::metrics::SECTIONS[..])
-        .bind(crate::db::metrics::RECENT_VALUES)
         .bind(with_dashboard)
         .fetch_one(db)
         .await?;

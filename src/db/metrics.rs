@@ -16,11 +16,13 @@ use uuid::Uuid;
 use super::audit::{self, Actor, Change, actions};
 use crate::domain::brief::Content;
 
-/// How many recent values per metric the dashboard reads (its sparklines).
-pub const RECENT_VALUES: i64 = 26;
+/// How many recent values per metric the dashboard reads (its sparklines):
+/// the copy the writes keep holds as many (`refresh_dashboard_source`,
+/// migration 0020).
+pub const RECENT_VALUES: i32 = 26;
 /// How many values a metric's own page reads: two years of weeks (the
 /// export holds them all).
-pub const FOCUSED_VALUES: i64 = 104;
+pub const FOCUSED_VALUES: i32 = 104;
 
 /// A recorded value.
 #[derive(Debug, Clone, PartialEq, FromRow, Serialize, Deserialize)]
@@ -93,15 +95,7 @@ pub struct DashboardSource {
     pub roi: Vec<RoiRow>,
 }
 
-/// The brief sections the dashboard and the pipeline's plan are defined by.
-pub const SECTIONS: [&str; 4] = [
-    "operational_metrics",
-    "success_metrics",
-    "business_case",
-    "process_scope",
-];
-
-#[derive(FromRow, Deserialize)]
+#[derive(Deserialize)]
 struct SourceRow {
     signed: Option<sqlx::types::Json<SignedSections>>,
     latest_number: Option<i32>,
@@ -118,163 +112,96 @@ struct SourceRow {
     versions: Vec<i32>,
     corrections: sqlx::types::Json<Vec<CorrectionRow>>,
     roi: sqlx::types::Json<Vec<RoiRow>>,
-    /// The programme itself, when the page asked for it (`$5`).
-    programme: Option<super::json::Part>,
 }
 
-/// Reads a programme's dashboard in one query. With `focus`, every value of
-/// that metric and its corrections; without, the recent values of all.
+/// Reads a programme's dashboard as it stands in the caller's transaction
+/// (the database's `dashboard_source`, migration 0020). With `focus`, every
+/// value of that metric and its corrections; without, the recent values of
+/// all. A page that only shows the dashboard reads the copy kept by the
+/// writes instead ([`dashboard_page`], [`dashboard_part`]).
 pub async fn dashboard_source(
     db: impl PgExecutor<'_>,
     programme_id: Uuid,
     focus: Option<&str>,
 ) -> sqlx::Result<DashboardSource> {
-    Ok(read_source(db, programme_id, focus, None).await?.1)
+    let part: super::json::Part = sqlx::query_scalar("SELECT dashboard_source($1, $2, $3)")
+        .bind(programme_id)
+        .bind(focus)
+        .bind(values_read(focus))
+        .fetch_one(db)
+        .await?;
+    decode_dashboard(&part.0)
 }
 
-/// [`dashboard_source`] with the programme itself, if `organisation_id`
-/// has it: a dashboard page in one round trip.
+/// How many values per metric a dashboard reads.
+fn values_read(focus: Option<&str>) -> i32 {
+    if focus.is_some() {
+        FOCUSED_VALUES
+    } else {
+        RECENT_VALUES
+    }
+}
+
+/// A dashboard page's programme (if `organisation_id` has it) and
+/// dashboard, in one round trip: the copy kept by the writes, or with
+/// `focus`, that metric's values and corrections read now.
 pub async fn dashboard_page(
     db: impl PgExecutor<'_>,
     organisation_id: Uuid,
     programme_id: Uuid,
     focus: Option<&str>,
 ) -> sqlx::Result<(Option<super::programmes::Programme>, DashboardSource)> {
-    read_source(db, programme_id, focus, Some(organisation_id)).await
-}
-
-/// The dashboard's query (see [`read_source`]); `$5`, when given, names
-/// the organisation whose programme row comes with it.
-static SOURCE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let programme = super::json::one(&format!(
-        "SELECT {} FROM programmes WHERE id = $1 AND organisation_id = $5",
-        super::programmes::COLUMNS
-    ));
-    SOURCE_TEMPLATE
-        .replace("{FOCUS}", "$2")
-        .replace("{SECTIONS}", "$3")
-        .replace("{LIMIT}", "$4")
-        .replace("{PROGRAMME}", &programme)
-});
-
-/// The dashboard of programme `$1` (recent values, no focus) as one JSON
-/// part of another page's query, which binds the dashboard's sections
-/// ([`SECTIONS`]) as `sections` and [`RECENT_VALUES`] as `limit`: a page
-/// that shows a few figures beside its own records reads both in one round
-/// trip. Decode it with [`decode_dashboard`].
-pub(crate) fn dashboard_part(sections: &str, limit: &str) -> String {
-    let sql = SOURCE_TEMPLATE
-        .replace("{FOCUS}", "NULL::text")
-        .replace("{SECTIONS}", sections)
-        .replace("{LIMIT}", limit)
-        .replace("{PROGRAMME}", "NULL::json");
-    format!("(SELECT row_to_json(d) FROM ({sql}) d)")
-}
-
-/// Decodes a [`dashboard_part`].
-pub(crate) fn decode_dashboard(
-    part: &serde_json::value::RawValue,
-) -> sqlx::Result<DashboardSource> {
-    let row: SourceRow = super::json::decode(part)?;
-    Ok(source_of(row)?.1)
-}
-
-/// The dashboard's query, with its parameters as tokens.
-const SOURCE_TEMPLATE: &str = "WITH signed AS (
-             SELECT v.id, v.number,
-                    (SELECT max(s.signed_at) FROM brief_signatures s WHERE s.version_id = v.id) AS approved_at
-               FROM brief_versions v
-              WHERE v.programme_id = $1
-                AND NOT EXISTS (
-                    SELECT 1 FROM brief_signature_slots sl
-                     WHERE sl.version_id = v.id
-                       AND NOT EXISTS (SELECT 1 FROM brief_signatures s
-                                        WHERE s.version_id = v.id AND s.user_id = sl.user_id
-                                          AND s.decision = 'signed'))
-              ORDER BY v.number DESC LIMIT 1
-         ),
-         metric_ids AS (
-             SELECT DISTINCT m->>'id' AS id
-               FROM (SELECT content FROM brief_sections WHERE programme_id = $1 AND section_key = ANY({SECTIONS})
-                     UNION ALL
-                     SELECT vs.content FROM brief_version_sections vs JOIN signed s ON s.id = vs.version_id
-                      WHERE vs.section_key = ANY({SECTIONS})) c,
-                    jsonb_array_elements(coalesce(c.content->'metrics', '[]') || coalesce(c.content->'business_metrics', '[]')) m
-              WHERE {FOCUS}::text IS NULL OR m->>'id' = {FOCUS}
-         ),
-         recent AS (
-             SELECT v.*, u.display_name AS recorded_by_name
-               FROM metric_ids i
-               CROSS JOIN LATERAL (
-                   SELECT * FROM metric_values mv
-                    WHERE mv.programme_id = $1 AND mv.metric_id = i.id
-                    ORDER BY mv.period DESC LIMIT {LIMIT}) v
-               LEFT JOIN users u ON u.id = v.recorded_by
-         )
-         SELECT
-             (SELECT json_build_object(
-                         'number', s.number, 'approved_at', s.approved_at,
-                         'sections', coalesce((SELECT json_object_agg(vs.section_key, vs.content)
-                                                 FROM brief_version_sections vs
-                                                WHERE vs.version_id = s.id AND vs.section_key = ANY({SECTIONS})), '{}'::json))
-                FROM signed s) AS signed,
-             (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number,
-             (SELECT json_object_agg(section_key, content) FROM brief_sections
-               WHERE programme_id = $1 AND section_key = ANY({SECTIONS})) AS draft,
-             vals.ids, vals.metric_ids, vals.periods, vals.vals, vals.notes, vals.names, vals.ats, vals.versions,
-             (SELECT coalesce(json_agg(json_build_object(
-                         'period', mv.period, 'old_value', c.old_value, 'new_value', c.new_value,
-                         'old_note', c.old_note, 'new_note', c.new_note, 'reason', c.reason,
-                         'corrected_by_name', u.display_name, 'corrected_at', c.corrected_at) ORDER BY c.id DESC), '[]'::json)
-                FROM metric_value_corrections c
-                JOIN metric_values mv ON mv.id = c.value_id
-                LEFT JOIN users u ON u.id = c.corrected_by
-               WHERE {FOCUS}::text IS NOT NULL AND mv.programme_id = $1 AND mv.metric_id = {FOCUS}) AS corrections,
-             (SELECT coalesce(json_agg(json_build_object(
-                         'month', r.month, 'investment', r.investment, 'benefit', r.benefit,
-                         'note', r.note, 'version', r.version) ORDER BY r.month), '[]'::json)
-                FROM roi_actuals r WHERE r.programme_id = $1) AS roi,
-             {PROGRAMME} AS programme
-           FROM (SELECT coalesce(array_agg(r.id), '{}') AS ids,
-                        coalesce(array_agg(r.metric_id), '{}') AS metric_ids,
-                        coalesce(array_agg(r.period), '{}') AS periods,
-                        coalesce(array_agg(r.value), '{}') AS vals,
-                        coalesce(array_agg(r.note), '{}') AS notes,
-                        coalesce(array_agg(r.recorded_by_name), '{}') AS names,
-                        coalesce(array_agg(r.recorded_at), '{}') AS ats,
-                        coalesce(array_agg(r.version), '{}') AS versions
-                   FROM recent r) vals";
-
-async fn read_source(
-    db: impl PgExecutor<'_>,
-    programme_id: Uuid,
-    focus: Option<&str>,
-    organisation_id: Option<Uuid>,
-) -> sqlx::Result<(Option<super::programmes::Programme>, DashboardSource)> {
-    let row: SourceRow = sqlx::query_as(SOURCE_SQL.as_str())
+    #[derive(FromRow)]
+    struct Row {
+        programme: Option<super::json::Part>,
+        dashboard: Option<super::json::Part>,
+    }
+    let dashboard = match focus {
+        None => dashboard_part(),
+        Some(_) => "dashboard_source($1, $3, $4)".to_owned(),
+    };
+    let sql = format!(
+        "SELECT {} AS programme, {dashboard} AS dashboard",
+        super::json::programme(),
+    );
+    let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
-        .bind(focus)
-        .bind(&SECTIONS[..])
-        .bind(if focus.is_some() {
-            FOCUSED_VALUES
-        } else {
-            RECENT_VALUES
-        })
         .bind(organisation_id)
+        .bind(focus)
+        .bind(values_read(focus))
         .fetch_one(db)
         .await?;
-    source_of(row)
-}
-
-/// The programme (if asked for) and the dashboard of a source row.
-fn source_of(
-    row: SourceRow,
-) -> sqlx::Result<(Option<super::programmes::Programme>, DashboardSource)> {
     let programme = row
         .programme
         .map(|part| super::json::decode(&part.0))
         .transpose()?;
-    let source = DashboardSource {
+    let source = row
+        .dashboard
+        .map(|part| decode_dashboard(&part.0))
+        .transpose()?
+        .unwrap_or_default();
+    Ok((programme, source))
+}
+
+/// The dashboard of programme `$1` as one JSON part of a page's query: the
+/// copy the writes keep (`dashboard_sources`, rewritten at the commit of
+/// every change to what it shows), so a page that shows the dashboard or a
+/// few of its figures reads one row. Decode it with [`decode_dashboard`].
+pub(crate) fn dashboard_part() -> String {
+    "(SELECT body FROM dashboard_sources WHERE programme_id = $1)".to_owned()
+}
+
+/// Decodes a dashboard source written by the database's `dashboard_source`.
+pub(crate) fn decode_dashboard(
+    part: &serde_json::value::RawValue,
+) -> sqlx::Result<DashboardSource> {
+    let row: SourceRow = super::json::decode(part)?;
+    Ok(source_of(row))
+}
+
+/// The dashboard of a source row.
+fn source_of(row: SourceRow) -> DashboardSource {
+    DashboardSource {
         signed: row.signed.map(|json| json.0),
         latest_number: row.latest_number,
         draft: row.draft.map(|json| json.0).unwrap_or_default(),
@@ -292,8 +219,7 @@ fn source_of(
             .collect(),
         corrections: row.corrections.0,
         roi: row.roi.0,
-    };
-    Ok((programme, source))
+    }
 }
 
 /// A value to record.

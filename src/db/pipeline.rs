@@ -185,7 +185,7 @@ pub async fn source(
         array(MOVES),
         array(&gates_sql("p.programme_id = $1")),
         array(&decisions_sql("r.programme_id = $1")),
-        crate::db::metrics::dashboard_part("$3", "$4"),
+        crate::db::metrics::dashboard_part(),
     );
     #[derive(FromRow)]
     struct Row {
@@ -194,18 +194,20 @@ pub async fn source(
         moves: Part,
         gates: Part,
         decisions: Part,
-        dashboard: Part,
+        dashboard: Option<Part>,
     }
     let row: Row = sqlx::query_as(&sql)
         .bind(programme_id)
         .bind(organisation_id)
-        .bind(&crate::db::metrics::SECTIONS[..])
-        .bind(crate::db::metrics::RECENT_VALUES)
         .fetch_one(db)
         .await?;
     Ok(PipelineSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        dashboard: crate::db::metrics::decode_dashboard(&row.dashboard.0)?,
+        dashboard: row
+            .dashboard
+            .map(|part| crate::db::metrics::decode_dashboard(&part.0))
+            .transpose()?
+            .unwrap_or_default(),
         processes: decode(&row.processes.0)?,
         moves: decode(&row.moves.0)?,
         gates: decode(&row.gates.0)?,

@@ -473,3 +473,146 @@ async fn the_ceo_records_actual_roi_and_only_the_ceo() {
         0
     );
 }
+
+/// The dashboard the pages read is the copy the writes keep
+/// (`dashboard_sources`): after each kind of change it must be what the
+/// query reads now.
+async fn assert_kept_dashboards_are_current(app: &TestApp) {
+    let rows: Vec<(String, Option<serde_json::Value>, serde_json::Value)> = sqlx::query_as(
+        "SELECT p.name, d.body::jsonb, dashboard_source(p.id, NULL, $1)::jsonb
+           FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id",
+    )
+    .bind(tandem::db::metrics::RECENT_VALUES)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 3);
+    for (name, kept, now) in rows {
+        let kept = kept.unwrap_or_default();
+        assert!(kept == now, "the dashboard of {name} is stale");
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_every_page_reads_is_rewritten_by_each_change_to_it() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    assert_kept_dashboards_are_current(&app).await;
+    let id = app.programme_id(LIVE).await;
+    let week = app.this_week();
+    let mut coo = app.login("coo@halden.example").await;
+    let saved = record(
+        &mut coo,
+        id,
+        "exception-rate",
+        &[("period", &week), ("value", "37.25")],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_kept_dashboards_are_current(&app).await;
+    let page = coo.get(&format!("/programmes/{id}/dashboard")).await;
+    assert!(page.shows("37.25 %"), "the new value is on the dashboard");
+    let health = coo.get(&format!("/programmes/{id}/health")).await;
+    assert_eq!(health.status, 200);
+
+    let corrected = record(
+        &mut coo,
+        id,
+        "exception-rate",
+        &[
+            ("period", &week),
+            ("value", "36"),
+            ("reason", "late queue"),
+            ("version", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(corrected.status, 303, "{}", corrected.body);
+    assert_kept_dashboards_are_current(&app).await;
+    assert!(
+        coo.get(&format!("/programmes/{id}/dashboard"))
+            .await
+            .shows("36 %")
+    );
+
+    let mut ceo = app.login("ceo@halden.example").await;
+    let month = app.clock_now().date_naive().format("%Y-%m").to_string();
+    let roi = ceo
+        .post(
+            &format!("/programmes/{id}/dashboard/roi"),
+            &[
+                ("month", &month),
+                ("investment", "70000"),
+                ("benefit", "260000"),
+            ],
+        )
+        .await;
+    assert_eq!(roi.status, 303, "{}", roi.body);
+    assert_kept_dashboards_are_current(&app).await;
+
+    // Whoever recorded a value is named on it: a new name is shown at once.
+    sqlx::query(
+        "UPDATE users SET display_name = 'Dana Renamed' WHERE email = 'coo@halden.example'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_kept_dashboards_are_current(&app).await;
+    assert!(
+        ceo.get(&format!("/programmes/{id}/metrics/exception-rate"))
+            .await
+            .shows("Dana Renamed")
+    );
+}
+
+#[tokio::test]
+async fn two_writes_at_once_leave_the_dashboard_with_both() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = app.programme_id(LIVE).await;
+    let insert = "INSERT INTO metric_values (id, organisation_id, programme_id, metric_id, period, value, note, recorded_by, recorded_at)
+                  SELECT gen_random_uuid(), organisation_id, id, 'exception-rate', $2, 30, '', NULL, now() FROM programmes WHERE id = $1";
+    // The first writer has rewritten the dashboard and not committed yet…
+    let mut first = app.pool.begin().await.unwrap();
+    sqlx::query(insert)
+        .bind(id)
+        .bind("2031-W01")
+        .execute(&mut *first)
+        .await
+        .unwrap();
+    sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
+        .execute(&mut *first)
+        .await
+        .unwrap();
+    // …when the second commits its own change to the same programme.
+    let pool = app.pool.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query(insert)
+            .bind(id)
+            .bind("2031-W02")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second writer waits for the first"
+    );
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let periods: Vec<String> = sqlx::query_scalar(
+        "SELECT json_array_elements_text(body->'periods') FROM dashboard_sources WHERE programme_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        periods.iter().any(|p| p == "2031-W01") && periods.iter().any(|p| p == "2031-W02"),
+        "both values are on the dashboard"
+    );
+    assert_kept_dashboards_are_current(&app).await;
+}

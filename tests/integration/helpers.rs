@@ -82,15 +82,15 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
         .map(|m| m.version)
         .max()
         .unwrap_or(0);
-    let checksum: String = tandem::db::MIGRATOR
+    // Every migration's checksum counts: a migration edited while it is
+    // being written gets a template of its own.
+    let checksum = tandem::db::MIGRATOR
         .iter()
-        .flat_map(|m| m.checksum.iter().take(4))
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let name = format!(
-        "tandem_template_{version}_{}",
-        &checksum[..checksum.len().min(16)]
-    );
+        .flat_map(|m| m.checksum.iter())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let name = format!("tandem_template_{version}_{checksum:016x}");
     let mut conn = PgConnection::connect_with(admin)
         .await
         .expect("connecting to the test server");

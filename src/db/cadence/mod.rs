@@ -358,7 +358,7 @@ pub async fn source(
 ) -> sqlx::Result<CadenceSource> {
     let sql = format!(
         "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline,
-                CASE WHEN $9 THEN {} END AS dashboard",
+                CASE WHEN $7 THEN {} END AS dashboard",
         programme(),
         array(SESSIONS),
         array(&when("$5", CHECKS)),
@@ -369,7 +369,7 @@ pub async fn source(
         array(SNAPSHOTS),
         array(&when("$6", &super::pipeline::processes_sql())),
         array(&super::pipeline::review_decisions_sql()),
-        super::metrics::dashboard_part("$7", "$8"),
+        super::metrics::dashboard_part(),
     );
     #[derive(FromRow)]
     struct Row {
@@ -392,8 +392,6 @@ pub async fn source(
         .bind(reads.updates)
         .bind(reads.checks)
         .bind(reads.processes)
-        .bind(&super::metrics::SECTIONS[..])
-        .bind(super::metrics::RECENT_VALUES)
         .bind(reads.dashboard)
         .fetch_one(db)
         .await?;

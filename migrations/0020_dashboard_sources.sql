@@ -92,6 +92,9 @@ CREATE TABLE dashboard_sources (
     -- rows of a programme rewrites its dashboard once.
     written_in   xid8 NOT NULL
 );
+-- Read on every view, written at a change: kept out of line but not
+-- compressed (decompressing 30 KB cost more than reading it).
+ALTER TABLE dashboard_sources ALTER COLUMN body SET STORAGE EXTERNAL;
 
 -- Rewrites the dashboard of `p_programme`, keeping as many recent values
 -- per metric as the dashboard shows (`db::metrics::RECENT_VALUES`). Two

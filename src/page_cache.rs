@@ -145,18 +145,23 @@ impl PageCache {
 
     /// Joins the rendering of `key` under way, or starts one: the first
     /// request to reach the cell renders, the others wait for its page.
-    /// The flight ends when the returned value is dropped, however the
-    /// request ends (a client that hangs up included), so no flight outlives
-    /// its requests.
+    /// The flight ends when the request that started it is dropped, however
+    /// it ends (a client that hangs up included), so no flight outlives its
+    /// requests; a request that only joined leaves it to the others.
     pub fn board(&self, key: &Key) -> Boarding<'_> {
-        let flight = match self.in_flight.lock() {
-            Ok(mut flights) => Arc::clone(flights.entry(key.clone()).or_default()),
-            Err(_) => Flight::default(),
+        use std::collections::hash_map::Entry;
+        let (flight, started) = match self.in_flight.lock() {
+            Ok(mut flights) => match flights.entry(key.clone()) {
+                Entry::Occupied(entry) => (Arc::clone(entry.get()), false),
+                Entry::Vacant(entry) => (Arc::clone(entry.insert(Flight::default())), true),
+            },
+            Err(_) => (Flight::default(), false),
         };
         Boarding {
             cache: self,
             key: key.clone(),
             flight,
+            started,
         }
     }
 }
@@ -167,11 +172,20 @@ pub struct Boarding<'a> {
     key: Key,
     /// The rendering every request for the key waits on.
     pub flight: Flight,
+    /// Whether this request put the flight there (and so ends it).
+    started: bool,
 }
 
 impl Drop for Boarding<'_> {
     fn drop(&mut self) {
-        if let Ok(mut flights) = self.cache.in_flight.lock() {
+        if !self.started {
+            return;
+        }
+        if let Ok(mut flights) = self.cache.in_flight.lock()
+            && flights
+                .get(&self.key)
+                .is_some_and(|flight| Arc::ptr_eq(flight, &self.flight))
+        {
             flights.remove(&self.key);
         }
     }
@@ -278,6 +292,36 @@ mod tests {
         let boarding = cache.board(&key("/abandoned", 3));
         assert_eq!(cache.in_flight.lock().unwrap().len(), 1);
         drop(boarding);
+        assert!(cache.in_flight.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_flight_is_ended_only_by_the_request_that_started_it() {
+        let cache = PageCache::new(1 << 20);
+        let started = cache.board(&key("/a", 1));
+        let joined = cache.board(&key("/a", 1));
+        assert!(Arc::ptr_eq(&started.flight, &joined.flight));
+        // A request that joined and hangs up leaves the flight to the others.
+        drop(joined);
+        let later = cache.board(&key("/a", 1));
+        assert!(Arc::ptr_eq(&started.flight, &later.flight));
+        drop(later);
+        drop(started);
+        assert!(cache.in_flight.lock().unwrap().is_empty());
+        // Once it has ended, a request still holding the old flight does not
+        // end the next one.
+        let old = cache.board(&key("/b", 1));
+        let waiting = cache.board(&key("/b", 1));
+        drop(old);
+        let next = cache.board(&key("/b", 1));
+        assert!(!Arc::ptr_eq(&waiting.flight, &next.flight));
+        drop(waiting);
+        assert_eq!(
+            cache.in_flight.lock().unwrap().len(),
+            1,
+            "the next flight stays"
+        );
+        drop(next);
         assert!(cache.in_flight.lock().unwrap().is_empty());
     }
 

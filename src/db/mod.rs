@@ -296,7 +296,10 @@ pub async fn create_database_if_missing(cluster: &Cluster, name: &str) -> anyhow
 /// Applies the embedded migrations (safe to run from several instances at
 /// once: sqlx takes an advisory lock).
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(pool).await.context("applying migrations")
+    MIGRATOR.run(pool).await.context("applying migrations")?;
+    pages::install_home_source(pool)
+        .await
+        .context("installing the home page's query")
 }
 
 /// Whether the database answers within `timeout`.

@@ -311,50 +311,42 @@ pub struct HomeAction {
     pub due_on: chrono::NaiveDate,
 }
 
-/// Reads the home page in one round trip. `as_ceo` chooses whose agreement
-/// marks count (the COO's otherwise); `joint_keys` are the joint sections.
-pub async fn home(
-    db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
-    user_id: Uuid,
-    as_ceo: bool,
-    joint_keys: &[&str],
-    actions_due_by: chrono::NaiveDate,
-) -> sqlx::Result<HomeSource> {
-    let column = if as_ceo {
-        "ceo_agreed_at"
-    } else {
-        "coo_agreed_at"
-    };
-    let sql = format!(
-        "SELECT {} AS programmes, {} AS to_sign, {} AS to_agree, {} AS open_requests, {} AS deploying, {} AS open_reviews, {} AS actions, {} AS committee",
+/// The home page's document of organisation `$1`: everything it lists for
+/// anyone there, as one JSON object. The database runs it (as
+/// `home_source`, installed by [`install_home_source`]) at the commit of
+/// every change to what it lists, and keeps the result in `home_sources`;
+/// each reader's page filters it ([`home`]).
+pub(crate) fn home_source_sql() -> String {
+    format!(
+        "SELECT json_build_object('programmes', {}, 'to_sign', {}, 'to_agree', {}, 'open_requests', {}, 'deploying', {}, 'open_reviews', {}, 'actions', {}, 'committee', {})",
         array(&list_in_org_sql()),
         array(
-            "SELECT p.id AS programme_id, p.name AS programme_name, v.number
+            "SELECT p.id AS programme_id, p.name AS programme_name, v.number, sl.user_id
                FROM programmes p
                JOIN LATERAL (SELECT * FROM brief_versions WHERE programme_id = p.id ORDER BY number DESC LIMIT 1) v ON true
-               JOIN brief_signature_slots sl ON sl.version_id = v.id AND sl.user_id = $2
+               JOIN brief_signature_slots sl ON sl.version_id = v.id
               WHERE p.organisation_id = $1
-                AND NOT EXISTS (SELECT 1 FROM brief_signatures s WHERE s.version_id = v.id AND s.user_id = $2)
+                AND NOT EXISTS (SELECT 1 FROM brief_signatures s WHERE s.version_id = v.id AND s.user_id = sl.user_id)
                 AND NOT EXISTS (SELECT 1 FROM brief_signatures s WHERE s.version_id = v.id AND s.decision = 'rejected')
-              ORDER BY p.name"
+              ORDER BY p.name, sl.user_id"
         ),
-        array(&format!(
-            "SELECT p.id AS programme_id, p.name AS programme_name, s.section_key
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name, s.section_key,
+                    s.ceo_agreed_at IS NOT NULL AS ceo_agreed, s.coo_agreed_at IS NOT NULL AS coo_agreed
                FROM brief_sections s JOIN programmes p ON p.id = s.programme_id
-              WHERE p.organisation_id = $1 AND p.phase <> 'closed' AND s.{column} IS NULL
-                AND s.section_key = ANY($3)
+              WHERE p.organisation_id = $1 AND p.phase <> 'closed'
+                AND (s.ceo_agreed_at IS NULL OR s.coo_agreed_at IS NULL)
               ORDER BY p.name, s.section_key"
-        )),
+        ),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, d.number, d.question, d.raised_at
                FROM decision_requests d JOIN programmes p ON p.id = d.programme_id
               WHERE p.organisation_id = $1 AND d.decided_at IS NULL
-              ORDER BY d.raised_at"
+              ORDER BY d.raised_at, p.name, d.number"
         ),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, p.deploying_since,
-                    coalesce((SELECT array_agg(week) FROM weekly_updates WHERE programme_id = p.id), '{}') AS weeks
+                    coalesce((SELECT array_agg(week ORDER BY week) FROM weekly_updates WHERE programme_id = p.id), '{}') AS weeks
                FROM programmes p WHERE p.organisation_id = $1 AND p.phase = 'deploying'
               ORDER BY p.name"
         ),
@@ -364,13 +356,13 @@ pub async fn home(
                FROM exco_reviews r JOIN programmes p ON p.id = r.programme_id
               WHERE p.organisation_id = $1 AND r.held_at IS NULL
                 AND (r.strategy = '' OR r.operations = '')
-              ORDER BY r.meeting_on"
+              ORDER BY r.meeting_on, p.name"
         ),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, a.title, a.owner_seat, a.due_on
                FROM action_items a JOIN programmes p ON p.id = a.programme_id
-              WHERE p.organisation_id = $1 AND a.done_at IS NULL AND a.due_on <= $4
-              ORDER BY a.due_on"
+              WHERE p.organisation_id = $1 AND a.done_at IS NULL
+              ORDER BY a.due_on, p.name, a.title"
         ),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name,
@@ -379,34 +371,120 @@ pub async fn home(
                FROM programmes p WHERE p.organisation_id = $1 AND p.phase = 'post_deployment'
               ORDER BY p.name"
         ),
-    );
-    #[derive(FromRow)]
-    struct Row {
-        programmes: Part,
-        to_sign: Part,
-        to_agree: Part,
-        open_requests: Part,
-        deploying: Part,
-        open_reviews: Part,
-        actions: Part,
-        committee: Part,
-    }
-    let row: Row = sqlx::query_as(&sql)
-        .bind(organisation_id)
-        .bind(user_id)
-        .bind(joint_keys)
-        .bind(actions_due_by)
-        .fetch_one(db)
+    )
+}
+
+/// Installs [`home_source_sql`] as the database's `home_source` and
+/// rewrites every organisation's home document with it: run at every start,
+/// after the migrations, so the documents follow the query of the tandem
+/// that starts. Several instances starting at once take turns.
+pub async fn install_home_source(pool: &sqlx::PgPool) -> sqlx::Result<()> {
+    use sqlx::Executor;
+    let mut tx = pool.begin().await?;
+    tx.execute("SELECT pg_advisory_xact_lock(727275)").await?;
+    tx.execute(
+        format!(
+            "CREATE OR REPLACE FUNCTION home_source(p_organisation uuid) RETURNS json
+                 LANGUAGE plpgsql STABLE AS $tandem$
+             BEGIN
+                 RETURN ({});
+             END
+             $tandem$",
+            home_source_sql()
+        )
+        .as_str(),
+    )
+    .await?;
+    tx.execute("SELECT refresh_home_source(id) FROM organisations")
         .await?;
+    tx.commit().await
+}
+
+/// The home document as kept: everything, for everyone.
+#[derive(Debug, Default, Deserialize)]
+struct HomeKept {
+    programmes: Vec<Programme>,
+    to_sign: Vec<KeptSignature>,
+    to_agree: Vec<KeptAgreement>,
+    open_requests: Vec<HomeRequest>,
+    deploying: Vec<HomeDeploying>,
+    open_reviews: Vec<HomeReview>,
+    actions: Vec<HomeAction>,
+    committee: Vec<HomeCommittee>,
+}
+
+/// A signature awaited on a programme's latest version.
+#[derive(Debug, Deserialize)]
+struct KeptSignature {
+    programme_id: Uuid,
+    programme_name: String,
+    number: i32,
+    user_id: Uuid,
+}
+
+/// A brief section that one executive or both have not agreed yet.
+#[derive(Debug, Deserialize)]
+struct KeptAgreement {
+    programme_id: Uuid,
+    programme_name: String,
+    section_key: String,
+    ceo_agreed: bool,
+    coo_agreed: bool,
+}
+
+/// Reads the home page of `user_id` in one round trip: the organisation's
+/// kept document, filtered for this reader. `as_ceo` chooses whose agreement
+/// marks count (the COO's otherwise); `joint_keys` are the joint sections;
+/// action items are listed when due by `actions_due_by`.
+pub async fn home(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    user_id: Uuid,
+    as_ceo: bool,
+    joint_keys: &[&str],
+    actions_due_by: chrono::NaiveDate,
+) -> sqlx::Result<HomeSource> {
+    let body: Option<Part> =
+        sqlx::query_scalar("SELECT body FROM home_sources WHERE organisation_id = $1")
+            .bind(organisation_id)
+            .fetch_optional(db)
+            .await?;
+    let kept: HomeKept = body
+        .map(|part| decode(&part.0))
+        .transpose()?
+        .unwrap_or_default();
     Ok(HomeSource {
-        programmes: decode(&row.programmes.0)?,
-        to_sign: decode(&row.to_sign.0)?,
-        to_agree: decode(&row.to_agree.0)?,
-        open_requests: decode(&row.open_requests.0)?,
-        deploying: decode(&row.deploying.0)?,
-        open_reviews: decode(&row.open_reviews.0)?,
-        actions: decode(&row.actions.0)?,
-        committee: decode(&row.committee.0)?,
+        programmes: kept.programmes,
+        to_sign: kept
+            .to_sign
+            .into_iter()
+            .filter(|s| s.user_id == user_id)
+            .map(|s| AwaitingSignature {
+                programme_id: s.programme_id,
+                programme_name: s.programme_name,
+                number: s.number,
+            })
+            .collect(),
+        to_agree: kept
+            .to_agree
+            .into_iter()
+            .filter(|a| joint_keys.contains(&a.section_key.as_str()))
+            .filter(|a| if as_ceo { !a.ceo_agreed } else { !a.coo_agreed })
+            .map(|a| AwaitingAgreement {
+                programme_id: a.programme_id,
+                programme_name: a.programme_name,
+                section_key: a.section_key,
+            })
+            .collect(),
+        open_requests: kept.open_requests,
+        deploying: kept.deploying,
+        open_reviews: kept.open_reviews,
+        actions: kept
+            .actions
+            .into_iter()
+            .filter(|a| a.due_on <= actions_due_by)
+            .collect(),
+        committee: kept.committee,
     })
 }
 

@@ -283,6 +283,7 @@ async fn joint_sections_need_both_agreements_and_an_edit_clears_them() {
     let again = ceo.post(&format!("{}/submit", brief(id)), &[]).await;
     assert_eq!(again.status, 409);
     assert!(again.shows("The draft is exactly version 3"));
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]
@@ -394,6 +395,7 @@ async fn signing_has_a_defined_outcome_for_every_mistake() {
             .await
             .shows("Version 3 was rejected")
     );
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]

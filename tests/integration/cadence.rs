@@ -196,6 +196,7 @@ async fn the_coo_asks_the_ceo_decides_within_the_clock_once_and_the_log_counts_b
     );
     assert!(log.shows("breach"));
     assert!(!ceo.get("/").await.shows("Decide #1"));
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]
@@ -316,6 +317,7 @@ async fn an_action_item_carried_over_twice_is_flagged_for_the_exco_agenda() {
             .await
             .shows("Draft the customs wave's business case")
     );
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]
@@ -467,6 +469,7 @@ async fn a_review_is_written_by_both_held_once_and_never_rewritten_by_a_later_co
             .await
             .shows("Does not match.")
     );
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]

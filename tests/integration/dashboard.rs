@@ -474,30 +474,11 @@ async fn the_ceo_records_actual_roi_and_only_the_ceo() {
     );
 }
 
-/// The dashboard the pages read is the copy the writes keep
-/// (`dashboard_sources`): after each kind of change it must be what the
-/// query reads now.
-async fn assert_kept_dashboards_are_current(app: &TestApp) {
-    let rows: Vec<(String, Option<serde_json::Value>, serde_json::Value)> = sqlx::query_as(
-        "SELECT p.name, d.body::jsonb, dashboard_source(p.id, NULL, $1)::jsonb
-           FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id",
-    )
-    .bind(tandem::db::metrics::RECENT_VALUES)
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
-    assert_eq!(rows.len(), 3);
-    for (name, kept, now) in rows {
-        let kept = kept.unwrap_or_default();
-        assert!(kept == now, "the dashboard of {name} is stale");
-    }
-}
-
 #[tokio::test]
 async fn the_dashboard_every_page_reads_is_rewritten_by_each_change_to_it() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    assert_kept_dashboards_are_current(&app).await;
+    app.assert_kept_documents_are_current().await;
     let id = app.programme_id(LIVE).await;
     let week = app.this_week();
     let mut coo = app.login("coo@halden.example").await;
@@ -509,7 +490,7 @@ async fn the_dashboard_every_page_reads_is_rewritten_by_each_change_to_it() {
     )
     .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
-    assert_kept_dashboards_are_current(&app).await;
+    app.assert_kept_documents_are_current().await;
     let page = coo.get(&format!("/programmes/{id}/dashboard")).await;
     assert!(page.shows("37.25 %"), "the new value is on the dashboard");
     let health = coo.get(&format!("/programmes/{id}/health")).await;
@@ -528,7 +509,7 @@ async fn the_dashboard_every_page_reads_is_rewritten_by_each_change_to_it() {
     )
     .await;
     assert_eq!(corrected.status, 303, "{}", corrected.body);
-    assert_kept_dashboards_are_current(&app).await;
+    app.assert_kept_documents_are_current().await;
     assert!(
         coo.get(&format!("/programmes/{id}/dashboard"))
             .await
@@ -548,7 +529,7 @@ async fn the_dashboard_every_page_reads_is_rewritten_by_each_change_to_it() {
         )
         .await;
     assert_eq!(roi.status, 303, "{}", roi.body);
-    assert_kept_dashboards_are_current(&app).await;
+    app.assert_kept_documents_are_current().await;
 
     // Whoever recorded a value is named on it: a new name is shown at once.
     sqlx::query(
@@ -557,7 +538,7 @@ async fn the_dashboard_every_page_reads_is_rewritten_by_each_change_to_it() {
     .execute(&app.pool)
     .await
     .unwrap();
-    assert_kept_dashboards_are_current(&app).await;
+    app.assert_kept_documents_are_current().await;
     assert!(
         ceo.get(&format!("/programmes/{id}/metrics/exception-rate"))
             .await
@@ -614,5 +595,5 @@ async fn two_writes_at_once_leave_the_dashboard_with_both() {
         periods.iter().any(|p| p == "2031-W01") && periods.iter().any(|p| p == "2031-W02"),
         "both values are on the dashboard"
     );
-    assert_kept_dashboards_are_current(&app).await;
+    app.assert_kept_documents_are_current().await;
 }

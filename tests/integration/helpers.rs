@@ -115,12 +115,15 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
                 .execute(format!("DROP DATABASE IF EXISTS \"{db}\"").as_str())
                 .await;
         }
-        conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
+        // Built under another name and renamed when complete: a template
+        // whose migration failed is never taken for a finished one.
+        let building = format!("{name}_building");
+        conn.execute(format!("CREATE DATABASE \"{building}\"").as_str())
             .await
             .unwrap();
         let pool = PgPoolOptions::new()
             .max_connections(1)
-            .connect_with(admin.clone().database(&name))
+            .connect_with(admin.clone().database(&building))
             .await
             .unwrap();
         tandem::db::migrate(&pool)
@@ -132,6 +135,9 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
             .await
             .unwrap();
         pool.close().await;
+        conn.execute(format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"").as_str())
+            .await
+            .unwrap();
     }
     conn.execute("SELECT pg_advisory_unlock(727274)")
         .await
@@ -223,6 +229,26 @@ impl TestApp {
     }
 
     /// Loads the demo organisation with [`PASSWORD`].
+    /// The documents the pages read are the copies the writes keep
+    /// (`dashboard_sources`, `home_sources`): after any change they must be
+    /// what their queries read now.
+    pub async fn assert_kept_documents_are_current(&self) {
+        let rows: Vec<(String, Option<serde_json::Value>, serde_json::Value)> = sqlx::query_as(
+            "SELECT 'the dashboard of ' || p.name, d.body::jsonb, dashboard_source(p.id, NULL, $1)::jsonb
+               FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id
+             UNION ALL
+             SELECT 'the home page of ' || o.name, h.body::jsonb, home_source(o.id)::jsonb
+               FROM organisations o LEFT JOIN home_sources h ON h.organisation_id = o.id",
+        )
+        .bind(tandem::db::metrics::RECENT_VALUES)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        for (what, kept, now) in rows {
+            assert!(kept.unwrap_or_default() == now, "{what} is stale");
+        }
+    }
+
     pub async fn load_demo(&self) -> Demo {
         let password = tandem::domain::values::NewPassword::parse(PASSWORD).unwrap();
         tandem::demo::load(&self.pool, &password, self.clock_now())

@@ -297,9 +297,9 @@ pub async fn create_database_if_missing(cluster: &Cluster, name: &str) -> anyhow
 /// once: sqlx takes an advisory lock).
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("applying migrations")?;
-    pages::install_home_source(pool)
+    pages::install_kept_queries(pool)
         .await
-        .context("installing the home page's query")
+        .context("installing the queries of the kept documents")
 }
 
 /// Whether the database answers within `timeout`.

@@ -153,23 +153,22 @@ pub struct OverviewSource {
     pub cadence: super::cadence::ScheduleFacts,
 }
 
-#[derive(Deserialize)]
-struct Latest {
-    number: i32,
-}
-
-/// Reads the programme overview in one round trip.
-pub async fn overview(
-    db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
-    programme_id: Uuid,
-) -> sqlx::Result<OverviewSource> {
-    let sql = format!(
-        "SELECT {} AS programme, {} AS executives, {} AS latest, {} AS latest_slots, {} AS matrix,
-                {} AS signatories, {} AS cadence",
-        programme(),
+/// The programme overview's document of programme `$1`, as one JSON
+/// object. The database runs it (as `programme_source`, installed by
+/// [`install_kept_queries`]) at the commit of every change to what it
+/// shows, and keeps the result in `programme_sources`.
+pub(crate) fn programme_source_sql() -> String {
+    let organisation = "(SELECT organisation_id FROM programmes WHERE id = $1)";
+    format!(
+        "SELECT json_build_object('programme', {}, 'executives', {}, 'latest', {}, 'latest_slots', {}, 'matrix', {},
+                'signatories', {}, 'cadence', {})",
+        one(&format!(
+            "SELECT {} FROM programmes WHERE id = $1",
+            super::programmes::COLUMNS
+        )),
         array(&format!(
-            "{} WHERE s.organisation_id = $2 AND s.ended_at IS NULL AND s.kind IN ('ceo', 'coo')",
+            "{} WHERE s.organisation_id = {organisation} AND s.ended_at IS NULL AND s.kind IN ('ceo', 'coo')
+              ORDER BY s.kind, s.started_at",
             seats::SELECT
         )),
         one(
@@ -184,36 +183,58 @@ pub async fn overview(
         )),
         array(SIGNATORIES),
         one(super::cadence::SCHEDULE_FACTS),
-    );
-    #[derive(FromRow)]
-    struct Row {
-        programme: Option<Part>,
-        executives: Part,
-        latest: Option<Part>,
-        latest_slots: Part,
-        matrix: Option<Part>,
-        signatories: Part,
-        cadence: Option<Part>,
-    }
-    let row: Row = sqlx::query_as(&sql)
-        .bind(programme_id)
-        .bind(organisation_id)
-        .fetch_one(db)
-        .await?;
-    let latest: Option<Latest> = row.latest.map(|v| decode(&v.0)).transpose()?;
+    )
+}
+
+/// The overview document as kept.
+#[derive(Deserialize)]
+struct OverviewKept {
+    programme: Option<Programme>,
+    executives: Vec<seats::Seat>,
+    latest: Option<Latest>,
+    latest_slots: Vec<Slot>,
+    matrix: Option<raci::Version>,
+    signatories: Vec<Signatory>,
+    cadence: Option<super::cadence::ScheduleFacts>,
+}
+
+#[derive(Deserialize)]
+struct Latest {
+    number: i32,
+}
+
+/// Reads the programme overview in one round trip: the document the writes
+/// keep, if the organisation has the programme.
+pub async fn overview(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    programme_id: Uuid,
+) -> sqlx::Result<OverviewSource> {
+    let body: Option<Part> = sqlx::query_scalar(
+        "SELECT body FROM programme_sources WHERE programme_id = $1 AND organisation_id = $2",
+    )
+    .bind(programme_id)
+    .bind(organisation_id)
+    .fetch_optional(db)
+    .await?;
+    let Some(body) = body else {
+        return Ok(OverviewSource {
+            programme: None,
+            executives: Vec::new(),
+            latest: None,
+            matrix: None,
+            signatories: Vec::new(),
+            cadence: Default::default(),
+        });
+    };
+    let kept: OverviewKept = decode(&body.0)?;
     Ok(OverviewSource {
-        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        executives: decode(&row.executives.0)?,
-        latest: latest
-            .map(|l| decode(&row.latest_slots.0).map(|slots| (l.number, slots)))
-            .transpose()?,
-        matrix: row.matrix.map(|v| decode(&v.0)).transpose()?,
-        signatories: decode(&row.signatories.0)?,
-        cadence: row
-            .cadence
-            .map(|v| decode(&v.0))
-            .transpose()?
-            .unwrap_or_default(),
+        programme: kept.programme,
+        executives: kept.executives,
+        latest: kept.latest.map(|l| (l.number, kept.latest_slots)),
+        matrix: kept.matrix,
+        signatories: kept.signatories,
+        cadence: kept.cadence.unwrap_or_default(),
     })
 }
 
@@ -313,7 +334,7 @@ pub struct HomeAction {
 
 /// The home page's document of organisation `$1`: everything it lists for
 /// anyone there, as one JSON object. The database runs it (as
-/// `home_source`, installed by [`install_home_source`]) at the commit of
+/// `home_source`, installed by [`install_kept_queries`]) at the commit of
 /// every change to what it lists, and keeps the result in `home_sources`;
 /// each reader's page filters it ([`home`]).
 pub(crate) fn home_source_sql() -> String {
@@ -374,28 +395,36 @@ pub(crate) fn home_source_sql() -> String {
     )
 }
 
-/// Installs [`home_source_sql`] as the database's `home_source` and
-/// rewrites every organisation's home document with it: run at every start,
-/// after the migrations, so the documents follow the query of the tandem
-/// that starts. Several instances starting at once take turns.
-pub async fn install_home_source(pool: &sqlx::PgPool) -> sqlx::Result<()> {
+/// Installs the queries of the documents the writes keep — the database's
+/// `home_source` ([`home_source_sql`]) and `programme_source`
+/// ([`programme_source_sql`]) — and rewrites every document with them: run
+/// at every start, after the migrations, so the documents follow the
+/// queries of the tandem that starts. Several instances starting at once
+/// take turns.
+pub async fn install_kept_queries(pool: &sqlx::PgPool) -> sqlx::Result<()> {
     use sqlx::Executor;
     let mut tx = pool.begin().await?;
     tx.execute("SELECT pg_advisory_xact_lock(727275)").await?;
-    tx.execute(
-        format!(
-            "CREATE OR REPLACE FUNCTION home_source(p_organisation uuid) RETURNS json
-                 LANGUAGE plpgsql STABLE AS $tandem$
-             BEGIN
-                 RETURN ({});
-             END
-             $tandem$",
-            home_source_sql()
+    for (function, parameter, sql) in [
+        ("home_source", "p_organisation", home_source_sql()),
+        ("programme_source", "p_programme", programme_source_sql()),
+    ] {
+        tx.execute(
+            format!(
+                "CREATE OR REPLACE FUNCTION {function}({parameter} uuid) RETURNS json
+                     LANGUAGE plpgsql STABLE AS $tandem$
+                 BEGIN
+                     RETURN ({sql});
+                 END
+                 $tandem$"
+            )
+            .as_str(),
         )
-        .as_str(),
-    )
-    .await?;
+        .await?;
+    }
     tx.execute("SELECT refresh_home_source(id) FROM organisations")
+        .await?;
+    tx.execute("SELECT refresh_programme_source(id) FROM programmes")
         .await?;
     tx.commit().await
 }

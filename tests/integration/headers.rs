@@ -97,7 +97,7 @@ async fn every_response_kind_carries_the_security_headers() {
     assert_secure(&css, "static asset");
 
     // A broken database: a plain 500 page that leaks nothing.
-    sqlx::query("DROP TABLE programme_signatories")
+    sqlx::query("DROP TABLE programme_sources")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -108,8 +108,7 @@ async fn every_response_kind_carries_the_security_headers() {
     assert_secure(&broken, "500");
     assert!(broken.shows("Something went wrong"));
     assert!(
-        !broken.body.contains("programme_signatories")
-            && !broken.body.to_lowercase().contains("sqlx")
+        !broken.body.contains("programme_sources") && !broken.body.to_lowercase().contains("sqlx")
     );
 }
 

@@ -230,7 +230,7 @@ impl TestApp {
 
     /// Loads the demo organisation with [`PASSWORD`].
     /// The documents the pages read are the copies the writes keep
-    /// (`dashboard_sources`, `home_sources`): after any change they must be
+    /// (`dashboard_sources`, `home_sources`, `programme_sources`): after any change they must be
     /// what their queries read now.
     pub async fn assert_kept_documents_are_current(&self) {
         let rows: Vec<(String, Option<serde_json::Value>, serde_json::Value)> = sqlx::query_as(
@@ -238,7 +238,10 @@ impl TestApp {
                FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id
              UNION ALL
              SELECT 'the home page of ' || o.name, h.body::jsonb, home_source(o.id)::jsonb
-               FROM organisations o LEFT JOIN home_sources h ON h.organisation_id = o.id",
+               FROM organisations o LEFT JOIN home_sources h ON h.organisation_id = o.id
+             UNION ALL
+             SELECT 'the overview of ' || p.name, k.body::jsonb, programme_source(p.id)::jsonb
+               FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id",
         )
         .bind(tandem::db::metrics::RECENT_VALUES)
         .fetch_all(&self.pool)

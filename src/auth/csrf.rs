@@ -7,6 +7,8 @@
 //! ([`super::token::login_token`]), so an attacker cannot plant a pair of
 //! their choosing.
 
+use std::sync::Arc;
+
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -14,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::cookies;
-use super::session::Session;
+use super::session::Presented;
 use super::token::{is_login_token, same_secret};
 use crate::config::BODY_LIMIT;
 use crate::error::AppError;
@@ -34,7 +36,11 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
     {
         return next.run(request).await;
     }
-    let expected = match request.extensions().get::<Session>() {
+    let live = request
+        .extensions()
+        .get::<Arc<Presented>>()
+        .and_then(|presented| presented.live());
+    let expected = match live {
         Some(session) => Some(session.csrf_token.clone()),
         None => match cookies::read(request.headers(), cookies::LOGIN_CSRF) {
             Some(token) => match state.login_key().await {

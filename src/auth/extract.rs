@@ -1,10 +1,13 @@
 //! `CurrentUser`: the signed-in user, their organisation and seats.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use uuid::Uuid;
 
-use super::session::{Flash, Session};
+use super::session::{Flash, Found, Presented, Session, SessionEnded};
+use crate::db::sessions::{Seen, Who};
 use crate::domain::permission::Action;
 use crate::domain::seat::Seats;
 use crate::error::AppError;
@@ -60,38 +63,60 @@ impl CurrentUser {
     }
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = AppError;
+/// What a request for a signed-in page needs to answer without a session:
+/// where to come back to after signing in.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    /// The path (with its query) of a GET, to come back to; else empty.
+    next: String,
+    /// Whether the path may be shown with a password still to change.
+    password_exempt: bool,
+}
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Some(session) = parts.extensions.get::<Session>().cloned() else {
-            let next = parts
-                .uri
-                .path_and_query()
-                .map(|pq| pq.as_str().to_owned())
-                .unwrap_or_default();
-            let next = if parts.method == axum::http::Method::GET {
-                next
+impl Asked {
+    fn of(parts: &Parts) -> Self {
+        let path = parts.uri.path();
+        Asked {
+            next: if parts.method == axum::http::Method::GET {
+                parts
+                    .uri
+                    .path_and_query()
+                    .map(|pq| pq.as_str().to_owned())
+                    .unwrap_or_default()
             } else {
                 String::new()
-            };
-            let ended = parts
-                .extensions
-                .get::<super::session::SessionEnded>()
-                .map(|ended| match ended {
-                    super::session::SessionEnded::Idle => "idle",
-                    super::session::SessionEnded::Expired => "expired",
-                });
-            return Err(AppError::LoginRequired { next, ended });
-        };
-        let path = parts.uri.path();
-        if session.must_change_password && path != paths::PASSWORD && path != paths::LOGOUT {
-            return Err(AppError::PasswordChangeRequired);
+            },
+            password_exempt: path == paths::PASSWORD || path == paths::LOGOUT,
         }
-        Ok(CurrentUser {
+    }
+
+    /// The user of `found`, or where to send the request instead.
+    fn user(self, found: Option<&Found>) -> Result<CurrentUser, AppError> {
+        match found {
+            Some(Found::Live(session)) => {
+                if session.must_change_password && !self.password_exempt {
+                    return Err(AppError::PasswordChangeRequired);
+                }
+                Ok(CurrentUser::from(session.as_ref().clone()))
+            }
+            Some(Found::Gone(ended)) => Err(AppError::LoginRequired {
+                next: self.next,
+                ended: ended.map(|ended| match ended {
+                    SessionEnded::Idle => "idle",
+                    SessionEnded::Expired => "expired",
+                }),
+            }),
+            None => Err(AppError::LoginRequired {
+                next: self.next,
+                ended: None,
+            }),
+        }
+    }
+}
+
+impl From<Session> for CurrentUser {
+    fn from(session: Session) -> Self {
+        CurrentUser {
             id: session.user_id,
             organisation_id: session.organisation_id,
             email: session.email,
@@ -102,7 +127,91 @@ impl FromRequestParts<AppState> for CurrentUser {
             flash: session.flash,
             unread: session.unread,
             time_zone: session.time_zone,
-        })
+        }
+    }
+}
+
+/// The session the request presented, looked up now if not yet.
+async fn found<'p>(parts: &'p Parts, state: &AppState) -> Result<Option<&'p Found>, AppError> {
+    match parts.extensions.get::<Arc<Presented>>() {
+        Some(presented) => presented.find(state).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let found = found(parts, state).await?;
+        Asked::of(parts).user(found)
+    }
+}
+
+/// The viewer of a page that reads the session with the page, in one
+/// round trip: a handler takes it instead of [`CurrentUser`], runs its
+/// page's query for [`Viewer::who`] and gets the user from
+/// [`Viewer::admit`].
+#[derive(Debug)]
+pub enum Viewer {
+    /// The session was already looked up.
+    Known(CurrentUser),
+    /// The page's query looks the session up.
+    Presented(Arc<Presented>, Asked),
+}
+
+impl Viewer {
+    /// Whom to read the page for.
+    pub fn who(&self, state: &AppState) -> Who<'_> {
+        match self {
+            Viewer::Known(user) => Who::Organisation(user.organisation_id),
+            Viewer::Presented(presented, _) => Who::Cookie {
+                token_hash: presented.token_hash(),
+                now: state.now(),
+            },
+        }
+    }
+
+    /// The user, and the page read for [`Viewer::who`]; without a live
+    /// session, where the request goes instead (the page read is dropped).
+    pub async fn admit<T>(
+        self,
+        state: &AppState,
+        seen: Option<Seen<T>>,
+    ) -> Result<(CurrentUser, T), AppError> {
+        let (session, page) = match seen {
+            Some(seen) => (seen.session, Some(seen.page)),
+            None => (None, None),
+        };
+        let user = match self {
+            Viewer::Known(user) => user,
+            Viewer::Presented(presented, asked) => {
+                let found = presented.accept(state, session).await?;
+                asked.user(Some(found))?
+            }
+        };
+        Ok((user, page.ok_or(AppError::NotFound)?))
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let asked = Asked::of(parts);
+        match parts.extensions.get::<Arc<Presented>>() {
+            None => asked.user(None).map(Viewer::Known),
+            Some(presented) => match presented.found() {
+                Some(found) => asked.user(Some(found)).map(Viewer::Known),
+                None => Ok(Viewer::Presented(Arc::clone(presented), asked)),
+            },
+        }
     }
 }
 
@@ -110,28 +219,35 @@ impl FromRequestParts<AppState> for CurrentUser {
 #[derive(Debug, Clone)]
 pub struct MaybeSession(pub Option<Session>);
 
-impl<S: Send + Sync> FromRequestParts<S> for MaybeSession {
-    type Rejection = std::convert::Infallible;
+impl FromRequestParts<AppState> for MaybeSession {
+    type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybeSession(parts.extensions.get::<Session>().cloned()))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MaybeSession(match found(parts, state).await? {
+            Some(Found::Live(session)) => Some(session.as_ref().clone()),
+            _ => None,
+        }))
     }
 }
 
 /// Why the session the client presented ended, if it did on this request.
 #[derive(Debug, Clone)]
-pub struct EndedSession(pub Option<super::session::SessionEnded>);
+pub struct EndedSession(pub Option<SessionEnded>);
 
-impl<S: Send + Sync> FromRequestParts<S> for EndedSession {
-    type Rejection = std::convert::Infallible;
+impl FromRequestParts<AppState> for EndedSession {
+    type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(EndedSession(
-            parts
-                .extensions
-                .get::<super::session::SessionEnded>()
-                .copied(),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(EndedSession(match found(parts, state).await? {
+            Some(Found::Gone(ended)) => *ended,
+            _ => None,
+        }))
     }
 }
 

@@ -2,8 +2,10 @@
 //! ended by logout, timeouts, or disabling the user.
 
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
+use std::sync::Arc;
+
 use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -89,56 +91,126 @@ impl From<db::sessions::SessionRow> for Session {
     }
 }
 
-/// Middleware: finds the session named by the cookie, if any and still
-/// valid, and puts it in the request's extensions. An ended session is
-/// deleted and its cookie cleared.
+/// The session a request's cookie names, found when first needed: by the
+/// page's own query when the page reads it there (see
+/// [`crate::auth::extract::Viewer`]), else by the first extractor that
+/// asks. A request that changes something has it found before CSRF is
+/// checked.
+#[derive(Debug)]
+pub struct Presented {
+    token_hash: Vec<u8>,
+    /// Whether the request is a GET (which shows the one-time message, and
+    /// so clears it).
+    shows_flash: bool,
+    found: tokio::sync::OnceCell<Found>,
+}
+
+/// What became of a presented session.
+#[derive(Debug, Clone)]
+pub enum Found {
+    Live(Box<Session>),
+    /// Unknown, ended just now (why, if by a timeout) or its user disabled:
+    /// the cookie is cleared.
+    Gone(Option<SessionEnded>),
+}
+
+impl Presented {
+    /// The hash of the cookie's token.
+    pub fn token_hash(&self) -> &[u8] {
+        &self.token_hash
+    }
+
+    /// What became of the session, if it was looked up already.
+    pub fn found(&self) -> Option<&Found> {
+        self.found.get()
+    }
+
+    /// The live session, if it was looked up already and lives.
+    pub fn live(&self) -> Option<&Session> {
+        match self.found.get() {
+            Some(Found::Live(session)) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// Looks the session up, once per request.
+    pub async fn find(&self, state: &AppState) -> Result<&Found, AppError> {
+        self.found
+            .get_or_try_init(|| async {
+                let row =
+                    db::sessions::find_by_token_hash(&state.pool, &self.token_hash, state.now())
+                        .await?;
+                self.judge(state, row).await
+            })
+            .await
+    }
+
+    /// Takes the session row a page's query read with the page.
+    pub async fn accept(
+        &self,
+        state: &AppState,
+        row: Option<db::sessions::SessionRow>,
+    ) -> Result<&Found, AppError> {
+        self.found.get_or_try_init(|| self.judge(state, row)).await
+    }
+
+    /// Applies the session policy to the row found: an ended session is
+    /// deleted; a live one is touched now and then, and its one-time
+    /// message cleared by the GET that shows it (one statement).
+    async fn judge(
+        &self,
+        state: &AppState,
+        row: Option<db::sessions::SessionRow>,
+    ) -> Result<Found, AppError> {
+        let Some(row) = row else {
+            return Ok(Found::Gone(None));
+        };
+        let now = state.now();
+        Ok(match session_state(row.created_at, row.last_seen_at, now) {
+            _ if row.disabled_at.is_some() => {
+                db::sessions::delete(&state.pool, row.id).await?;
+                Found::Gone(None)
+            }
+            SessionState::Active { touch } => {
+                let take_flash = row.flash_kind.is_some() && self.shows_flash;
+                if touch || take_flash {
+                    db::sessions::touch(&state.pool, row.id, now, take_flash).await?;
+                }
+                Found::Live(Box::new(Session::from(row)))
+            }
+            ended @ (SessionState::IdleExpired | SessionState::AbsoluteExpired) => {
+                db::sessions::delete(&state.pool, row.id).await?;
+                Found::Gone(Some(if ended == SessionState::IdleExpired {
+                    SessionEnded::Idle
+                } else {
+                    SessionEnded::Expired
+                }))
+            }
+        })
+    }
+}
+
+/// Middleware: puts the session the cookie names, if any, in the request's
+/// extensions ([`Presented`]); finds it at once for a request that may
+/// change something. A session found ended has its cookie cleared.
 pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let Some(token) = cookies::read(request.headers(), cookies::SESSION) else {
         return next.run(request).await;
     };
-    let now = state.now();
-    let mut clear_cookie = false;
-    match db::sessions::find_by_token_hash(&state.pool, &token::digest(&token), now).await {
-        Err(error) => return AppError::from(error).into_response(),
-        Ok(None) => clear_cookie = true,
-        Ok(Some(row)) => match session_state(row.created_at, row.last_seen_at, now) {
-            _ if row.disabled_at.is_some() => {
-                if let Err(error) = db::sessions::delete(&state.pool, row.id).await {
-                    return AppError::from(error).into_response();
-                }
-                clear_cookie = true;
-            }
-            SessionState::Active { touch } => {
-                // A one-time message is shown by the page this GET renders
-                // (the session below keeps it for that) and cleared now,
-                // with the touch: one statement.
-                let take_flash =
-                    row.flash_kind.is_some() && request.method() == axum::http::Method::GET;
-                if (touch || take_flash)
-                    && let Err(error) =
-                        db::sessions::touch(&state.pool, row.id, now, take_flash).await
-                {
-                    return AppError::from(error).into_response();
-                }
-                request.extensions_mut().insert(Session::from(row));
-            }
-            ended @ (SessionState::IdleExpired | SessionState::AbsoluteExpired) => {
-                if let Err(error) = db::sessions::delete(&state.pool, row.id).await {
-                    return AppError::from(error).into_response();
-                }
-                clear_cookie = true;
-                request
-                    .extensions_mut()
-                    .insert(if ended == SessionState::IdleExpired {
-                        SessionEnded::Idle
-                    } else {
-                        SessionEnded::Expired
-                    });
-            }
-        },
+    let method = request.method();
+    let presented = Arc::new(Presented {
+        token_hash: token::digest(&token),
+        shows_flash: method == Method::GET,
+        found: tokio::sync::OnceCell::new(),
+    });
+    if !matches!(*method, Method::GET | Method::HEAD)
+        && let Err(error) = presented.find(&state).await
+    {
+        return error.into_response();
     }
+    request.extensions_mut().insert(Arc::clone(&presented));
     let mut response = next.run(request).await;
-    if clear_cookie
+    if matches!(presented.found(), Some(Found::Gone(_)))
         && !response.headers().contains_key(SET_COOKIE)
         && let Ok(value) =
             HeaderValue::from_str(&cookies::clear(cookies::SESSION, state.secure_cookies))

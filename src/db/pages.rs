@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use sqlx::{FromRow, PgExecutor};
+use sqlx::{FromRow, PgExecutor, Row as _};
 use uuid::Uuid;
 
 use super::brief::{
@@ -15,6 +15,7 @@ use super::brief::{
 };
 use super::json::{LATEST_VERSION_ID, Part, array, decode, one, programme};
 use super::programmes::{Programme, SIGNATORIES, Signatory, list_in_org_sql};
+use super::sessions::{Seen, Who};
 use super::{raci, seats};
 
 /// What the brief page shows.
@@ -32,12 +33,13 @@ pub struct BriefSource {
     pub latest_hashes: HashMap<String, String>,
 }
 
-/// Reads the brief page of programme `programme_id` in one round trip.
+/// Reads the brief page of programme `programme_id` for `who` in one round
+/// trip.
 pub async fn brief(
     db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
+    who: &Who<'_>,
     programme_id: Uuid,
-) -> sqlx::Result<BriefSource> {
+) -> sqlx::Result<Option<Seen<BriefSource>>> {
     let sql = format!(
         "SELECT {} AS programme, {} AS draft, {} AS versions, {} AS slots,
                 coalesce((SELECT json_object_agg(section_key, section_hash) FROM brief_version_sections
@@ -60,18 +62,20 @@ pub async fn brief(
         slots: Part,
         latest_hashes: Part,
     }
-    let row: Row = sqlx::query_as(&sql)
-        .bind(programme_id)
-        .bind(organisation_id)
-        .fetch_one(db)
-        .await?;
-    Ok(BriefSource {
+    let sql = who.sql(&sql, 2, 2);
+    let query = who.bind(sqlx::query(&sql).bind(programme_id));
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
+    let source = BriefSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         draft: decode(&row.draft.0)?,
         versions: decode(&row.versions.0)?,
         slots: decode(&row.slots.0)?,
         latest_hashes: decode(&row.latest_hashes.0)?,
-    })
+    };
+    who.seen(&found, source).map(Some)
 }
 
 /// What a version page shows.
@@ -98,13 +102,14 @@ struct VersionRow {
     latest_number: Option<i32>,
 }
 
-/// Reads version `number` of a programme's brief in one round trip.
+/// Reads version `number` of a programme's brief for `who` in one round
+/// trip.
 pub async fn version(
     db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
+    who: &Who<'_>,
     programme_id: Uuid,
     number: i32,
-) -> sqlx::Result<VersionSource> {
+) -> sqlx::Result<Option<Seen<VersionSource>>> {
     let id = "(SELECT id FROM brief_versions WHERE programme_id = $1 AND number = $3)";
     let sql = format!(
         "SELECT {} AS programme, {} AS version, {} AS sections, {} AS slots,
@@ -121,19 +126,20 @@ pub async fn version(
             "{SLOT_SELECT} WHERE sl.version_id = {id} ORDER BY sl.position"
         )),
     );
-    let row: VersionRow = sqlx::query_as(&sql)
-        .bind(programme_id)
-        .bind(organisation_id)
-        .bind(number)
-        .fetch_one(db)
-        .await?;
-    Ok(VersionSource {
+    let sql = who.sql(&sql, 2, 3);
+    let query = who.bind(sqlx::query(&sql).bind(programme_id)).bind(number);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = VersionRow::from_row(&found)?;
+    let source = VersionSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         version: row.version.map(|v| decode(&v.0)).transpose()?,
         sections: decode(&row.sections.0)?,
         slots: decode(&row.slots.0)?,
         latest_number: row.latest_number,
-    })
+    };
+    who.seen(&found, source).map(Some)
 }
 
 /// What the programme overview shows.
@@ -203,39 +209,46 @@ struct Latest {
     number: i32,
 }
 
-/// Reads the programme overview in one round trip: the document the writes
-/// keep, if the organisation has the programme.
+/// Reads the programme overview for `who` in one round trip: the document
+/// the writes keep, if the organisation has the programme.
 pub async fn overview(
     db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
+    who: &Who<'_>,
     programme_id: Uuid,
-) -> sqlx::Result<OverviewSource> {
-    let body: Option<Part> = sqlx::query_scalar(
-        "SELECT body FROM programme_sources WHERE programme_id = $1 AND organisation_id = $2",
-    )
-    .bind(programme_id)
-    .bind(organisation_id)
-    .fetch_optional(db)
-    .await?;
-    let Some(body) = body else {
-        return Ok(OverviewSource {
+) -> sqlx::Result<Option<Seen<OverviewSource>>> {
+    let sql = who.sql(
+        "SELECT (SELECT body FROM programme_sources
+                  WHERE programme_id = $1 AND organisation_id = $2) AS overview",
+        2,
+        2,
+    );
+    let query = who.bind(sqlx::query(&sql).bind(programme_id));
+    let Some(row) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let body: Option<Part> = row.try_get("overview")?;
+    let source = match body {
+        None => OverviewSource {
             programme: None,
             executives: Vec::new(),
             latest: None,
             matrix: None,
             signatories: Vec::new(),
             cadence: Default::default(),
-        });
+        },
+        Some(body) => {
+            let kept: OverviewKept = decode(&body.0)?;
+            OverviewSource {
+                programme: kept.programme,
+                executives: kept.executives,
+                latest: kept.latest.map(|l| (l.number, kept.latest_slots)),
+                matrix: kept.matrix,
+                signatories: kept.signatories,
+                cadence: kept.cadence.unwrap_or_default(),
+            }
+        }
     };
-    let kept: OverviewKept = decode(&body.0)?;
-    Ok(OverviewSource {
-        programme: kept.programme,
-        executives: kept.executives,
-        latest: kept.latest.map(|l| (l.number, kept.latest_slots)),
-        matrix: kept.matrix,
-        signatories: kept.signatories,
-        cadence: kept.cadence.unwrap_or_default(),
-    })
+    who.seen(&row, source).map(Some)
 }
 
 /// What the home page shows.
@@ -431,7 +444,7 @@ pub async fn install_kept_queries(pool: &sqlx::PgPool) -> sqlx::Result<()> {
 
 /// The home document as kept: everything, for everyone.
 #[derive(Debug, Default, Deserialize)]
-struct HomeKept {
+pub struct HomeKept {
     programmes: Vec<Programme>,
     to_sign: Vec<KeptSignature>,
     to_agree: Vec<KeptAgreement>,
@@ -461,60 +474,76 @@ struct KeptAgreement {
     coo_agreed: bool,
 }
 
-/// Reads the home page of `user_id` in one round trip: the organisation's
-/// kept document, filtered for this reader. `as_ceo` chooses whose agreement
-/// marks count (the COO's otherwise); `joint_keys` are the joint sections;
-/// action items are listed when due by `actions_due_by`.
-pub async fn home(
-    db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
-    user_id: Uuid,
-    as_ceo: bool,
-    joint_keys: &[&str],
-    actions_due_by: chrono::NaiveDate,
-) -> sqlx::Result<HomeSource> {
-    let body: Option<Part> =
-        sqlx::query_scalar("SELECT body FROM home_sources WHERE organisation_id = $1")
-            .bind(organisation_id)
-            .fetch_optional(db)
-            .await?;
-    let kept: HomeKept = body
+/// Reads an organisation's home document for `who`, in one round trip
+/// with the session when it is not yet known; [`HomeKept::for_reader`]
+/// then keeps what one reader sees.
+pub async fn home(db: impl PgExecutor<'_>, who: &Who<'_>) -> sqlx::Result<Option<Seen<HomeKept>>> {
+    let sql = who.sql(
+        "SELECT (SELECT body FROM home_sources WHERE organisation_id = $1) AS home",
+        1,
+        1,
+    );
+    let Some(row) = who
+        .bind_last(who.bind(sqlx::query(&sql)))
+        .fetch_optional(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let body: Option<Part> = row.try_get("home")?;
+    let kept = body
         .map(|part| decode(&part.0))
         .transpose()?
         .unwrap_or_default();
-    Ok(HomeSource {
-        programmes: kept.programmes,
-        to_sign: kept
-            .to_sign
-            .into_iter()
-            .filter(|s| s.user_id == user_id)
-            .map(|s| AwaitingSignature {
-                programme_id: s.programme_id,
-                programme_name: s.programme_name,
-                number: s.number,
-            })
-            .collect(),
-        to_agree: kept
-            .to_agree
-            .into_iter()
-            .filter(|a| joint_keys.contains(&a.section_key.as_str()))
-            .filter(|a| if as_ceo { !a.ceo_agreed } else { !a.coo_agreed })
-            .map(|a| AwaitingAgreement {
-                programme_id: a.programme_id,
-                programme_name: a.programme_name,
-                section_key: a.section_key,
-            })
-            .collect(),
-        open_requests: kept.open_requests,
-        deploying: kept.deploying,
-        open_reviews: kept.open_reviews,
-        actions: kept
-            .actions
-            .into_iter()
-            .filter(|a| a.due_on <= actions_due_by)
-            .collect(),
-        committee: kept.committee,
-    })
+    who.seen(&row, kept).map(Some)
+}
+
+impl HomeKept {
+    /// What the home page of `user_id` lists. `as_ceo` chooses whose
+    /// agreement marks count (the COO's otherwise); `joint_keys` are the
+    /// joint sections; action items are listed when due by
+    /// `actions_due_by`.
+    pub fn for_reader(
+        self,
+        user_id: Uuid,
+        as_ceo: bool,
+        joint_keys: &[&str],
+        actions_due_by: chrono::NaiveDate,
+    ) -> HomeSource {
+        HomeSource {
+            programmes: self.programmes,
+            to_sign: self
+                .to_sign
+                .into_iter()
+                .filter(|s| s.user_id == user_id)
+                .map(|s| AwaitingSignature {
+                    programme_id: s.programme_id,
+                    programme_name: s.programme_name,
+                    number: s.number,
+                })
+                .collect(),
+            to_agree: self
+                .to_agree
+                .into_iter()
+                .filter(|a| joint_keys.contains(&a.section_key.as_str()))
+                .filter(|a| if as_ceo { !a.ceo_agreed } else { !a.coo_agreed })
+                .map(|a| AwaitingAgreement {
+                    programme_id: a.programme_id,
+                    programme_name: a.programme_name,
+                    section_key: a.section_key,
+                })
+                .collect(),
+            open_requests: self.open_requests,
+            deploying: self.deploying,
+            open_reviews: self.open_reviews,
+            actions: self
+                .actions
+                .into_iter()
+                .filter(|a| a.due_on <= actions_due_by)
+                .collect(),
+            committee: self.committee,
+        }
+    }
 }
 
 /// What the matrix page shows.
@@ -527,14 +556,14 @@ pub struct MatrixSource {
     pub version: Option<raci::Version>,
 }
 
-/// Reads the matrix page of programme `programme_id` in one round trip: its
-/// latest version, or the one in force just before `before`.
+/// Reads the matrix page of programme `programme_id` for `who` in one round
+/// trip: its latest version, or the one in force just before `before`.
 pub async fn matrix(
     db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
+    who: &Who<'_>,
     programme_id: Uuid,
     before: Option<chrono::DateTime<chrono::Utc>>,
-) -> sqlx::Result<MatrixSource> {
+) -> sqlx::Result<Option<Seen<MatrixSource>>> {
     let sql = format!(
         "SELECT {} AS programme, {} AS version",
         programme(),
@@ -549,14 +578,15 @@ pub async fn matrix(
         programme: Option<Part>,
         version: Option<Part>,
     }
-    let row: Row = sqlx::query_as(&sql)
-        .bind(programme_id)
-        .bind(organisation_id)
-        .bind(before)
-        .fetch_one(db)
-        .await?;
-    Ok(MatrixSource {
+    let sql = who.sql(&sql, 2, 3);
+    let query = who.bind(sqlx::query(&sql).bind(programme_id)).bind(before);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
+    let source = MatrixSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         version: row.version.map(|v| decode(&v.0)).transpose()?,
-    })
+    };
+    who.seen(&found, source).map(Some)
 }

@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::sync::LazyLock;
+
+use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
@@ -44,6 +47,24 @@ pub struct SessionRow {
     pub time_zone: Option<String>,
 }
 
+/// The session whose token hashes to parameter `token`, joined with what
+/// every request needs of its user; `now` (a parameter too) decides which
+/// notifications count as unread.
+fn select(token: &str, now: &str) -> String {
+    format!(
+        "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.flash_kind, s.flash_message,
+                u.organisation_id, u.email, u.display_name, u.must_change_password, u.disabled_at,
+                ARRAY(SELECT kind FROM seats WHERE user_id = u.id AND ended_at IS NULL) AS seat_kinds,
+                o.audit_head,
+                (SELECT count(*) FROM notifications n
+                  WHERE n.recipient_id = u.id AND n.read_at IS NULL AND n.delivery <> 'cancelled'
+                    AND n.due_at <= {now}) AS unread,
+                (SELECT time_zone FROM notification_settings WHERE user_id = u.id) AS time_zone
+           FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id
+          WHERE s.token_hash = {token}"
+    )
+}
+
 /// Finds the session whose token hashes to `token_hash`, with the user's
 /// notifications unread and due by `now`.
 pub async fn find_by_token_hash(
@@ -51,22 +72,109 @@ pub async fn find_by_token_hash(
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<SessionRow>> {
-    sqlx::query_as(
-        "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.flash_kind, s.flash_message,
-                u.organisation_id, u.email, u.display_name, u.must_change_password, u.disabled_at,
-                ARRAY(SELECT kind FROM seats WHERE user_id = u.id AND ended_at IS NULL) AS seat_kinds,
-                o.audit_head,
-                (SELECT count(*) FROM notifications n
-                  WHERE n.recipient_id = u.id AND n.read_at IS NULL AND n.delivery <> 'cancelled'
-                    AND n.due_at <= $2) AS unread,
-                (SELECT time_zone FROM notification_settings WHERE user_id = u.id) AS time_zone
-           FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id
-          WHERE s.token_hash = $1",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(db)
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| select("$1", "$2"));
+    sqlx::query_as(&SQL)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(db)
+        .await
+}
+
+/// Whom a page is read for. A page's query names the organisation as `$2`;
+/// for a viewer whose session is not looked up yet, the page's query looks
+/// it up too, so the whole view costs one round trip.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// A signed-in user's organisation, the session already found.
+    Organisation(Uuid),
+    /// The hash of the session cookie's token, and the clock's time.
+    Cookie {
+        token_hash: &'a [u8],
+        now: DateTime<Utc>,
+    },
+}
+
+/// What a page's query read: the page, and for a [`Who::Cookie`] the
+/// session it found.
+#[derive(Debug)]
+pub struct Seen<T> {
+    pub session: Option<SessionRow>,
+    pub page: T,
+}
+
+impl Who<'_> {
+    /// The page's query as this viewer runs it. `sql` selects one row from
+    /// its `params` parameters, parameter number `organisation` being the
+    /// organisation; for a cookie, the session's columns come first, that
+    /// parameter is the token's hash, the organisation is the session's and
+    /// the clock is one more parameter. No session, no row.
+    pub fn sql(&self, sql: &str, organisation: usize, params: usize) -> String {
+        match self {
+            Who::Organisation(_) => sql.to_owned(),
+            Who::Cookie { .. } => {
+                let token = format!("${organisation}");
+                format!(
+                    "SELECT viewer.*, page.* FROM ({}) viewer CROSS JOIN LATERAL ({}) page",
+                    select(&token, &format!("${}", params + 1)),
+                    replace_parameter(sql, &token, "viewer.organisation_id"),
+                )
+            }
+        }
+    }
+
+    /// Binds the organisation's parameter: the organisation, or the
+    /// token's hash.
+    pub fn bind<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        match *self {
+            Who::Organisation(id) => query.bind(id),
+            Who::Cookie { token_hash, .. } => query.bind(token_hash.to_vec()),
+        }
+    }
+
+    /// Binds what follows the page's own parameters (the clock, for a
+    /// cookie).
+    pub fn bind_last<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        match *self {
+            Who::Organisation(_) => query,
+            Who::Cookie { now, .. } => query.bind(now),
+        }
+    }
+
+    /// The page read from `row`, with the session if this viewer is a
+    /// cookie.
+    pub fn seen<T>(&self, row: &PgRow, page: T) -> sqlx::Result<Seen<T>> {
+        Ok(Seen {
+            session: match self {
+                Who::Organisation(_) => None,
+                Who::Cookie { .. } => Some(SessionRow::from_row(row)?),
+            },
+            page,
+        })
+    }
+}
+
+/// `sql` with each `$n` parameter `name` (not `$n0`…) replaced by `with`.
+fn replace_parameter(sql: &str, name: &str, with: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut rest = sql;
+    while let Some(at) = rest.find(name) {
+        let after = &rest[at + name.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str(name);
+        } else {
+            out.push_str(with);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The fields of a new session.
@@ -331,4 +439,33 @@ pub async fn clear_stepup_failures(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::R
         .execute(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parameter_is_replaced_but_not_a_longer_one_it_begins() {
+        assert_eq!(
+            replace_parameter("a = $2 AND b = $20 AND c = $2", "$2", "x.id"),
+            "a = x.id AND b = $20 AND c = x.id"
+        );
+        assert_eq!(replace_parameter("$1", "$2", "x"), "$1");
+    }
+
+    #[test]
+    fn a_page_read_for_a_cookie_finds_the_session_in_the_same_statement() {
+        let page = "SELECT (SELECT body FROM t WHERE p = $1 AND o = $2) AS body";
+        assert_eq!(Who::Organisation(Uuid::nil()).sql(page, 2, 2), page);
+        let folded = Who::Cookie {
+            token_hash: b"",
+            now: Utc::now(),
+        }
+        .sql(page, 2, 2);
+        assert!(folded.contains("s.token_hash = $2"), "{folded}");
+        assert!(folded.contains("n.due_at <= $3"), "{folded}");
+        assert!(folded.contains("o = viewer.organisation_id"), "{folded}");
+        assert!(!folded.contains("o = $2"), "{folded}");
+    }
 }

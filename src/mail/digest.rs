@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::board::Board;
 use crate::db;
+use crate::db::sessions::Who;
 use crate::domain::brief::{Owner, SECTIONS};
 use crate::domain::notify::{Choice, Kind};
 use crate::domain::phase::Phase;
@@ -56,15 +57,16 @@ pub async fn compose(
         .filter(|s| s.owner == Owner::Joint)
         .map(|s| s.key)
         .collect();
-    let source = db::pages::home(
-        pool,
-        organisation_id,
-        user_id,
-        seats.holds(SeatKind::Ceo),
-        &joint,
-        now.date_naive() + Duration::days(ACTIONS_AHEAD_DAYS),
-    )
-    .await?;
+    let source = db::pages::home(pool, &Who::Organisation(organisation_id))
+        .await?
+        .map(|seen| seen.page)
+        .unwrap_or_default()
+        .for_reader(
+            user_id,
+            seats.holds(SeatKind::Ceo),
+            &joint,
+            now.date_naive() + Duration::days(ACTIONS_AHEAD_DAYS),
+        );
     let (needs, programmes) = Needs::of(source, &seats, now);
     let mut paragraphs = vec![format!(
         "Your week in tandem, {} to {}.",

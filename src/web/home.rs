@@ -6,7 +6,7 @@ use axum::extract::State;
 
 use super::Routes;
 use super::pages::Page;
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::Viewer;
 use crate::db;
 use crate::db::pages::HomeCommittee;
 use crate::db::programmes::Programme;
@@ -36,22 +36,21 @@ struct HomePage {
     committee: Vec<HomeCommittee>,
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<HomePage> {
+async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage> {
     let joint: Vec<&str> = SECTIONS
         .iter()
         .filter(|s| s.owner == Owner::Joint)
         .map(|s| s.key)
         .collect();
     let now = state.now();
-    let mut source = db::pages::home(
-        &state.pool,
-        user.organisation_id,
+    let seen = db::pages::home(&state.pool, &viewer.who(&state)).await?;
+    let (user, kept) = viewer.admit(&state, seen).await?;
+    let mut source = kept.for_reader(
         user.id,
         user.seats.holds(SeatKind::Ceo),
         &joint,
         now.date_naive() + chrono::Duration::days(ACTIONS_AHEAD_DAYS),
-    )
-    .await?;
+    );
     let committee = if user.can(Action::ReadProgramme) {
         std::mem::take(&mut source.committee)
     } else {

@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::session::Session;
+use crate::auth::session::Presented;
 use crate::error::AppError;
 use crate::page_cache::{Key, Stored};
 use crate::paths;
@@ -31,6 +31,15 @@ fn always_afresh(path: &str) -> bool {
 
 /// Serves a kept page, or renders one and keeps it.
 pub async fn pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // The key needs the session: with the cache on, it is looked up here
+    // rather than with the page.
+    if state.pages.is_on()
+        && request.method() == Method::GET
+        && let Some(presented) = request.extensions().get::<Arc<Presented>>()
+        && let Err(error) = presented.find(&state).await
+    {
+        return error.into_response();
+    }
     let Some(key) = key(&state, &request) else {
         return next.run(request).await;
     };
@@ -102,7 +111,7 @@ fn key(state: &AppState, request: &Request) -> Option<Key> {
     if !state.pages.is_on() || request.method() != Method::GET {
         return None;
     }
-    let session = request.extensions().get::<Session>()?;
+    let session = request.extensions().get::<Arc<Presented>>()?.live()?;
     let path = request.uri().path();
     if session.flash.is_some() || always_afresh(path) {
         return None;

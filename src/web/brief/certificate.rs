@@ -9,11 +9,10 @@ use uuid::Uuid;
 
 use super::readable_programme;
 use super::version::{Loaded, load};
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::db;
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Owner};
-use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Path;
@@ -34,11 +33,10 @@ pub(super) struct CertificatePage {
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<CertificatePage> {
-    user.require(Action::ReadProgramme)?;
-    let loaded = load(&state, user.organisation_id, id, number).await?;
+    let (user, loaded) = load(&state, viewer, id, number).await?;
     let programme = loaded.programme.clone();
     let organisation = db::organisations::find(&state.pool, user.organisation_id)
         .await?

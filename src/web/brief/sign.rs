@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::version::{Loaded, load};
 use super::{Status, readable_programme};
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::auth::stepup::{self, Purpose};
 use crate::auth::token;
@@ -111,7 +111,7 @@ async fn for_signatory(
 ) -> Result<(Programme, Loaded)> {
     let programme = readable_programme(state, user, id).await?;
     user.require(Action::SignBrief)?;
-    let loaded = load(state, user.organisation_id, id, number).await?;
+    let (_, loaded) = load(state, Viewer::Known(user.clone()), id, number).await?;
     if loaded.slot_of(user.id).is_none() {
         return Err(AppError::Forbidden);
     }

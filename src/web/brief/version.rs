@@ -7,7 +7,7 @@ use axum::extract::State;
 use uuid::Uuid;
 
 use super::{FieldDiff, FieldView, Status, render_fields, section_diff};
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::db;
 use crate::db::brief::{Slot, Version};
 use crate::db::programmes::Programme;
@@ -43,15 +43,18 @@ pub(crate) struct Loaded {
     pub is_latest: bool,
 }
 
-/// Loads version `number` of a programme's brief with the programme, in one
-/// round trip; 404 if either is not the organisation's.
+/// Loads version `number` of a programme's brief with the programme, for a
+/// reader of programmes, in one round trip with the session; 404 if either
+/// is not the organisation's.
 pub(crate) async fn load(
     state: &AppState,
-    organisation_id: Uuid,
+    viewer: Viewer,
     programme_id: Uuid,
     number: i32,
-) -> Result<Loaded> {
-    let source = db::pages::version(&state.pool, organisation_id, programme_id, number).await?;
+) -> Result<(CurrentUser, Loaded)> {
+    let seen = db::pages::version(&state.pool, &viewer.who(state), programme_id, number).await?;
+    let (user, source) = viewer.admit(state, seen).await?;
+    user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;
     let version = source.version.ok_or(AppError::NotFound)?;
     let frozen = source.sections;
@@ -77,7 +80,7 @@ pub(crate) async fn load(
         })
         .collect();
     let slots = source.slots;
-    Ok(Loaded {
+    let loaded = Loaded {
         programme,
         is_latest: source.latest_number == Some(version.number),
         status: super::status_of(&slots),
@@ -85,7 +88,8 @@ pub(crate) async fn load(
         sections,
         contents,
         slots,
-    })
+    };
+    Ok((user, loaded))
 }
 
 /// The processes of a frozen version.
@@ -148,11 +152,10 @@ pub(super) struct VersionPage {
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<VersionPage> {
-    user.require(Action::ReadProgramme)?;
-    let loaded = load(&state, user.organisation_id, id, number).await?;
+    let (user, loaded) = load(&state, viewer, id, number).await?;
     let programme = loaded.programme.clone();
     let my_turn = loaded.is_latest
         && loaded.status == Status::Pending

@@ -7,7 +7,7 @@ use axum::extract::State;
 use uuid::Uuid;
 
 use super::{Draft, FieldView, Status, edit_action, render_fields};
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::Viewer;
 use crate::db;
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Owner, SECTIONS};
@@ -61,11 +61,12 @@ pub(super) struct BriefPage {
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<BriefPage> {
+    let seen = db::pages::brief(&state.pool, &viewer.who(&state), id).await?;
+    let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
-    let source = db::pages::brief(&state.pool, user.organisation_id, id).await?;
     let programme = source.programme.ok_or(AppError::NotFound)?;
     let draft = Draft::of(source.draft);
     let processes = draft.processes();

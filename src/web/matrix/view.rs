@@ -9,7 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Grid, end_of};
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::db;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
@@ -44,11 +44,10 @@ pub(super) struct ViewQuery {
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<Uuid>,
     Query(query): Query<ViewQuery>,
 ) -> Result<MatrixPage> {
-    user.require(Action::ReadProgramme)?;
     let (as_of, as_of_error) = match query.as_of.trim() {
         "" => (None, None),
         raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
@@ -57,8 +56,9 @@ pub(super) async fn show(
         },
     };
     // The programme and its matrix in one round trip.
-    let source =
-        db::pages::matrix(&state.pool, user.organisation_id, id, as_of.map(end_of)).await?;
+    let seen = db::pages::matrix(&state.pool, &viewer.who(&state), id, as_of.map(end_of)).await?;
+    let (user, source) = viewer.admit(&state, seen).await?;
+    user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;
     let mut page = page_of(&state, &user, programme, as_of, source.version);
     page.as_of_error = as_of_error;

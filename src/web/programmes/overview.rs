@@ -5,7 +5,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::Viewer;
 use crate::db;
 use crate::db::programmes::{Programme, Signatory};
 use crate::domain::cadence::DueSummary;
@@ -41,11 +41,12 @@ pub(super) struct OverviewPage {
 /// Shows a programme of the user's organisation; any other id is not found.
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<OverviewPage> {
+    let seen = db::pages::overview(&state.pool, &viewer.who(&state), id).await?;
+    let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
-    let source = db::pages::overview(&state.pool, user.organisation_id, id).await?;
     let programme = source.programme.ok_or(AppError::NotFound)?;
     let holder = |kind: SeatKind| {
         source

@@ -33,19 +33,19 @@ pub struct BriefSource {
     pub latest_hashes: HashMap<String, String>,
 }
 
-/// Reads the brief page of programme `programme_id` for `who` in one round
-/// trip.
-pub async fn brief(
-    db: impl PgExecutor<'_>,
-    who: &Who<'_>,
-    programme_id: Uuid,
-) -> sqlx::Result<Option<Seen<BriefSource>>> {
-    let sql = format!(
-        "SELECT {} AS programme, {} AS draft, {} AS versions, {} AS slots,
-                coalesce((SELECT json_object_agg(section_key, section_hash) FROM brief_version_sections
-                           WHERE version_id = {LATEST_VERSION_ID}), '{{}}'::json) AS latest_hashes",
-        programme(),
-        array(DRAFT),
+/// The brief page's query, as the database's `brief_source(p_programme)`
+/// runs it to keep each programme's document (see [`install_kept_queries`]).
+pub(crate) fn brief_source_sql() -> String {
+    format!(
+        "SELECT json_build_object('programme', {}, 'draft', {}, 'versions', {}, 'slots', {},
+                'latest_hashes', coalesce((SELECT json_object_agg(section_key, section_hash ORDER BY section_key)
+                                             FROM brief_version_sections
+                                            WHERE version_id = {LATEST_VERSION_ID}), '{{}}'::json))",
+        one(&format!(
+            "SELECT {} FROM programmes WHERE id = $1",
+            super::programmes::COLUMNS
+        )),
+        array(&format!("{DRAFT} ORDER BY s.section_key")),
         array(&format!(
             "{VERSION_SELECT} WHERE v.programme_id = $1 ORDER BY v.number DESC"
         )),
@@ -53,29 +53,58 @@ pub async fn brief(
             "{SLOT_SELECT} JOIN brief_versions v ON v.id = sl.version_id
               WHERE v.programme_id = $1 ORDER BY v.number, sl.position"
         )),
+    )
+}
+
+/// The brief document as kept.
+#[derive(Deserialize)]
+struct BriefKept {
+    programme: Option<Programme>,
+    draft: Vec<DraftSection>,
+    versions: Vec<Version>,
+    slots: Vec<Slot>,
+    latest_hashes: HashMap<String, String>,
+}
+
+/// Reads the brief page of programme `programme_id` for `who` in one round
+/// trip: the document the writes keep, if the organisation has the
+/// programme.
+pub async fn brief(
+    db: impl PgExecutor<'_>,
+    who: &Who<'_>,
+    programme_id: Uuid,
+) -> sqlx::Result<Option<Seen<BriefSource>>> {
+    let sql = who.sql(
+        "SELECT (SELECT brief FROM programme_sources
+                  WHERE programme_id = $1 AND organisation_id = $2) AS brief",
+        2,
+        2,
     );
-    #[derive(FromRow)]
-    struct Row {
-        programme: Option<Part>,
-        draft: Part,
-        versions: Part,
-        slots: Part,
-        latest_hashes: Part,
-    }
-    let sql = who.sql(&sql, 2, 2);
     let query = who.bind(sqlx::query(&sql).bind(programme_id));
-    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+    let Some(row) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
-    let row = Row::from_row(&found)?;
-    let source = BriefSource {
-        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        draft: decode(&row.draft.0)?,
-        versions: decode(&row.versions.0)?,
-        slots: decode(&row.slots.0)?,
-        latest_hashes: decode(&row.latest_hashes.0)?,
+    let body: Option<Part> = row.try_get("brief")?;
+    let source = match body {
+        None => BriefSource {
+            programme: None,
+            draft: Vec::new(),
+            versions: Vec::new(),
+            slots: Vec::new(),
+            latest_hashes: HashMap::new(),
+        },
+        Some(body) => {
+            let kept: BriefKept = decode(&body.0)?;
+            BriefSource {
+                programme: kept.programme,
+                draft: kept.draft,
+                versions: kept.versions,
+                slots: kept.slots,
+                latest_hashes: kept.latest_hashes,
+            }
+        }
     };
-    who.seen(&found, source).map(Some)
+    who.seen(&row, source).map(Some)
 }
 
 /// What a version page shows.
@@ -421,6 +450,7 @@ pub async fn install_kept_queries(pool: &sqlx::PgPool) -> sqlx::Result<()> {
     for (function, parameter, sql) in [
         ("home_source", "p_organisation", home_source_sql()),
         ("programme_source", "p_programme", programme_source_sql()),
+        ("brief_source", "p_programme", brief_source_sql()),
     ] {
         tx.execute(
             format!(

@@ -241,6 +241,9 @@ impl TestApp {
                FROM organisations o LEFT JOIN home_sources h ON h.organisation_id = o.id
              UNION ALL
              SELECT 'the overview of ' || p.name, k.body::jsonb, programme_source(p.id)::jsonb
+               FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id
+             UNION ALL
+             SELECT 'the brief of ' || p.name, k.brief::jsonb, brief_source(p.id)::jsonb
                FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id",
         )
         .bind(tandem::db::metrics::RECENT_VALUES)

@@ -122,38 +122,51 @@ pub struct VersionSource {
     pub latest_number: Option<i32>,
 }
 
+/// A version page's query, as the database's
+/// `brief_version_source(p_version)` runs it to keep each version's document
+/// (see [`install_kept_queries`]).
+pub(crate) fn brief_version_source_sql() -> String {
+    format!(
+        "SELECT json_build_object('version', {}, 'sections', {}, 'slots', {})",
+        one(&format!("{VERSION_SELECT} WHERE v.id = $1")),
+        array(
+            "SELECT section_key, owner, content, section_hash FROM brief_version_sections
+              WHERE version_id = $1 ORDER BY position"
+        ),
+        array(&format!(
+            "{SLOT_SELECT} WHERE sl.version_id = $1 ORDER BY sl.position"
+        )),
+    )
+}
+
+/// A version's document as kept.
+#[derive(Deserialize)]
+struct VersionKept {
+    version: Option<Version>,
+    sections: Vec<FrozenSection>,
+    slots: Vec<Slot>,
+}
+
 #[derive(FromRow)]
 struct VersionRow {
     programme: Option<Part>,
     version: Option<Part>,
-    sections: Part,
-    slots: Part,
     latest_number: Option<i32>,
 }
 
 /// Reads version `number` of a programme's brief for `who` in one round
-/// trip.
+/// trip: the programme, the version's kept document and the latest number.
 pub async fn version(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
     number: i32,
 ) -> sqlx::Result<Option<Seen<VersionSource>>> {
-    let id = "(SELECT id FROM brief_versions WHERE programme_id = $1 AND number = $3)";
     let sql = format!(
-        "SELECT {} AS programme, {} AS version, {} AS sections, {} AS slots,
+        "SELECT {} AS programme,
+                (SELECT body FROM brief_version_sources WHERE programme_id = $1 AND number = $3) AS version,
                 (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number",
         programme(),
-        one(&format!(
-            "{VERSION_SELECT} WHERE v.programme_id = $1 AND v.number = $3"
-        )),
-        array(&format!(
-            "SELECT section_key, owner, content, section_hash FROM brief_version_sections
-              WHERE version_id = {id} ORDER BY position"
-        )),
-        array(&format!(
-            "{SLOT_SELECT} WHERE sl.version_id = {id} ORDER BY sl.position"
-        )),
     );
     let sql = who.sql(&sql, 2, 3);
     let query = who.bind(sqlx::query(&sql).bind(programme_id)).bind(number);
@@ -161,11 +174,16 @@ pub async fn version(
         return Ok(None);
     };
     let row = VersionRow::from_row(&found)?;
+    let kept: Option<VersionKept> = row.version.map(|v| decode(&v.0)).transpose()?;
+    let (version, sections, slots) = match kept {
+        Some(kept) => (kept.version, kept.sections, kept.slots),
+        None => (None, Vec::new(), Vec::new()),
+    };
     let source = VersionSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        version: row.version.map(|v| decode(&v.0)).transpose()?,
-        sections: decode(&row.sections.0)?,
-        slots: decode(&row.slots.0)?,
+        version,
+        sections,
+        slots,
         latest_number: row.latest_number,
     };
     who.seen(&found, source).map(Some)
@@ -451,6 +469,11 @@ pub async fn install_kept_queries(pool: &sqlx::PgPool) -> sqlx::Result<()> {
         ("home_source", "p_organisation", home_source_sql()),
         ("programme_source", "p_programme", programme_source_sql()),
         ("brief_source", "p_programme", brief_source_sql()),
+        (
+            "brief_version_source",
+            "p_version",
+            brief_version_source_sql(),
+        ),
     ] {
         tx.execute(
             format!(
@@ -468,6 +491,8 @@ pub async fn install_kept_queries(pool: &sqlx::PgPool) -> sqlx::Result<()> {
     tx.execute("SELECT refresh_home_source(id) FROM organisations")
         .await?;
     tx.execute("SELECT refresh_programme_source(id) FROM programmes")
+        .await?;
+    tx.execute("SELECT refresh_brief_version_source(id) FROM brief_versions")
         .await?;
     tx.commit().await
 }

@@ -244,7 +244,12 @@ impl TestApp {
                FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id
              UNION ALL
              SELECT 'the brief of ' || p.name, k.brief::jsonb, brief_source(p.id)::jsonb
-               FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id",
+               FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id
+             UNION ALL
+             SELECT 'version ' || v.number || ' of the brief of ' || p.name, k.body::jsonb,
+                    brief_version_source(v.id)::jsonb
+               FROM brief_versions v JOIN programmes p ON p.id = v.programme_id
+               LEFT JOIN brief_version_sources k ON k.version_id = v.id",
         )
         .bind(tandem::db::metrics::RECENT_VALUES)
         .fetch_all(&self.pool)

@@ -14,6 +14,7 @@ use super::cadence::{ActionRow, ScheduleFacts};
 use super::json::{LATEST_VERSION_ID, Part, array, decode, one, programme};
 use super::programmes::Programme;
 use super::raci;
+use super::sessions::{Seen, Who};
 use crate::domain::health::{
     self, Inputs, PULSE_EVERY, PulseCheck, Rag, Round, Sign, Tolerance, classify, disagree,
     rating_problem,
@@ -95,10 +96,10 @@ pub struct HealthSource {
 /// in one round trip.
 pub async fn source(
     db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
+    who: &Who<'_>,
     programme_id: Uuid,
     with_dashboard: bool,
-) -> sqlx::Result<HealthSource> {
+) -> sqlx::Result<Option<Seen<HealthSource>>> {
     let sql = format!(
         "SELECT {} AS programme, {} AS statements, {} AS pulses, {} AS ratings, {} AS matrix, {} AS cadence, {} AS actions,
                 (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number, {} AS latest_slots,
@@ -140,13 +141,15 @@ pub async fn source(
         latest_slots: Part,
         dashboard: Option<Part>,
     }
-    let row: Row = sqlx::query_as(&sql)
-        .bind(programme_id)
-        .bind(organisation_id)
-        .bind(with_dashboard)
-        .fetch_one(db)
-        .await?;
-    Ok(HealthSource {
+    let sql = who.sql(&sql, 2, 3);
+    let query = who
+        .bind(sqlx::query(&sql).bind(programme_id))
+        .bind(with_dashboard);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
+    let source = HealthSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         statements: decode(&row.statements.0)?,
         pulses: decode(&row.pulses.0)?,
@@ -166,7 +169,8 @@ pub async fn source(
             .dashboard
             .map(|part| crate::db::metrics::decode_dashboard(&part.0))
             .transpose()?,
-    })
+    };
+    who.seen(&found, source).map(Some)
 }
 
 /// Records an executive's sentence (a new version; the old ones stay);
@@ -484,7 +488,11 @@ pub async fn refresh(
     programme_id: Uuid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    let source = source(&mut *conn, organisation_id, programme_id, false).await?;
+    let who = Who::Organisation(organisation_id);
+    let Some(Seen { page: source, .. }) = source(&mut *conn, &who, programme_id, false).await?
+    else {
+        return Ok(());
+    };
     let Some(inputs) = source.inputs() else {
         return Ok(());
     };

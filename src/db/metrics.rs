@@ -142,15 +142,15 @@ fn values_read(focus: Option<&str>) -> i32 {
     }
 }
 
-/// A dashboard page's programme (if `organisation_id` has it) and
-/// dashboard, in one round trip: the copy kept by the writes, or with
-/// `focus`, that metric's values and corrections read now.
+/// A dashboard page's programme (if the organisation has it) and
+/// dashboard, for `who` in one round trip: the copy kept by the writes, or
+/// with `focus`, that metric's values and corrections read now.
 pub async fn dashboard_page(
     db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
+    who: &super::sessions::Who<'_>,
     programme_id: Uuid,
     focus: Option<&str>,
-) -> sqlx::Result<(Option<super::programmes::Programme>, DashboardSource)> {
+) -> sqlx::Result<Option<super::sessions::Seen<DashboardPage>>> {
     #[derive(FromRow)]
     struct Row {
         programme: Option<super::json::Part>,
@@ -164,13 +164,15 @@ pub async fn dashboard_page(
         "SELECT {} AS programme, {dashboard} AS dashboard",
         super::json::programme(),
     );
-    let row: Row = sqlx::query_as(&sql)
-        .bind(programme_id)
-        .bind(organisation_id)
+    let sql = who.sql(&sql, 2, 4);
+    let query = who
+        .bind(sqlx::query(&sql).bind(programme_id))
         .bind(focus)
-        .bind(values_read(focus))
-        .fetch_one(db)
-        .await?;
+        .bind(values_read(focus));
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
     let programme = row
         .programme
         .map(|part| super::json::decode(&part.0))
@@ -180,8 +182,12 @@ pub async fn dashboard_page(
         .map(|part| decode_dashboard(&part.0))
         .transpose()?
         .unwrap_or_default();
-    Ok((programme, source))
+    who.seen(&found, (programme, source)).map(Some)
 }
+
+/// What a dashboard page reads: the programme, if the organisation has it,
+/// and its dashboard.
+pub type DashboardPage = (Option<super::programmes::Programme>, DashboardSource);
 
 /// The dashboard of programme `$1` as one JSON part of a page's query: the
 /// copy the writes keep (`dashboard_sources`, rewritten at the commit of

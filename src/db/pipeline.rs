@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::audit::{self, Actor, Change, actions};
 use super::json::{Part, array, decode, programme};
 use super::programmes::Programme;
+use super::sessions::{Seen, Who};
 use crate::domain::pipeline::{Comparator, ExcoDecision, Gate, Stage};
 
 /// A process of the pipeline.
@@ -175,9 +176,9 @@ pub struct PipelineSource {
 /// Reads a programme's pipeline records and its dashboard in one round trip.
 pub async fn source(
     db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
+    who: &Who<'_>,
     programme_id: Uuid,
-) -> sqlx::Result<PipelineSource> {
+) -> sqlx::Result<Option<Seen<PipelineSource>>> {
     let sql = format!(
         "SELECT {} AS programme, {} AS processes, {} AS moves, {} AS gates, {} AS decisions, {} AS dashboard",
         programme(),
@@ -196,12 +197,13 @@ pub async fn source(
         decisions: Part,
         dashboard: Option<Part>,
     }
-    let row: Row = sqlx::query_as(&sql)
-        .bind(programme_id)
-        .bind(organisation_id)
-        .fetch_one(db)
-        .await?;
-    Ok(PipelineSource {
+    let sql = who.sql(&sql, 2, 2);
+    let query = who.bind(sqlx::query(&sql).bind(programme_id));
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
+    let source = PipelineSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         dashboard: row
             .dashboard
@@ -212,7 +214,8 @@ pub async fn source(
         moves: decode(&row.moves.0)?,
         gates: decode(&row.gates.0)?,
         decisions: decode(&row.decisions.0)?,
-    })
+    };
+    who.seen(&found, source).map(Some)
 }
 
 /// The decisions recorded with a review, oldest first.

@@ -17,6 +17,7 @@ use super::audit::{self, Actor, Change, actions};
 use super::json::{Part, array, decode, programme};
 use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
+use crate::db::sessions::{Seen, Who};
 use crate::domain::cadence;
 use crate::domain::metrics::{Cadence, Period};
 use crate::domain::snapshot::{Figures, Pack, ProcessDecision};
@@ -352,10 +353,10 @@ fn when(flag: &str, sql: &str) -> String {
 /// Reads a programme's cadence in one round trip: the parts `reads` asks for.
 pub async fn source(
     db: impl PgExecutor<'_>,
-    organisation_id: Uuid,
+    who: &Who<'_>,
     programme_id: Uuid,
     reads: Reads<'_>,
-) -> sqlx::Result<CadenceSource> {
+) -> sqlx::Result<Option<Seen<CadenceSource>>> {
     let sql = format!(
         "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline,
                 CASE WHEN $7 THEN {} END AS dashboard",
@@ -385,17 +386,19 @@ pub async fn source(
         pipeline: Part,
         dashboard: Option<Part>,
     }
-    let row: Row = sqlx::query_as(&sql)
-        .bind(programme_id)
-        .bind(organisation_id)
+    let sql = who.sql(&sql, 2, 7);
+    let query = who
+        .bind(sqlx::query(&sql).bind(programme_id))
         .bind(reads.focus)
         .bind(reads.updates)
         .bind(reads.checks)
         .bind(reads.processes)
-        .bind(reads.dashboard)
-        .fetch_one(db)
-        .await?;
-    Ok(CadenceSource {
+        .bind(reads.dashboard);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
+    let source = CadenceSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         sessions: decode(&row.sessions.0)?,
         checks: decode(&row.checks.0)?,
@@ -410,7 +413,8 @@ pub async fn source(
             .dashboard
             .map(|part| super::metrics::decode_dashboard(&part.0))
             .transpose()?,
-    })
+    };
+    who.seen(&found, source).map(Some)
 }
 
 /// What the schedule needs of one programme's records, as one JSON object

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Routes;
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::board::Board;
 use crate::db;
@@ -149,13 +149,15 @@ crate::typed_form! {
 
 async fn page(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     form: HealthForm,
     errors: FieldErrors,
 ) -> Result<HealthPage> {
+    let seen = db::health::source(&state.pool, &viewer.who(state), id, true).await?;
+    let (user, mut source) = viewer.admit(state, seen).await?;
+    let user = &user;
     user.require(Action::ReadProgramme)?;
-    let mut source = db::health::source(&state.pool, user.organisation_id, id, true).await?;
     let inputs = source.inputs().ok_or(AppError::NotFound)?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;
     let dashboard = source.dashboard.take().unwrap_or_default();
@@ -321,10 +323,17 @@ async fn page(
 
 async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<HealthPage> {
-    page(&state, &user, id, HealthForm::default(), FieldErrors::new()).await
+    page(
+        &state,
+        viewer,
+        id,
+        HealthForm::default(),
+        FieldErrors::new(),
+    )
+    .await
 }
 
 /// Re-renders the page with what was typed and the messages.
@@ -335,7 +344,7 @@ async fn refused(
     form: HealthForm,
     errors: FieldErrors,
 ) -> Result<Response> {
-    let page = page(state, user, id, form, errors).await?;
+    let page = page(state, Viewer::Known(user.clone()), id, form, errors).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 

@@ -56,7 +56,7 @@ pub(super) async fn rating(
             "rating",
             "You have already rated this round; a rating once given stays.",
         );
-        let page = page(&state, &user, id, form, errors).await?;
+        let page = page(&state, Viewer::Known(user.clone()), id, form, errors).await?;
         return Ok(render(StatusCode::CONFLICT, &page));
     }
     finish(

@@ -127,7 +127,11 @@ async fn pipeline(
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
     let id = client.programme(id)?;
-    let source = db::pipeline::source(&state.pool, client.organisation_id, id).await?;
+    let who = db::sessions::Who::Organisation(client.organisation_id);
+    let source = db::pipeline::source(&state.pool, &who, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .page;
     if source.programme.is_none() {
         return Err(AppError::NotFound);
     }

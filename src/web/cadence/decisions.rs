@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{RequestView, load};
-use crate::auth::extract::CurrentUser;
+use super::{RequestView, load, see};
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::auth::token;
 use crate::db;
@@ -51,13 +51,14 @@ pub(super) struct DecideForm {
 
 async fn decision_page(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     number: i32,
     form: DecideForm,
     errors: FieldErrors,
 ) -> Result<DecisionPage> {
-    let (programme, source) = load(state, user, id, Reads::ALL).await?;
+    let (user, programme, source) = see(state, viewer, id, Reads::ALL).await?;
+    let user = &user;
     let row = source
         .requests
         .iter()
@@ -82,12 +83,12 @@ async fn decision_page(
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<DecisionPage> {
     decision_page(
         &state,
-        &user,
+        viewer,
         id,
         number,
         DecideForm::default(),
@@ -138,7 +139,15 @@ pub(super) async fn decide(
         errors.add("note", "Say what more you need to know.");
     }
     let (Some(outcome), Some(note), true) = (outcome, note, errors.is_empty()) else {
-        let page = decision_page(&state, &user, id, number, form, errors).await?;
+        let page = decision_page(
+            &state,
+            Viewer::Known(user.clone()),
+            id,
+            number,
+            form,
+            errors,
+        )
+        .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let now = state.now();
@@ -220,10 +229,10 @@ impl LogPage {
 
 pub(super) async fn log(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<LogPage> {
-    let (programme, source) = load(&state, &user, id, Reads::ALL).await?;
+    let (user, programme, source) = see(&state, viewer, id, Reads::ALL).await?;
     let now = state.now();
     let requests: Vec<RequestView> = source
         .requests

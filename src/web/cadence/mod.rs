@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::Routes;
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::db;
 use crate::db::cadence::{ActionRow, CadenceSource, NewAction, Reads, RequestRow};
 use crate::db::programmes::Programme;
@@ -55,16 +55,29 @@ pub fn routes() -> Routes {
         .get(route::REVIEW_VERIFY, reviews::verify)
 }
 
-/// The programme's cadence, if the user may read it; 404 otherwise.
+/// The user, and the programme's cadence if they may read it (404
+/// otherwise), in one round trip with the session.
+async fn see(
+    state: &AppState,
+    viewer: Viewer,
+    id: Uuid,
+    reads: Reads<'_>,
+) -> Result<(CurrentUser, Programme, CadenceSource)> {
+    let seen = db::cadence::source(&state.pool, &viewer.who(state), id, reads).await?;
+    let (user, mut source) = viewer.admit(state, seen).await?;
+    user.require(Action::ReadProgramme)?;
+    let programme = source.programme.take().ok_or(AppError::NotFound)?;
+    Ok((user, programme, source))
+}
+
+/// The programme's cadence, if `user` may read it; 404 otherwise.
 async fn load(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
     reads: Reads<'_>,
 ) -> Result<(Programme, CadenceSource)> {
-    user.require(Action::ReadProgramme)?;
-    let mut source = db::cadence::source(&state.pool, user.organisation_id, id, reads).await?;
-    let programme = source.programme.take().ok_or(AppError::NotFound)?;
+    let (_, programme, source) = see(state, Viewer::Known(user.clone()), id, reads).await?;
     Ok((programme, source))
 }
 

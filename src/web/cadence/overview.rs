@@ -7,8 +7,8 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use super::{ActionView, RequestView, action_views, load};
-use crate::auth::extract::CurrentUser;
+use super::{ActionView, RequestView, action_views, see};
+use crate::auth::extract::Viewer;
 use crate::db::cadence::Reads;
 use crate::db::cadence::{ReviewRow, SessionRow, UpdateRow};
 use crate::db::programmes::Programme;
@@ -45,21 +45,22 @@ pub(super) struct CadencePage {
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<CadencePage> {
-    page(&state, &user, id, None, FieldErrors::new()).await
+    page(&state, viewer, id, None, FieldErrors::new()).await
 }
 
 /// The cadence page; `typed` is the open-review form as sent, if it was refused.
 pub(super) async fn page(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     typed: Option<(String, String)>,
     errors: FieldErrors,
 ) -> Result<CadencePage> {
-    let (programme, source) = load(state, user, id, Reads::ALL).await?;
+    let (user, programme, source) = see(state, viewer, id, Reads::ALL).await?;
+    let user = &user;
     let now = state.now();
     let today = now.date_naive();
     let facts = source.facts();

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use uuid::Uuid;
 
-use super::{ACTION_ROWS, ActionInput, ActionView, action_views, load, parse_actions};
-use crate::auth::extract::CurrentUser;
+use super::{ACTION_ROWS, ActionInput, ActionView, action_views, load, parse_actions, see};
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::db;
 use crate::db::cadence::Reads;
@@ -232,21 +232,22 @@ impl SessionPage {
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<SessionPage> {
-    session_page(&state, &user, id, number, None, FieldErrors::new()).await
+    session_page(&state, viewer, id, number, None, FieldErrors::new()).await
 }
 
 async fn session_page(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     number: i32,
     typed: Option<CheckForm>,
     errors: FieldErrors,
 ) -> Result<SessionPage> {
-    let (programme, source) = load(state, user, id, Reads::ALL).await?;
+    let (user, programme, source) = see(state, viewer, id, Reads::ALL).await?;
+    let user = &user;
     let session = source
         .sessions
         .iter()
@@ -336,7 +337,15 @@ pub(super) async fn check(
             needs: field(&form, "needs").to_owned(),
             version,
         };
-        let page = session_page(&state, &user, id, number, Some(typed), errors).await?;
+        let page = session_page(
+            &state,
+            Viewer::Known(user.clone()),
+            id,
+            number,
+            Some(typed),
+            errors,
+        )
+        .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     if working.is_empty() && not_working.is_empty() && needs.is_empty() {
@@ -345,7 +354,15 @@ pub(super) async fn check(
             ..CheckForm::default()
         };
         errors.add("working", "Write at least one of the three parts.");
-        let page = session_page(&state, &user, id, number, Some(typed), errors).await?;
+        let page = session_page(
+            &state,
+            Viewer::Known(user.clone()),
+            id,
+            number,
+            Some(typed),
+            errors,
+        )
+        .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let back = paths::session(id, number);

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use uuid::Uuid;
 
-use super::{RequestView, load};
-use crate::auth::extract::CurrentUser;
+use super::{RequestView, load, see};
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::db;
 use crate::db::cadence::Reads;
@@ -319,13 +319,14 @@ fn update_of(source: &CadenceSource, week: i32) -> Result<UpdateRow> {
 
 async fn update_page(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     week: i32,
     form: UpdateInput,
     errors: FieldErrors,
 ) -> Result<UpdatePage> {
-    let (programme, source) = load(state, user, id, Reads::ALL).await?;
+    let (user, programme, source) = see(state, viewer, id, Reads::ALL).await?;
+    let user = &user;
     let update = update_of(&source, week)?;
     let now = state.now();
     Ok(UpdatePage {
@@ -346,12 +347,12 @@ async fn update_page(
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, week)): Path<(Uuid, i32)>,
 ) -> Result<UpdatePage> {
     update_page(
         &state,
-        &user,
+        viewer,
         id,
         week,
         UpdateInput::default(),
@@ -379,7 +380,7 @@ pub(super) async fn raise(
         errors.add("question", "Write the question the CEO is to decide.");
     }
     let Some((question, options, recommendation)) = request.filter(|_| errors.is_empty()) else {
-        let page = update_page(&state, &user, id, week, form, errors).await?;
+        let page = update_page(&state, Viewer::Known(user.clone()), id, week, form, errors).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let once = Once::parse(&form.once);

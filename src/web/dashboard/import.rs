@@ -14,7 +14,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{load, record_action};
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::board::Board;
 use crate::db;
@@ -310,7 +310,7 @@ pub(super) async fn submit(
     Path(id): Path<Uuid>,
     Form(form): Form<ImportForm>,
 ) -> Result<Response> {
-    let (programme, source) = load(&state, &user, id, None).await?;
+    let (_, programme, source) = load(&state, Viewer::Known(user.clone()), id, None).await?;
     require_recorder(&user)?;
     let board = Board::build(&source, state.now().date_naive());
     let existing = db::metrics::all_values(&state.pool, id).await?;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{load, metric_of, record_action};
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::board::{Board, MetricView};
 use crate::db;
@@ -156,10 +156,10 @@ fn page(
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, metric)): Path<(Uuid, String)>,
 ) -> Result<Response> {
-    let (programme, source) = load(&state, &user, id, Some(&metric)).await?;
+    let (user, programme, source) = load(&state, viewer, id, Some(&metric)).await?;
     let today = state.now().date_naive();
     let board = Board::build(&source, today);
     let page = page(
@@ -181,7 +181,8 @@ pub(super) async fn submit(
     Path((id, metric)): Path<(Uuid, String)>,
     Form(form): Form<ValueForm>,
 ) -> Result<Response> {
-    let (programme, source) = load(&state, &user, id, Some(&metric)).await?;
+    let (_, programme, source) =
+        load(&state, Viewer::Known(user.clone()), id, Some(&metric)).await?;
     let today = state.now().date_naive();
     let board = Board::build(&source, today);
     let def = metric_of(&board, &metric)?.def.clone();

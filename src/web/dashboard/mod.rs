@@ -12,7 +12,7 @@ use crate::board::{Board, MetricView};
 use uuid::Uuid;
 
 use super::Routes;
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::db;
 use crate::db::metrics::DashboardSource;
 use crate::db::programmes::Programme;
@@ -42,17 +42,18 @@ pub(crate) fn record_action(kind: MetricKind) -> Action {
     }
 }
 
-/// The programme, if the user may read it, and its dashboard source.
+/// The user, the programme if they may read it, and its dashboard source,
+/// in one round trip with the session.
 async fn load(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     focus: Option<&str>,
-) -> Result<(Programme, DashboardSource)> {
+) -> Result<(CurrentUser, Programme, DashboardSource)> {
+    let seen = db::metrics::dashboard_page(&state.pool, &viewer.who(state), id, focus).await?;
+    let (user, (programme, source)) = viewer.admit(state, seen).await?;
     user.require(crate::domain::permission::Action::ReadProgramme)?;
-    let (programme, source) =
-        db::metrics::dashboard_page(&state.pool, user.organisation_id, id, focus).await?;
-    Ok((programme.ok_or(AppError::NotFound)?, source))
+    Ok((user, programme.ok_or(AppError::NotFound)?, source))
 }
 
 /// Finds a metric of the board, or 404.

@@ -6,7 +6,7 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use super::RoiForm;
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::db;
 use crate::db::metrics::{RoiMonth, RoiSaved};
@@ -50,7 +50,7 @@ pub(super) async fn submit(
     let note = form.note.trim();
     let (Ok(month), Ok(investment), Ok(benefit)) = (&month, &investment, &benefit) else {
         // Back to the dashboard, with what was typed and a message beside each field.
-        let mut page = super::view::page(&state, &user, id).await?;
+        let mut page = super::view::page(&state, Viewer::Known(user.clone()), id).await?;
         for (field, problem) in [
             ("month", month.err()),
             ("investment", investment.err()),

@@ -8,7 +8,7 @@ use axum::extract::State;
 use uuid::Uuid;
 
 use super::load;
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::Viewer;
 use crate::board::{Board, MetricView};
 use crate::db::programmes::Programme;
 use crate::domain::metrics::{MetricKind, NEAR, ON_TRACK, format_number};
@@ -38,15 +38,16 @@ pub(super) struct DashboardPage {
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<DashboardPage> {
-    page(&state, &user, id).await
+    page(&state, viewer, id).await
 }
 
 /// The dashboard of programme `id`, with an empty ROI form.
-pub(super) async fn page(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<DashboardPage> {
-    let (programme, source) = load(state, user, id, None).await?;
+pub(super) async fn page(state: &AppState, viewer: Viewer, id: Uuid) -> Result<DashboardPage> {
+    let (user, programme, source) = load(state, viewer, id, None).await?;
+    let user = &user;
     let board = Board::build(&source, state.now().date_naive());
     let group = |kind| board.of_kind(kind).into_iter().cloned().collect();
     let groups = vec![

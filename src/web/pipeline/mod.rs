@@ -16,7 +16,7 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use super::Routes;
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::board::{Board, MetricView};
 use crate::db;
@@ -99,14 +99,16 @@ impl PipelinePage {
 
 async fn page(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     form_process: Option<Uuid>,
     form: PipelineForm,
     errors: FieldErrors,
 ) -> Result<PipelinePage> {
+    let seen = db::pipeline::source(&state.pool, &viewer.who(state), id).await?;
+    let (user, mut source) = viewer.admit(state, seen).await?;
+    let user = &user;
     user.require(Action::ReadProgramme)?;
-    let mut source = db::pipeline::source(&state.pool, user.organisation_id, id).await?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;
     let dashboard = std::mem::take(&mut source.dashboard);
     let today = state.now().date_naive();
@@ -130,12 +132,12 @@ async fn page(
 
 async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<PipelinePage> {
     page(
         &state,
-        &user,
+        viewer,
         id,
         None,
         PipelineForm::default(),
@@ -157,7 +159,15 @@ async fn refused_form(
     for (field, message) in errors.all() {
         named.add(format!("{field}-{process}"), message);
     }
-    let page = page(state, user, id, Some(process), form, named).await?;
+    let page = page(
+        state,
+        Viewer::Known(user.clone()),
+        id,
+        Some(process),
+        form,
+        named,
+    )
+    .await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 

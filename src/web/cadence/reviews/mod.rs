@@ -12,8 +12,8 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{ACTION_ROWS, ActionInput, ActionView, action_views, load, parse_actions};
-use crate::auth::extract::CurrentUser;
+use super::{ACTION_ROWS, ActionInput, ActionView, action_views, load, parse_actions, see};
+use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::board::Board;
 use crate::db;
@@ -234,13 +234,13 @@ struct Loaded {
 
 async fn load_review(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     month: &str,
-) -> Result<Loaded> {
+) -> Result<(CurrentUser, Loaded)> {
     let period = Period::parse_for(month, Cadence::Monthly).map_err(|_| AppError::NotFound)?;
     let month = period.to_string();
-    let (programme, mut source) = load(state, user, id, Reads::review(&month)).await?;
+    let (user, programme, mut source) = see(state, viewer, id, Reads::review(&month)).await?;
     let review = source
         .reviews
         .iter()
@@ -260,15 +260,18 @@ async fn load_review(
         .and_then(|s| decode(&s.content));
     let dashboard = source.dashboard.take().unwrap_or_default();
     let board = Board::build(&dashboard, state.now().date_naive());
-    Ok(Loaded {
-        programme,
-        source,
-        review,
-        month: period,
-        pack,
-        previous,
-        board,
-    })
+    Ok((
+        user,
+        Loaded {
+            programme,
+            source,
+            review,
+            month: period,
+            pack,
+            previous,
+            board,
+        },
+    ))
 }
 
 /// What the review page and its pack both show.
@@ -314,13 +317,14 @@ impl Loaded {
 
 async fn review_page(
     state: &AppState,
-    user: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     month: &str,
     typed: Option<(ReviewForm, Vec<ActionInput>)>,
     errors: FieldErrors,
 ) -> Result<ReviewPage> {
-    let loaded = load_review(state, user, id, month).await?;
+    let (user, loaded) = load_review(state, viewer, id, month).await?;
+    let user = &user;
     let shown = loaded.shown(state.now());
     let review = loaded.review;
     let (form, actions) = typed.unwrap_or_else(|| {
@@ -373,10 +377,10 @@ async fn review_page(
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, month)): Path<(Uuid, String)>,
 ) -> Result<ReviewPage> {
-    review_page(&state, &user, id, &month, None, FieldErrors::new()).await
+    review_page(&state, viewer, id, &month, None, FieldErrors::new()).await
 }
 
 /// The review page again with a refused pipeline-decision form (422): what
@@ -389,7 +393,7 @@ pub(crate) async fn decision_refused(
     typed: ReviewForm,
     errors: FieldErrors,
 ) -> Result<Response> {
-    let mut page = review_page(state, user, id, month, None, errors).await?;
+    let mut page = review_page(state, Viewer::Known(user.clone()), id, month, None, errors).await?;
     page.form.pd_process = typed.pd_process;
     page.form.pd_decision = typed.pd_decision;
     page.form.pd_note = typed.pd_note;

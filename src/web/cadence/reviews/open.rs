@@ -28,8 +28,14 @@ pub(in crate::web::cadence) async fn open(
             field(&form, "month").to_owned(),
             field(&form, "meeting_on").to_owned(),
         );
-        let page =
-            crate::web::cadence::overview::page(&state, &user, id, Some(typed), errors).await?;
+        let page = crate::web::cadence::overview::page(
+            &state,
+            Viewer::Known(user.clone()),
+            id,
+            Some(typed),
+            errors,
+        )
+        .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     if programme.live_since.is_none() {

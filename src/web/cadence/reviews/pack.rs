@@ -31,10 +31,10 @@ impl PackPage {
 
 pub(in crate::web::cadence) async fn pack(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, month)): Path<(Uuid, String)>,
 ) -> Result<PackPage> {
-    let loaded = load_review(&state, &user, id, &month).await?;
+    let (user, loaded) = load_review(&state, viewer, id, &month).await?;
     let shown = loaded.shown(state.now());
     Ok(PackPage {
         rows: shown.rows,

@@ -29,10 +29,10 @@ impl VerifyPage {
 
 pub(in crate::web::cadence) async fn verify(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path((id, month)): Path<(Uuid, String)>,
 ) -> Result<VerifyPage> {
-    let loaded = load_review(&state, &user, id, &month).await?;
+    let (user, loaded) = load_review(&state, viewer, id, &month).await?;
     let snapshot = loaded
         .source
         .snapshots

@@ -39,7 +39,7 @@ pub(in crate::web::cadence) async fn write(
     if !errors.is_empty() {
         let page = review_page(
             &state,
-            &user,
+            Viewer::Known(user.clone()),
             id,
             &month,
             Some((form, typed_actions)),

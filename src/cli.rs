@@ -253,7 +253,7 @@ async fn user_command(database: &Database, command: UserCommand) -> anyhow::Resu
                     organisation_id: organisation.id,
                     email: email.as_str(),
                     display_name: name.as_str(),
-                    password_hash: &hash,
+                    password_hash: Some(&hash),
                     must_change_password,
                     at: now,
                 },

@@ -65,6 +65,11 @@ pub fn unsubscribe(user: impl std::fmt::Display, kind: &str, tag: &str) -> Strin
         .replace("{tag}", tag)
 }
 
+/// The page an invitation's link opens.
+pub fn invitation(token: &str) -> String {
+    route::INVITATION.replace("{token}", token)
+}
+
 /// A user's admin page.
 pub fn admin_user(id: impl std::fmt::Display) -> String {
     route::ADMIN_USER.replace("{id}", &id.to_string())
@@ -73,6 +78,11 @@ pub fn admin_user(id: impl std::fmt::Display) -> String {
 /// Set a user's password (POST).
 pub fn admin_user_password(id: impl std::fmt::Display) -> String {
     route::ADMIN_USER_PASSWORD.replace("{id}", &id.to_string())
+}
+
+/// E-mail a user a new invitation (POST).
+pub fn admin_user_invitation(id: impl std::fmt::Display) -> String {
+    route::ADMIN_USER_INVITATION.replace("{id}", &id.to_string())
 }
 
 /// Give a user a seat (POST).
@@ -217,8 +227,12 @@ pub mod route {
     pub const ADMIN_MAIL_RETRY: &str = "/admin/mail/{id}/retry";
     /// One-click unsubscribe.
     pub const UNSUBSCRIBE: &str = "/unsubscribe/{user}/{kind}/{tag}";
+    /// An invitation's page: its token is the way in (GET shows, POST uses).
+    pub const INVITATION: &str = "/invitations/{token}";
     /// `/admin/users/{id}/password`
     pub const ADMIN_USER_PASSWORD: &str = "/admin/users/{id}/password";
+    /// `/admin/users/{id}/invitation`
+    pub const ADMIN_USER_INVITATION: &str = "/admin/users/{id}/invitation";
     /// `/admin/users/{id}/seats`
     pub const ADMIN_USER_SEATS: &str = "/admin/users/{id}/seats";
     /// `/admin/seats/{id}/end`

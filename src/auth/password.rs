@@ -18,6 +18,18 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
     Ok(hash.to_string())
 }
 
+/// Checks `password` against an account's stored hash; an account without
+/// one (invited, not joined yet) never matches, in the time a check takes.
+pub async fn verify_stored(password: &str, hash: Option<&str>) -> bool {
+    match hash {
+        Some(hash) => verify(password, hash).await,
+        None => {
+            verify(password, decoy_hash()).await;
+            false
+        }
+    }
+}
+
 /// Whether `password` matches the PHC string `hash`. A malformed hash never matches.
 pub async fn verify(password: &str, hash: &str) -> bool {
     let password = password.to_owned();

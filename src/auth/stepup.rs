@@ -52,7 +52,7 @@ pub async fn confirm(
     let account = db::users::find(&state.pool, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if password::verify(password, &account.password_hash).await {
+    if password::verify_stored(password, account.password_hash.as_deref()).await {
         db::sessions::clear_stepup_failures(&state.pool, user.session_id).await?;
         return Ok(StepUp::Confirmed);
     }

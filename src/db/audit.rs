@@ -225,6 +225,11 @@ pub mod actions {
     pub const USER_PASSWORD_CHANGE: &str = "user.password_change";
     /// An administrator (or the command line) set a user's password.
     pub const USER_PASSWORD_RESET: &str = "user.password_reset";
+    /// An administrator invited a person by e-mail (any earlier invitation
+    /// still open is withdrawn).
+    pub const INVITATION_SEND: &str = "user.invitation_send";
+    /// An invited person set their password through the invitation.
+    pub const INVITATION_ACCEPT: &str = "user.invitation_accept";
     /// A seat was given.
     pub const SEAT_START: &str = "seat.start";
     /// A seat was ended.

@@ -9,6 +9,7 @@ pub mod brief;
 pub mod cadence;
 pub mod form_keys;
 pub mod health;
+pub mod invitations;
 pub mod json;
 pub mod mailbox;
 pub mod metrics;

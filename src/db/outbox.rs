@@ -95,7 +95,7 @@ pub enum Outcome {
 }
 
 /// Records what became of a claimed message (nothing if it was withdrawn
-/// meanwhile and not sent).
+/// meanwhile and not sent); a sent invitation loses its link's token.
 pub async fn settle(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -113,7 +113,10 @@ pub async fn settle(
         "UPDATE notifications
             SET delivery = CASE WHEN $2 = 'sent' OR delivery = 'queued' THEN $2 ELSE delivery END,
                 sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END,
-                send_after = coalesce($3, send_after), last_error = $4, lease_until = NULL
+                send_after = coalesce($3, send_after), last_error = $4, lease_until = NULL,
+                -- An invitation's link carries its token: once the message
+                -- is out, the record keeps no usable copy.
+                link = CASE WHEN $2 = 'sent' AND kind = 'invitation' THEN '/' ELSE link END
           WHERE id = $1",
     )
     .bind(id)

@@ -18,8 +18,9 @@ pub struct User {
     pub email: String,
     /// Name shown to others.
     pub display_name: String,
-    /// argon2id PHC string.
-    pub password_hash: String,
+    /// argon2id PHC string; none for a person invited who has not set one
+    /// yet.
+    pub password_hash: Option<String>,
     /// Set for initial passwords chosen by an administrator.
     pub must_change_password: bool,
     /// When the account was disabled, if it is.
@@ -145,8 +146,9 @@ pub struct NewUser<'a> {
     pub organisation_id: Uuid,
     pub email: &'a str,
     pub display_name: &'a str,
-    /// argon2id hash.
-    pub password_hash: &'a str,
+    /// argon2id hash; none for a person invited by e-mail, who sets their
+    /// own.
+    pub password_hash: Option<&'a str>,
     /// Whether the password must be changed at first login.
     pub must_change_password: bool,
     pub at: DateTime<Utc>,

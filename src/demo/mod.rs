@@ -134,7 +134,7 @@ pub async fn load(
                 organisation_id: organisation.id,
                 email,
                 display_name: name,
-                password_hash: &hash,
+                password_hash: Some(&hash),
                 must_change_password: false,
                 at: founded,
             },

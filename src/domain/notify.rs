@@ -122,6 +122,9 @@ kinds! {
     Digest = "digest", "Weekly digest", false;
     /// A test message sent from Administration → Mail.
     Test = "test", "Test message", true;
+    /// An invitation to join, to the person invited: its link carries a
+    /// single-use token, taken off the record once the message is out.
+    Invitation = "invitation", "Invitation", true;
 }
 
 /// One message to one person.
@@ -133,7 +136,8 @@ pub struct Message {
     pub subject: String,
     /// The text: the facts and by when, in plain words.
     pub body: String,
-    /// The page it is about (behind sign-in; never a one-time token).
+    /// The page it is about, behind sign-in; only an invitation's carries a
+    /// one-time token, taken off the record once the message is sent.
     pub link: String,
     /// The moment it is about (a deadline), shown in the reader's time zone.
     pub by_when: Option<DateTime<Utc>>,
@@ -612,6 +616,33 @@ fn shorten(text: &str) -> String {
         let mut cut: String = text.chars().take(199).collect();
         cut.push('…');
         cut
+    }
+}
+
+/// The invitation to a person an administrator added: `link` carries its
+/// single-use token; `seat` names what they will do, if they were given a
+/// seat already.
+pub fn invitation(
+    inviter: &str,
+    organisation: &str,
+    seat: Option<&str>,
+    link: String,
+    expires: DateTime<Utc>,
+) -> Message {
+    let role = seat.map(|seat| format!(" as {seat}")).unwrap_or_default();
+    Message {
+        kind: Kind::Invitation,
+        subject: shorten(&format!(
+            "{inviter} invites you to {organisation} in tandem"
+        )),
+        body: format!(
+            "{inviter} invited you to join {organisation}{role} in tandem, where its CEO and COO \
+             govern their AI programme together: the deployment brief, the responsibility \
+             matrix, the shared metrics and their reviews.\n\n\
+             Choose your password with the link below to join."
+        ),
+        link,
+        by_when: Some(expires),
     }
 }
 

@@ -48,6 +48,9 @@ struct Text<'a> {
     name: &'a str,
     settings_url: String,
     unsubscribe: Option<String>,
+    /// An invitation: its link is a single-use way in, not a page behind
+    /// sign-in, and there are no settings yet to point to.
+    invitation: bool,
 }
 
 #[derive(Template)]
@@ -61,6 +64,9 @@ struct Html<'a> {
     name: &'a str,
     settings_url: String,
     unsubscribe: Option<String>,
+    /// An invitation: its link is a single-use way in, not a page behind
+    /// sign-in, and there are no settings yet to point to.
+    invitation: bool,
 }
 
 /// The `Message-ID` of outbox row `id`: the same on every attempt.
@@ -100,6 +106,7 @@ pub fn compose(mailer: &Mailer, letter: &Letter<'_>) -> Result<lettre::Message, 
         name: letter.to_name,
         settings_url: settings_url.clone(),
         unsubscribe: unsubscribe.clone(),
+        invitation: letter.kind == Kind::Invitation,
     }
     .render()
     .map_err(|error| error.to_string())?;
@@ -112,6 +119,7 @@ pub fn compose(mailer: &Mailer, letter: &Letter<'_>) -> Result<lettre::Message, 
         name: letter.to_name,
         settings_url,
         unsubscribe: unsubscribe.clone(),
+        invitation: letter.kind == Kind::Invitation,
     }
     .render()
     .map_err(|error| error.to_string())?;

@@ -51,7 +51,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET", "/account/notifications") | ("POST", "/account/notifications/read") => SignedIn,
         ("GET" | "POST", "/account/notifications/settings") => SignedIn,
         // Without a link tandem signed, nobody finds it.
-        ("GET" | "POST", "/unsubscribe/{user}/{kind}/{tag}") => Secret,
+        ("GET" | "POST", "/unsubscribe/{user}/{kind}/{tag}" | "/invitations/{token}") => Secret,
         ("GET", "/") => SignedIn,
         ("GET", "/programmes/{id}") => Seats(READERS),
         (
@@ -94,6 +94,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
             "/admin/users/new"
             | "/admin/users/{id}"
             | "/admin/users/{id}/password"
+            | "/admin/users/{id}/invitation"
             | "/admin/users/{id}/seats",
         ) => Seats(ADMIN),
         ("POST", "/admin/seats/{id}/end" | "/admin/programmes/new" | "/admin/programmes/{id}") => {
@@ -385,7 +386,7 @@ async fn seatless_user(app: &TestApp) {
             organisation_id: org,
             email: "nobody@halden.example",
             display_name: "No Seat",
-            password_hash: &hash,
+            password_hash: Some(&hash),
             must_change_password: false,
             at: app.clock_now(),
         },

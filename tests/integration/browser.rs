@@ -889,3 +889,67 @@ async fn a_decision_travels_by_email_from_the_coo_to_the_ceo_and_back() {
     shot(&phone, "notification-settings-phone.png").await;
     phone.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_invited_person_joins_from_the_email_in_a_real_browser() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let driver = Driver::start().await;
+    let admin = driver.browser(1280, 1000).await;
+    sign_in(&admin, &app, "admin@halden.example").await;
+    admin
+        .goto(&format!("{}/admin/users/new", app.base))
+        .await
+        .unwrap();
+    type_into(&admin, Locator::Id("display_name"), "Ines Duarte").await;
+    type_into(&admin, Locator::Id("email"), "ines.duarte@halden.example").await;
+    // "E-mail them an invitation" is the choice already made.
+    click(&admin, Locator::Css("form.card button[type=submit]")).await;
+    admin
+        .wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap();
+    let flash = admin
+        .find(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        flash.starts_with("We e-mailed Ines Duarte an invitation"),
+        "{flash}"
+    );
+
+    // The link as the e-mail carries it, opened in her own browser.
+    let link: String =
+        sqlx::query_scalar("SELECT link FROM notifications WHERE kind = 'invitation'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let ines = driver.browser(390, 844).await;
+    ines.goto(&format!("{}{link}", app.base)).await.unwrap();
+    assert_eq!(heading(&ines).await, "Welcome, Ines Duarte");
+    shot(&ines, "invitation.png").await;
+    type_into(&ines, Locator::Id("password"), "a sentence Ines chose").await;
+    type_into(
+        &ines,
+        Locator::Id("confirm_password"),
+        "a sentence Ines chose",
+    )
+    .await;
+    click(&ines, Locator::Css("form button[type=submit]")).await;
+    ines.wait()
+        .for_element(Locator::Id("needs-title"))
+        .await
+        .unwrap();
+    let body = ines
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Ines"), "{body}");
+}

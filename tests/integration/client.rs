@@ -346,8 +346,9 @@ impl Client {
         self.post_pairs(action, &fields).await
     }
 
-    /// Creates a user through the administrator's form (the client must be
-    /// signed in as an administrator); `seat` is (kind, approver title).
+    /// Creates a user with an initial password through the administrator's
+    /// form (the client must be signed in as an administrator); `seat` is
+    /// (kind, approver title).
     pub async fn create_user(
         &mut self,
         name: &str,
@@ -363,6 +364,7 @@ impl Client {
             &[
                 ("display_name", name),
                 ("email", email),
+                ("join", "password"),
                 ("password", password),
                 ("seat", kind),
                 ("title", title),

@@ -374,7 +374,7 @@ impl TestApp {
                 organisation_id: org.id,
                 email: "admin@other.example",
                 display_name: "Other Admin",
-                password_hash: &hash,
+                password_hash: Some(&hash),
                 must_change_password: false,
                 at: now,
             },

@@ -84,8 +84,30 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
         kind.as_str(),
         &tandem::mail::unsubscribe::tag(&key, demo.exco_id, kind),
     );
+    // An invitation's page, open and refused, as the invited person sees it.
+    let mut admin = app.login("admin@halden.example").await;
+    let invited = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("display_name", "Ines Duarte"),
+                ("email", "ines.duarte@halden.example"),
+                ("join", "invite"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let invitation: String =
+        sqlx::query_scalar("SELECT link FROM notifications WHERE kind = 'invitation'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let refused_invitation = format!("/invitations/{}", "ab".repeat(32));
     let pages: Vec<(Option<&str>, Vec<String>)> = vec![
-        (None, vec!["/login".into(), unsubscribe]),
+        (
+            None,
+            vec!["/login".into(), unsubscribe, invitation, refused_invitation],
+        ),
         (
             Some("ceo@halden.example"),
             vec![

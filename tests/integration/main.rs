@@ -17,6 +17,7 @@ mod dashboard;
 mod hardening;
 mod headers;
 mod health;
+mod invitations;
 mod layout;
 mod mail;
 mod matrix;

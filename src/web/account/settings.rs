@@ -60,7 +60,7 @@ fn listed() -> impl Iterator<Item = Kind> {
     Kind::ALL
         .iter()
         .copied()
-        .filter(|kind| !matches!(kind, Kind::Test | Kind::Digest))
+        .filter(|kind| !matches!(kind, Kind::Test | Kind::Digest | Kind::Invitation))
 }
 
 /// The days, numbered as stored.

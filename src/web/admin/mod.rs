@@ -14,6 +14,7 @@ mod seats;
 mod shared;
 mod tokens;
 mod user_edit;
+mod user_invite;
 mod user_new;
 mod user_page;
 mod user_password;
@@ -31,6 +32,7 @@ pub fn routes() -> Routes {
         .get(paths::route::ADMIN_USER, user_edit::show)
         .post(paths::route::ADMIN_USER, user_edit::submit)
         .post(paths::route::ADMIN_USER_PASSWORD, user_password::submit)
+        .post(paths::route::ADMIN_USER_INVITATION, user_invite::submit)
         .post(paths::route::ADMIN_USER_SEATS, seat_assign::submit)
         .post(paths::route::ADMIN_SEAT_END, seat_end::submit)
         .get(paths::ADMIN_SEATS, seats::show)

@@ -1,5 +1,6 @@
-//! GET and POST /admin/users/new — create a user with an initial password
-//! (changed at first login) and, optionally, a first seat.
+//! GET and POST /admin/users/new — add a person: invited by e-mail to
+//! choose their own password (single-use link, 7 days), or given an initial
+//! password (changed at first login); optionally with a first seat.
 
 use askama::Template;
 use axum::extract::State;
@@ -37,6 +38,8 @@ struct NewUserPage {
 pub(super) struct NewUserForm {
     email: String,
     display_name: String,
+    /// `invite` or `password`; empty: `password` if one was typed.
+    join: String,
     password: String,
     seat: String,
     title: String,
@@ -46,7 +49,8 @@ pub(super) struct NewUserForm {
 struct NewUser {
     email: Email,
     display_name: Line,
-    password: NewPassword,
+    /// The initial password; none: invited by e-mail.
+    password: Option<NewPassword>,
     seat: Option<(SeatKind, Option<Line>)>,
 }
 
@@ -60,7 +64,23 @@ impl TryFrom<&NewUserForm> for NewUser {
             "display_name",
             Line::parse(&form.display_name, "a name", 120),
         );
-        let password = errors.check("password", NewPassword::parse(&form.password));
+        // A form without the choice (an older page, a script) means what
+        // it carries: a password if it has one.
+        let join = match form.join.as_str() {
+            "" if form.password.is_empty() => "invite",
+            "" => "password",
+            chosen => chosen,
+        };
+        let password = match join {
+            "invite" => Some(None),
+            "password" => errors
+                .check("password", NewPassword::parse(&form.password))
+                .map(Some),
+            _ => {
+                errors.add("join", "Choose how they join.");
+                None
+            }
+        };
         let seat = parse_seat(&mut errors, &form.seat, &form.title);
         match (email, display_name, password, seat) {
             (Some(email), Some(display_name), Some(password), Some(seat)) if errors.is_empty() => {
@@ -110,7 +130,10 @@ pub(super) async fn submit(
         Err(errors) => return invalid(form, errors).await,
     };
 
-    let hash = password::hash(new.password.expose()).await?;
+    let hash = match &new.password {
+        Some(chosen) => Some(password::hash(chosen.expose()).await?),
+        None => None,
+    };
     let now = state.now();
     let actor = user.actor(&client, now);
     let mut tx = state.pool.begin().await?;
@@ -121,8 +144,8 @@ pub(super) async fn submit(
             organisation_id: user.organisation_id,
             email: new.email.as_str(),
             display_name: new.display_name.as_str(),
-            password_hash: &hash,
-            must_change_password: true,
+            password_hash: hash.as_deref(),
+            must_change_password: hash.is_some(),
             at: now,
         },
     )
@@ -147,8 +170,74 @@ pub(super) async fn submit(
         )
         .await?;
     }
-    done(tx, &user, &paths::admin_user(created.id), &format!(
+    let told = if hash.is_some() {
+        format!(
             "{} can now sign in with the initial password you chose, and will be asked to change it.",
             created.display_name
-        )).await
+        )
+    } else {
+        let seat = new.seat.as_ref().map(|(kind, title)| match title {
+            Some(title) => format!("{} ({})", kind.label(), title.as_str()),
+            None => kind.label().to_owned(),
+        });
+        invite(
+            &state,
+            &mut tx,
+            &user,
+            &actor,
+            &created,
+            seat.as_deref(),
+            now,
+        )
+        .await?;
+        format!(
+            "We e-mailed {} an invitation to {}: its link works once, for 7 days.",
+            created.display_name, created.email
+        )
+    };
+    done(tx, &user, &paths::admin_user(created.id), &told).await
+}
+
+/// Invites `person` by e-mail: a new single-use token, its hash stored,
+/// the link in a message queued to them (any earlier invitation is
+/// withdrawn). Shared with the user page's "send a new invitation".
+pub(super) async fn invite(
+    state: &AppState,
+    tx: &mut sqlx::PgConnection,
+    admin: &CurrentUser,
+    actor: &crate::db::audit::Actor,
+    person: &db::users::User,
+    seat: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let token = crate::auth::token::random_hex(32);
+    db::invitations::issue(
+        &mut *tx,
+        actor,
+        admin.organisation_id,
+        person.id,
+        &crate::auth::token::digest(&token),
+        now,
+    )
+    .await?;
+    let organisation = db::organisations::find(&state.pool, admin.organisation_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let message = crate::domain::notify::invitation(
+        &admin.display_name,
+        &organisation,
+        seat,
+        paths::invitation(&token),
+        now + db::invitations::VALID_FOR,
+    );
+    db::notifications::queue_to_user(
+        tx,
+        admin.organisation_id,
+        person.id,
+        &message,
+        db::notifications::Timing::now(now),
+    )
+    .await?;
+    Ok(())
 }

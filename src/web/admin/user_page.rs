@@ -28,6 +28,8 @@ pub(super) struct UserPage {
     pub profile: ProfileValues,
     pub seat_form: SeatValues,
     pub errors: FieldErrors,
+    /// Where the latest invitation stands, in words, if there is one.
+    pub invitation: Option<String>,
 }
 
 /// The profile form's values.
@@ -51,7 +53,11 @@ impl UserPage {
         let target = db::users::find_in_org(&state.pool, admin.organisation_id, id)
             .await?
             .ok_or(AppError::NotFound)?;
+        let invitation = db::invitations::latest_for(&state.pool, target.id)
+            .await?
+            .map(|invitation| invitation_line(&invitation, state.now(), admin.time_zone));
         Ok(UserPage {
+            invitation,
             page: Page::of(state, admin),
             is_self: target.id == admin.id,
             seats: db::seats::for_user(&state.pool, target.id).await?,
@@ -75,5 +81,30 @@ impl UserPage {
     /// Renders at 200.
     pub fn ok(self) -> Response {
         render(StatusCode::OK, &self)
+    }
+}
+
+/// Where an invitation stands, for the administrator.
+fn invitation_line(
+    invitation: &db::invitations::Invitation,
+    now: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
+) -> String {
+    use db::invitations::Standing;
+    let moment = |at| crate::domain::zone::moment(at, zone);
+    match invitation.standing(now) {
+        Standing::Open => format!(
+            "Invitation sent; its link works until {}.",
+            moment(invitation.expires_at)
+        ),
+        Standing::Used => format!(
+            "Joined through the invitation on {}.",
+            invitation.accepted_at.map(moment).unwrap_or_default()
+        ),
+        Standing::Expired => format!(
+            "The invitation expired on {} unused.",
+            moment(invitation.expires_at)
+        ),
+        Standing::Withdrawn => "The latest invitation was withdrawn.".to_owned(),
     }
 }

@@ -58,6 +58,8 @@ pub(super) async fn submit(
         PasswordSetter::Administrator,
     )
     .await?;
+    // The password chosen here replaces any way in still open by e-mail.
+    db::invitations::withdraw_open(&mut *tx, id, now).await?;
     done(
         tx,
         &user,

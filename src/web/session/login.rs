@@ -161,7 +161,7 @@ pub async fn submit(
     let user = db::users::find_by_email(&state.pool, &email_key).await?;
     let accepted = match &user {
         Some(user) => {
-            password::verify(&form.password, &user.password_hash).await
+            password::verify_stored(&form.password, user.password_hash.as_deref()).await
                 && user.disabled_at.is_none()
         }
         None => {
@@ -213,7 +213,10 @@ pub async fn submit(
 
 /// The login form's CSRF token: the one in the cookie if tandem made it and
 /// it holds for a while yet, or a new one to set.
-async fn login_csrf(headers: &HeaderMap, state: &AppState) -> Result<(String, Option<String>)> {
+pub(super) async fn login_csrf(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<(String, Option<String>)> {
     let key = state.login_key().await?;
     // A token with under an hour left is replaced, so a form is never
     // refused for a token that expired while it was being filled in.

@@ -1,5 +1,6 @@
-//! Signing in and out.
+//! Signing in and out, and joining by invitation.
 
+mod invitation;
 mod login;
 mod logout;
 
@@ -12,4 +13,6 @@ pub fn routes() -> Routes {
         .get(paths::LOGIN, login::show)
         .post(paths::LOGIN, login::submit)
         .post(paths::LOGOUT, logout::submit)
+        .get(paths::route::INVITATION, invitation::show)
+        .post(paths::route::INVITATION, invitation::submit)
 }

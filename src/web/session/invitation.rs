@@ -1,0 +1,187 @@
+//! GET and POST /invitations/{token}: a person invited by e-mail chooses
+//! their password and is signed in. Opening the link changes nothing (mail
+//! scanners fetch links); only the form uses the invitation, once.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::login::{login_csrf, with_cookies};
+use crate::auth::extract::MaybeSession;
+use crate::auth::session::{self, ClientInfo};
+use crate::auth::{cookies, password, token};
+use crate::db;
+use crate::db::audit::Actor;
+use crate::db::invitations::{Invitation, Standing};
+use crate::domain::values::NewPassword;
+use crate::error::Result;
+use crate::paths;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::forms::FieldErrors;
+use crate::web::pages::{Page, render};
+
+#[derive(Template)]
+#[template(path = "session/invitation.html")]
+struct InvitationPage {
+    page: Page,
+    /// The invitation, while it can be used.
+    invited: Option<Invitation>,
+    /// Why it cannot be used, otherwise.
+    reason: &'static str,
+    action: String,
+    expires: String,
+    errors: FieldErrors,
+}
+
+/// The form's fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JoinForm {
+    password: String,
+    confirm_password: String,
+}
+
+/// Why an invitation cannot be used, in words; `None` while it can.
+fn refusal(
+    invitation: Option<&Invitation>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<&'static str> {
+    match invitation.map(|invitation| invitation.standing(now)) {
+        Some(Standing::Open) => None,
+        Some(Standing::Used) => Some("It was used already: its link works once."),
+        Some(Standing::Expired) => Some("Its seven days are over."),
+        Some(Standing::Withdrawn) => {
+            Some("It was replaced by a newer invitation, or the account it was for is disabled.")
+        }
+        None => Some("This link is not one tandem sent, or it was copied incompletely."),
+    }
+}
+
+/// The page for `invitation`: its form, or why it cannot be used (404 for
+/// a link tandem never made, 410 for one used or past).
+fn page(
+    state: &AppState,
+    csrf_token: String,
+    token: &str,
+    invitation: Option<Invitation>,
+    errors: FieldErrors,
+) -> Response {
+    let now = state.now();
+    let reason = refusal(invitation.as_ref(), now);
+    let status = match (&invitation, reason) {
+        (None, _) => StatusCode::NOT_FOUND,
+        (Some(_), Some(_)) => StatusCode::GONE,
+        (Some(_), None) if !errors.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        (Some(_), None) => StatusCode::OK,
+    };
+    let expires = invitation
+        .as_ref()
+        .map(|invitation| crate::domain::zone::moment(invitation.expires_at, chrono_tz::UTC))
+        .unwrap_or_default();
+    render(
+        status,
+        &InvitationPage {
+            page: Page::anonymous(csrf_token),
+            invited: invitation.filter(|_| reason.is_none()),
+            reason: reason.unwrap_or_default(),
+            action: paths::invitation(token),
+            expires,
+            errors,
+        },
+    )
+}
+
+/// The token every form on the page carries: the session's if one is
+/// signed in on this browser (the CSRF check then expects it), else the
+/// sign-in forms' own, with its cookie.
+async fn form_token(
+    state: &AppState,
+    current: Option<&session::Session>,
+    headers: &HeaderMap,
+) -> Result<(String, Option<String>)> {
+    match current {
+        Some(session) => Ok((session.csrf_token.clone(), None)),
+        None => login_csrf(headers, state).await,
+    }
+}
+
+/// GET /invitations/{token}: changes nothing.
+pub async fn show(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let invitation = db::invitations::find(&state.pool, &token::digest(&token)).await?;
+    let (csrf, cookie) = form_token(&state, current.as_ref(), &headers).await?;
+    let response = page(&state, csrf, &token, invitation, FieldErrors::new());
+    Ok(with_cookies(response, cookie.into_iter()))
+}
+
+/// POST /invitations/{token}: sets the password, uses the invitation and
+/// signs the person in, in one transaction.
+pub async fn submit(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<JoinForm>,
+) -> Result<Response> {
+    let token_hash = token::digest(&token);
+    let now = state.now();
+    let (csrf, _) = form_token(&state, current.as_ref(), &headers).await?;
+    let invitation = db::invitations::find(&state.pool, &token_hash).await?;
+    if refusal(invitation.as_ref(), now).is_some() {
+        return Ok(page(&state, csrf, &token, invitation, FieldErrors::new()));
+    }
+    let mut errors = FieldErrors::new();
+    let chosen = errors.check("password", NewPassword::parse(&form.password));
+    if chosen.is_some() && form.confirm_password != form.password {
+        errors.add(
+            "confirm_password",
+            "The two passwords differ: type the same one twice.",
+        );
+    }
+    let Some(chosen) = chosen.filter(|_| errors.is_empty()) else {
+        return Ok(page(&state, csrf, &token, invitation, errors));
+    };
+    let hash = password::hash(chosen.expose()).await?;
+
+    let mut tx = state.pool.begin().await?;
+    // Taken again under a lock: of two forms sent at once, the second
+    // finds the invitation used.
+    let invitation = db::invitations::lock(&mut tx, &token_hash).await?;
+    let Some(invitation) = invitation.filter(|i| i.standing(now) == Standing::Open) else {
+        drop(tx);
+        let invitation = db::invitations::find(&state.pool, &token_hash).await?;
+        return Ok(page(&state, csrf, &token, invitation, FieldErrors::new()));
+    };
+    let actor = Actor {
+        organisation_id: Some(invitation.organisation_id),
+        user_id: Some(invitation.user_id),
+        ip: client.ip.clone(),
+        at: now,
+    };
+    db::invitations::accept(&mut tx, &actor, &invitation, &hash, now).await?;
+    let session_token = session::start(
+        &mut tx,
+        invitation.user_id,
+        current.as_ref().map(|s| s.id),
+        &client,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let cookies = [
+        cookies::set(cookies::SESSION, &session_token, None, state.secure_cookies),
+        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
+    ];
+    Ok(with_cookies(
+        Redirect::to(paths::HOME).into_response(),
+        cookies.into_iter(),
+    ))
+}

@@ -237,11 +237,7 @@ pub fn line_chart_in(
             DrawnSeries {
                 name: s.name.clone(),
                 css: s.stroke.css(),
-                path: screen
-                    .iter()
-                    .map(|(a, b)| format!("{a},{b}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                path: points_path(&screen),
                 markers: if s.stroke.marked() {
                     screen
                 } else {
@@ -364,14 +360,21 @@ pub fn sparkline(values: &[f64], target: f64) -> Sparkline {
     Sparkline {
         width,
         height,
-        path: points
-            .iter()
-            .map(|(a, b)| format!("{a},{b}"))
-            .collect::<Vec<_>>()
-            .join(" "),
+        path: points_path(&points),
         last: points.last().copied(),
         target_y: y(target),
     }
+}
+
+/// An SVG `points` list: "x,y x,y …", written into one string.
+fn points_path(points: &[(f64, f64)]) -> String {
+    use std::fmt::Write as _;
+    let mut path = String::with_capacity(points.len() * 10);
+    for (i, (x, y)) in points.iter().enumerate() {
+        let gap = if i == 0 { "" } else { " " };
+        let _ = write!(path, "{gap}{x},{y}");
+    }
+    path
 }
 
 fn round(value: f64) -> f64 {
@@ -453,7 +456,7 @@ mod tests {
     #[test]
     fn sparklines_scale_to_their_box() {
         let spark = sparkline(&[1.0, 2.0, 3.0], 3.0);
-        assert_eq!(spark.path.split(' ').count(), 3);
+        assert_eq!(spark.path, "3,29 60,16 117,3");
         assert_eq!(spark.last, Some((117.0, 3.0)));
         let flat = sparkline(&[5.0], 5.0);
         assert!(flat.last.is_some());

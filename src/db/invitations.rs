@@ -137,22 +137,41 @@ pub async fn issue(
     .await
 }
 
-/// Withdraws the invitations of `user_id` still open (an administrator set
-/// a password instead). Returns how many.
+/// Withdraws the invitations of `user_id` still open (a newer one, or an
+/// initial password set instead), with their messages not yet sent.
+/// Returns how many.
 pub async fn withdraw_open(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
     user_id: Uuid,
     at: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
-    Ok(sqlx::query(
+    let withdrawn = sqlx::query(
         "UPDATE invitations SET withdrawn_at = $2
           WHERE user_id = $1 AND accepted_at IS NULL AND withdrawn_at IS NULL",
     )
     .bind(user_id)
     .bind(at)
-    .execute(db)
+    .execute(&mut *conn)
     .await?
-    .rows_affected())
+    .rows_affected();
+    forget_links(conn, user_id).await?;
+    Ok(withdrawn)
+}
+
+/// Takes the links (and their tokens) off every invitation message to
+/// `user_id`; one still waiting to go out is cancelled, so no e-mail leaves
+/// with a link that no longer works.
+async fn forget_links(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE notifications
+            SET delivery = CASE WHEN delivery = 'queued' THEN 'cancelled' ELSE delivery END,
+                lease_until = NULL, link = '/'
+          WHERE recipient_id = $1 AND kind = 'invitation' AND link <> '/'",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Marks an invitation used and sets the person's own password, with its
@@ -170,7 +189,8 @@ pub async fn accept(
         .execute(&mut *conn)
         .await?;
     super::users::set_password(&mut *conn, invitation.user_id, password_hash, false).await?;
-    // The message that brought them here is read by now.
+    // The message that brought them here is read by now, and no copy of
+    // it (a retry, say) keeps the used link.
     sqlx::query(
         "UPDATE notifications SET read_at = $2
           WHERE recipient_id = $1 AND kind = 'invitation' AND read_at IS NULL",
@@ -179,6 +199,7 @@ pub async fn accept(
     .bind(at)
     .execute(&mut *conn)
     .await?;
+    forget_links(&mut *conn, invitation.user_id).await?;
     audit::record(
         conn,
         actor,

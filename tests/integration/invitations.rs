@@ -239,10 +239,29 @@ async fn an_invitation_expires_in_seven_days_and_a_new_one_or_a_password_replace
         "{}",
         user_page.body
     );
+    // The form sent twice (a double click) sends one new invitation.
+    let fields = user_page.form_fields(&format!("/admin/users/{ines}/invitation\""));
     let resent = admin
-        .post(&format!("/admin/users/{ines}/invitation"), &[])
+        .post_pairs(&format!("/admin/users/{ines}/invitation"), &fields)
         .await;
     assert_eq!(resent.status, 303, "{}", resent.body);
+    let twice = admin
+        .post_pairs(&format!("/admin/users/{ines}/invitation"), &fields)
+        .await;
+    assert!(twice.shows("Already recorded"), "{}", twice.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations").await,
+        2,
+        "the first and one new one"
+    );
+    // The first message, never sent, is cancelled and keeps no link.
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM notifications WHERE kind = 'invitation' AND delivery = 'cancelled' AND link = '/'"
+        )
+        .await,
+        1
+    );
     let second = format!("/invitations/{}", queued_token(&app).await);
     assert_ne!(first, second);
     assert_eq!(browser.get(&second).await.status, 200);

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::user_page::UserPage;
@@ -12,14 +13,23 @@ use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
-use crate::web::extract::Path;
+use crate::web::extract::{Form, Path};
+use crate::web::once::Once;
 use crate::web::pages::done;
+
+/// The form: only its one-time key (a double click sends one invitation).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct InviteForm {
+    once: String,
+}
 
 pub(super) async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
     client: ClientInfo,
     Path(id): Path<Uuid>,
+    Form(form): Form<InviteForm>,
 ) -> Result<Response> {
     user.require(Action::Administer)?;
     let mut page = UserPage::load(&state, &user, id).await?;
@@ -39,7 +49,13 @@ pub(super) async fn submit(
     }
     let now = state.now();
     let actor = user.actor(&client, now);
+    let once = Once::parse(&form.once);
     let mut tx = state.pool.begin().await?;
+    if let Some(already) = once.claim(&mut tx, &state, &user).await? {
+        return Ok(already);
+    }
+    once.recorded(&mut tx, user.id, &paths::admin_user(id))
+        .await?;
     super::user_new::invite(&state, &mut tx, &user, &actor, &page.target, None, now).await?;
     done(
         tx,

@@ -59,7 +59,7 @@ pub(super) async fn submit(
     )
     .await?;
     // The password chosen here replaces any way in still open by e-mail.
-    db::invitations::withdraw_open(&mut *tx, id, now).await?;
+    db::invitations::withdraw_open(&mut tx, id, now).await?;
     done(
         tx,
         &user,

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever the given commands need and the machine lacks.
-# Usage: scripts/ensure-packages.sh postgres [browser] [axe] [maildev] [schemathesis]
+# Usage: scripts/ensure-packages.sh postgres [browser] [axe] [maildev] [oidc] [schemathesis]
 set -euo pipefail
 
 missing=()
 need_axe=0
 need_maildev=0
+need_oidc=0
 need_schemathesis=0
 for need in "$@"; do
   case "$need" in
@@ -31,6 +32,14 @@ for need in "$@"; do
       if [ ! -x target/npm/node_modules/.bin/maildev ]; then
         command -v npm >/dev/null 2>&1 || missing+=(npm)
         need_maildev=1
+      fi
+      ;;
+    oidc)
+      # oidc-provider, from the npm registry: the real OpenID provider
+      # (OpenID Certified) that the single sign-on tests sign in at.
+      if [ ! -f target/npm/node_modules/oidc-provider/package.json ]; then
+        command -v npm >/dev/null 2>&1 || missing+=(npm)
+        need_oidc=1
       fi
       ;;
     schemathesis)
@@ -63,6 +72,12 @@ if ((need_maildev)); then
   echo "Installing maildev from the npm registry into target/npm" >&2
   mkdir -p target/npm
   (cd target/npm && npm install --no-audit --no-fund --silent maildev@2 >/dev/null)
+fi
+
+if ((need_oidc)); then
+  echo "Installing oidc-provider from the npm registry into target/npm" >&2
+  mkdir -p target/npm
+  (cd target/npm && npm install --no-audit --no-fund --silent oidc-provider@9 >/dev/null)
 fi
 
 if ((need_schemathesis)); then

@@ -43,6 +43,11 @@ pub const NOTIFICATIONS_READ: &str = "/account/notifications/read";
 /// How I hear of what: per kind, digest day and hour, time zone.
 pub const NOTIFICATION_SETTINGS: &str = "/account/notifications/settings";
 /// Administration → Mail: the outbox and the local mailbox.
+/// Administration → Single sign-on.
+pub const ADMIN_SSO: &str = "/admin/single-sign-on";
+/// Where an identity provider sends the browser back (the redirect URI
+/// registered at the provider).
+pub const SSO_CALLBACK: &str = "/sso/callback";
 pub const ADMIN_MAIL: &str = "/admin/mail";
 /// Sends a test message to me (POST).
 pub const ADMIN_MAIL_TEST: &str = "/admin/mail/test";

@@ -29,6 +29,24 @@ pub fn state_with_page_cache(
     secure_cookies: bool,
     page_cache_bytes: usize,
 ) -> AppState {
+    state_reached_at(
+        pool,
+        clock,
+        secure_cookies,
+        page_cache_bytes,
+        "http://127.0.0.1",
+    )
+}
+
+/// [`state_with_page_cache`] for a server reached at `base_url` (the
+/// address in e-mailed links and the single sign-on redirect URI).
+pub fn state_reached_at(
+    pool: PgPool,
+    clock: Arc<dyn Clock>,
+    secure_cookies: bool,
+    page_cache_bytes: usize,
+    base_url: &str,
+) -> AppState {
     AppState::new(Shared {
         pool,
         clock,
@@ -36,7 +54,7 @@ pub fn state_with_page_cache(
         schema_ready: Arc::new(AtomicBool::new(true)),
         pages: Arc::new(PageCache::new(page_cache_bytes)),
         mailer: Arc::new(
-            crate::mail::Mailer::new(None, None, "http://127.0.0.1").expect("the local mailbox"),
+            crate::mail::Mailer::new(None, None, base_url).expect("the local mailbox"),
         ),
     })
 }

@@ -21,6 +21,8 @@ struct Inner {
     login_key: tokio::sync::OnceCell<[u8; 32]>,
     /// The key signing unsubscribe links, read once from the database.
     unsubscribe_key: tokio::sync::OnceCell<Vec<u8>>,
+    /// The HTTP client for identity providers, made at first need.
+    oidc_http: std::sync::OnceLock<openidconnect::reqwest::Client>,
 }
 
 /// What the application state holds.
@@ -46,7 +48,14 @@ impl AppState {
             shared,
             login_key: tokio::sync::OnceCell::new(),
             unsubscribe_key: tokio::sync::OnceCell::new(),
+            oidc_http: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// The HTTP client that talks to identity providers (no redirects
+    /// followed, a short timeout).
+    pub fn oidc_http(&self) -> &openidconnect::reqwest::Client {
+        self.0.oidc_http.get_or_init(crate::auth::oidc::http_client)
     }
 
     /// The key that binds the sign-in form's CSRF token to tandem: the same

@@ -1,4 +1,4 @@
-//! The two cookies tandem sets, read and written by hand: there are only two.
+//! The cookies tandem sets, read and written by hand: there are only three.
 
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
@@ -7,6 +7,8 @@ use axum::http::header::COOKIE;
 pub const SESSION: &str = "tandem_session";
 /// Before login: the CSRF token of the login form (double-submit).
 pub const LOGIN_CSRF: &str = "tandem_login_csrf";
+/// While a sign-in is at the identity provider: binds it to this browser.
+pub const SSO: &str = "tandem_sso";
 
 /// The value of cookie `name` in the request, if sent.
 pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -5,6 +5,7 @@ pub mod bearer;
 pub mod cookies;
 pub mod csrf;
 pub mod extract;
+pub mod oidc;
 pub mod password;
 pub mod session;
 pub mod stepup;

@@ -230,6 +230,18 @@ pub mod actions {
     pub const INVITATION_SEND: &str = "user.invitation_send";
     /// An invited person set their password through the invitation.
     pub const INVITATION_ACCEPT: &str = "user.invitation_accept";
+    /// An administrator saved the organisation's single sign-on settings.
+    pub const SSO_SETTINGS: &str = "sso.settings";
+    /// A provider's user was linked to an account (by the administrator's
+    /// leave: a verified address, or an account created at first sign-in).
+    pub const SSO_LINK: &str = "sso.link";
+    /// A user signed in through the provider.
+    pub const SSO_SIGN_IN: &str = "sso.sign_in";
+    /// A sign-in through the provider was refused, and why.
+    pub const SSO_REFUSED: &str = "sso.refused";
+    /// An administrator signed in with a password although single sign-on
+    /// is required (the break-glass way in).
+    pub const SSO_BREAK_GLASS: &str = "sso.break_glass";
     /// A seat was given.
     pub const SEAT_START: &str = "seat.start";
     /// A seat was ended.

@@ -23,6 +23,7 @@ pub mod raci;
 pub mod seats;
 pub mod server_keys;
 pub mod sessions;
+pub mod sso;
 pub mod tokens;
 pub mod users;
 

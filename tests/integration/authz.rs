@@ -161,6 +161,9 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET" | "POST", "/admin/programmes/{id}/tokens") => Seats(ADMIN),
         ("POST", "/admin/programmes/{id}/tokens/{token}/revoke") => Seats(ADMIN),
         ("GET", "/admin/mail" | "/admin/mail/{id}") => Seats(ADMIN),
+        ("GET" | "POST", "/admin/single-sign-on") => Seats(ADMIN),
+        // Without the `state` of a sign-in this browser began, nobody.
+        ("GET", "/sso/callback") => Secret,
         ("POST", "/admin/mail/test" | "/admin/mail/{id}/retry") => Seats(ADMIN),
         _ => return None,
     })

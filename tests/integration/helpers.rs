@@ -206,6 +206,26 @@ impl TestApp {
         Self::serve(state, pool, clock).await
     }
 
+    /// Boots the app on a fresh database, knowing its own address (as the
+    /// single sign-on redirect URI needs), with its clock set to this
+    /// machine's (as tokens from a real provider need).
+    pub async fn spawn_reachable() -> TestApp {
+        let (pool, _) = fresh_database().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let clock = ManualClock::new(Utc::now());
+        let state = tandem::startup::state_reached_at(
+            serving_pool(&pool),
+            Arc::new(clock.clone()),
+            false,
+            tandem::config::DEFAULT_PAGE_CACHE_MB << 20,
+            &base,
+        );
+        let app = tandem::startup::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        TestApp { base, pool, clock }
+    }
+
     /// Serves a prepared state.
     pub async fn serve(
         state: tandem::state::AppState,

@@ -106,7 +106,13 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
     let pages: Vec<(Option<&str>, Vec<String>)> = vec![
         (
             None,
-            vec!["/login".into(), unsubscribe, invitation, refused_invitation],
+            vec![
+                "/login".into(),
+                unsubscribe,
+                invitation,
+                refused_invitation,
+                "/sso/callback?state=unknown&code=x".into(),
+            ],
         ),
         (
             Some("ceo@halden.example"),
@@ -174,6 +180,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 "/admin/audit/verify".into(),
                 "/admin/mail".into(),
                 format!("/admin/mail/{}", demo.mail_id),
+                "/admin/single-sign-on".into(),
             ],
         ),
     ];

@@ -26,3 +26,4 @@ mod pipeline;
 mod resilience;
 mod reuse;
 mod roundtrips;
+mod sso;

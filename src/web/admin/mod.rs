@@ -12,6 +12,7 @@ mod seat_assign;
 mod seat_end;
 mod seats;
 mod shared;
+mod sso;
 mod tokens;
 mod user_edit;
 mod user_invite;
@@ -46,6 +47,8 @@ pub fn routes() -> Routes {
         .post(paths::route::ADMIN_TOKEN_REVOKE, tokens::revoke)
         .get(paths::ADMIN_AUDIT, audit::show)
         .get(paths::ADMIN_AUDIT_VERIFY, audit_verify::show)
+        .get(paths::ADMIN_SSO, sso::show)
+        .post(paths::ADMIN_SSO, sso::submit)
         .get(paths::ADMIN_MAIL, mail::show)
         .post(paths::ADMIN_MAIL_TEST, mail::test)
         .get(paths::route::ADMIN_MAIL_MESSAGE, mail::message)

@@ -51,6 +51,10 @@ pub struct LoginForm {
 /// The most of a typed email kept in the records.
 const MAX_EMAIL_CHARS: usize = 254;
 
+/// A password where the organisation requires single sign-on.
+const SSO_REQUIRED: &str = "Your organisation signs in through its own sign-in service. \
+     Leave the password empty and choose Sign in to continue there.";
+
 /// The generic failure: the same for an unknown email, a wrong password and
 /// a disabled account, so the form reveals nothing about which accounts exist.
 const FAILED: &str = "That email and password do not match an active account.";
@@ -130,11 +134,28 @@ pub async fn submit(
         };
         render(status, &page)
     };
-    if email_key.is_empty() || form.password.is_empty() {
+    if email_key.is_empty() {
         return Ok(refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Enter your email and your password.".into(),
+            "Enter your email address.".into(),
         ));
+    }
+    if form.password.is_empty() {
+        // The address alone: its organisation's identity provider, if its
+        // domain has one, signs the person in.
+        let provider = db::sso::provider_for_email(&state.pool, &email_key).await?;
+        let Some(provider) = provider else {
+            return Ok(refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Enter your password.".into(),
+            ));
+        };
+        return Ok(
+            match super::sso::begin(&state, &provider, &as_typed, &form.next).await? {
+                Ok(to_provider) => to_provider,
+                Err(words) => refuse(StatusCode::BAD_GATEWAY, words.into()),
+            },
+        );
     }
 
     let source = client.ip.clone().unwrap_or_default();
@@ -183,6 +204,18 @@ pub async fn submit(
         tx.commit().await?;
         return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, FAILED.into()));
     };
+    // Where the organisation requires single sign-on, only administrators
+    // may still use a password (the way in when the provider fails).
+    let provider = db::sso::provider(&mut *tx, user.organisation_id).await?;
+    if provider.is_some_and(|provider| provider.require_sso) {
+        let kinds = db::seats::sitting_kinds(&mut *tx, user.id).await?;
+        if !kinds.contains(&crate::domain::seat::SeatKind::Admin) {
+            db::sso::refused(&mut tx, &actor, "password_refused", serde_json::json!({})).await?;
+            tx.commit().await?;
+            return Ok(refuse(StatusCode::FORBIDDEN, SSO_REQUIRED.into()));
+        }
+        db::sso::break_glass(&mut tx, &actor, user.id).await?;
+    }
     let token = session::start(
         &mut tx,
         user.id,

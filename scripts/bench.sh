@@ -32,7 +32,7 @@ anchor_src="$root/../shared/bench/fortunes-anchor"
 compare="$root/../shared/bench/compare.sh"
 [ -d "$anchor_src" ] || { echo "bench: $anchor_src is missing" >&2; exit 2; }
 
-scripts/ensure-packages.sh postgres
+scripts/ensure-packages.sh build postgres
 command -v wrk >/dev/null || {
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get install -y -qq wrk >/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever the given commands need and the machine lacks.
-# Usage: scripts/ensure-packages.sh postgres [browser] [axe] [maildev] [oidc] [schemathesis]
+# Usage: scripts/ensure-packages.sh build postgres [browser] [axe] [maildev] [oidc] [schemathesis]
 set -euo pipefail
 
 missing=()
@@ -10,6 +10,13 @@ need_oidc=0
 need_schemathesis=0
 for need in "$@"; do
   case "$need" in
+    build)
+      # OpenSSL's headers for webauthn-rs (passkeys), found through pkg-config.
+      command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+      if ! pkg-config --exists openssl 2>/dev/null; then
+        missing+=(libssl-dev)
+      fi
+      ;;
     postgres)
       if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
         missing+=(postgresql)

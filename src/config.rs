@@ -82,10 +82,15 @@ impl ServerConfig {
             .is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"))
     }
 
-    /// The URL to print for humans.
+    /// The URL tandem is reached at: the base URL, or the listening
+    /// address — named `localhost` when it is this machine's loopback, as
+    /// passkeys need a domain name (browsers refuse an IP address).
     pub fn public_url(&self) -> String {
         match &self.base_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.addr.ip().is_loopback() => {
+                format!("http://localhost:{}", self.addr.port())
+            }
             None => format!("http://{}", self.addr),
         }
     }

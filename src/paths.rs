@@ -43,11 +43,37 @@ pub const NOTIFICATIONS_READ: &str = "/account/notifications/read";
 /// How I hear of what: per kind, digest day and hour, time zone.
 pub const NOTIFICATION_SETTINGS: &str = "/account/notifications/settings";
 /// Administration → Mail: the outbox and the local mailbox.
+/// Account → Passkeys.
+pub const PASSKEYS: &str = "/account/passkeys";
+pub const PASSKEY_REGISTER_BEGIN: &str = "/account/passkeys/register/begin";
+pub const PASSKEY_REGISTER_FINISH: &str = "/account/passkeys/register/finish";
+pub const PASSKEY_CONFIRM_BEGIN: &str = "/account/passkeys/confirm/begin";
+pub const PASSKEY_CONFIRM_FINISH: &str = "/account/passkeys/confirm/finish";
+/// Signing in with a passkey.
+pub const PASSKEY_SIGN_IN_BEGIN: &str = "/login/passkey/begin";
+pub const PASSKEY_SIGN_IN_FINISH: &str = "/login/passkey/finish";
+/// The passkeys script.
+pub const PASSKEYS_JS: &str = "/static/passkeys.js";
+
+/// A passkey's rename form.
+pub fn passkey_rename(id: impl std::fmt::Display) -> String {
+    format!("/account/passkeys/{id}/rename")
+}
+
+/// A passkey's remove form.
+pub fn passkey_remove(id: impl std::fmt::Display) -> String {
+    format!("/account/passkeys/{id}/remove")
+}
+
+/// Administration → Single sign-on: strong sign-off.
+pub const ADMIN_SIGN_OFF: &str = "/admin/sign-off";
 /// Administration → Single sign-on.
 pub const ADMIN_SSO: &str = "/admin/single-sign-on";
 /// Where an identity provider sends the browser back (the redirect URI
 /// registered at the provider).
 pub const SSO_CALLBACK: &str = "/sso/callback";
+/// A fresh sign-in at the provider to confirm a weighty action.
+pub const SSO_CONFIRM: &str = "/sso/confirm";
 pub const ADMIN_MAIL: &str = "/admin/mail";
 /// Sends a test message to me (POST).
 pub const ADMIN_MAIL_TEST: &str = "/admin/mail/test";
@@ -113,6 +139,8 @@ pub fn admin_audit_before(before: impl std::fmt::Display) -> String {
 /// Route patterns of a programme's pages, as the router spells them; the
 /// functions below fill them in, so a link and its route cannot drift apart.
 pub mod route {
+    pub const PASSKEY_RENAME: &str = "/account/passkeys/{id}/rename";
+    pub const PASSKEY_REMOVE: &str = "/account/passkeys/{id}/remove";
     /// `/programmes/{id}`
     pub const PROGRAMME: &str = "/programmes/{id}";
     /// `/programmes/{id}/phase`

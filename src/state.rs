@@ -23,6 +23,8 @@ struct Inner {
     unsubscribe_key: tokio::sync::OnceCell<Vec<u8>>,
     /// The HTTP client for identity providers, made at first need.
     oidc_http: std::sync::OnceLock<openidconnect::reqwest::Client>,
+    /// The WebAuthn relying party, if tandem is reached at a domain name.
+    passkeys: std::sync::OnceLock<Option<webauthn_rs::Webauthn>>,
 }
 
 /// What the application state holds.
@@ -49,6 +51,7 @@ impl AppState {
             login_key: tokio::sync::OnceCell::new(),
             unsubscribe_key: tokio::sync::OnceCell::new(),
             oidc_http: std::sync::OnceLock::new(),
+            passkeys: std::sync::OnceLock::new(),
         }))
     }
 
@@ -56,6 +59,15 @@ impl AppState {
     /// followed, a short timeout).
     pub fn oidc_http(&self) -> &openidconnect::reqwest::Client {
         self.0.oidc_http.get_or_init(crate::auth::oidc::http_client)
+    }
+
+    /// The WebAuthn relying party for passkeys; `None` when tandem's
+    /// public URL is not at a domain name (passkeys are then not offered).
+    pub fn passkeys(&self) -> Option<&webauthn_rs::Webauthn> {
+        self.0
+            .passkeys
+            .get_or_init(|| crate::auth::passkeys::relying_party(&self.0.shared.mailer.base_url))
+            .as_ref()
     }
 
     /// The key that binds the sign-in form's CSRF token to tandem: the same

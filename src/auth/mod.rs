@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod extract;
 pub mod oidc;
+pub mod passkeys;
 pub mod password;
 pub mod session;
 pub mod stepup;

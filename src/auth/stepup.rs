@@ -1,5 +1,8 @@
 //! Step-up: re-entering one's password to confirm a weighty action (signing
-//! a brief, changing the password). One check, used by all.
+//! a brief, changing the password). One check, used by all. A passkey (or
+//! a fresh sign-in at the organisation's provider) confirms the session
+//! instead, once, within a few minutes: the form then comes with no
+//! password.
 //!
 //! Wrong passwords here never lock the account's sign-in (a stranger could
 //! otherwise stop an executive from signing); they are counted against the
@@ -19,8 +22,13 @@ pub use crate::db::sessions::Purpose;
 /// The outcome of a step-up check that did not end the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepUp {
-    /// The password is right.
+    /// The password is right, or a passkey confirmed the session.
     Confirmed,
+    /// No password was typed and nothing else confirmed the session.
+    Missing,
+    /// A password was typed where only a passkey or a fresh sign-in at the
+    /// provider will do.
+    PasswordNotEnough,
     /// It is wrong; this many tries are left before the session ends.
     Wrong { left: i32 },
 }
@@ -30,6 +38,14 @@ impl StepUp {
     pub fn message(self) -> Option<String> {
         match self {
             StepUp::Confirmed => None,
+            StepUp::Missing => {
+                Some("Enter your password to confirm it is you (or use a passkey).".to_owned())
+            }
+            StepUp::PasswordNotEnough => Some(
+                "Your organisation asks signatories to confirm with a passkey or a fresh sign-in \
+                 at its sign-in service, not a password."
+                    .to_owned(),
+            ),
             StepUp::Wrong { left: 1 } => {
                 Some("That is not your password. One more wrong password signs you out.".to_owned())
             }
@@ -49,6 +65,32 @@ pub async fn confirm(
     password: &str,
     purpose: Purpose<'_>,
 ) -> Result<StepUp> {
+    confirm_as(state, user, client, password, purpose, false).await
+}
+
+/// [`confirm`]; with `strong_only`, a password is not enough: only the
+/// session's confirmation by a passkey or the provider counts.
+pub async fn confirm_as(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &ClientInfo,
+    password: &str,
+    purpose: Purpose<'_>,
+    strong_only: bool,
+) -> Result<StepUp> {
+    if strong_only && !password.is_empty() {
+        return Ok(StepUp::PasswordNotEnough);
+    }
+    if password.is_empty() {
+        let since = state.now() - crate::auth::passkeys::CONFIRMATION_LASTS;
+        return Ok(
+            if db::passkeys::take_confirmation(&state.pool, user.session_id, since).await? {
+                StepUp::Confirmed
+            } else {
+                StepUp::Missing
+            },
+        );
+    }
     let account = db::users::find(&state.pool, user.id)
         .await?
         .ok_or(AppError::NotFound)?;

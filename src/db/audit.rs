@@ -242,6 +242,20 @@ pub mod actions {
     /// An administrator signed in with a password although single sign-on
     /// is required (the break-glass way in).
     pub const SSO_BREAK_GLASS: &str = "sso.break_glass";
+    /// A user registered a passkey.
+    pub const PASSKEY_REGISTER: &str = "passkey.register";
+    /// A user renamed a passkey.
+    pub const PASSKEY_RENAME: &str = "passkey.rename";
+    /// A user removed a passkey.
+    pub const PASSKEY_REMOVE: &str = "passkey.remove";
+    /// A user signed in with a passkey.
+    pub const PASSKEY_SIGN_IN: &str = "passkey.sign_in";
+    /// A session was confirmed for its next weighty action by a passkey or
+    /// a fresh sign-in at the provider.
+    pub const SESSION_CONFIRM: &str = "session.confirm";
+    /// An administrator required (or stopped requiring) signatories to
+    /// confirm with a passkey or a fresh sign-in at the provider.
+    pub const SIGN_OFF_POLICY: &str = "organisation.sign_off";
     /// A seat was given.
     pub const SEAT_START: &str = "seat.start";
     /// A seat was ended.

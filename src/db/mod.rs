@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod outbox;
 pub mod pages;
+pub mod passkeys;
 pub mod pipeline;
 pub mod programmes;
 pub mod raci;

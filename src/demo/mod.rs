@@ -88,7 +88,7 @@ impl fmt::Display for Summary {
 
 /// Loads the demo in one transaction, or resets its passwords if present.
 /// Where `make run` serves the demo: the links of its mailbox point there.
-const DEMO_URL: &str = "http://127.0.0.1:3000";
+const DEMO_URL: &str = "http://localhost:3000";
 
 pub async fn load(
     pool: &PgPool,

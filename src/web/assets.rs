@@ -36,6 +36,35 @@ pub async fn css() -> Response {
     response
 }
 
+const PASSKEYS_JS: &str = include_str!("../../static/js/passkeys.js");
+
+/// The passkeys script's URL, versioned by a hash of its content.
+pub fn passkeys_js_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        format!(
+            "{}?v={}",
+            crate::paths::PASSKEYS_JS,
+            &token::hex(&token::digest(PASSKEYS_JS))[..12]
+        )
+    })
+}
+
+/// GET /static/passkeys.js
+pub async fn passkeys_js() -> Response {
+    let mut response = PASSKEYS_JS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
+}
+
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 /// GET /favicon.ico and /static/favicon.svg: the tab icon (an SVG, which

@@ -13,6 +13,7 @@ pub mod assets;
 pub mod brief;
 pub mod cadence;
 pub mod calendar;
+mod ceremony;
 pub mod dashboard;
 pub mod errors;
 pub mod extract;
@@ -162,6 +163,7 @@ fn all_routes() -> Routes {
         .bare_get("/healthz", health::healthz)
         .bare_get("/readyz", health::readyz)
         .bare_get("/static/tandem.css", assets::css)
+        .bare_get(crate::paths::PASSKEYS_JS, assets::passkeys_js)
         .bare_get(crate::paths::FAVICON, assets::favicon)
         .bare_get("/favicon.ico", assets::favicon)
         .merge(session::routes())

@@ -21,6 +21,9 @@ enum Rule {
     Secret,
     /// The API: only a bearer token opens it, never a session cookie (401).
     Api,
+    /// Anyone signed in, for their own objects only: another's (here, any
+    /// id the test makes up) answers 404.
+    Own,
 }
 
 const READERS: &[SeatKind] = &[Ceo, Coo, Approver, Exco, Admin];
@@ -41,6 +44,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
             "/healthz"
             | "/readyz"
             | "/static/tandem.css"
+            | "/static/passkeys.js"
             | "/static/favicon.svg"
             | "/favicon.ico"
             | "/login",
@@ -162,6 +166,19 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("POST", "/admin/programmes/{id}/tokens/{token}/revoke") => Seats(ADMIN),
         ("GET", "/admin/mail" | "/admin/mail/{id}") => Seats(ADMIN),
         ("GET" | "POST", "/admin/single-sign-on") => Seats(ADMIN),
+        ("POST", "/admin/sign-off") => Seats(ADMIN),
+        // Confirming at the organisation's provider: the demo has none.
+        ("POST", "/sso/confirm") => Own,
+        ("GET", "/account/passkeys") => SignedIn,
+        (
+            "POST",
+            "/account/passkeys/register/begin"
+            | "/account/passkeys/register/finish"
+            | "/account/passkeys/confirm/begin"
+            | "/account/passkeys/confirm/finish",
+        ) => SignedIn,
+        ("POST", "/account/passkeys/{id}/rename" | "/account/passkeys/{id}/remove") => Own,
+        ("POST", "/login/passkey/begin" | "/login/passkey/finish") => Public,
         // Without the `state` of a sign-in this browser began, nobody.
         ("GET", "/sso/callback") => Secret,
         ("POST", "/admin/mail/test" | "/admin/mail/{id}/retry") => Seats(ADMIN),
@@ -217,6 +234,8 @@ pub(crate) fn concrete(path: &str, demo: &Demo) -> String {
         p if p.starts_with("/admin/users/{id}") => demo.exco_id,
         p if p.starts_with("/admin/seats/{id}") => demo.exco_seat_id,
         p if p.starts_with("/admin/mail/{id}") => demo.mail_id,
+        // No one's passkey: the caller's own are the only ones they reach.
+        p if p.starts_with("/account/passkeys/{id}") => demo.exco_id,
         p if p.contains('{') => panic!("no id to put in {path}: teach `concrete` about it"),
         _ => return path.to_owned(),
     };
@@ -306,8 +325,26 @@ async fn every_seat_gets_exactly_what_the_permission_table_allows() {
                 }
                 continue;
             }
+            if let Rule::Own = rule {
+                let ok = match email {
+                    Some(_) => page.status == 404,
+                    None => is_login_redirect(&page) || page.status == 403,
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{label}: {method} {url} answered {} (expected {})",
+                        page.status,
+                        if email.is_some() {
+                            "404: not theirs"
+                        } else {
+                            "a login redirect"
+                        }
+                    ));
+                }
+                continue;
+            }
             let expect_allowed = match rule {
-                Rule::Secret | Rule::Api => unreachable!("answered above"),
+                Rule::Secret | Rule::Api | Rule::Own => unreachable!("answered above"),
                 Rule::Public => true,
                 Rule::SignedIn => email.is_some(),
                 Rule::Seats(permitted) => seats.iter().any(|seat| permitted.contains(seat)),

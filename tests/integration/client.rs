@@ -294,6 +294,24 @@ impl Client {
         self.post_raw(path, &all).await
     }
 
+    /// POST a JSON body with the CSRF token of the last page seen in the
+    /// header, as the passkeys script sends it.
+    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Page {
+        if self.csrf.is_none() {
+            self.get("/").await;
+        }
+        let token = self.csrf.clone().unwrap_or_default();
+        let response = self
+            .request(reqwest::Method::POST, path)
+            .header("content-type", "application/json")
+            .header("x-csrf-token", token)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
     /// Posts a list of field pairs as they are (the form's own CSRF token included).
     pub async fn post_pairs(&mut self, path: &str, fields: &[(String, String)]) -> Page {
         let pairs: Vec<(&str, &str)> = fields

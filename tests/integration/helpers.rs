@@ -210,9 +210,16 @@ impl TestApp {
     /// single sign-on redirect URI needs), with its clock set to this
     /// machine's (as tokens from a real provider need).
     pub async fn spawn_reachable() -> TestApp {
+        Self::spawn_reachable_as("127.0.0.1").await
+    }
+
+    /// [`TestApp::spawn_reachable`] under the name `host` for this machine
+    /// (passkeys need `localhost`: browsers refuse an IP address).
+    pub async fn spawn_reachable_as(host: &str) -> TestApp {
         let (pool, _) = fresh_database().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://{host}:{port}");
         let clock = ManualClock::new(Utc::now());
         let state = tandem::startup::state_reached_at(
             serving_pool(&pool),

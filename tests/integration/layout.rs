@@ -150,6 +150,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 l("/pipeline"),
                 p("/pipeline"),
                 "/account/password".into(),
+                "/account/passkeys".into(),
                 "/no-such-page".into(),
             ],
         ),

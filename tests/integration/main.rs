@@ -22,6 +22,7 @@ mod layout;
 mod mail;
 mod matrix;
 mod notifications;
+mod passkeys;
 mod pipeline;
 mod resilience;
 mod reuse;

@@ -553,3 +553,81 @@ async fn the_ceo_signs_in_through_the_provider_in_a_real_browser() {
     shot(&ceo, "sso-signed-in.png").await;
     assert_ne!(heading(&ceo).await, "Single sign-on did not sign you in");
 }
+
+#[tokio::test]
+async fn a_fresh_sign_in_at_the_provider_confirms_a_signature_where_passwords_no_longer_do() {
+    let (app, _provider, mut admin) = connected(&[("link_by_email", "on")]).await;
+    let programme: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM programmes WHERE name = 'Freight operations agents'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let sign = format!("/programmes/{programme}/brief/versions/2/sign");
+    // The CFO signs in through the provider once (which links her).
+    let mut journey = Journey::begin(&app, "cfo@halden.example", "cfo@halden.example").await;
+    assert_eq!(journey.finish().await.status, 303);
+    let mut cfo = journey.tandem;
+
+    // The administrator requires strong sign-off: her password is refused.
+    let saved = admin
+        .post("/admin/sign-off", &[("strong_sign_off", "on")])
+        .await;
+    assert_eq!(saved.status, 303);
+    let form = cfo.get(&sign).await;
+    assert!(
+        form.shows("a password is not enough to sign"),
+        "{}",
+        form.body
+    );
+    let mut fields = form.form_fields(&format!("action=\"{sign}\""));
+    fields.push(("decision".into(), "sign".into()));
+    let mut with_password = fields.clone();
+    with_password.push(("password".into(), PASSWORD.into()));
+    let refused = cfo.post_pairs(&sign, &with_password).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.shows("not a password"));
+
+    // She confirms at the provider, which signs her in afresh…
+    let handed = cfo.post("/sso/confirm", &[("back", sign.as_str())]).await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+    let authorize = between(&handed.body, "<a class=\"button\" href=\"", "\"").unwrap();
+    assert!(
+        authorize.contains("prompt=login") && authorize.contains("max_age=0"),
+        "{authorize}"
+    );
+    let back = at_provider(&provider_browser(), &authorize, "cfo@halden.example").await;
+    let answer = cfo.get(back.strip_prefix(&app.base).unwrap()).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(answer.location(), sign);
+    // …and the form with no password signs, once.
+    let fresh = cfo.get(&sign).await;
+    assert!(fresh.shows("confirmed it is you"));
+    let mut fields = fresh.form_fields(&format!("action=\"{sign}\""));
+    fields.push(("decision".into(), "sign".into()));
+    let signed = cfo.post_pairs(&sign, &fields).await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let by: Value =
+        sqlx::query_scalar("SELECT after FROM audit_log WHERE action = 'session.confirm'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(by, json!({ "by": "provider" }));
+
+    // A confirmation signed in at the provider as someone else confirms nothing.
+    let mut coo_journey = Journey::begin(&app, "coo@halden.example", "coo@halden.example").await;
+    assert_eq!(coo_journey.finish().await.status, 303);
+    let mut coo = coo_journey.tandem;
+    assert_eq!(coo.get("/").await.status, 200);
+    let handed = coo.post("/sso/confirm", &[("back", "/")]).await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+    let authorize = between(&handed.body, "<a class=\"button\" href=\"", "\"").unwrap();
+    let back = at_provider(&provider_browser(), &authorize, "ceo@halden.example").await;
+    let answer = coo.get(back.strip_prefix(&app.base).unwrap()).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(answer.shows("as someone else"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'session.confirm'")
+            .await,
+        1
+    );
+}

@@ -1,6 +1,7 @@
 //! The signed-in user's own account.
 
 mod notifications;
+mod passkeys;
 mod password;
 mod settings;
 
@@ -16,4 +17,11 @@ pub fn routes() -> Routes {
         .post(paths::NOTIFICATIONS_READ, notifications::read)
         .get(paths::NOTIFICATION_SETTINGS, settings::show)
         .post(paths::NOTIFICATION_SETTINGS, settings::submit)
+        .get(paths::PASSKEYS, passkeys::show)
+        .post(paths::route::PASSKEY_RENAME, passkeys::rename)
+        .post(paths::route::PASSKEY_REMOVE, passkeys::remove)
+        .post(paths::PASSKEY_REGISTER_BEGIN, passkeys::register_begin)
+        .post(paths::PASSKEY_REGISTER_FINISH, passkeys::register_finish)
+        .post(paths::PASSKEY_CONFIRM_BEGIN, passkeys::confirm_begin)
+        .post(paths::PASSKEY_CONFIRM_FINISH, passkeys::confirm_finish)
 }

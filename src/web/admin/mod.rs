@@ -49,6 +49,7 @@ pub fn routes() -> Routes {
         .get(paths::ADMIN_AUDIT_VERIFY, audit_verify::show)
         .get(paths::ADMIN_SSO, sso::show)
         .post(paths::ADMIN_SSO, sso::submit)
+        .post(paths::ADMIN_SIGN_OFF, sso::sign_off)
         .get(paths::ADMIN_MAIL, mail::show)
         .post(paths::ADMIN_MAIL_TEST, mail::test)
         .get(paths::route::ADMIN_MAIL_MESSAGE, mail::message)

@@ -39,6 +39,8 @@ pub(super) struct SsoPage {
     redirect_uri: String,
     /// When the settings were last saved, in the reader's zone.
     saved_at: String,
+    /// Whether signatories must confirm with a passkey or the provider.
+    strong_sign_off: bool,
 }
 
 /// The form as typed.
@@ -183,6 +185,50 @@ fn is_domain(domain: &str) -> bool {
         })
 }
 
+async fn strong_sign_off(state: &AppState, user: &CurrentUser) -> Result<bool> {
+    Ok(
+        db::organisations::sign_off(&state.pool, user.organisation_id, user.id)
+            .await?
+            .strong_required,
+    )
+}
+
+/// The sign-off form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct SignOffForm {
+    strong_sign_off: Option<String>,
+}
+
+/// POST /admin/sign-off: whether signatories must confirm with a passkey or
+/// a fresh sign-in at the provider.
+pub(super) async fn sign_off(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Form(form): Form<SignOffForm>,
+) -> Result<Response> {
+    user.require(Action::Administer)?;
+    let required = form.strong_sign_off.is_some();
+    if required == strong_sign_off(&state, &user).await? {
+        return crate::web::pages::nothing_changed(&state, &user, paths::ADMIN_SSO).await;
+    }
+    let mut tx = state.pool.begin().await?;
+    db::organisations::set_strong_sign_off(
+        &mut tx,
+        &user.actor(&client, state.now()),
+        user.organisation_id,
+        required,
+    )
+    .await?;
+    let message = if required {
+        "Signatories now confirm with a passkey or a fresh sign-in at the provider: a password no longer signs a brief."
+    } else {
+        "Signatories may again confirm with their password."
+    };
+    done(tx, &user, paths::ADMIN_SSO, message).await
+}
+
 fn saved_at(saved: Option<&Provider>, user: &CurrentUser) -> String {
     saved
         .map(|saved| crate::domain::zone::moment(saved.updated_at, user.time_zone))
@@ -198,6 +244,7 @@ impl SsoPage {
 pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require(Action::Administer)?;
     let saved = db::sso::provider(&state.pool, user.organisation_id).await?;
+    let strong_sign_off = strong_sign_off(&state, &user).await?;
     let form = saved.as_ref().map(SsoForm::of).unwrap_or_else(|| SsoForm {
         // Nothing saved yet: the first save expects none to exist.
         version: "0".into(),
@@ -206,6 +253,7 @@ pub(super) async fn show(State(state): State<AppState>, user: CurrentUser) -> Re
     Ok(SsoPage {
         page: Page::of(&state, &user),
         saved_at: saved_at(saved.as_ref(), &user),
+        strong_sign_off,
         saved,
         form,
         errors: FieldErrors::new(),
@@ -222,11 +270,13 @@ pub(super) async fn submit(
 ) -> Result<Response> {
     user.require(Action::Administer)?;
     let saved = db::sso::provider(&state.pool, user.organisation_id).await?;
+    let strong_sign_off = strong_sign_off(&state, &user).await?;
     let mut typed = form.clone();
     typed.client_secret = String::new();
     let page = |errors: FieldErrors, saved: Option<Provider>| SsoPage {
         page: Page::of(&state, &user),
         saved_at: saved_at(saved.as_ref(), &user),
+        strong_sign_off,
         saved,
         form: typed.clone(),
         errors,

@@ -21,6 +21,7 @@ use crate::auth::stepup::{self, Purpose};
 use crate::auth::token;
 use crate::db;
 use crate::db::brief::NewSignature;
+use crate::db::organisations::SignOff;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::domain::signoff::Decision;
@@ -45,6 +46,10 @@ struct SignPage {
     errors: FieldErrors,
     /// Why no form is shown, if it is not.
     closed: Option<String>,
+    /// Whether the signer may confirm with one of their passkeys.
+    passkeys: bool,
+    /// How the signer may confirm.
+    sign_off: SignOff,
 }
 
 /// The fields as typed.
@@ -156,7 +161,10 @@ async fn page(
     if let Some(previous) = &previous {
         loaded.compare_with(state, previous).await?;
     }
+    let sign_off = db::organisations::sign_off(&state.pool, user.organisation_id, user.id).await?;
     Ok(SignPage {
+        passkeys: state.passkeys().is_some() && sign_off.has_passkey,
+        sign_off,
         page: Page::of(state, user),
         closed: closed_because(&loaded, user),
         compared_with: previous.map(|v| v.number),
@@ -242,8 +250,10 @@ pub(super) async fn submit(
         Ok(decided) => (Some(decided), FieldErrors::new()),
         Err(errors) => (None, errors),
     };
-    // Step-up: the password again.
-    let step_up = stepup::confirm(
+    // Step-up: the password again, or the session confirmed by a passkey
+    // or the provider (the only ways where strong sign-off is required).
+    let sign_off = db::organisations::sign_off(&state.pool, user.organisation_id, user.id).await?;
+    let step_up = stepup::confirm_as(
         &state,
         &user,
         &client,
@@ -252,6 +262,7 @@ pub(super) async fn submit(
             object_type: "brief_version",
             object_id: Some(loaded.version.id),
         },
+        sign_off.strong_required,
     )
     .await?;
     if let Some(message) = step_up.message() {

@@ -28,6 +28,8 @@ struct LoginPage {
     error: Option<String>,
     notice: Option<&'static str>,
     first_run: bool,
+    /// Whether the passkey button is offered.
+    passkeys: bool,
 }
 
 /// Query parameters of the login page.
@@ -98,6 +100,7 @@ pub async fn show(
         error: None,
         notice,
         first_run,
+        passkeys: state.passkeys().is_some(),
     };
     Ok(with_cookies(
         render(StatusCode::OK, &page),
@@ -131,6 +134,7 @@ pub async fn submit(
             error: Some(error),
             notice: None,
             first_run: false,
+            passkeys: state.passkeys().is_some(),
         };
         render(status, &page)
     };

@@ -4,6 +4,7 @@
 mod invitation;
 mod login;
 mod logout;
+mod passkey;
 pub(crate) mod sso;
 
 use super::Routes;
@@ -15,7 +16,10 @@ pub fn routes() -> Routes {
         .get(paths::LOGIN, login::show)
         .post(paths::LOGIN, login::submit)
         .post(paths::LOGOUT, logout::submit)
+        .post(paths::PASSKEY_SIGN_IN_BEGIN, passkey::begin)
+        .post(paths::PASSKEY_SIGN_IN_FINISH, passkey::finish)
         .get(paths::SSO_CALLBACK, sso::callback)
+        .post(paths::SSO_CONFIRM, sso::confirm)
         .get(paths::route::INVITATION, invitation::show)
         .post(paths::route::INVITATION, invitation::submit)
 }

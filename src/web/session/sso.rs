@@ -19,6 +19,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::login::with_cookies;
+use crate::auth::extract::CurrentUser;
 use crate::auth::extract::MaybeSession;
 use crate::auth::oidc::{self, Expected, Identity, ProviderConfig};
 use crate::auth::session::{self, ClientInfo};
@@ -27,10 +28,10 @@ use crate::db;
 use crate::db::audit::Actor;
 use crate::db::sso::{Attempt, NewAttempt, Provider};
 use crate::domain::values::is_local_path;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
-use crate::web::extract::Query;
+use crate::web::extract::{Form, Query};
 use crate::web::pages::{Page, render};
 
 /// tandem's redirect URI: what an administrator registers at the provider.
@@ -93,6 +94,9 @@ enum Refused {
     AlreadyLinked,
     /// The account is disabled.
     Disabled,
+    /// A confirmation came back signed in as someone else, or to another
+    /// session.
+    NotYou,
 }
 
 impl Refused {
@@ -110,6 +114,7 @@ impl Refused {
             Refused::UnverifiedEmail => "email_unverified",
             Refused::AlreadyLinked => "already_linked",
             Refused::Disabled => "account_disabled",
+            Refused::NotYou => "confirmation_mismatch",
         }
     }
 
@@ -143,6 +148,9 @@ impl Refused {
                 "The tandem account with your address is linked to another account at your sign-in service. Ask a tandem administrator."
             }
             Refused::Disabled => "Your tandem account is disabled. Ask a tandem administrator.",
+            Refused::NotYou => {
+                "You signed in at your organisation's service as someone else, or from another tandem session: nothing was confirmed."
+            }
         }
     }
 
@@ -166,12 +174,24 @@ pub async fn begin(
     email: &str,
     next: &str,
 ) -> Result<std::result::Result<Response, &'static str>> {
+    begin_with(state, provider, email, next, None).await
+}
+
+/// [`begin`]; for a confirmation (`session` is the session to confirm) the
+/// provider is asked for a fresh sign-in.
+async fn begin_with(
+    state: &AppState,
+    provider: &Provider,
+    email: &str,
+    next: &str,
+    session: Option<Uuid>,
+) -> Result<std::result::Result<Response, &'static str>> {
     let redirect_uri = redirect_uri(state);
     let begun = match oidc::begin(
         state.oidc_http(),
         &config(provider, &redirect_uri),
         Some(email),
-        false,
+        session.is_some(),
     )
     .await
     {
@@ -196,7 +216,7 @@ pub async fn begin(
             nonce: &begun.nonce,
             pkce_verifier: &begun.pkce_verifier,
             next,
-            session_id: None,
+            session_id: session,
             at: state.now(),
         },
     )
@@ -269,6 +289,17 @@ pub async fn callback(
         }
     };
 
+    if let Some(session_id) = attempt.session_id {
+        return confirmed(
+            &state,
+            &attempt,
+            &answer,
+            current.as_ref(),
+            session_id,
+            actor,
+        )
+        .await;
+    }
     let outcome = sign_in(&state, &attempt, &answer).await?;
     let mut tx = state.pool.begin().await?;
     let settled = match outcome {
@@ -334,6 +365,98 @@ fn check_attempt(
     Ok(attempt)
 }
 
+/// The form that asks the provider to confirm the signed-in person.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    back: String,
+}
+
+/// POST /sso/confirm: a fresh sign-in at the provider confirms the
+/// session's next weighty action (for a person without a password, or who
+/// prefers it), then the browser comes back to `back`.
+pub async fn confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response> {
+    let provider = db::sso::provider(&state.pool, user.organisation_id).await?;
+    let Some(provider) = provider else {
+        return Err(AppError::NotFound);
+    };
+    if !db::sso::is_linked_at(&state.pool, user.id, &provider.issuer).await? {
+        return Err(AppError::BadRequest(
+            "Your account has never signed in through your organisation's provider, so it cannot confirm you: use your password or a passkey.".into(),
+        ));
+    }
+    let back = if is_local_path(&form.back) {
+        form.back.as_str()
+    } else {
+        paths::HOME
+    };
+    Ok(
+        match begin_with(&state, &provider, &user.email, back, Some(user.session_id)).await? {
+            Ok(hand_off) => hand_off,
+            Err(words) => return Err(AppError::BadRequest(words.into())),
+        },
+    )
+}
+
+/// The end of a confirmation: the provider's fresh sign-in must be the
+/// signed-in person's own, on the session that asked.
+async fn confirmed(
+    state: &AppState,
+    attempt: &Attempt,
+    answer: &Callback,
+    current: Option<&session::Session>,
+    session_id: Uuid,
+    actor: Actor,
+) -> Result<Response> {
+    let outcome = sign_in(state, attempt, answer).await?;
+    let same_person = match (&outcome, current) {
+        (
+            Ok(SignIn {
+                account: Account::Existing(user_id),
+                identity,
+            }),
+            Some(session),
+        ) if identity.link.is_none() => session.id == session_id && session.user_id == *user_id,
+        _ => false,
+    };
+    let mut tx = state.pool.begin().await?;
+    let actor = Actor {
+        user_id: current.map(|session| session.user_id),
+        ..actor
+    };
+    if !same_person {
+        let why = match outcome {
+            Err((refused, detail)) => (refused, detail),
+            Ok(_) => (Refused::NotYou, json!({})),
+        };
+        db::sso::refused(&mut tx, &actor, why.0.code(), why.1).await?;
+        tx.commit().await?;
+        return Ok(refusal(state, why.0));
+    }
+    db::passkeys::confirm_session(&mut tx, &actor, session_id, "provider").await?;
+    db::sessions::set_flash(
+        &mut *tx,
+        session_id,
+        "success",
+        "Your organisation's sign-in confirmed it is you: record your decision within five minutes, leaving the password empty.",
+    )
+    .await?;
+    tx.commit().await?;
+    let back = if attempt.next.is_empty() {
+        paths::HOME
+    } else {
+        &attempt.next
+    };
+    Ok(with_cookies(
+        Redirect::to(back).into_response(),
+        std::iter::once(cookies::clear(cookies::SSO, state.secure_cookies)),
+    ))
+}
+
 /// Who signs in, and whether their provider identity is to be linked now
 /// (and how, for the audit log).
 struct SignIn {
@@ -380,7 +503,7 @@ async fn sign_in(state: &AppState, attempt: &Attempt, answer: &Callback) -> Resu
         Expected {
             nonce: &attempt.nonce,
             pkce_verifier: &attempt.pkce_verifier,
-            fresh: false,
+            fresh: attempt.session_id.is_some(),
             now: state.now(),
         },
     )

@@ -101,6 +101,11 @@ pub fn invitation(token: &str) -> String {
     route::INVITATION.replace("{token}", token)
 }
 
+/// An invitation's way in through the organisation's provider.
+pub fn invitation_sso(token: &str) -> String {
+    format!("/invitations/{token}/single-sign-on")
+}
+
 /// A user's admin page.
 pub fn admin_user(id: impl std::fmt::Display) -> String {
     route::ADMIN_USER.replace("{id}", &id.to_string())
@@ -139,6 +144,7 @@ pub fn admin_audit_before(before: impl std::fmt::Display) -> String {
 /// Route patterns of a programme's pages, as the router spells them; the
 /// functions below fill them in, so a link and its route cannot drift apart.
 pub mod route {
+    pub const INVITATION_SSO: &str = "/invitations/{token}/single-sign-on";
     pub const PASSKEY_RENAME: &str = "/account/passkeys/{id}/rename";
     pub const PASSKEY_REMOVE: &str = "/account/passkeys/{id}/remove";
     /// `/programmes/{id}`

@@ -70,6 +70,14 @@ pub async fn find(db: impl PgExecutor<'_>, token_hash: &[u8]) -> sqlx::Result<Op
         .await
 }
 
+/// The invitation `id`, locked until the transaction ends.
+pub async fn lock_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Invitation>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.id = $1 FOR UPDATE OF i"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// The same, locked until the transaction ends: two forms sent at once
 /// are taken one after the other, and the second finds it used.
 pub async fn lock(conn: &mut PgConnection, token_hash: &[u8]) -> sqlx::Result<Option<Invitation>> {
@@ -180,7 +188,7 @@ pub async fn accept(
     conn: &mut PgConnection,
     actor: &Actor,
     invitation: &Invitation,
-    password_hash: &str,
+    password_hash: Option<&str>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE invitations SET accepted_at = $2 WHERE id = $1")
@@ -188,7 +196,10 @@ pub async fn accept(
         .bind(at)
         .execute(&mut *conn)
         .await?;
-    super::users::set_password(&mut *conn, invitation.user_id, password_hash, false).await?;
+    // Joining through the provider sets no password.
+    if let Some(hash) = password_hash {
+        super::users::set_password(&mut *conn, invitation.user_id, hash, false).await?;
+    }
     // The message that brought them here is read by now, and no copy of
     // it (a retry, say) keeps the used link.
     sqlx::query(
@@ -208,7 +219,10 @@ pub async fn accept(
             object_type: "user",
             object_id: Some(invitation.user_id),
             before: None,
-            after: Some(json!({ "invitation": invitation.id, "password_set": true })),
+            after: Some(json!({
+                "invitation": invitation.id,
+                "joined_with": if password_hash.is_some() { "password" } else { "single_sign_on" },
+            })),
         },
     )
     .await

@@ -229,6 +229,8 @@ pub struct Attempt {
     pub next: String,
     /// For a step-up: the session it confirms.
     pub session_id: Option<Uuid>,
+    /// For joining: the invitation it uses.
+    pub invitation_id: Option<Uuid>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
 }
@@ -244,6 +246,7 @@ pub struct NewAttempt<'a> {
     pub pkce_verifier: &'a str,
     pub next: &'a str,
     pub session_id: Option<Uuid>,
+    pub invitation_id: Option<Uuid>,
     pub at: DateTime<Utc>,
 }
 
@@ -255,8 +258,8 @@ pub async fn begin_attempt(conn: &mut PgConnection, new: NewAttempt<'_>) -> sqlx
         .await?;
     sqlx::query(
         "INSERT INTO sso_attempts (state_hash, browser_hash, organisation_id, issuer, nonce,
-                pkce_verifier, next, session_id, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                pkce_verifier, next, session_id, created_at, expires_at, invitation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(new.state_hash)
     .bind(new.browser_hash)
@@ -268,6 +271,7 @@ pub async fn begin_attempt(conn: &mut PgConnection, new: NewAttempt<'_>) -> sqlx
     .bind(new.session_id)
     .bind(new.at)
     .bind(new.at + ATTEMPT_LASTS)
+    .bind(new.invitation_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -282,7 +286,7 @@ pub async fn use_attempt(
 ) -> sqlx::Result<Option<Attempt>> {
     let attempt: Option<Attempt> = sqlx::query_as(
         "SELECT browser_hash, organisation_id, issuer, nonce, pkce_verifier, next, session_id,
-                expires_at, used_at
+                invitation_id, expires_at, used_at
            FROM sso_attempts WHERE state_hash = $1 FOR UPDATE",
     )
     .bind(state_hash)

@@ -56,6 +56,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET" | "POST", "/account/notifications/settings") => SignedIn,
         // Without a link tandem signed, nobody finds it.
         ("GET" | "POST", "/unsubscribe/{user}/{kind}/{tag}" | "/invitations/{token}") => Secret,
+        ("POST", "/invitations/{token}/single-sign-on") => Secret,
         ("GET", "/") => SignedIn,
         ("GET", "/programmes/{id}") => Seats(READERS),
         (

@@ -631,3 +631,76 @@ async fn a_fresh_sign_in_at_the_provider_confirms_a_signature_where_passwords_no
         1
     );
 }
+
+#[tokio::test]
+async fn an_invited_person_joins_through_the_provider_with_the_invited_address() {
+    // Linking by address is off: the invitation alone allows the link.
+    let (app, _provider, mut admin) = connected(&[]).await;
+    let added = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("display_name", "Ines Duarte"),
+                ("email", "ines.duarte@halden.example"),
+                ("join", "invite"),
+                ("seat", "approver"),
+                ("title", "CTO"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let link: String = sqlx::query_scalar(
+        "SELECT link FROM notifications WHERE kind = 'invitation' ORDER BY created_at DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
+    let mut ines = app.client();
+    let page = ines.get(&link).await;
+    assert!(
+        page.shows("Join with my organisation's sign-in"),
+        "{}",
+        page.body
+    );
+    // Signed in at the provider as someone else: nothing is joined.
+    let handed = ines.post(&format!("{link}/single-sign-on"), &[]).await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+    let authorize = between(&handed.body, "<a class=\"button\" href=\"", "\"").unwrap();
+    let back = at_provider(
+        &provider_browser(),
+        &authorize,
+        "someone.else@halden.example",
+    )
+    .await;
+    let refused = ines.get(back.strip_prefix(&app.base).unwrap()).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.shows("another address than the one invited"));
+
+    // With the invited address, vouched for: joined, linked, signed in.
+    let page = ines.get(&link).await;
+    assert_eq!(page.status, 200, "the invitation is still open");
+    let handed = ines.post(&format!("{link}/single-sign-on"), &[]).await;
+    let authorize = between(&handed.body, "<a class=\"button\" href=\"", "\"").unwrap();
+    let back = at_provider(
+        &provider_browser(),
+        &authorize,
+        "ines.duarte@halden.example",
+    )
+    .await;
+    let joined = ines.get(back.strip_prefix(&app.base).unwrap()).await;
+    assert_eq!(joined.status, 303, "{}", joined.body);
+    assert!(ines.get("/").await.shows("Ines Duarte"));
+    let (password, accepted): (Option<String>, bool) = sqlx::query_as(
+        "SELECT u.password_hash, i.accepted_at IS NOT NULL
+           FROM users u JOIN invitations i ON i.user_id = u.id
+          WHERE u.email = 'ines.duarte@halden.example'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((password, accepted), (None, true));
+    assert_eq!(audited(&app, "sso.link").await[0]["by"], "invitation");
+    // The link has done its work.
+    assert_eq!(app.client().get(&link).await.status, 410);
+}

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::login::{login_csrf, with_cookies};
+use super::sso::Errand;
 use crate::auth::extract::MaybeSession;
 use crate::auth::session::{self, ClientInfo};
 use crate::auth::{cookies, password, token};
@@ -34,6 +35,8 @@ struct InvitationPage {
     action: String,
     expires: String,
     errors: FieldErrors,
+    /// Where the organisation's provider may be used to join instead.
+    sso_action: Option<String>,
 }
 
 /// The form's fields.
@@ -68,6 +71,7 @@ fn page(
     token: &str,
     invitation: Option<Invitation>,
     errors: FieldErrors,
+    sso: bool,
 ) -> Response {
     let now = state.now();
     let reason = refusal(invitation.as_ref(), now);
@@ -90,6 +94,7 @@ fn page(
             action: paths::invitation(token),
             expires,
             errors,
+            sso_action: sso.then(|| paths::invitation_sso(token)),
         },
     )
 }
@@ -117,7 +122,8 @@ pub async fn show(
 ) -> Result<Response> {
     let invitation = db::invitations::find(&state.pool, &token::digest(&token)).await?;
     let (csrf, cookie) = form_token(&state, current.as_ref(), &headers).await?;
-    let response = page(&state, csrf, &token, invitation, FieldErrors::new());
+    let sso = has_provider(&state, invitation.as_ref()).await?;
+    let response = page(&state, csrf, &token, invitation, FieldErrors::new(), sso);
     Ok(with_cookies(response, cookie.into_iter()))
 }
 
@@ -135,8 +141,16 @@ pub async fn submit(
     let now = state.now();
     let (csrf, _) = form_token(&state, current.as_ref(), &headers).await?;
     let invitation = db::invitations::find(&state.pool, &token_hash).await?;
+    let sso = has_provider(&state, invitation.as_ref()).await?;
     if refusal(invitation.as_ref(), now).is_some() {
-        return Ok(page(&state, csrf, &token, invitation, FieldErrors::new()));
+        return Ok(page(
+            &state,
+            csrf,
+            &token,
+            invitation,
+            FieldErrors::new(),
+            sso,
+        ));
     }
     let mut errors = FieldErrors::new();
     let chosen = errors.check("password", NewPassword::parse(&form.password));
@@ -147,7 +161,7 @@ pub async fn submit(
         );
     }
     let Some(chosen) = chosen.filter(|_| errors.is_empty()) else {
-        return Ok(page(&state, csrf, &token, invitation, errors));
+        return Ok(page(&state, csrf, &token, invitation, errors, sso));
     };
     let hash = password::hash(chosen.expose()).await?;
 
@@ -158,7 +172,14 @@ pub async fn submit(
     let Some(invitation) = invitation.filter(|i| i.standing(now) == Standing::Open) else {
         drop(tx);
         let invitation = db::invitations::find(&state.pool, &token_hash).await?;
-        return Ok(page(&state, csrf, &token, invitation, FieldErrors::new()));
+        return Ok(page(
+            &state,
+            csrf,
+            &token,
+            invitation,
+            FieldErrors::new(),
+            sso,
+        ));
     };
     let actor = Actor {
         organisation_id: Some(invitation.organisation_id),
@@ -166,7 +187,7 @@ pub async fn submit(
         ip: client.ip.clone(),
         at: now,
     };
-    db::invitations::accept(&mut tx, &actor, &invitation, &hash, now).await?;
+    db::invitations::accept(&mut tx, &actor, &invitation, Some(&hash), now).await?;
     let session_token = session::start(
         &mut tx,
         invitation.user_id,
@@ -184,4 +205,53 @@ pub async fn submit(
         Redirect::to(paths::HOME).into_response(),
         cookies.into_iter(),
     ))
+}
+
+/// Whether the invitation's organisation signs in through a provider.
+async fn has_provider(state: &AppState, invitation: Option<&Invitation>) -> Result<bool> {
+    Ok(match invitation {
+        Some(invitation) => db::sso::provider(&state.pool, invitation.organisation_id)
+            .await?
+            .is_some(),
+        None => false,
+    })
+}
+
+/// POST /invitations/{token}/single-sign-on: joins through the
+/// organisation's provider instead of choosing a password. The invitation
+/// is used when the provider comes back vouching for the invited address.
+pub async fn single_sign_on(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let invitation = db::invitations::find(&state.pool, &token::digest(&token)).await?;
+    let provider = match &invitation {
+        Some(invitation) => db::sso::provider(&state.pool, invitation.organisation_id).await?,
+        None => None,
+    };
+    let (Some(invitation), Some(provider)) = (invitation, provider) else {
+        return Err(crate::error::AppError::NotFound);
+    };
+    if refusal(Some(&invitation), state.now()).is_some() {
+        let (csrf, _) = form_token(&state, current.as_ref(), &headers).await?;
+        return Ok(page(
+            &state,
+            csrf,
+            &token,
+            Some(invitation),
+            FieldErrors::new(),
+            true,
+        ));
+    }
+    let begun = super::sso::begin_with(
+        &state,
+        &provider,
+        &invitation.email,
+        "",
+        Errand::Join(invitation.id),
+    )
+    .await?;
+    begun.map_err(|words| crate::error::AppError::BadRequest(words.into()))
 }

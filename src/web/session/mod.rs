@@ -22,4 +22,5 @@ pub fn routes() -> Routes {
         .post(paths::SSO_CONFIRM, sso::confirm)
         .get(paths::route::INVITATION, invitation::show)
         .post(paths::route::INVITATION, invitation::submit)
+        .post(paths::route::INVITATION_SSO, invitation::single_sign_on)
 }

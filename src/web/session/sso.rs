@@ -97,6 +97,10 @@ enum Refused {
     /// A confirmation came back signed in as someone else, or to another
     /// session.
     NotYou,
+    /// The invitation was used, withdrawn or expired meanwhile.
+    InvitationUnusable,
+    /// The provider does not vouch for the invited address.
+    InvitationMismatch,
 }
 
 impl Refused {
@@ -115,6 +119,8 @@ impl Refused {
             Refused::AlreadyLinked => "already_linked",
             Refused::Disabled => "account_disabled",
             Refused::NotYou => "confirmation_mismatch",
+            Refused::InvitationUnusable => "invitation_unusable",
+            Refused::InvitationMismatch => "invitation_mismatch",
         }
     }
 
@@ -148,6 +154,12 @@ impl Refused {
                 "The tandem account with your address is linked to another account at your sign-in service. Ask a tandem administrator."
             }
             Refused::Disabled => "Your tandem account is disabled. Ask a tandem administrator.",
+            Refused::InvitationUnusable => {
+                "The invitation was used, replaced or has expired meanwhile. Ask your tandem administrator for a new one."
+            }
+            Refused::InvitationMismatch => {
+                "Your organisation's sign-in service signed you in with another address than the one invited (or does not vouch for it): nothing was joined."
+            }
             Refused::NotYou => {
                 "You signed in at your organisation's service as someone else, or from another tandem session: nothing was confirmed."
             }
@@ -174,19 +186,34 @@ pub async fn begin(
     email: &str,
     next: &str,
 ) -> Result<std::result::Result<Response, &'static str>> {
-    begin_with(state, provider, email, next, None).await
+    begin_with(state, provider, email, next, Errand::SignIn).await
 }
 
-/// [`begin`]; for a confirmation (`session` is the session to confirm) the
-/// provider is asked for a fresh sign-in.
-async fn begin_with(
+/// What a sign-in at the provider is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Errand {
+    /// Signing in to tandem.
+    SignIn,
+    /// Confirming this session's next weighty action: a fresh sign-in.
+    Confirm(Uuid),
+    /// Joining by this invitation.
+    Join(Uuid),
+}
+
+/// [`begin`] for any errand.
+pub async fn begin_with(
     state: &AppState,
     provider: &Provider,
     email: &str,
     next: &str,
-    session: Option<Uuid>,
+    errand: Errand,
 ) -> Result<std::result::Result<Response, &'static str>> {
     let redirect_uri = redirect_uri(state);
+    let (session, invitation) = match errand {
+        Errand::SignIn => (None, None),
+        Errand::Confirm(session) => (Some(session), None),
+        Errand::Join(invitation) => (None, Some(invitation)),
+    };
     let begun = match oidc::begin(
         state.oidc_http(),
         &config(provider, &redirect_uri),
@@ -217,6 +244,7 @@ async fn begin_with(
             pkce_verifier: &begun.pkce_verifier,
             next,
             session_id: session,
+            invitation_id: invitation,
             at: state.now(),
         },
     )
@@ -252,6 +280,8 @@ pub struct Callback {
     code: String,
     state: String,
     error: String,
+    /// The provider's name for itself (RFC 9207), when it sends it.
+    iss: String,
 }
 
 /// GET /sso/callback
@@ -297,6 +327,18 @@ pub async fn callback(
             current.as_ref(),
             session_id,
             actor,
+        )
+        .await;
+    }
+    if let Some(invitation_id) = attempt.invitation_id {
+        return joined(
+            &state,
+            &attempt,
+            &answer,
+            current.as_ref(),
+            invitation_id,
+            actor,
+            &client,
         )
         .await;
     }
@@ -395,7 +437,15 @@ pub async fn confirm(
         paths::HOME
     };
     Ok(
-        match begin_with(&state, &provider, &user.email, back, Some(user.session_id)).await? {
+        match begin_with(
+            &state,
+            &provider,
+            &user.email,
+            back,
+            Errand::Confirm(user.session_id),
+        )
+        .await?
+        {
             Ok(hand_off) => hand_off,
             Err(words) => return Err(AppError::BadRequest(words.into())),
         },
@@ -457,6 +507,95 @@ async fn confirmed(
     ))
 }
 
+/// The end of joining by invitation through the provider: the provider
+/// must vouch for the invited address; the invitation is used, the
+/// identity linked and the person signed in, in one transaction.
+async fn joined(
+    state: &AppState,
+    attempt: &Attempt,
+    answer: &Callback,
+    current: Option<&session::Session>,
+    invitation_id: Uuid,
+    actor: Actor,
+    client: &ClientInfo,
+) -> Result<Response> {
+    let now = state.now();
+    let identified = identify(state, attempt, answer).await?;
+    let mut tx = state.pool.begin().await?;
+    let invitation = db::invitations::lock_by_id(&mut tx, invitation_id).await?;
+    let outcome = match (identified, invitation) {
+        (Err(why), _) => Err(why),
+        (Ok(_), None) => Err((Refused::InvitationUnusable, json!({}))),
+        (Ok((_, identity)), Some(invitation)) => {
+            let detail = json!({ "issuer": identity.issuer, "subject": identity.subject });
+            let vouched = identity.email_verified
+                && identity
+                    .email
+                    .as_deref()
+                    .is_some_and(|email| email.eq_ignore_ascii_case(&invitation.email));
+            let linked =
+                db::sso::linked_user(&mut *tx, &identity.issuer, &identity.subject).await?;
+            if invitation.standing(now) != db::invitations::Standing::Open {
+                Err((Refused::InvitationUnusable, detail))
+            } else if !vouched {
+                Err((Refused::InvitationMismatch, detail))
+            } else if linked.is_some_and(|(user, _)| user != invitation.user_id) {
+                Err((Refused::AlreadyLinked, detail))
+            } else {
+                Ok((invitation, identity, linked.is_some()))
+            }
+        }
+    };
+    let (invitation, identity, already) = match outcome {
+        Ok(found) => found,
+        Err((refused, detail)) => {
+            drop(tx);
+            let mut tx = state.pool.begin().await?;
+            db::sso::refused(&mut tx, &actor, refused.code(), detail).await?;
+            tx.commit().await?;
+            return Ok(refusal(state, refused));
+        }
+    };
+    let actor = Actor {
+        organisation_id: Some(invitation.organisation_id),
+        user_id: Some(invitation.user_id),
+        ..actor
+    };
+    db::invitations::accept(&mut tx, &actor, &invitation, None, now).await?;
+    if !already {
+        db::sso::link(
+            &mut tx,
+            &actor,
+            invitation.user_id,
+            invitation.organisation_id,
+            &identity.issuer,
+            &identity.subject,
+            "invitation",
+        )
+        .await?;
+    }
+    db::sso::signed_in(
+        &mut tx,
+        &actor,
+        invitation.user_id,
+        &identity.issuer,
+        &identity.subject,
+    )
+    .await?;
+    let previous = current.map(|session| session.id);
+    let session_token = session::start(&mut tx, invitation.user_id, previous, client, now).await?;
+    tx.commit().await?;
+    let cookies = [
+        cookies::set(cookies::SESSION, &session_token, None, state.secure_cookies),
+        cookies::clear(cookies::SSO, state.secure_cookies),
+        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
+    ];
+    Ok(with_cookies(
+        Redirect::to(paths::HOME).into_response(),
+        cookies.into_iter(),
+    ))
+}
+
 /// Who signs in, and whether their provider identity is to be linked now
 /// (and how, for the audit log).
 struct SignIn {
@@ -484,12 +623,24 @@ type Why = (Refused, serde_json::Value);
 /// What `sign_in` found.
 type Outcome = std::result::Result<SignIn, Why>;
 
-/// Asks the provider, checks its token and finds the account (or, as the
-/// settings allow, the one to link or create). Writes nothing.
-async fn sign_in(state: &AppState, attempt: &Attempt, answer: &Callback) -> Result<Outcome> {
+/// Asks the provider for the code's token and checks it: the provider
+/// (as it still is) and who signed in there.
+async fn identify(
+    state: &AppState,
+    attempt: &Attempt,
+    answer: &Callback,
+) -> Result<std::result::Result<(Provider, Identity), Why>> {
     if !answer.error.is_empty() || answer.code.is_empty() {
         let said: String = answer.error.chars().take(80).collect();
         return Ok(Err((Refused::ProviderSaidNo, json!({ "error": said }))));
+    }
+    // RFC 9207: a provider that names itself in the answer must be the one
+    // the sign-in began at (a mix-up of providers is refused).
+    if !answer.iss.is_empty() && answer.iss != attempt.issuer {
+        return Ok(Err((
+            Refused::Provider,
+            json!({ "error": "the answer's issuer is another provider" }),
+        )));
     }
     let provider = db::sso::provider(&state.pool, attempt.organisation_id).await?;
     let Some(provider) = provider.filter(|p| p.issuer == attempt.issuer) else {
@@ -508,14 +659,18 @@ async fn sign_in(state: &AppState, attempt: &Attempt, answer: &Callback) -> Resu
         },
     )
     .await;
-    let identity = match identity {
-        Ok(identity) => identity,
-        Err(error) => {
-            return Ok(Err((
-                Refused::Provider,
-                json!({ "error": error.to_string() }),
-            )));
-        }
+    Ok(match identity {
+        Ok(identity) => Ok((provider, identity)),
+        Err(error) => Err((Refused::Provider, json!({ "error": error.to_string() }))),
+    })
+}
+
+/// Asks the provider, checks its token and finds the account (or, as the
+/// settings allow, the one to link or create). Writes nothing.
+async fn sign_in(state: &AppState, attempt: &Attempt, answer: &Callback) -> Result<Outcome> {
+    let (provider, identity) = match identify(state, attempt, answer).await? {
+        Ok(found) => found,
+        Err(why) => return Ok(Err(why)),
     };
     let detail = json!({ "issuer": identity.issuer, "subject": identity.subject });
     let refuse = |refused: Refused| Ok(Err((refused, detail.clone())));

@@ -101,6 +101,11 @@ pub fn invitation(token: &str) -> String {
     route::INVITATION.replace("{token}", token)
 }
 
+/// An invitation's passkey ceremony (`step`: begin or finish).
+pub fn invitation_passkey(token: &str, step: &str) -> String {
+    format!("/invitations/{token}/passkey/{step}")
+}
+
 /// An invitation's way in through the organisation's provider.
 pub fn invitation_sso(token: &str) -> String {
     format!("/invitations/{token}/single-sign-on")
@@ -145,6 +150,8 @@ pub fn admin_audit_before(before: impl std::fmt::Display) -> String {
 /// functions below fill them in, so a link and its route cannot drift apart.
 pub mod route {
     pub const INVITATION_SSO: &str = "/invitations/{token}/single-sign-on";
+    pub const INVITATION_PASSKEY_BEGIN: &str = "/invitations/{token}/passkey/begin";
+    pub const INVITATION_PASSKEY_FINISH: &str = "/invitations/{token}/passkey/finish";
     pub const PASSKEY_RENAME: &str = "/account/passkeys/{id}/rename";
     pub const PASSKEY_REMOVE: &str = "/account/passkeys/{id}/remove";
     /// `/programmes/{id}`

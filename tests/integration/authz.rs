@@ -56,7 +56,12 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET" | "POST", "/account/notifications/settings") => SignedIn,
         // Without a link tandem signed, nobody finds it.
         ("GET" | "POST", "/unsubscribe/{user}/{kind}/{tag}" | "/invitations/{token}") => Secret,
-        ("POST", "/invitations/{token}/single-sign-on") => Secret,
+        (
+            "POST",
+            "/invitations/{token}/single-sign-on"
+            | "/invitations/{token}/passkey/begin"
+            | "/invitations/{token}/passkey/finish",
+        ) => Secret,
         ("GET", "/") => SignedIn,
         ("GET", "/programmes/{id}") => Seats(READERS),
         (

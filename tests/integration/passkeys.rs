@@ -226,3 +226,56 @@ async fn without_a_passkey_or_a_domain_name_the_ceremonies_refuse() {
     assert_eq!(blank.status, 422);
     assert!(blank.shows("Give the passkey a name you will recognise"));
 }
+
+#[tokio::test]
+async fn an_invited_person_joins_with_a_passkey_and_no_password() {
+    let app = TestApp::spawn_reachable_as("localhost").await;
+    app.load_demo().await;
+    let mut admin = app.login("admin@halden.example").await;
+    let added = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("display_name", "Ines Duarte"),
+                ("email", "ines.duarte@halden.example"),
+                ("join", "invite"),
+                ("seat", "approver"),
+                ("title", "CTO"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let link: String =
+        sqlx::query_scalar("SELECT link FROM notifications WHERE kind = 'invitation'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+
+    let driver = Driver::start().await;
+    let ines = driver.browser(390, 844).await;
+    ines.issue_cmd(AddVirtualAuthenticator).await.unwrap();
+    ines.goto(&format!("{}{link}", app.base)).await.unwrap();
+    ines.wait()
+        .for_element(Locator::Css("[data-passkey=register]:not([hidden])"))
+        .await
+        .unwrap();
+    shot(&ines, "invitation-passkey.png").await;
+    click(&ines, Locator::Css("[data-passkey-go]")).await;
+    ines.wait()
+        .for_element(Locator::Id("needs-title"))
+        .await
+        .unwrap();
+    let (password, accepted, passkey): (Option<String>, bool, String) = sqlx::query_as(
+        "SELECT u.password_hash, i.accepted_at IS NOT NULL, k.name
+           FROM users u JOIN invitations i ON i.user_id = u.id JOIN passkeys k ON k.user_id = u.id
+          WHERE u.email = 'ines.duarte@halden.example'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (password, accepted, passkey.as_str()),
+        (None, true, "My passkey")
+    );
+    ines.close().await.unwrap();
+}

@@ -11,18 +11,23 @@ use serde::Deserialize;
 use super::login::{login_csrf, with_cookies};
 use super::sso::Errand;
 use crate::auth::extract::MaybeSession;
+use crate::auth::passkeys;
 use crate::auth::session::{self, ClientInfo};
 use crate::auth::{cookies, password, token};
 use crate::db;
 use crate::db::audit::Actor;
 use crate::db::invitations::{Invitation, Standing};
+use crate::db::passkeys::{BegunBy, Ceremony};
 use crate::domain::values::NewPassword;
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
+use crate::web::ceremony::{refused, unavailable};
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{Page, render};
+use axum::Json;
+use serde_json::json;
 
 #[derive(Template)]
 #[template(path = "session/invitation.html")]
@@ -37,6 +42,9 @@ struct InvitationPage {
     errors: FieldErrors,
     /// Where the organisation's provider may be used to join instead.
     sso_action: Option<String>,
+    /// Where a passkey may be registered to join instead (when tandem is
+    /// reached at a domain name).
+    passkey_urls: Option<(String, String)>,
 }
 
 /// The form's fields.
@@ -95,6 +103,12 @@ fn page(
             expires,
             errors,
             sso_action: sso.then(|| paths::invitation_sso(token)),
+            passkey_urls: state.passkeys().map(|_| {
+                (
+                    paths::invitation_passkey(token, "begin"),
+                    paths::invitation_passkey(token, "finish"),
+                )
+            }),
         },
     )
 }
@@ -254,4 +268,173 @@ pub async fn single_sign_on(
     )
     .await?;
     begun.map_err(|words| crate::error::AppError::BadRequest(words.into()))
+}
+
+/// A registration begun from an invitation: its WebAuthn state and the
+/// invitation it is for.
+#[derive(serde::Serialize, Deserialize)]
+struct Joining {
+    invitation: uuid::Uuid,
+    state: webauthn_rs::prelude::PasskeyRegistration,
+}
+
+/// The digest that binds a ceremony to this browser: its sign-in cookie's.
+fn browser(headers: &HeaderMap) -> Vec<u8> {
+    token::digest(&cookies::read(headers, cookies::LOGIN_CSRF).unwrap_or_default())
+}
+
+/// POST /invitations/{token}/passkey/begin: joining with a passkey instead
+/// of a password (JSON, for `static/js/passkeys.js`).
+pub async fn passkey_begin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let invitation = db::invitations::find(&state.pool, &token::digest(&token)).await?;
+    let Some(invitation) = invitation else {
+        return Err(crate::error::AppError::NotFound);
+    };
+    let Some(webauthn) = state.passkeys() else {
+        return Ok(unavailable());
+    };
+    if refusal(Some(&invitation), state.now()).is_some() {
+        return Ok(refused(
+            StatusCode::GONE,
+            "This invitation cannot be used any more.",
+        ));
+    }
+    let begun = passkeys::begin_registration(
+        webauthn,
+        invitation.user_id,
+        &invitation.email,
+        &invitation.display_name,
+        &[],
+    );
+    let Ok((options, ceremony)) = begun else {
+        return Ok(refused(
+            StatusCode::BAD_REQUEST,
+            "tandem could not begin the registration.",
+        ));
+    };
+    let joining = Joining {
+        invitation: invitation.id,
+        state: ceremony,
+    };
+    let id = db::passkeys::begin(
+        &state.pool,
+        Ceremony::Register,
+        BegunBy::Browser(&browser(&headers)),
+        passkeys::to_stored(&joining),
+        state.now(),
+        passkeys::CEREMONY_LASTS,
+    )
+    .await?;
+    Ok(Json(json!({ "ceremony": id, "options": options })).into_response())
+}
+
+/// What the browser sends back.
+#[derive(Debug, Deserialize)]
+pub struct JoinedWithPasskey {
+    ceremony: uuid::Uuid,
+    name: String,
+    credential: webauthn_rs::prelude::RegisterPublicKeyCredential,
+}
+
+/// POST /invitations/{token}/passkey/finish: keeps the passkey, uses the
+/// invitation and signs the person in, in one transaction.
+pub async fn passkey_finish(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    if db::invitations::find(&state.pool, &token::digest(&token))
+        .await?
+        .is_none()
+    {
+        return Err(crate::error::AppError::NotFound);
+    }
+    let Some(webauthn) = state.passkeys() else {
+        return Ok(unavailable());
+    };
+    let Ok(answer) = serde_json::from_slice::<JoinedWithPasskey>(&body) else {
+        return Ok(refused(
+            StatusCode::BAD_REQUEST,
+            "That is not a passkey registration.",
+        ));
+    };
+    let name = answer.name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Ok(refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Give the passkey a name of one line, at most 80 characters.",
+        ));
+    }
+    let now = state.now();
+    let stored = db::passkeys::take(
+        &state.pool,
+        answer.ceremony,
+        Ceremony::Register,
+        BegunBy::Browser(&browser(&headers)),
+        now,
+    )
+    .await?;
+    let Some(joining) = stored.and_then(passkeys::from_stored::<Joining>) else {
+        return Ok(refused(
+            StatusCode::GONE,
+            "This registration is over: begin again.",
+        ));
+    };
+    let Ok(passkey) = passkeys::finish_registration(webauthn, &answer.credential, &joining.state)
+    else {
+        return Ok(refused(
+            StatusCode::BAD_REQUEST,
+            "Your device's answer was refused: no passkey was added.",
+        ));
+    };
+    let mut tx = state.pool.begin().await?;
+    let invitation = db::invitations::lock(&mut tx, &token::digest(&token)).await?;
+    let Some(invitation) =
+        invitation.filter(|i| i.id == joining.invitation && i.standing(now) == Standing::Open)
+    else {
+        return Ok(refused(
+            StatusCode::GONE,
+            "This invitation cannot be used any more.",
+        ));
+    };
+    let actor = Actor {
+        organisation_id: Some(invitation.organisation_id),
+        user_id: Some(invitation.user_id),
+        ip: client.ip.clone(),
+        at: now,
+    };
+    db::passkeys::register(
+        &mut tx,
+        &actor,
+        invitation.user_id,
+        invitation.organisation_id,
+        name,
+        &passkey,
+    )
+    .await?;
+    db::invitations::accept(&mut tx, &actor, &invitation, None, now).await?;
+    let session_token = session::start(
+        &mut tx,
+        invitation.user_id,
+        current.as_ref().map(|s| s.id),
+        &client,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let cookies = [
+        cookies::set(cookies::SESSION, &session_token, None, state.secure_cookies),
+        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
+    ];
+    Ok(with_cookies(
+        Json(json!({ "redirect": paths::HOME })).into_response(),
+        cookies.into_iter(),
+    ))
 }

@@ -23,4 +23,12 @@ pub fn routes() -> Routes {
         .get(paths::route::INVITATION, invitation::show)
         .post(paths::route::INVITATION, invitation::submit)
         .post(paths::route::INVITATION_SSO, invitation::single_sign_on)
+        .post(
+            paths::route::INVITATION_PASSKEY_BEGIN,
+            invitation::passkey_begin,
+        )
+        .post(
+            paths::route::INVITATION_PASSKEY_FINISH,
+            invitation::passkey_finish,
+        )
 }

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `demo` and `user …`.
+//! The command line: `serve`, `migrate`, `demo`, `user …`, `audit verify`,
+//! `backup` and `restore`.
 
 use std::io::BufRead;
 
@@ -66,6 +67,21 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent backup of the database to FILE (pg_dump's custom
+    /// format; readable only by its owner: it holds password hashes).
+    Backup {
+        /// Where to write it.
+        file: std::path::PathBuf,
+    },
+    /// Load a backup made by `tandem backup` into an empty database (a fresh
+    /// TANDEM_DATA_DIR or an empty DATABASE_URL), then check every audit chain.
+    Restore {
+        /// The backup to load.
+        file: std::path::PathBuf,
+        /// Drop what the database holds first, instead of refusing.
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,13 +148,40 @@ impl std::str::FromStr for SeatArg {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(server) => startup::serve(&cli.database, &server).await,
+        Command::Backup { file } => {
+            let database = Database::open(&cli.database).await?;
+            let started = std::time::Instant::now();
+            let result = crate::backup::backup(&database, &file).await;
+            database.shutdown().await?;
+            let bytes = result?;
+            println!(
+                "Backup written to {} ({} KiB in {:.1} s).",
+                file.display(),
+                bytes.div_ceil(1024),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { file, replace } => {
+            let database = Database::open(&cli.database).await?;
+            let result = async {
+                crate::backup::restore(&database, &file, replace).await?;
+                println!("Restored {}.", file.display());
+                audit_verify(&database).await
+            }
+            .await;
+            database.shutdown().await?;
+            result
+        }
         command => {
             let database = Database::open(&cli.database).await?;
             let result = async {
                 // The command line is the operator's: no refusal of a privileged role.
                 database.pools.prepare(true).await?;
                 match command {
-                    Command::Serve(_) => unreachable!("handled above"),
+                    Command::Serve(_) | Command::Backup { .. } | Command::Restore { .. } => {
+                        unreachable!("handled above")
+                    }
                     Command::Migrate => {
                         println!("Migrations applied.");
                         Ok(())

@@ -4,6 +4,7 @@
 //! integration tests boot exactly what production runs.
 
 pub mod auth;
+pub mod backup;
 pub mod board;
 pub mod cli;
 pub mod clock;

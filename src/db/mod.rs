@@ -101,6 +101,8 @@ pub struct Database {
     /// The connection pools.
     pub pools: Pools,
     cluster: Option<(Cluster, Started)>,
+    /// The schema owner's connection URL (for `pg_dump` and `pg_restore`).
+    owner_url: String,
 }
 
 impl Database {
@@ -129,6 +131,10 @@ impl Database {
                         separate,
                     },
                     cluster: None,
+                    owner_url: config
+                        .owner_database_url
+                        .clone()
+                        .unwrap_or_else(|| url.clone()),
                 })
             }
             None => {
@@ -154,6 +160,7 @@ impl Database {
                 match result {
                     Ok(pools) => Ok(Self {
                         pools,
+                        owner_url: cluster.url(DATABASE_NAME),
                         cluster: Some((cluster, started)),
                     }),
                     Err(error) => {
@@ -165,6 +172,11 @@ impl Database {
                 }
             }
         }
+    }
+
+    /// The schema owner's connection URL.
+    pub fn owner_url(&self) -> &str {
+        &self.owner_url
     }
 
     /// Where the private cluster lives, if tandem runs one.

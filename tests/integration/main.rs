@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod auth;
 mod authz;
+mod backup;
 mod brief;
 mod browser;
 mod cadence;

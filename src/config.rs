@@ -65,6 +65,11 @@ pub struct ServerConfig {
     #[arg(long, env = "TANDEM_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
+    /// Where to serve Prometheus metrics (`/metrics`), such as
+    /// `127.0.0.1:9187`. Off when unset; keep it off the public network.
+    #[arg(long, env = "TANDEM_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// The sender of notifications (`Name <address>`); by default
     /// `tandem@` the base URL's host.
     #[arg(long, env = "TANDEM_MAIL_FROM")]

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod markdown;
+pub mod metrics;
 pub mod needs;
 pub mod page_cache;
 pub mod paths;

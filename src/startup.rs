@@ -56,6 +56,7 @@ pub fn state_reached_at(
         mailer: Arc::new(
             crate::mail::Mailer::new(None, None, base_url).expect("the local mailbox"),
         ),
+        metrics: None,
     })
 }
 
@@ -82,6 +83,10 @@ pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::
         schema_ready: Arc::new(AtomicBool::new(false)),
         pages: Arc::new(PageCache::new(server.page_cache_mb << 20)),
         mailer: mailer.clone(),
+        metrics: server.metrics_addr.map(|_| {
+            let most = database.pools.serving.options().get_max_connections();
+            Arc::new(crate::metrics::Metrics::new(most))
+        }),
     });
     match database.pools.prepare(allow_privileged).await {
         Ok(()) => {
@@ -110,6 +115,14 @@ pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::
         mailer,
         state.clock.clone(),
     ));
+    if let Some(addr) = server.metrics_addr {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening for metrics on {addr}"))?;
+        tracing::info!(%addr, "metrics at /metrics");
+        let metrics = crate::metrics::router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
+    }
     let listener = TcpListener::bind(server.addr)
         .await
         .with_context(|| format!("listening on {}", server.addr))?;

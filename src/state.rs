@@ -41,6 +41,8 @@ pub struct Shared {
     pub pages: Arc<PageCache>,
     /// Where e-mail goes (Administration → Mail says which).
     pub mailer: Arc<crate::mail::Mailer>,
+    /// Prometheus metrics, when `TANDEM_METRICS_ADDR` is set.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl AppState {
@@ -53,6 +55,11 @@ impl AppState {
             oidc_http: std::sync::OnceLock::new(),
             passkeys: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// The metrics, if they are kept.
+    pub fn metrics(&self) -> Option<&crate::metrics::Metrics> {
+        self.0.shared.metrics.as_deref()
     }
 
     /// The HTTP client that talks to identity providers (no redirects

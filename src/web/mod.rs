@@ -221,6 +221,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(from_fn(errors::render_errors))
         .layer(from_fn_with_state(state.clone(), headers::apply))
+        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(
             // Failures are logged where they arise (an internal error with its
             // cause, an outage once): not again for every 5xx response.

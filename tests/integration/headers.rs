@@ -124,6 +124,7 @@ async fn pages_answer_503_until_the_schema_is_ready() {
         schema_ready: ready.clone(),
         pages: Arc::new(tandem::page_cache::PageCache::new(0)),
         mailer: Arc::new(tandem::mail::Mailer::new(None, None, "https://t.example").unwrap()),
+        metrics: None,
     });
     let app = TestApp::serve(state, pool, clock).await;
     let mut client = app.client();

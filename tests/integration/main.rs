@@ -22,6 +22,7 @@ mod invitations;
 mod layout;
 mod mail;
 mod matrix;
+mod metrics;
 mod notifications;
 mod passkeys;
 mod pipeline;

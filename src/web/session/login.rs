@@ -206,6 +206,9 @@ pub async fn submit(
     let Some(user) = user.filter(|_| accepted) else {
         db::sessions::login_failed(&mut tx, &actor, attempt, &as_typed).await?;
         tx.commit().await?;
+        if let Some(metrics) = state.metrics() {
+            metrics.sign_in_failed();
+        }
         return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, FAILED.into()));
     };
     // Where the organisation requires single sign-on, only administrators

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever the given commands need and the machine lacks.
-# Usage: scripts/ensure-packages.sh build postgres [browser] [axe] [maildev] [oidc] [schemathesis]
+# Usage: scripts/ensure-packages.sh build postgres [browser] [nginx] [axe] [maildev] [oidc] [schemathesis]
 set -euo pipefail
 
 missing=()
@@ -25,6 +25,10 @@ for need in "$@"; do
     browser)
       command -v chromium >/dev/null 2>&1 || missing+=(chromium)
       command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+      ;;
+    nginx)
+      # Debian's nginx: the proxy in front of two instances in the tests.
+      [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
       ;;
     axe)
       # axe-core, from the npm registry, for the browser tests' accessibility checks.

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/ensure-packages.sh build postgres browser axe maildev oidc schemathesis
+scripts/ensure-packages.sh build postgres browser nginx axe maildev oidc schemathesis
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done

@@ -18,6 +18,7 @@ mod dashboard;
 mod hardening;
 mod headers;
 mod health;
+mod instances;
 mod invitations;
 mod layout;
 mod mail;

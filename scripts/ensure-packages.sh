@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever the given commands need and the machine lacks.
-# Usage: scripts/ensure-packages.sh build postgres [browser] [nginx] [axe] [maildev] [oidc] [schemathesis]
+# Usage: scripts/ensure-packages.sh build postgres [deb] [browser] [nginx] [axe] [maildev] [oidc] [schemathesis]
 set -euo pipefail
 
 missing=()
 need_axe=0
 need_maildev=0
 need_oidc=0
+need_cargo_deb=0
 need_schemathesis=0
 for need in "$@"; do
   case "$need" in
@@ -25,6 +26,11 @@ for need in "$@"; do
     browser)
       command -v chromium >/dev/null 2>&1 || missing+=(chromium)
       command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+      ;;
+    deb)
+      # cargo-deb (crates.io) builds the package; lintian checks it.
+      command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+      [ -x target/cargo-deb/bin/cargo-deb ] || need_cargo_deb=1
       ;;
     nginx)
       # Debian's nginx: the proxy in front of two instances in the tests.
@@ -71,6 +77,11 @@ if ((${#missing[@]})); then
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((need_cargo_deb)); then
+  echo "Installing cargo-deb from crates.io into target/cargo-deb" >&2
+  cargo install --quiet --locked --root target/cargo-deb cargo-deb
 fi
 
 if ((need_axe)); then

@@ -14,5 +14,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
+echo "== the Debian package"
+scripts/package.sh
 echo "== cargo test"
 cargo test --locked

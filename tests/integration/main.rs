@@ -25,6 +25,7 @@ mod mail;
 mod matrix;
 mod metrics;
 mod notifications;
+mod package;
 mod passkeys;
 mod pipeline;
 mod resilience;

@@ -121,6 +121,16 @@ pub fn admin_user_password(id: impl std::fmt::Display) -> String {
     route::ADMIN_USER_PASSWORD.replace("{id}", &id.to_string())
 }
 
+/// A user's provider identities, unlinked by an administrator (POST).
+pub fn admin_user_unlink(id: impl std::fmt::Display) -> String {
+    format!("/admin/users/{id}/single-sign-on/unlink")
+}
+
+/// An administrator's removal of a user's passkeys (POST).
+pub fn admin_user_passkeys_remove(id: impl std::fmt::Display) -> String {
+    format!("/admin/users/{id}/passkeys/remove")
+}
+
 /// E-mail a user a new invitation (POST).
 pub fn admin_user_invitation(id: impl std::fmt::Display) -> String {
     route::ADMIN_USER_INVITATION.replace("{id}", &id.to_string())
@@ -149,6 +159,8 @@ pub fn admin_audit_before(before: impl std::fmt::Display) -> String {
 /// Route patterns of a programme's pages, as the router spells them; the
 /// functions below fill them in, so a link and its route cannot drift apart.
 pub mod route {
+    pub const ADMIN_USER_UNLINK: &str = "/admin/users/{id}/single-sign-on/unlink";
+    pub const ADMIN_USER_PASSKEYS_REMOVE: &str = "/admin/users/{id}/passkeys/remove";
     pub const INVITATION_SSO: &str = "/invitations/{token}/single-sign-on";
     pub const INVITATION_PASSKEY_BEGIN: &str = "/invitations/{token}/passkey/begin";
     pub const INVITATION_PASSKEY_FINISH: &str = "/invitations/{token}/passkey/finish";

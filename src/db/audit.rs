@@ -235,6 +235,8 @@ pub mod actions {
     /// A provider's user was linked to an account (by the administrator's
     /// leave: a verified address, or an account created at first sign-in).
     pub const SSO_LINK: &str = "sso.link";
+    /// An administrator unlinked an account from its provider identities.
+    pub const SSO_UNLINK: &str = "sso.unlink";
     /// A user signed in through the provider.
     pub const SSO_SIGN_IN: &str = "sso.sign_in";
     /// A sign-in through the provider was refused, and why.

@@ -153,6 +153,35 @@ pub async fn remove(
     Ok(true)
 }
 
+/// Removes every passkey of a user (an administrator's recovery for a lost
+/// device), audited; how many there were.
+pub async fn remove_all(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    user_id: Uuid,
+) -> sqlx::Result<usize> {
+    let names: Vec<String> =
+        sqlx::query_scalar("DELETE FROM passkeys WHERE user_id = $1 RETURNING name")
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if !names.is_empty() {
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: actions::PASSKEY_REMOVE,
+                object_type: "user",
+                object_id: Some(user_id),
+                before: Some(json!({ "passkeys": names })),
+                after: None,
+            },
+        )
+        .await?;
+    }
+    Ok(names.len())
+}
+
 /// After a passkey was used: its new signature counter and when.
 pub async fn used(
     db: impl PgExecutor<'_>,

@@ -332,6 +332,48 @@ pub async fn is_linked_at(
     .await
 }
 
+/// The provider identities linked to an account: (issuer, subject).
+pub async fn identities_of(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT issuer, subject FROM sso_identities WHERE user_id = $1 ORDER BY issuer, subject",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Unlinks every provider identity of an account, audited: their next
+/// sign-in at the provider links again only as the settings allow.
+pub async fn unlink_all(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    user_id: Uuid,
+) -> sqlx::Result<usize> {
+    let removed: Vec<(String, String)> =
+        sqlx::query_as("DELETE FROM sso_identities WHERE user_id = $1 RETURNING issuer, subject")
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if !removed.is_empty() {
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: actions::SSO_UNLINK,
+                object_type: "user",
+                object_id: Some(user_id),
+                before: Some(json!({ "identities": removed })),
+                after: None,
+            },
+        )
+        .await?;
+    }
+    Ok(removed.len())
+}
+
 /// Links a provider's user to an account, audited.
 pub async fn link(
     conn: &mut PgConnection,

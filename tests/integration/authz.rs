@@ -105,6 +105,8 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/admin/users/{id}"
             | "/admin/users/{id}/password"
             | "/admin/users/{id}/invitation"
+            | "/admin/users/{id}/single-sign-on/unlink"
+            | "/admin/users/{id}/passkeys/remove"
             | "/admin/users/{id}/seats",
         ) => Seats(ADMIN),
         ("POST", "/admin/seats/{id}/end" | "/admin/programmes/new" | "/admin/programmes/{id}") => {

@@ -278,4 +278,26 @@ async fn an_invited_person_joins_with_a_passkey_and_no_password() {
         (None, true, "My passkey")
     );
     ines.close().await.unwrap();
+
+    // She has joined: no new invitation is offered; a lost device is
+    // recovered by removing her passkeys.
+    let ines_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'ines.duarte@halden.example'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let page = admin.get(&format!("/admin/users/{ines_id}")).await;
+    assert!(page.shows("Passkeys: 1"), "{}", page.body);
+    assert!(!page.shows("Send a new invitation"));
+    let removed = admin
+        .post(&format!("/admin/users/{ines_id}/passkeys/remove"), &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    assert!(
+        admin
+            .get(&format!("/admin/users/{ines_id}"))
+            .await
+            .shows("Removed 1 passkey of Ines Duarte")
+    );
+    assert_eq!(app.count("SELECT count(*) FROM passkeys").await, 0);
 }

@@ -323,6 +323,36 @@ async fn an_administrator_connects_a_provider_and_the_ceo_signs_in_through_it() 
         reasons,
         ["not_linked", "email_unverified", "state_replayed"]
     );
+
+    // The administrator sees the link on the CEO's page, and may undo it.
+    let ceo_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'ceo@halden.example'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let page = admin.get(&format!("/admin/users/{ceo_id}")).await;
+    assert!(
+        page.body
+            .contains("linked to <code>ceo@halden.example</code> at"),
+        "{}",
+        page.body
+    );
+    let unlinked = admin
+        .post(&format!("/admin/users/{ceo_id}/single-sign-on/unlink"), &[])
+        .await;
+    assert_eq!(unlinked.status, 303);
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'sso.unlink'")
+            .await,
+        1
+    );
+    assert!(
+        admin
+            .get(&format!("/admin/users/{ceo_id}"))
+            .await
+            .shows("Single sign-on: not linked")
+    );
     drop(provider);
 }
 

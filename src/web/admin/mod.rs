@@ -19,6 +19,7 @@ mod user_invite;
 mod user_new;
 mod user_page;
 mod user_password;
+mod user_sign_in;
 mod users;
 
 use super::Routes;
@@ -34,6 +35,11 @@ pub fn routes() -> Routes {
         .post(paths::route::ADMIN_USER, user_edit::submit)
         .post(paths::route::ADMIN_USER_PASSWORD, user_password::submit)
         .post(paths::route::ADMIN_USER_INVITATION, user_invite::submit)
+        .post(paths::route::ADMIN_USER_UNLINK, user_sign_in::unlink)
+        .post(
+            paths::route::ADMIN_USER_PASSKEYS_REMOVE,
+            user_sign_in::remove_passkeys,
+        )
         .post(paths::route::ADMIN_USER_SEATS, seat_assign::submit)
         .post(paths::route::ADMIN_SEAT_END, seat_end::submit)
         .get(paths::ADMIN_SEATS, seats::show)

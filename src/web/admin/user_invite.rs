@@ -40,7 +40,7 @@ pub(super) async fn submit(
         );
         return Ok(page.invalid());
     }
-    if page.target.password_hash.is_some() {
+    if page.has_joined() {
         page.errors.add(
             "invitation",
             "They have joined already: set an initial password instead if they lost theirs.",

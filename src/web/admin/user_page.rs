@@ -30,6 +30,10 @@ pub(super) struct UserPage {
     pub errors: FieldErrors,
     /// Where the latest invitation stands, in words, if there is one.
     pub invitation: Option<String>,
+    /// The provider identities linked to the account: (issuer, subject).
+    pub identities: Vec<(String, String)>,
+    /// How many passkeys the account has.
+    pub passkeys: usize,
 }
 
 /// The profile form's values.
@@ -56,8 +60,12 @@ impl UserPage {
         let invitation = db::invitations::latest_for(&state.pool, target.id)
             .await?
             .map(|invitation| invitation_line(&invitation, state.now(), admin.time_zone));
+        let identities = db::sso::identities_of(&state.pool, target.id).await?;
+        let passkeys = db::passkeys::list(&state.pool, target.id).await?.len();
         Ok(UserPage {
             invitation,
+            identities,
+            passkeys,
             page: Page::of(state, admin),
             is_self: target.id == admin.id,
             seats: db::seats::for_user(&state.pool, target.id).await?,
@@ -71,6 +79,12 @@ impl UserPage {
             errors: FieldErrors::new(),
             target,
         })
+    }
+
+    /// Whether the person has a way in of their own: a password, a provider
+    /// identity or a passkey (an invitation is then no longer needed).
+    pub fn has_joined(&self) -> bool {
+        self.target.password_hash.is_some() || !self.identities.is_empty() || self.passkeys > 0
     }
 
     /// Renders at 422 with the messages set.

@@ -89,6 +89,39 @@ pub async fn provider_for_email(
     .await
 }
 
+/// Whether a person may sign in without the organisation's provider (with
+/// a password or a passkey).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithoutProvider {
+    /// Yes: the organisation does not require single sign-on.
+    Allowed,
+    /// Yes, as an administrator's way in when the provider fails (audited).
+    BreakGlass,
+    /// No: single sign-on is required.
+    Refused,
+}
+
+/// [`WithoutProvider`] for a user, in one statement.
+pub async fn without_provider(
+    db: impl PgExecutor<'_>,
+    organisation_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<WithoutProvider> {
+    let (required, admin): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM sso_providers WHERE organisation_id = $1 AND require_sso),
+                EXISTS (SELECT 1 FROM seats WHERE user_id = $2 AND kind = 'admin' AND ended_at IS NULL)",
+    )
+    .bind(organisation_id)
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(match (required, admin) {
+        (false, _) => WithoutProvider::Allowed,
+        (true, true) => WithoutProvider::BreakGlass,
+        (true, false) => WithoutProvider::Refused,
+    })
+}
+
 /// The settings an administrator saves.
 #[derive(Debug, Clone)]
 pub struct Settings<'a> {

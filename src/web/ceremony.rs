@@ -30,3 +30,19 @@ pub fn unavailable() -> Response {
         "Passkeys are not available: tandem is not reached at a domain name.",
     )
 }
+
+/// The most characters of a passkey's name.
+const MAX_NAME: usize = 80;
+
+/// A passkey's name as typed, trimmed, or the words saying what is wrong
+/// with it.
+pub fn passkey_name(typed: &str) -> Result<String, &'static str> {
+    let name = typed.trim();
+    if name.is_empty() {
+        Err("Give the passkey a name you will recognise, such as “Work laptop”.")
+    } else if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        Err("A passkey's name is one line of at most 80 characters.")
+    } else {
+        Ok(name.to_owned())
+    }
+}

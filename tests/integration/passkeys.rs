@@ -74,6 +74,13 @@ async fn the_cfo_adds_a_passkey_signs_in_with_it_and_signs_the_brief_with_it() {
         "Passkey “Work laptop” added: it signs you in and confirms your signatures."
     );
     shot(&browser, "passkeys.png").await;
+    // With a passkey listed, and (below) the invitation's passkey form,
+    // which the layout test cannot reach: axe finds nothing.
+    let axe = crate::layout::axe_source();
+    assert_eq!(
+        crate::layout::axe_violations(&browser, &axe).await,
+        Vec::<String>::new()
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM passkeys WHERE name = 'Work laptop'")
             .await,
@@ -260,6 +267,12 @@ async fn an_invited_person_joins_with_a_passkey_and_no_password() {
         .await
         .unwrap();
     shot(&ines, "invitation-passkey.png").await;
+    let axe = crate::layout::axe_source();
+    assert_eq!(
+        crate::layout::axe_violations(&ines, &axe).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(crate::layout::sideways_scroll(&ines).await, 0);
     click(&ines, Locator::Css("[data-passkey-go]")).await;
     ines.wait()
         .for_element(Locator::Id("needs-title"))

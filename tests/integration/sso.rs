@@ -530,6 +530,12 @@ async fn the_ceo_signs_in_through_the_provider_in_a_real_browser() {
         .await
         .unwrap();
     shot(&admin, "sso-settings.png").await;
+    // The settings as saved (the layout test sees them empty): axe finds nothing.
+    let axe = crate::layout::axe_source();
+    assert_eq!(
+        crate::layout::axe_violations(&admin, &axe).await,
+        Vec::<String>::new()
+    );
 
     // The CEO types her address only and continues at the provider.
     let ceo = driver.browser(390, 844).await;

@@ -30,7 +30,7 @@ use crate::db::passkeys::{BegunBy, Ceremony, Listed};
 use crate::error::{AppError, Result};
 use crate::paths;
 use crate::state::AppState;
-use crate::web::ceremony::{Asserted, refused, unavailable};
+use crate::web::ceremony::{Asserted, passkey_name as name, refused, unavailable};
 use crate::web::extract::{Form, Path};
 use crate::web::pages::{Page, done, render};
 
@@ -83,21 +83,6 @@ impl PasskeysPage {
             .as_ref()
             .filter(|(refused, _, _)| refused == id)
             .map(|(_, typed, words)| (typed.as_str(), *words))
-    }
-}
-
-/// The most characters of a passkey's name.
-const MAX_NAME: usize = 80;
-
-/// A name as typed, or the words saying what is wrong with it.
-fn name(typed: &str) -> std::result::Result<String, &'static str> {
-    let name = typed.trim();
-    if name.is_empty() {
-        Err("Give the passkey a name you will recognise, such as “Work laptop”.")
-    } else if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        Err("A passkey's name is one line of at most 80 characters.")
-    } else {
-        Ok(name.to_owned())
     }
 }
 

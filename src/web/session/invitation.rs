@@ -8,12 +8,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::login::{login_csrf, with_cookies};
+use super::login::{browser_digest, login_csrf, signed_in, with_cookies};
 use super::sso::Errand;
 use crate::auth::extract::MaybeSession;
 use crate::auth::passkeys;
 use crate::auth::session::{self, ClientInfo};
-use crate::auth::{cookies, password, token};
+use crate::auth::{password, token};
 use crate::db;
 use crate::db::audit::Actor;
 use crate::db::invitations::{Invitation, Standing};
@@ -22,7 +22,7 @@ use crate::domain::values::NewPassword;
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
-use crate::web::ceremony::{refused, unavailable};
+use crate::web::ceremony::{passkey_name, refused, unavailable};
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
 use crate::web::pages::{Page, render};
@@ -211,10 +211,7 @@ pub async fn submit(
     )
     .await?;
     tx.commit().await?;
-    let cookies = [
-        cookies::set(cookies::SESSION, &session_token, None, state.secure_cookies),
-        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
-    ];
+    let cookies = signed_in(state.secure_cookies, &session_token);
     Ok(with_cookies(
         Redirect::to(paths::HOME).into_response(),
         cookies.into_iter(),
@@ -278,11 +275,6 @@ struct Joining {
     state: webauthn_rs::prelude::PasskeyRegistration,
 }
 
-/// The digest that binds a ceremony to this browser: its sign-in cookie's.
-fn browser(headers: &HeaderMap) -> Vec<u8> {
-    token::digest(&cookies::read(headers, cookies::LOGIN_CSRF).unwrap_or_default())
-}
-
 /// POST /invitations/{token}/passkey/begin: joining with a passkey instead
 /// of a password (JSON, for `static/js/passkeys.js`).
 pub async fn passkey_begin(
@@ -323,7 +315,7 @@ pub async fn passkey_begin(
     let id = db::passkeys::begin(
         &state.pool,
         Ceremony::Register,
-        BegunBy::Browser(&browser(&headers)),
+        BegunBy::Browser(&browser_digest(&headers)),
         passkeys::to_stored(&joining),
         state.now(),
         passkeys::CEREMONY_LASTS,
@@ -365,19 +357,16 @@ pub async fn passkey_finish(
             "That is not a passkey registration.",
         ));
     };
-    let name = answer.name.trim();
-    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
-        return Ok(refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Give the passkey a name of one line, at most 80 characters.",
-        ));
-    }
+    let name = match passkey_name(&answer.name) {
+        Ok(name) => name,
+        Err(words) => return Ok(refused(StatusCode::UNPROCESSABLE_ENTITY, words)),
+    };
     let now = state.now();
     let stored = db::passkeys::take(
         &state.pool,
         answer.ceremony,
         Ceremony::Register,
-        BegunBy::Browser(&browser(&headers)),
+        BegunBy::Browser(&browser_digest(&headers)),
         now,
     )
     .await?;
@@ -415,7 +404,7 @@ pub async fn passkey_finish(
         &actor,
         invitation.user_id,
         invitation.organisation_id,
-        name,
+        &name,
         &passkey,
     )
     .await?;
@@ -429,10 +418,7 @@ pub async fn passkey_finish(
     )
     .await?;
     tx.commit().await?;
-    let cookies = [
-        cookies::set(cookies::SESSION, &session_token, None, state.secure_cookies),
-        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
-    ];
+    let cookies = signed_in(state.secure_cookies, &session_token);
     Ok(with_cookies(
         Json(json!({ "redirect": paths::HOME })).into_response(),
         cookies.into_iter(),

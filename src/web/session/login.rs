@@ -11,6 +11,7 @@ use crate::auth::session::{self, ClientInfo, SessionEnded};
 use crate::auth::{cookies, password, token};
 use crate::db;
 use crate::db::audit::Actor;
+use crate::db::sso::WithoutProvider;
 use crate::domain::session_policy::{THROTTLE_WINDOW, login_wait};
 use crate::domain::values::{is_local_path, wait_phrase};
 use crate::error::Result;
@@ -213,15 +214,14 @@ pub async fn submit(
     };
     // Where the organisation requires single sign-on, only administrators
     // may still use a password (the way in when the provider fails).
-    let provider = db::sso::provider(&mut *tx, user.organisation_id).await?;
-    if provider.is_some_and(|provider| provider.require_sso) {
-        let kinds = db::seats::sitting_kinds(&mut *tx, user.id).await?;
-        if !kinds.contains(&crate::domain::seat::SeatKind::Admin) {
+    match db::sso::without_provider(&mut *tx, user.organisation_id, user.id).await? {
+        WithoutProvider::Allowed => {}
+        WithoutProvider::BreakGlass => db::sso::break_glass(&mut tx, &actor, user.id).await?,
+        WithoutProvider::Refused => {
             db::sso::refused(&mut tx, &actor, "password_refused", serde_json::json!({})).await?;
             tx.commit().await?;
             return Ok(refuse(StatusCode::FORBIDDEN, SSO_REQUIRED.into()));
         }
-        db::sso::break_glass(&mut tx, &actor, user.id).await?;
     }
     let token = session::start(
         &mut tx,
@@ -241,10 +241,7 @@ pub async fn submit(
     } else {
         paths::HOME.to_owned()
     };
-    let cookies = [
-        cookies::set(cookies::SESSION, &token, None, state.secure_cookies),
-        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
-    ];
+    let cookies = signed_in(state.secure_cookies, &token);
     Ok(with_cookies(
         Redirect::to(&target).into_response(),
         cookies.into_iter(),
@@ -282,6 +279,22 @@ fn local_or_empty(next: String) -> String {
     } else {
         String::new()
     }
+}
+
+/// The cookies of a sign-in, however it was made: the new session's, and
+/// the end of the sign-in form's and of any provider sign-in's.
+pub(super) fn signed_in(secure: bool, session_token: &str) -> [String; 3] {
+    [
+        cookies::set(cookies::SESSION, session_token, None, secure),
+        cookies::clear(cookies::LOGIN_CSRF, secure),
+        cookies::clear(cookies::SSO, secure),
+    ]
+}
+
+/// The digest that binds a ceremony begun before sign-in to this browser:
+/// its sign-in form cookie's.
+pub(super) fn browser_digest(headers: &HeaderMap) -> Vec<u8> {
+    token::digest(&cookies::read(headers, cookies::LOGIN_CSRF).unwrap_or_default())
 }
 
 /// Appends `Set-Cookie` headers to a response.

@@ -12,24 +12,18 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use webauthn_rs::prelude::DiscoverableAuthentication;
 
-use super::login::with_cookies;
+use super::login::{browser_digest, signed_in, with_cookies};
 use crate::auth::extract::MaybeSession;
 use crate::auth::passkeys::{self, CEREMONY_LASTS};
 use crate::auth::session::{self, ClientInfo};
-use crate::auth::{cookies, token};
 use crate::db;
 use crate::db::audit::{self, Actor, Change, actions};
 use crate::db::passkeys::{BegunBy, Ceremony};
-use crate::domain::seat::SeatKind;
+use crate::db::sso::WithoutProvider;
 use crate::error::Result;
 use crate::paths;
 use crate::state::AppState;
 use crate::web::ceremony::{Asserted, refused, unavailable};
-
-/// The digest that binds a ceremony to this browser: its sign-in cookie's.
-fn browser(headers: &HeaderMap) -> Vec<u8> {
-    token::digest(&cookies::read(headers, cookies::LOGIN_CSRF).unwrap_or_default())
-}
 
 /// POST /login/passkey/begin
 pub async fn begin(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
@@ -45,7 +39,7 @@ pub async fn begin(State(state): State<AppState>, headers: HeaderMap) -> Result<
     let id = db::passkeys::begin(
         &state.pool,
         Ceremony::SignIn,
-        BegunBy::Browser(&browser(&headers)),
+        BegunBy::Browser(&browser_digest(&headers)),
         passkeys::to_stored(&ceremony),
         state.now(),
         CEREMONY_LASTS,
@@ -80,7 +74,7 @@ pub async fn finish(
         &state.pool,
         answer.ceremony,
         Ceremony::SignIn,
-        BegunBy::Browser(&browser(&headers)),
+        BegunBy::Browser(&browser_digest(&headers)),
         now,
     )
     .await?;
@@ -112,17 +106,14 @@ pub async fn finish(
     let mut tx = state.pool.begin().await?;
     // A passkey is not the provider's say: where single sign-on is
     // required, only administrators sign in without it.
-    let provider = db::sso::provider(&mut *tx, user.organisation_id).await?;
-    if provider.is_some_and(|provider| provider.require_sso) {
-        let kinds = db::seats::sitting_kinds(&mut *tx, user.id).await?;
-        if !kinds.contains(&SeatKind::Admin) {
-            db::sso::refused(&mut tx, &actor, "passkey_refused", json!({})).await?;
-            tx.commit().await?;
-            return Ok(refused(
-                StatusCode::FORBIDDEN,
-                "Your organisation signs in through its own sign-in service: type your address and continue there.",
-            ));
-        }
+    let way_in = db::sso::without_provider(&mut *tx, user.organisation_id, user.id).await?;
+    if way_in == WithoutProvider::Refused {
+        db::sso::refused(&mut tx, &actor, "passkey_refused", json!({})).await?;
+        tx.commit().await?;
+        return Ok(refused(
+            StatusCode::FORBIDDEN,
+            "Your organisation signs in through its own sign-in service: type your address and continue there.",
+        ));
     }
     for key in keys.iter_mut() {
         if key.update_credential(&result).is_some() {
@@ -150,10 +141,7 @@ pub async fn finish(
     )
     .await?;
     tx.commit().await?;
-    let cookies = [
-        cookies::set(cookies::SESSION, &session_token, None, state.secure_cookies),
-        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
-    ];
+    let cookies = signed_in(state.secure_cookies, &session_token);
     let target = if user.must_change_password {
         paths::PASSWORD
     } else {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::login::with_cookies;
+use super::login::{signed_in, with_cookies};
 use crate::auth::extract::CurrentUser;
 use crate::auth::extract::MaybeSession;
 use crate::auth::oidc::{self, Expected, Identity, ProviderConfig};
@@ -304,9 +304,7 @@ pub async fn callback(
     let mut tx = state.pool.begin().await?;
     let attempt = db::sso::use_attempt(&mut tx, &token::digest(&answer.state), now).await?;
     let checked = check_attempt(attempt, &headers, now);
-    if let Some(attempt) = &attempt_org(&checked) {
-        actor.organisation_id = Some(*attempt);
-    }
+    actor.organisation_id = checked.as_ref().ok().map(|a| a.organisation_id);
     let attempt = match checked {
         Ok(attempt) => {
             tx.commit().await?;
@@ -368,19 +366,11 @@ pub async fn callback(
     } else {
         &attempt.next
     };
-    let cookies = [
-        cookies::set(cookies::SESSION, &session_token, None, state.secure_cookies),
-        cookies::clear(cookies::SSO, state.secure_cookies),
-        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
-    ];
+    let cookies = signed_in(state.secure_cookies, &session_token);
     Ok(with_cookies(
         Redirect::to(target).into_response(),
         cookies.into_iter(),
     ))
-}
-
-fn attempt_org(checked: &std::result::Result<Attempt, Refused>) -> Option<Uuid> {
-    checked.as_ref().ok().map(|attempt| attempt.organisation_id)
 }
 
 /// The attempt, if this browser may finish it now.
@@ -585,11 +575,7 @@ async fn joined(
     let previous = current.map(|session| session.id);
     let session_token = session::start(&mut tx, invitation.user_id, previous, client, now).await?;
     tx.commit().await?;
-    let cookies = [
-        cookies::set(cookies::SESSION, &session_token, None, state.secure_cookies),
-        cookies::clear(cookies::SSO, state.secure_cookies),
-        cookies::clear(cookies::LOGIN_CSRF, state.secure_cookies),
-    ];
+    let cookies = signed_in(state.secure_cookies, &session_token);
     Ok(with_cookies(
         Redirect::to(paths::HOME).into_response(),
         cookies.into_iter(),

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::db::brief::{AwaitingAgreement, AwaitingSignature};
-use crate::db::pages::{HomeAction, HomeRequest, HomeReview, HomeSource};
+use crate::db::pages::{
+    HomeAction, HomeIncident, HomeRequest, HomeReview, HomeSource, HomeSuspended,
+};
 use crate::db::programmes::Programme;
 use crate::domain::brief;
 use crate::domain::cadence::{self, Clock};
@@ -31,6 +33,10 @@ pub struct Needs {
     pub my_actions: Vec<(HomeAction, bool)>,
     pub to_sign: Vec<AwaitingSignature>,
     pub to_agree: Vec<(AwaitingAgreement, &'static str)>,
+    /// Serious incidents I have not acknowledged yet.
+    pub incidents: Vec<HomeIncident>,
+    /// Suspended agents whose resumption waits for my decision.
+    pub resumptions: Vec<HomeSuspended>,
 }
 
 impl Needs {
@@ -118,7 +124,22 @@ impl Needs {
         } else {
             Vec::new()
         };
+        let incidents = source
+            .incidents
+            .into_iter()
+            .filter(|i| (as_ceo && !i.ceo_acknowledged) || (as_coo && !i.coo_acknowledged))
+            .collect();
+        let resumptions = source
+            .suspended
+            .into_iter()
+            .filter(|a| {
+                let open = |seat: &str| !a.decided.iter().any(|d| d == seat);
+                (as_coo && open("coo")) || (as_ceo && a.ceo_needed && open("ceo"))
+            })
+            .collect();
         let needs = Needs {
+            incidents,
+            resumptions,
             signs,
             decisions,
             updates_due,
@@ -132,7 +153,9 @@ impl Needs {
 
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
-        self.to_sign.is_empty()
+        self.incidents.is_empty()
+            && self.resumptions.is_empty()
+            && self.to_sign.is_empty()
             && self.to_agree.is_empty()
             && self.decisions.is_empty()
             && self.updates_due.is_empty()

@@ -269,6 +269,33 @@ pub mod route {
     pub const REVIEW_PIPELINE: &str = "/programmes/{id}/reviews/{month}/pipeline";
     /// `/api/v1/programmes/{id}/pipeline`
     pub const API_PIPELINE: &str = "/api/v1/programmes/{id}/pipeline";
+    /// `/programmes/{id}/agents`
+    pub const AGENTS: &str = "/programmes/{id}/agents";
+    /// `/programmes/{id}/agents/{agent}`
+    pub const AGENT: &str = "/programmes/{id}/agents/{agent}";
+    /// `/programmes/{id}/agents/{agent}/suspend`
+    pub const AGENT_SUSPEND: &str = "/programmes/{id}/agents/{agent}/suspend";
+    /// `/programmes/{id}/agents/{agent}/resume`
+    pub const AGENT_RESUME: &str = "/programmes/{id}/agents/{agent}/resume";
+    /// `/programmes/{id}/agents/{agent}/retire`
+    pub const AGENT_RETIRE: &str = "/programmes/{id}/agents/{agent}/retire";
+    /// `/programmes/{id}/overrides`
+    pub const OVERRIDES: &str = "/programmes/{id}/overrides";
+    /// `/programmes/{id}/overrides/threshold`
+    pub const OVERRIDE_THRESHOLD: &str = "/programmes/{id}/overrides/threshold";
+    /// `/programmes/{id}/incidents`
+    pub const INCIDENTS: &str = "/programmes/{id}/incidents";
+    /// `/programmes/{id}/incidents/{number}`
+    pub const INCIDENT: &str = "/programmes/{id}/incidents/{number}";
+    /// `/programmes/{id}/incidents/{number}/acknowledge`
+    pub const INCIDENT_ACKNOWLEDGE: &str = "/programmes/{id}/incidents/{number}/acknowledge";
+    /// `/api/v1/programmes/{id}/agents`
+    pub const API_AGENTS: &str = "/api/v1/programmes/{id}/agents";
+    /// `/api/v1/programmes/{id}/agents/{agent}/overrides`
+    pub const API_OVERRIDES: &str = "/api/v1/programmes/{id}/agents/{agent}/overrides";
+    /// `/api/v1/programmes/{id}/agents/{agent}/decisions/{decision}/{month}`
+    pub const API_DECISIONS: &str =
+        "/api/v1/programmes/{id}/agents/{agent}/decisions/{decision}/{month}";
     /// `/api/v1/programmes/{id}/metrics`
     pub const API_METRICS: &str = "/api/v1/programmes/{id}/metrics";
     /// `/api/v1/programmes/{id}/metrics/{metric}/values`
@@ -648,6 +675,66 @@ pub fn admin_token_revoke(id: impl std::fmt::Display, token: impl std::fmt::Disp
     route::ADMIN_TOKEN_REVOKE
         .replace("{id}", &id.to_string())
         .replace("{token}", &token.to_string())
+}
+
+/// The URL of `/programmes/{id}/agents`: the agent register.
+pub fn agents(id: impl std::fmt::Display) -> String {
+    route::AGENTS.replace("{id}", &id.to_string())
+}
+
+fn agent_route(route: &str, id: impl std::fmt::Display, agent: impl std::fmt::Display) -> String {
+    route
+        .replace("{id}", &id.to_string())
+        .replace("{agent}", &agent.to_string())
+}
+
+/// The URL of `/programmes/{id}/agents/{agent}`.
+pub fn agent(id: impl std::fmt::Display, agent: impl std::fmt::Display) -> String {
+    agent_route(route::AGENT, id, agent)
+}
+
+/// The URL of `/programmes/{id}/agents/{agent}/suspend`.
+pub fn agent_suspend(id: impl std::fmt::Display, agent: impl std::fmt::Display) -> String {
+    agent_route(route::AGENT_SUSPEND, id, agent)
+}
+
+/// The URL of `/programmes/{id}/agents/{agent}/resume`.
+pub fn agent_resume(id: impl std::fmt::Display, agent: impl std::fmt::Display) -> String {
+    agent_route(route::AGENT_RESUME, id, agent)
+}
+
+/// The URL of `/programmes/{id}/agents/{agent}/retire`.
+pub fn agent_retire(id: impl std::fmt::Display, agent: impl std::fmt::Display) -> String {
+    agent_route(route::AGENT_RETIRE, id, agent)
+}
+
+/// The URL of `/programmes/{id}/overrides`.
+pub fn overrides(id: impl std::fmt::Display) -> String {
+    route::OVERRIDES.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/overrides/threshold`.
+pub fn override_threshold(id: impl std::fmt::Display) -> String {
+    route::OVERRIDE_THRESHOLD.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/incidents`.
+pub fn incidents(id: impl std::fmt::Display) -> String {
+    route::INCIDENTS.replace("{id}", &id.to_string())
+}
+
+/// The URL of `/programmes/{id}/incidents/{number}`.
+pub fn incident(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::INCIDENT
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+/// The URL of `/programmes/{id}/incidents/{number}/acknowledge`.
+pub fn incident_acknowledge(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
+    route::INCIDENT_ACKNOWLEDGE
+        .replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ pub struct ApiClient {
     pub programme_id: Uuid,
     /// Whether it may write operational values.
     pub can_write: bool,
+    /// Whether it may report agents' overrides and decision counts.
+    pub reports_overrides: bool,
 }
 
 impl ApiClient {
@@ -61,6 +63,7 @@ impl FromRequestParts<AppState> for ApiClient {
             organisation_id: found.organisation_id,
             programme_id: found.programme_id,
             can_write: found.scope == "write",
+            reports_overrides: found.scope == "overrides",
         })
     }
 }

@@ -342,4 +342,28 @@ pub mod actions {
     pub const PIPELINE_GATE_REMOVE: &str = "pipeline.gate_remove";
     /// An ExCo review recorded a decision on a process.
     pub const PIPELINE_DECISION: &str = "pipeline.decision";
+    /// An agent was added to the register.
+    pub const AGENT_REGISTER: &str = "agent.register";
+    /// An agent's entry in the register was edited.
+    pub const AGENT_UPDATE: &str = "agent.update";
+    /// An agent was suspended.
+    pub const AGENT_SUSPEND: &str = "agent.suspend";
+    /// An executive decided to resume a suspended agent.
+    pub const AGENT_RESUME_DECIDE: &str = "agent.resume_decide";
+    /// A suspended agent went live again.
+    pub const AGENT_RESUME: &str = "agent.resume";
+    /// An agent was retired.
+    pub const AGENT_RETIRE: &str = "agent.retire";
+    /// A person's override of an agent was recorded.
+    pub const OVERRIDE_RECORD: &str = "agent.override_record";
+    /// The platform reported an agent's decisions for a month.
+    pub const DECISION_COUNT: &str = "agent.decision_count";
+    /// The COO set the override-rate threshold.
+    pub const OVERRIDE_THRESHOLD: &str = "agent.override_threshold";
+    /// An incident was recorded.
+    pub const INCIDENT_RECORD: &str = "incident.record";
+    /// An incident's containment or follow-up was updated.
+    pub const INCIDENT_UPDATE: &str = "incident.update";
+    /// An executive acknowledged a serious incident.
+    pub const INCIDENT_ACKNOWLEDGE: &str = "incident.acknowledge";
 }

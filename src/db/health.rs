@@ -476,6 +476,7 @@ impl HealthSource {
             tolerance: Tolerance::for_unit(unit, programme.pulse_tolerance),
             pulse_since: programme.created_at,
             rounds: self.rounds(),
+            incident_due_at: programme.incident_due_at,
         })
     }
 }
@@ -499,7 +500,7 @@ pub async fn refresh(
     // The pulse's 35 days are judged when read; its gap is stored.
     let mut signs: Vec<&str> = crate::domain::health::signs(&inputs, now)
         .into_iter()
-        .filter(|s| *s != Sign::PulseOff)
+        .filter(|s| !matches!(s, Sign::PulseOff | Sign::IncidentUnacknowledged))
         .map(Sign::key)
         .collect();
     if inputs.pulse.is_some_and(|p| p.off(inputs.tolerance)) {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod brief;
 pub mod cadence;
 pub mod form_keys;
+pub mod governance;
 pub mod health;
 pub mod invitations;
 pub mod json;

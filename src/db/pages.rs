@@ -317,6 +317,35 @@ pub struct HomeSource {
     pub actions: Vec<HomeAction>,
     /// Each live programme's next review and latest held pack.
     pub committee: Vec<HomeCommittee>,
+    /// Serious incidents not yet acknowledged by both executives.
+    pub incidents: Vec<HomeIncident>,
+    /// Suspended agents waiting for an executive's decision to resume.
+    pub suspended: Vec<HomeSuspended>,
+}
+
+/// A serious incident waiting for acknowledgement.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HomeIncident {
+    pub programme_id: Uuid,
+    pub programme_name: String,
+    pub number: i32,
+    pub title: String,
+    pub acknowledge_by: chrono::DateTime<chrono::Utc>,
+    pub ceo_acknowledged: bool,
+    pub coo_acknowledged: bool,
+}
+
+/// A suspended agent.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HomeSuspended {
+    pub programme_id: Uuid,
+    pub programme_name: String,
+    pub agent_id: Uuid,
+    pub name: String,
+    /// Whether the CEO's decision is needed too (a serious incident).
+    pub ceo_needed: bool,
+    /// The seats that decided to resume it already.
+    pub decided: Vec<String>,
 }
 
 /// A live programme as the committee follows it.
@@ -399,7 +428,8 @@ pub struct HomeAction {
 /// each reader's page filters it ([`home`]).
 pub(crate) fn home_source_sql() -> String {
     format!(
-        "SELECT json_build_object('programmes', {}, 'to_sign', {}, 'to_agree', {}, 'open_requests', {}, 'deploying', {}, 'open_reviews', {}, 'actions', {}, 'committee', {})",
+        "SELECT json_build_object('programmes', {}, 'to_sign', {}, 'to_agree', {}, 'open_requests', {}, 'deploying', {}, 'open_reviews', {}, 'actions', {}, 'committee', {},
+                                  'incidents', {}, 'suspended', {})",
         array(&list_in_org_sql()),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, v.number, sl.user_id
@@ -451,6 +481,25 @@ pub(crate) fn home_source_sql() -> String {
                     (SELECT max(r.month) FROM exco_reviews r WHERE r.programme_id = p.id AND r.held_at IS NOT NULL) AS latest_pack
                FROM programmes p WHERE p.organisation_id = $1 AND p.phase = 'post_deployment'
               ORDER BY p.name"
+        ),
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name, i.number, i.title, i.acknowledge_by,
+                    i.ceo_acknowledged_at IS NOT NULL AS ceo_acknowledged, i.coo_acknowledged_at IS NOT NULL AS coo_acknowledged
+               FROM incidents i JOIN programmes p ON p.id = i.programme_id
+              WHERE p.organisation_id = $1 AND i.acknowledge_by IS NOT NULL
+                AND (i.ceo_acknowledged_at IS NULL OR i.coo_acknowledged_at IS NULL)
+              ORDER BY i.acknowledge_by, p.name"
+        ),
+        array(
+            "SELECT p.id AS programme_id, p.name AS programme_name, a.id AS agent_id, a.name,
+                    EXISTS (SELECT 1 FROM incidents i WHERE i.agent_id = a.id AND i.severity = 'serious'
+                              AND i.recorded_at >= (SELECT max(c.changed_at) FROM agent_changes c
+                                                     WHERE c.agent_id = a.id AND c.change IN ('registered', 'resumed'))) AS ceo_needed,
+                    coalesce((SELECT array_agg(r.seat) FROM agent_resumptions r
+                               WHERE r.agent_id = a.id AND r.suspension = a.suspensions), '{}') AS decided
+               FROM agents a JOIN programmes p ON p.id = a.programme_id
+              WHERE p.organisation_id = $1 AND a.state = 'suspended'
+              ORDER BY p.name, a.name"
         ),
     )
 }
@@ -508,6 +557,10 @@ pub struct HomeKept {
     open_reviews: Vec<HomeReview>,
     actions: Vec<HomeAction>,
     committee: Vec<HomeCommittee>,
+    #[serde(default)]
+    incidents: Vec<HomeIncident>,
+    #[serde(default)]
+    suspended: Vec<HomeSuspended>,
 }
 
 /// A signature awaited on a programme's latest version.
@@ -597,6 +650,8 @@ impl HomeKept {
                 .filter(|a| a.due_on <= actions_due_by)
                 .collect(),
             committee: self.committee,
+            incidents: self.incidents,
+            suspended: self.suspended,
         }
     }
 }

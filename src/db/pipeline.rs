@@ -171,6 +171,16 @@ pub struct PipelineSource {
     pub gates: Vec<GateRow>,
     /// Every ExCo decision, oldest first.
     pub decisions: Vec<DecisionRow>,
+    /// The agents of the register: (process, name, state).
+    pub agents: Vec<PipelineAgent>,
+}
+
+/// An agent as the pipeline shows it beside its process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineAgent {
+    pub process_id: Uuid,
+    pub name: String,
+    pub state: String,
 }
 
 /// Reads a programme's pipeline records and its dashboard in one round trip.
@@ -180,13 +190,17 @@ pub async fn source(
     programme_id: Uuid,
 ) -> sqlx::Result<Option<Seen<PipelineSource>>> {
     let sql = format!(
-        "SELECT {} AS programme, {} AS processes, {} AS moves, {} AS gates, {} AS decisions, {} AS dashboard",
+        "SELECT {} AS programme, {} AS processes, {} AS moves, {} AS gates, {} AS decisions, {} AS dashboard, {} AS agents",
         programme(),
         array(&processes_sql()),
         array(MOVES),
         array(&gates_sql("p.programme_id = $1")),
         array(&decisions_sql("r.programme_id = $1")),
         crate::db::metrics::dashboard_part(),
+        array(
+            "SELECT process_id, name, state FROM agents
+              WHERE programme_id = $1 AND state <> 'retired' ORDER BY lower(name)"
+        ),
     );
     #[derive(FromRow)]
     struct Row {
@@ -196,6 +210,7 @@ pub async fn source(
         gates: Part,
         decisions: Part,
         dashboard: Option<Part>,
+        agents: Part,
     }
     let sql = who.sql(&sql, 2, 2);
     let query = who.bind(sqlx::query(&sql).bind(programme_id));
@@ -214,6 +229,7 @@ pub async fn source(
         moves: decode(&row.moves.0)?,
         gates: decode(&row.gates.0)?,
         decisions: decode(&row.decisions.0)?,
+        agents: decode(&row.agents.0)?,
     };
     who.seen(&found, source).map(Some)
 }

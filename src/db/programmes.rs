@@ -41,6 +41,13 @@ pub struct Programme {
     pub health_signs: Option<Vec<String>>,
     /// The CEO's last pulse check.
     pub last_pulse_at: Option<DateTime<Utc>>,
+    /// The agents suspended now, by name.
+    #[serde(default)]
+    pub suspended_agents: Vec<String>,
+    /// The earliest clock of a serious incident not yet acknowledged by
+    /// both executives.
+    #[serde(default)]
+    pub incident_due_at: Option<DateTime<Utc>>,
 }
 
 impl Programme {
@@ -55,7 +62,8 @@ impl Programme {
         let pulse_stored = stored
             .iter()
             .any(|s| s == crate::domain::health::Sign::PulseOff.key());
-        stored.len() + usize::from(pulse_late && !pulse_stored)
+        let incident_late = self.incident_due_at.is_some_and(|due| due <= now);
+        stored.len() + usize::from(pulse_late && !pulse_stored) + usize::from(incident_late)
     }
 
     /// The badge's label and CSS modifier at `now`.
@@ -117,7 +125,12 @@ pub async fn set_reporting_line(
 pub(crate) const COLUMNS: &str = "id, organisation_id, name, summary, phase, planned_start, phase_changed_at, coo_reports_to, \
                        coo_reports_to_note, version, created_at, deploying_since, live_since, closed_since, pulse_tolerance, \
                        (SELECT signs FROM programme_health h WHERE h.programme_id = programmes.id) AS health_signs, \
-                       (SELECT max(checked_at) FROM pulse_checks c WHERE c.programme_id = programmes.id) AS last_pulse_at";
+                       (SELECT max(checked_at) FROM pulse_checks c WHERE c.programme_id = programmes.id) AS last_pulse_at, \
+                       (SELECT coalesce(array_agg(a.name ORDER BY lower(a.name)), '{}') FROM agents a \
+                         WHERE a.programme_id = programmes.id AND a.state = 'suspended') AS suspended_agents, \
+                       (SELECT min(i.acknowledge_by) FROM incidents i WHERE i.programme_id = programmes.id \
+                           AND i.acknowledge_by IS NOT NULL \
+                           AND (i.ceo_acknowledged_at IS NULL OR i.coo_acknowledged_at IS NULL)) AS incident_due_at";
 
 /// The programmes of organisation `$1`, open ones first.
 pub(crate) fn list_in_org_sql() -> String {

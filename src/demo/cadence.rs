@@ -429,6 +429,8 @@ pub(super) async fn reviews(
                 programme_id,
                 &decisions,
                 figures_at(&source, &values, when),
+                // The agents are registered after the reviews are loaded.
+                None,
                 when,
             );
             db::cadence::hold_review(

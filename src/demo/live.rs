@@ -181,6 +181,16 @@ pub(super) async fn load(
             "business_case" => {
                 *content = section_of(json!({ "months": plan(go_live) }));
             }
+            "governance_framework" => {
+                // The CFO may overrule payment approvals here.
+                if let Some(row) = content
+                    .get_mut("decisions")
+                    .and_then(|d| d.as_array_mut())
+                    .and_then(|rows| rows.first_mut())
+                {
+                    row["override"] = json!("cfo");
+                }
+            }
             "process_scope" => {
                 *content = section_of(json!({
                     "processes": super::brief::processes(&ids[0], &ids[1], &ids[2], go_live)
@@ -388,6 +398,14 @@ pub(super) async fn load(
         programme.id,
         Period::containing(go_live, Cadence::Monthly),
         today,
+    )
+    .await?;
+    super::governance::load(
+        conn,
+        &pair,
+        programme.id,
+        go_live.and_hms_opt(8, 0, 0).unwrap_or_default().and_utc(),
+        now,
     )
     .await?;
 

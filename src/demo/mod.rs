@@ -6,6 +6,7 @@ use std::fmt;
 mod brief;
 mod cadence;
 mod deploying;
+mod governance;
 mod health;
 pub mod history;
 pub mod live;

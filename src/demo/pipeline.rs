@@ -14,7 +14,7 @@ use crate::db::cadence::ReviewRow;
 use crate::domain::pipeline::{Comparator, ExcoDecision, Gate, Stage};
 
 /// The process at `position` (from 1) of a programme's scope, locked.
-async fn process_at(
+pub(super) async fn process_at(
     conn: &mut PgConnection,
     programme_id: Uuid,
     position: i32,

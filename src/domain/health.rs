@@ -442,15 +442,18 @@ pub enum Sign {
     PulseOff,
     /// 4. The blind ratings disagree with each other or with the data.
     RatingsApart,
+    /// 5. A serious incident went unacknowledged past its clock.
+    IncidentUnacknowledged,
 }
 
 impl Sign {
     /// Every sign, in the page's order.
-    pub const ALL: [Sign; 4] = [
+    pub const ALL: [Sign; 5] = [
         Sign::DifferentWords,
         Sign::RoutedThroughCto,
         Sign::PulseOff,
         Sign::RatingsApart,
+        Sign::IncidentUnacknowledged,
     ];
 
     /// The stored key.
@@ -460,6 +463,7 @@ impl Sign {
             Sign::RoutedThroughCto => "routed_through_cto",
             Sign::PulseOff => "pulse",
             Sign::RatingsApart => "ratings",
+            Sign::IncidentUnacknowledged => "incident",
         }
     }
 
@@ -470,6 +474,7 @@ impl Sign {
             Sign::RoutedThroughCto => "The COO routed through the CTO",
             Sign::PulseOff => "The CEO does not know the primary metric",
             Sign::RatingsApart => "The blind ratings disagree",
+            Sign::IncidentUnacknowledged => "A serious incident not acknowledged in time",
         }
     }
 }
@@ -492,6 +497,8 @@ pub struct Inputs {
     pub pulse_since: DateTime<Utc>,
     /// The rating rounds, oldest first.
     pub rounds: Vec<Round>,
+    /// The earliest clock of a serious incident not yet acknowledged by both.
+    pub incident_due_at: Option<DateTime<Utc>>,
 }
 
 /// The signs standing at `now`.
@@ -519,6 +526,9 @@ pub fn signs(inputs: &Inputs, now: DateTime<Utc>) -> Vec<Sign> {
     }
     if rating_problem(&inputs.rounds).is_some() {
         signs.push(Sign::RatingsApart);
+    }
+    if inputs.incident_due_at.is_some_and(|due| due <= now) {
+        signs.push(Sign::IncidentUnacknowledged);
     }
     signs
 }

@@ -5,6 +5,7 @@ pub mod brief;
 pub mod cadence;
 pub mod chart;
 pub mod dates;
+pub mod governance;
 pub mod health;
 pub mod measure;
 pub mod metrics;

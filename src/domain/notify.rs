@@ -118,6 +118,17 @@ kinds! {
     PulseDue = "pulse_due", "Pulse check due", false;
     /// A blind-rating round is open: to the CEO and the COO.
     RatingRound = "rating_round", "Blind rating round", false;
+    /// A serious incident was recorded: to the CEO and the COO, at once.
+    IncidentSerious = "incident_serious", "Serious incident", true;
+    /// A serious incident's clock ran out before this executive acknowledged it.
+    IncidentOverdue = "incident_overdue", "Incident not acknowledged", true;
+    /// An agent was suspended: to the CEO, the COO and its accountable person.
+    AgentSuspended = "agent_suspended", "Agent suspended", false;
+    /// A suspended agent went live again: to the same people.
+    AgentResumed = "agent_resumed", "Agent resumed", false;
+    /// The other executive decided to resume an agent after a serious
+    /// incident: to the executive whose decision is still needed.
+    ResumeRequested = "resume_requested", "Resumption awaits you", true;
     /// The weekly digest.
     Digest = "digest", "Weekly digest", false;
     /// A test message sent from Administration → Mail.
@@ -245,6 +256,109 @@ pub fn decision_taken(t: &Taken<'_>) -> Message {
         )),
         body: format!("{}\n\n{}{note}", t.question, t.outcome),
         link: t.link.clone(),
+        by_when: None,
+    }
+}
+
+/// A serious incident, at once: the CEO and the COO must each acknowledge it.
+pub fn incident_serious(
+    programme: &str,
+    number: i32,
+    title: &str,
+    by: DateTime<Utc>,
+    link: String,
+) -> Message {
+    Message {
+        kind: Kind::IncidentSerious,
+        subject: shorten(&format!(
+            "{programme}: serious incident #{number} — acknowledge within 24 hours"
+        )),
+        body: format!(
+            "The COO recorded a serious incident:\n\n{title}\n\nThe CEO and the COO each \
+             acknowledge it within 24 hours; until both have, it stays on the home page, and past \
+             the clock it is a warning sign on the alignment health page."
+        ),
+        link,
+        by_when: Some(by),
+    }
+}
+
+/// A serious incident's clock ran out before this reader acknowledged it.
+pub fn incident_overdue(
+    programme: &str,
+    number: i32,
+    title: &str,
+    by: DateTime<Utc>,
+    link: String,
+) -> Message {
+    Message {
+        kind: Kind::IncidentOverdue,
+        subject: shorten(&format!(
+            "{programme}: serious incident #{number} is still not acknowledged"
+        )),
+        body: format!(
+            "Serious incident #{number} ({title}) passed its 24 hours without your \
+             acknowledgement. It is now a warning sign on the alignment health page."
+        ),
+        link,
+        by_when: Some(by),
+    }
+}
+
+/// An agent was suspended, and why.
+pub fn agent_suspended(
+    programme: &str,
+    agent: &str,
+    acted_as: &str,
+    reason: &str,
+    link: String,
+) -> Message {
+    Message {
+        kind: Kind::AgentSuspended,
+        subject: shorten(&format!("{programme}: the agent {agent} is suspended")),
+        body: format!(
+            "The agent {agent} was suspended by its {acted_as}, with this reason:\n\n{}\n\n\
+             It takes no decision until the COO resumes it (and the CEO too, after a serious incident).",
+            reason.trim()
+        ),
+        link,
+        by_when: None,
+    }
+}
+
+/// A suspended agent is live again.
+pub fn agent_resumed(programme: &str, agent: &str, reason: &str, link: String) -> Message {
+    Message {
+        kind: Kind::AgentResumed,
+        subject: shorten(&format!("{programme}: the agent {agent} is live again")),
+        body: format!(
+            "The agent {agent} was resumed, with this reason:\n\n{}",
+            reason.trim()
+        ),
+        link,
+        by_when: None,
+    }
+}
+
+/// One executive decided to resume an agent; the other's decision is needed.
+pub fn resume_requested(
+    programme: &str,
+    agent: &str,
+    by_seat: &str,
+    reason: &str,
+    link: String,
+) -> Message {
+    Message {
+        kind: Kind::ResumeRequested,
+        subject: shorten(&format!(
+            "{programme}: resuming the agent {agent} waits for your decision"
+        )),
+        body: format!(
+            "The {by_seat} decided to resume the agent {agent}, with this reason:\n\n{}\n\n\
+             After a serious incident it stays suspended until you decide too.",
+            reason.trim()
+        ),
+        link,
         by_when: None,
     }
 }

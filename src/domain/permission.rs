@@ -36,6 +36,17 @@ pub enum Action {
     DecideRequest,
     /// Create ExCo reviews and write one's own part.
     WriteExcoReview,
+    /// Keep the agent register, record overrides and incidents, set the
+    /// override-rate threshold.
+    KeepAgentRegister,
+    /// Suspend an agent (also the override owner the signed framework names;
+    /// see [`super::governance::suspends_as`]).
+    SuspendAgent,
+    /// Decide to resume a suspended agent (the CEO only after a serious
+    /// incident; see [`super::governance::resumed_by`]).
+    ResumeAgent,
+    /// Acknowledge a serious incident.
+    AcknowledgeIncident,
     /// Manage users, seats, programmes, signatories and API tokens.
     Administer,
 }
@@ -59,6 +70,10 @@ impl Action {
             Action::WriteWeeklyUpdate => &[Coo],
             Action::DecideRequest => &[Ceo],
             Action::WriteExcoReview => &[Ceo, Coo],
+            Action::KeepAgentRegister => &[Coo],
+            Action::SuspendAgent => &[Coo],
+            Action::ResumeAgent => &[Ceo, Coo],
+            Action::AcknowledgeIncident => &[Ceo, Coo],
             Action::Administer => &[Admin],
         }
     }
@@ -123,6 +138,10 @@ mod tests {
             (Action::WriteWeeklyUpdate, false, true, false, false, false),
             (Action::DecideRequest, true, false, false, false, false),
             (Action::WriteExcoReview, true, true, false, false, false),
+            (Action::KeepAgentRegister, false, true, false, false, false),
+            (Action::SuspendAgent, false, true, false, false, false),
+            (Action::ResumeAgent, true, true, false, false, false),
+            (Action::AcknowledgeIncident, true, true, false, false, false),
             (Action::Administer, false, false, false, false, true),
         ];
         for (action, ceo, coo, approver, exco, admin) in table {

@@ -178,6 +178,60 @@ pub struct Pack {
     /// canonical text, and so their hash, stays what it was.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<ProcessDecision>,
+    /// The governance framework at work since the last review: incidents,
+    /// overrides, suspended agents. Absent from packs held before agents
+    /// were registered, so that their hash stays what it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_work: Option<AtWork>,
+}
+
+/// The agents at work since the last review, as held with a review.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AtWork {
+    /// Incidents recorded since, or still open then.
+    pub incidents: Vec<PackIncident>,
+    /// Overrides since, per agent and decision type.
+    pub overrides: Vec<PackOverrides>,
+    /// The agents suspended when it was held.
+    pub suspended: Vec<String>,
+}
+
+impl AtWork {
+    /// Whether there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.incidents.is_empty() && self.overrides.is_empty() && self.suspended.is_empty()
+    }
+}
+
+/// An incident as held with a review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackIncident {
+    pub number: i32,
+    /// minor, major or serious.
+    pub severity: String,
+    pub title: String,
+    pub agent: Option<String>,
+    pub detected_at: DateTime<Utc>,
+    pub contained_at: Option<DateTime<Utc>>,
+    pub follow_up: String,
+    /// For a serious one: whether both executives had acknowledged it.
+    pub acknowledged: Option<bool>,
+}
+
+impl PackIncident {
+    /// Its severity in words.
+    pub fn severity_label(&self) -> &'static str {
+        super::governance::Severity::parse(&self.severity)
+            .map_or("Incident", super::governance::Severity::label)
+    }
+}
+
+/// Overrides of one agent's decision type since the last review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackOverrides {
+    pub agent: String,
+    pub decision: String,
+    pub overrides: i64,
 }
 
 /// A decision on a process, as held with a review.
@@ -253,6 +307,7 @@ mod tests {
             operations: "Stable.".into(),
             pipeline_decisions: String::new(),
             processes: Vec::new(),
+            at_work: None,
             figures: Figures {
                 taken_at: None,
                 signed_version: Some(2),

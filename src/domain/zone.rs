@@ -71,9 +71,71 @@ pub fn weekday(n: i16) -> Option<Weekday> {
     }
 }
 
+/// The message for a moment that cannot be taken.
+pub const MOMENT_HELP: &str =
+    "Enter a date and time as YYYY-MM-DD HH:MM, for example 2026-11-03 14:30, no later than now.";
+
+/// A moment as a person types it in their own time zone (`YYYY-MM-DD HH:MM`,
+/// or with a `T` as a browser's date-and-time field sends it): within the
+/// years tandem accepts, and not after `now` (a few minutes' grace for
+/// clocks).
+pub fn parse_moment(
+    input: &str,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, &'static str> {
+    let text = input.trim().replacen('T', " ", 1);
+    let (day, time) = text.split_once(' ').ok_or(MOMENT_HELP)?;
+    let day = crate::domain::dates::Day::parse(day).map_err(|_| MOMENT_HELP)?;
+    let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| MOMENT_HELP)?;
+    let at = zone
+        .from_local_datetime(&day.date().and_time(time))
+        .earliest()
+        .ok_or(MOMENT_HELP)?
+        .with_timezone(&Utc);
+    if at > now + chrono::Duration::minutes(5) {
+        return Err(MOMENT_HELP);
+    }
+    Ok(at)
+}
+
+/// `at` as [`parse_moment`] reads it back, in `zone`.
+pub fn moment_input(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_moment_is_read_in_the_readers_zone_and_never_in_the_future() {
+        let now = DateTime::<Utc>::from_timestamp(1_796_000_000, 0).unwrap_or_default();
+        let paris: Tz = "Europe/Paris".parse().unwrap_or(Tz::UTC);
+        let at = parse_moment("2026-11-03 14:30", paris, now);
+        assert_eq!(
+            at.map(|a| a.to_rfc3339()).as_deref(),
+            Ok("2026-11-03T13:30:00+00:00")
+        );
+        assert_eq!(
+            parse_moment("2026-11-03T14:30", paris, now),
+            at,
+            "as a browser sends it"
+        );
+        assert_eq!(
+            at.map(|a| moment_input(a, paris)).as_deref(),
+            Ok("2026-11-03 14:30")
+        );
+        for wrong in [
+            "",
+            "2026-11-03",
+            "9999-01-01 10:00",
+            "2026-11-03 25:00",
+            "2099-01-01 10:00",
+        ] {
+            assert_eq!(parse_moment(wrong, paris, now), Err(MOMENT_HELP), "{wrong}");
+        }
+    }
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()

@@ -18,6 +18,7 @@ pub mod dashboard;
 pub mod errors;
 pub mod extract;
 pub mod forms;
+pub mod governance;
 pub mod headers;
 pub mod health;
 pub mod home;
@@ -134,6 +135,20 @@ impl Routes {
         )
     }
 
+    /// Adds a POST route outside the session and CSRF middleware: the API.
+    pub fn bare_post<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::POST,
+            path,
+            Layering::Bare,
+            axum::routing::post(handler),
+        )
+    }
+
     fn add(
         mut self,
         method: Method,
@@ -176,6 +191,7 @@ fn all_routes() -> Routes {
         .merge(cadence::routes())
         .merge(alignment::routes())
         .merge(pipeline::routes())
+        .merge(governance::routes())
         .merge(api::routes())
         .merge(calendar::routes())
         .merge(admin::routes())

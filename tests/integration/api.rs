@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::helpers::{FREIGHT, LIVE, TestApp};
 
 /// Creates a token through the admin form; returns the secret shown once.
-async fn token(app: &TestApp, programme: Uuid, scope: &str) -> String {
+pub(crate) async fn token(app: &TestApp, programme: Uuid, scope: &str) -> String {
     token_as(
         app,
         "admin@halden.example",
@@ -21,7 +21,7 @@ async fn token(app: &TestApp, programme: Uuid, scope: &str) -> String {
 }
 
 /// A raw API call: (status, content type, JSON body, WWW-Authenticate).
-async fn api(
+pub(crate) async fn api(
     app: &TestApp,
     method: Method,
     path: &str,

@@ -34,6 +34,7 @@ const ADMIN: &[SeatKind] = &[Admin];
 const CEO: &[SeatKind] = &[Ceo];
 /// `{metric}` is the exception rate, an operational metric: the COO's to record.
 const COO: &[SeatKind] = &[Coo];
+const COO_AND_OVERRIDE_OWNER: &[SeatKind] = &[Coo, Approver];
 
 /// The expected table. Add every new route here.
 fn rule(method: &Method, path: &str) -> Option<Rule> {
@@ -190,13 +191,40 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         // Without the `state` of a sign-in this browser began, nobody.
         ("GET", "/sso/callback") => Secret,
         ("POST", "/admin/mail/test" | "/admin/mail/{id}/retry") => Seats(ADMIN),
+        (
+            "GET",
+            "/programmes/{id}/agents"
+            | "/programmes/{id}/agents/{agent}"
+            | "/programmes/{id}/incidents/{number}",
+        ) => Seats(READERS),
+        (
+            "POST",
+            "/programmes/{id}/agents"
+            | "/programmes/{id}/agents/{agent}"
+            | "/programmes/{id}/agents/{agent}/retire"
+            | "/programmes/{id}/overrides"
+            | "/programmes/{id}/overrides/threshold"
+            | "/programmes/{id}/incidents"
+            | "/programmes/{id}/incidents/{number}",
+        ) => Seats(COO),
+        // {agent} is the invoice matcher, whose payment approvals the signed
+        // framework lets the CFO (the approver tested) overrule.
+        ("POST", "/programmes/{id}/agents/{agent}/suspend") => Seats(COO_AND_OVERRIDE_OWNER),
+        ("POST", "/programmes/{id}/agents/{agent}/resume") => Seats(CEO_AND_COO),
+        ("POST", "/programmes/{id}/incidents/{number}/acknowledge") => Seats(CEO_AND_COO),
+        ("GET", "/api/v1/programmes/{id}/agents") => Api,
+        ("POST", "/api/v1/programmes/{id}/agents/{agent}/overrides") => Api,
+        ("PUT", "/api/v1/programmes/{id}/agents/{agent}/decisions/{decision}/{month}") => Api,
         _ => return None,
     })
 }
 
 /// The cadence's routes point at the live programme, which has every kind
 /// of cadence record.
-const CADENCE: [&str; 6] = [
+const CADENCE: [&str; 9] = [
+    "agents",
+    "overrides",
+    "incidents",
     "cadence",
     "sessions",
     "actions",
@@ -218,6 +246,8 @@ pub(crate) fn concrete(path: &str, demo: &Demo) -> String {
         .replace("{month}", &demo.review_month)
         .replace("{action}", &demo.action_id.to_string())
         .replace("{process}", &demo.process_id.to_string())
+        .replace("{agent}", &demo.agent_id.to_string())
+        .replace("{decision}", "d1")
         .replace("{gate}", &uuid::Uuid::nil().to_string())
         .replace("/tokens/{token}", &format!("/tokens/{}", uuid::Uuid::nil()))
         .replace("{token}", &"0".repeat(64))

@@ -479,6 +479,8 @@ pub struct Demo {
     pub process_id: Uuid,
     /// A message in the demo's local mailbox.
     pub mail_id: Uuid,
+    /// The live programme's invoice matcher (an agent the CFO may suspend).
+    pub agent_id: Uuid,
 }
 
 impl Demo {
@@ -511,11 +513,16 @@ impl Demo {
                 .fetch_one(pool)
                 .await
                 .unwrap();
+        let agent_id = sqlx::query_scalar("SELECT id FROM agents WHERE name = 'Invoice matcher'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
         let mail_id = sqlx::query_scalar("SELECT notification_id FROM mailbox LIMIT 1")
             .fetch_one(pool)
             .await
             .unwrap();
         Demo {
+            agent_id,
             mail_id,
             process_id,
             programme_id,

@@ -149,6 +149,9 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 p("/health"),
                 l("/pipeline"),
                 p("/pipeline"),
+                l("/agents"),
+                l(&format!("/agents/{}", demo.agent_id)),
+                l("/incidents/2"),
                 "/account/password".into(),
                 "/account/passkeys".into(),
                 "/no-such-page".into(),
@@ -160,11 +163,17 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
                 l("/metrics/automated-processing-rate"),
                 p("/brief/sections/operational_metrics/edit"),
                 p("/brief/sections/process_scope/edit"),
+                l("/agents"),
+                l(&format!("/agents/{}", demo.agent_id)),
+                l("/incidents/2"),
             ],
         ),
         (
             Some("cfo@halden.example"),
-            vec![p("/brief/versions/2/sign")],
+            vec![
+                p("/brief/versions/2/sign"),
+                l(&format!("/agents/{}", demo.agent_id)),
+            ],
         ),
         (
             Some("admin@halden.example"),

@@ -15,6 +15,7 @@ mod browser;
 mod cadence;
 mod cluster;
 mod dashboard;
+mod governance;
 mod hardening;
 mod headers;
 mod health;

@@ -192,6 +192,8 @@ async fn measure(app: &TestApp, counter: &Counter) -> Vec<(String, u64)> {
         ),
         ("alignment health", format!("/programmes/{live}/health")),
         ("expansion pipeline", format!("/programmes/{live}/pipeline")),
+        ("agent register", format!("/programmes/{live}/agents")),
+        ("incident", format!("/programmes/{live}/incidents/2")),
     ] {
         results.push((name.to_owned(), trips(&mut ceo, counter, &path).await));
     }

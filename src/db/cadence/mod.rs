@@ -187,6 +187,7 @@ impl ReviewRow {
         programme_id: Uuid,
         decisions: &[DecisionRow],
         figures: Figures,
+        at_work: Option<crate::domain::snapshot::AtWork>,
         at: DateTime<Utc>,
     ) -> Pack {
         Pack {
@@ -209,6 +210,7 @@ impl ReviewRow {
                     note: d.note.clone(),
                 })
                 .collect(),
+            at_work: at_work.filter(|a| !a.is_empty()),
         }
     }
 }
@@ -247,6 +249,8 @@ pub struct CadenceSource {
     pub pipeline: Vec<DecisionRow>,
     /// The dashboard, when asked for (a review shows today's figures).
     pub dashboard: Option<super::metrics::DashboardSource>,
+    /// With a focus month: the agents at work since the last review.
+    pub at_work: Option<crate::domain::snapshot::AtWork>,
 }
 
 const SESSIONS: &str =
@@ -359,7 +363,8 @@ pub async fn source(
 ) -> sqlx::Result<Option<Seen<CadenceSource>>> {
     let sql = format!(
         "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline,
-                CASE WHEN $7 THEN {} END AS dashboard",
+                CASE WHEN $7 THEN {} END AS dashboard,
+                CASE WHEN $3::text IS NOT NULL THEN ({}) END AS at_work",
         programme(),
         array(SESSIONS),
         array(&when("$5", CHECKS)),
@@ -371,9 +376,11 @@ pub async fn source(
         array(&when("$6", &super::pipeline::processes_sql())),
         array(&super::pipeline::review_decisions_sql()),
         super::metrics::dashboard_part(),
+        super::governance::at_work_sql("$3"),
     );
     #[derive(FromRow)]
     struct Row {
+        at_work: Option<Part>,
         programme: Option<Part>,
         sessions: Part,
         checks: Part,
@@ -413,6 +420,7 @@ pub async fn source(
             .dashboard
             .map(|part| super::metrics::decode_dashboard(&part.0))
             .transpose()?,
+        at_work: row.at_work.map(|v| decode(&v.0)).transpose()?,
     };
     who.seen(&found, source).map(Some)
 }

@@ -105,11 +105,13 @@ const HORIZONS: &[(&str, &str)] = &[
     ("efficiency_12m", "A 12-month efficiency programme"),
     ("transformation_multi_year", "A multi-year transformation"),
 ];
-pub(super) const BUILD_BUY: &[(&str, &str)] =
+/// How the programme gets its agents.
+pub const BUILD_BUY: &[(&str, &str)] =
     &[("build", "Build"), ("buy", "Buy"), ("partner", "Partner")];
 /// The levels of governance complexity a process may have.
 pub const COMPLEXITY: &[(&str, &str)] = &[("low", "Low"), ("medium", "Medium"), ("high", "High")];
-const AUTONOMY: &[(&str, &str)] = &[
+/// How far an agent may act alone on a type of decision.
+pub const AUTONOMY: &[(&str, &str)] = &[
     ("acts_alone", "Acts alone"),
     ("acts_and_logs", "Acts and logs"),
     ("proposes", "Proposes; a person approves"),

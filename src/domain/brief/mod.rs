@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 pub use catalogue::{
-    CEO_INPUT, COMPLEXITY, COO_INPUT, OVERRIDE_ROLES, SECTIONS, default_metric_sections,
+    AUTONOMY, BUILD_BUY, CEO_INPUT, COMPLEXITY, COO_INPUT, OVERRIDE_ROLES, SECTIONS,
+    default_metric_sections,
 };
 pub use diff::{DiffLine, as_lines, diff_lines};
 pub use fields::{BLANK_ROWS, check, display, display_rows, parse};

@@ -104,7 +104,7 @@ pub(super) async fn create(
             "Name the token after what will use it (120 characters at most).",
         );
     }
-    if !matches!(form.scope.as_str(), "read" | "write") {
+    if !matches!(form.scope.as_str(), "read" | "write" | "overrides") {
         errors.add("scope", "Choose what the token may do.");
     }
     if !errors.is_empty() {

@@ -5,6 +5,7 @@
 //! Authenticated by a bearer token of the programme; errors are problem
 //! documents (RFC 9457); described by `/api/v1/openapi.json`.
 
+mod agents;
 mod openapi;
 
 use axum::Json;
@@ -37,6 +38,9 @@ pub fn routes() -> Routes {
         .bare_get(route::API_VALUES, values)
         .bare_put(route::API_VALUE, put_value)
         .bare_get(route::API_PIPELINE, pipeline)
+        .bare_get(route::API_AGENTS, agents::list)
+        .bare_post(route::API_OVERRIDES, agents::record_override)
+        .bare_put(route::API_DECISIONS, agents::report_decisions)
 }
 
 /// A metric as the API shows it.

@@ -285,6 +285,33 @@ pub fn description() -> Value {
     ]);
     put_responses["201"] = json!({ "description": "Recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Written" } } } });
     put_responses["200"] = json!({ "description": "The same value was already there (`unchanged`), or the value was corrected with its reason (`corrected`).", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Written" } } } });
+    let agent = json!({ "name": "agent", "in": "path", "required": true, "description": "The agent's id in the register.", "schema": { "type": "string", "format": "uuid" } });
+    let decision = json!({ "name": "decision", "in": "path", "required": true, "description": "The id of the governance framework's row (decision type) the agent handles.", "schema": { "type": "string", "maxLength": 64 } });
+    let month = json!({ "name": "month", "in": "path", "required": true, "description": "A month (`2026-11`), no later than the current one.", "schema": { "type": "string", "pattern": "^20[0-9]{2}-(0[1-9]|1[0-2])$" } });
+    let mut get_agents_responses = errors(&[
+        ("401", "No valid token."),
+        ("404", "Not this token's programme."),
+    ]);
+    get_agents_responses["200"] = json!({ "description": "The agent register.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Agents" } } } });
+    let agent_write_errors = [
+        ("401", "No valid token."),
+        ("403", "A token without the `overrides` scope."),
+        ("404", "Not this token's programme, or no such agent."),
+        ("400", "The body could not be read."),
+        ("413", "The body is larger than the API accepts."),
+        (
+            "422",
+            "Bad JSON, a decision type the agent does not handle, or a value out of range.",
+        ),
+    ];
+    let mut post_override_responses = errors(&agent_write_errors);
+    post_override_responses["409"] =
+        problem_response("Another override was reported with this id.");
+    post_override_responses["201"] = json!({ "description": "Recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reported" } } } });
+    post_override_responses["200"] = json!({ "description": "Already recorded, the same (`unchanged`).", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reported" } } } });
+    let mut put_count_responses = errors(&agent_write_errors);
+    put_count_responses["201"] = json!({ "description": "Recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reported" } } } });
+    put_count_responses["200"] = json!({ "description": "The same figure (`unchanged`) or a new one for the month (`replaced`).", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reported" } } } });
     let mut document = json!({
         "openapi": "3.1.0",
         "info": {
@@ -329,6 +356,32 @@ pub fn description() -> Value {
                     "summary": "The expansion pipeline: each process's plan as signed, its stage, its go-live gates with the evidence, and whether it may start deploying",
                     "parameters": [id],
                     "responses": get_pipeline_responses
+                }
+            },
+            "/api/v1/programmes/{id}/agents": {
+                "get": {
+                    "operationId": "listAgents",
+                    "summary": "The agent register: each agent, its state and the decision types it handles",
+                    "parameters": [id],
+                    "responses": get_agents_responses
+                }
+            },
+            "/api/v1/programmes/{id}/agents/{agent}/overrides": {
+                "post": {
+                    "operationId": "reportOverride",
+                    "summary": "Report that a person overruled one of the agent's decisions (idempotent by the platform's `id`)",
+                    "parameters": [id, agent],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OverrideIn" } } } },
+                    "responses": post_override_responses
+                }
+            },
+            "/api/v1/programmes/{id}/agents/{agent}/decisions/{decision}/{month}": {
+                "put": {
+                    "operationId": "reportDecisions",
+                    "summary": "Report how many decisions of a type the agent took in a month (a new figure replaces the old)",
+                    "parameters": [id, agent, decision, month],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CountIn" } } } },
+                    "responses": put_count_responses
                 }
             },
             "/api/v1/openapi.json": {
@@ -405,6 +458,50 @@ pub fn description() -> Value {
                     }
                 },
                 "ValueIn": document_value_in(),
+                "Agents": {
+                    "type": "object",
+                    "required": ["agents"],
+                    "properties": { "agents": { "type": "array", "items": {
+                        "type": "object",
+                        "required": ["id", "name", "state", "decisions", "provider", "accountable"],
+                        "properties": {
+                            "id": { "type": "string", "format": "uuid" },
+                            "name": { "type": "string" },
+                            "state": { "type": "string", "enum": ["live", "suspended", "retired"] },
+                            "decisions": { "type": "array", "items": { "type": "string" } },
+                            "provider": { "type": "string" },
+                            "accountable": { "type": "string" }
+                        }
+                    } } }
+                },
+                "OverrideIn": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["id", "decision", "at", "role", "category"],
+                    "properties": {
+                        "id": { "type": "string", "minLength": 1, "maxLength": 200 },
+                        "decision": { "type": "string" },
+                        "at": { "type": "string", "format": "date-time" },
+                        "role": { "type": "string", "enum": ["process_owner", "team_lead", "coo", "cfo", "cto", "risk_officer", "compliance_officer"] },
+                        "category": { "type": "string", "enum": ["wrong_outcome", "low_confidence", "policy", "customer", "data", "other"] },
+                        "note": { "type": "string", "maxLength": 1000 }
+                    }
+                },
+                "CountIn": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["decisions"],
+                    "properties": { "decisions": { "type": "integer", "minimum": 0, "maximum": 2147483647 } }
+                },
+                "Reported": {
+                    "type": "object",
+                    "required": ["outcome"],
+                    "properties": {
+                        "outcome": { "type": "string", "enum": ["created", "unchanged", "replaced"] },
+                        "id": { "type": "string" },
+                        "decisions": { "type": "integer" }
+                    }
+                },
                 "Written": {
                     "type": "object",
                     "required": ["status", "metric", "period", "value"],

@@ -73,6 +73,8 @@ pub(super) struct PipelinePage {
     page: Page,
     programme: Programme,
     processes: Vec<ProcessView>,
+    /// The agents in service, by process.
+    agents: Vec<crate::db::pipeline::PipelineAgent>,
     signed_version: Option<i32>,
     metrics: Vec<(String, String)>,
     can_move: bool,
@@ -83,6 +85,13 @@ pub(super) struct PipelinePage {
 }
 
 impl PipelinePage {
+    fn agents_of(&self, process: &Uuid) -> Vec<&crate::db::pipeline::PipelineAgent> {
+        self.agents
+            .iter()
+            .filter(|a| a.process_id == *process)
+            .collect()
+    }
+
     fn value(&self, process: &Uuid, name: &str) -> &str {
         if self.form_process.as_ref() != Some(process) {
             return "";
@@ -115,6 +124,7 @@ async fn page(
     let board = Board::build(&dashboard, today);
     Ok(PipelinePage {
         processes: build(&source, &dashboard, &board, today),
+        agents: std::mem::take(&mut source.agents),
         signed_version: board.basis.signed_version,
         metrics: board
             .metrics

@@ -48,6 +48,7 @@ pub(super) async fn move_stage(
         moves: Vec::new(),
         gates: db::pipeline::gates_of(&mut *tx, process.id).await?,
         decisions: Vec::new(),
+        agents: Vec::new(),
         // `build` below is given the dashboard itself.
         dashboard: Default::default(),
     };
@@ -68,6 +69,22 @@ pub(super) async fn move_stage(
             },
             reasons,
             (paths::pipeline(id), "Back to the pipeline".to_owned()),
+        )
+        .await;
+    }
+    if to == Stage::Live
+        && crate::domain::governance::blocks_live(
+            &db::governance::agent_states(&mut tx, process.id).await?,
+        )
+    {
+        drop(tx);
+        return Refusal::conflict(
+            &state,
+            &user,
+            format!("{} cannot go live", view.name()),
+            "Every agent working in this process is suspended.",
+            vec!["Resume at least one of its agents first (see the agent register).".to_owned()],
+            (paths::agents(id), "Open the agent register".to_owned()),
         )
         .await;
     }

@@ -40,7 +40,8 @@ pub(in crate::web::cadence) async fn hold(
     }
     let figures = crate::board::figures_now(&mut tx, id, now).await?;
     let decisions = db::pipeline::decisions_of_review(&mut *tx, id, &month).await?;
-    let pack = review.pack(id, &decisions, figures, now);
+    let at_work = db::governance::at_work(&mut tx, id, &month).await?;
+    let pack = review.pack(id, &decisions, figures, Some(at_work), now);
     let hash =
         db::cadence::hold_review(&mut tx, &user.actor(&client, now), id, &review, &pack).await?;
     done(

@@ -209,6 +209,8 @@ pub(super) struct ReviewPage {
     decided: Vec<ProcessDecision>,
     /// The processes a decision may be recorded on (open review only).
     processes: Vec<ProcessRow>,
+    /// The agents at work since the last review: as held, or as things stand.
+    at_work: Option<crate::domain::snapshot::AtWork>,
 }
 
 impl ReviewPage {
@@ -292,6 +294,7 @@ impl Loaded {
                 self.programme.id,
                 &self.source.pipeline,
                 self.board.figures(now),
+                self.source.at_work.clone(),
                 now,
             )
         });
@@ -354,6 +357,7 @@ async fn review_page(
     };
     Ok(ReviewPage {
         decided: shown.pack.processes.clone(),
+        at_work: shown.pack.at_work.clone(),
         processes,
         rows: shown.rows,
         moved: shown.moved,

@@ -531,7 +531,7 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
     sign_in(&ceo, &app, "ceo@halden.example").await;
     click(
         &ceo,
-        Locator::PartialLinkText("Acknowledge serious incident"),
+        Locator::XPath("//a[starts-with(normalize-space(.), 'Acknowledge serious incident')]"),
     )
     .await;
     click(
@@ -578,7 +578,16 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
     assert_eq!(state_of(&app, matcher).await, "live");
     shot(&coo, "agent-resumed.png").await;
 
-    // The next ExCo review shows the incident, acknowledged.
+    // The next ExCo review, once opened, shows the incident, acknowledged.
+    let opened = app
+        .login("coo@halden.example")
+        .await
+        .post(
+            &format!("/programmes/{id}/reviews"),
+            &[("month", "2026-11"), ("meeting_on", "2026-11-30")],
+        )
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
     coo.goto(&format!("{base}/programmes/{id}/reviews/2026-11"))
         .await
         .unwrap();

@@ -350,6 +350,100 @@ async fn an_unacknowledged_serious_incident_becomes_a_warning_sign_and_goes_into
         review.body
     );
     assert!(review.reads("not acknowledged by both"));
+
+    // Held, the pack keeps it; later edits of the incident do not reach it.
+    let review_path = format!("/programmes/{id}/reviews/{next}");
+    let held = coo
+        .submit_form(
+            &review_path,
+            &format!("action=\"{review_path}/hold\""),
+            &format!("{review_path}/hold"),
+            &[],
+        )
+        .await;
+    assert_eq!(held.status, 303, "{}", held.body);
+    let number: i32 =
+        sqlx::query_scalar("SELECT max(number) FROM incidents WHERE programme_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let incident = format!("/programmes/{id}/incidents/{number}");
+    let edited = coo
+        .submit_form(
+            &incident,
+            &format!("action=\"{incident}\""),
+            &incident,
+            &[(
+                "follow_up",
+                "Declarations now checked against the destination.",
+            )],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let pack = coo.get(&format!("{review_path}/pack")).await;
+    assert!(pack.reads("Declarations sent to the wrong country"));
+    assert!(!pack.reads("checked against the destination"));
+    let verify = coo.get(&format!("{review_path}/verify")).await;
+    assert!(verify.reads("Intact"), "{}", verify.body);
+}
+
+#[tokio::test]
+async fn a_process_whose_agents_are_all_suspended_cannot_go_live() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let (id, filer) = agent(&app, "Customs filer").await;
+    let process: uuid::Uuid = sqlx::query_scalar("SELECT process_id FROM agents WHERE id = $1")
+        .bind(filer)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // Customs is deploying (set here: its gates do not hold in the demo).
+    sqlx::query("UPDATE processes SET stage = 'deploying' WHERE id = $1")
+        .bind(process)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut coo = app.login("coo@halden.example").await;
+    let agent_page = format!("/programmes/{id}/agents/{filer}");
+    let suspended = coo
+        .submit_form(
+            &agent_page,
+            &format!("action=\"{agent_page}/suspend\""),
+            &format!("{agent_page}/suspend"),
+            &[("reason", "The tariff list is wrong again.")],
+        )
+        .await;
+    assert_eq!(suspended.status, 303, "{}", suspended.body);
+    let pipeline = format!("/programmes/{id}/pipeline");
+    let stage = format!("{pipeline}/{process}/stage");
+    let refused = coo
+        .submit_form(
+            &pipeline,
+            &format!("action=\"{stage}\""),
+            &stage,
+            &[("to", "live"), ("note", "Go")],
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.reads("Every agent working in this process is suspended."));
+    // Resumed by the COO (a major incident only), the process may go live.
+    coo.submit_form(
+        &agent_page,
+        &format!("action=\"{agent_page}/resume\""),
+        &format!("{agent_page}/resume"),
+        &[("reason", "Checked.")],
+    )
+    .await;
+    let moved = coo
+        .submit_form(
+            &pipeline,
+            &format!("action=\"{stage}\""),
+            &stage,
+            &[("to", "live"), ("note", "Go")],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
 }
 
 #[tokio::test]

@@ -695,3 +695,129 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
         browser.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_coo_registers_edits_and_retires_an_agent_and_a_stale_form_gets_the_conflict_page() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let (id, drafter) = agent(&app, "Dispute drafter").await;
+    let mut coo = app.login("coo@halden.example").await;
+    let register = format!("/programmes/{id}/agents");
+    let page = coo.get(&register).await;
+    let marker = format!("action=\"/programmes/{id}/agents\"");
+    let process: String = sqlx::query_scalar("SELECT process_id::text FROM agents WHERE id = $1")
+        .bind(drafter)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let accountable: String =
+        sqlx::query_scalar("SELECT id::text FROM users WHERE email = 'cfo@halden.example'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    // A name already taken, and a decision type of another process.
+    let mut fields = fill(
+        &page,
+        &marker,
+        &[
+            ("name", "invoice MATCHER"),
+            ("process", &process),
+            ("provider", "In-house model"),
+            ("accountable", &accountable),
+        ],
+    );
+    fields.push(("decisions".into(), "d3".into()));
+    let refused = coo.post_pairs(&register, &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.reads("Choose decision types the governance framework sets for"));
+    let fields: Vec<_> = fields
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "decisions" {
+                (k, "d1".to_owned())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let taken = coo.post_pairs(&register, &fields).await;
+    assert_eq!(taken.status, 422, "{}", taken.body);
+    assert!(taken.reads("This programme already has an agent of that name."));
+    let fields: Vec<_> = fields
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "name" {
+                (k, "Payment checker".to_owned())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let made = coo.post_pairs(&register, &fields).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let again = coo.post_pairs(&register, &fields).await;
+    assert!(
+        again.reads("Already recorded"),
+        "a double click registers once"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM agents WHERE name = 'Payment checker'")
+            .await,
+        1
+    );
+
+    // An edit from a page read before another edit gets the conflict page.
+    let agent_page = format!("/programmes/{id}/agents/{drafter}");
+    let stale = coo.get(&agent_page).await;
+    let marker = format!("action=\"{agent_page}\"");
+    let saved = coo
+        .post_pairs(
+            &agent_page,
+            &fill(
+                &stale,
+                &marker,
+                &[("provider", "Partner platform, model v3")],
+            ),
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let conflict = coo
+        .post_pairs(
+            &agent_page,
+            &fill(&stale, &marker, &[("provider", "Other")]),
+        )
+        .await;
+    assert_eq!(conflict.status, 409);
+    assert!(
+        coo.get(&agent_page)
+            .await
+            .reads("Partner platform, model v3")
+    );
+
+    // Retired with a reason; it leaves the override form.
+    let page = coo.get(&agent_page).await;
+    let retire = format!("{agent_page}/retire");
+    let marker = format!("action=\"{retire}\"");
+    let empty = coo.post_pairs(&retire, &fill(&page, &marker, &[])).await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.reads("Write why."));
+    let retired = coo
+        .post_pairs(
+            &retire,
+            &fill(
+                &page,
+                &marker,
+                &[("retire_reason", "Disputes go back to people.")],
+            ),
+        )
+        .await;
+    assert_eq!(retired.status, 303, "{}", retired.body);
+    assert_eq!(state_of(&app, drafter).await, "retired");
+    let history = coo.get(&agent_page).await;
+    assert!(history.reads("Retired"));
+    assert!(history.reads("Disputes go back to people."));
+    assert!(
+        !history.reads("Edit its entry"),
+        "a retired agent's entry stays"
+    );
+}

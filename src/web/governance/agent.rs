@@ -8,6 +8,7 @@
 use super::register::typed;
 use super::*;
 use crate::domain::seat::SeatKind;
+use crate::web::forms::Typed;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "governance/agent.html")]
@@ -257,19 +258,21 @@ pub(super) async fn edit(
     done(tx, &user, &url, format!("{name}'s entry is saved.")).await
 }
 
-/// The suspend, resume and retire forms: a reason and the version seen.
+/// The suspend, resume and retire forms: a reason (in the field called
+/// `field`) and the version seen.
 fn reason_and_version(
     body: &[(String, String)],
+    field: &str,
 ) -> (
     GovernanceForm,
     std::result::Result<(String, i32), FieldErrors>,
 ) {
     let form = typed(body);
     let mut errors = FieldErrors::new();
-    let why = reason(&form, &mut errors);
+    let why = errors.check(field, required(form.value(field), 2000, "why"));
     let version = form.version.trim().parse::<i32>().ok();
     if version.is_none() && errors.is_empty() {
-        errors.add("reason", "Reload the agent's page and try again.");
+        errors.add(field, "Reload the agent's page and try again.");
     }
     let parsed = match (why, version) {
         (Some(why), Some(version)) if errors.is_empty() => Ok((why, version)),
@@ -306,7 +309,7 @@ pub(super) async fn suspend(
         &framework.override_roles(&row.decisions),
     )
     .ok_or(AppError::Forbidden)?;
-    let (form, parsed) = reason_and_version(&body);
+    let (form, parsed) = reason_and_version(&body, "reason");
     let (why, version) = match parsed {
         Ok(parsed) => parsed,
         Err(errors) => {
@@ -367,7 +370,7 @@ pub(super) async fn resume(
     Form(body): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     user.require(Action::ResumeAgent)?;
-    let (form, parsed) = reason_and_version(&body);
+    let (form, parsed) = reason_and_version(&body, "reason");
     let (why, version) = match parsed {
         Ok(parsed) => parsed,
         Err(errors) => {
@@ -445,7 +448,7 @@ pub(super) async fn retire(
     Form(body): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     user.require(Action::KeepAgentRegister)?;
-    let (form, parsed) = reason_and_version(&body);
+    let (form, parsed) = reason_and_version(&body, "retire_reason");
     let (why, version) = match parsed {
         Ok(parsed) => parsed,
         Err(errors) => {

@@ -81,6 +81,7 @@ crate::typed_form! {
         contained_at,
         follow_up,
         reason,
+        retire_reason,
         version,
         once,
     }
@@ -561,11 +562,6 @@ fn ticked(body: &[(String, String)]) -> Vec<String> {
     ids.sort();
     ids.dedup();
     ids
-}
-
-/// A reason the form must carry.
-fn reason(form: &GovernanceForm, errors: &mut FieldErrors) -> Option<String> {
-    errors.check("reason", required(&form.reason, 2000, "why"))
 }
 
 /// The agent-state names for a template's select.

@@ -176,6 +176,24 @@ impl Needs {
             };
             lines.push((format!("{what} — {name}"), crate::paths::health(id)));
         }
+        for i in &self.incidents {
+            lines.push((
+                format!(
+                    "Acknowledge serious incident #{}: {} — {}",
+                    i.number, i.title, i.programme_name
+                ),
+                crate::paths::incident(i.programme_id, i.number),
+            ));
+        }
+        for a in &self.resumptions {
+            lines.push((
+                format!(
+                    "{} is suspended: decide whether it resumes — {}",
+                    a.name, a.programme_name
+                ),
+                crate::paths::agent(a.programme_id, a.agent_id),
+            ));
+        }
         for (r, clock) in &self.decisions {
             lines.push((
                 format!(

@@ -90,6 +90,15 @@ pub struct HealthSource {
     pub brief: Option<(i32, Vec<Slot>)>,
     /// The dashboard, when asked for (the page shows its figures).
     pub dashboard: Option<crate::db::metrics::DashboardSource>,
+    /// Serious incidents' clocks: (due, when both had acknowledged).
+    pub incident_clocks: Vec<IncidentClockRow>,
+}
+
+/// A serious incident's clock, for the signs' history.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IncidentClockRow {
+    pub acknowledge_by: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
 /// Reads a programme's health records — and, for the page, its dashboard —
@@ -103,7 +112,7 @@ pub async fn source(
     let sql = format!(
         "SELECT {} AS programme, {} AS statements, {} AS pulses, {} AS ratings, {} AS matrix, {} AS cadence, {} AS actions,
                 (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number, {} AS latest_slots,
-                CASE WHEN $3 THEN {} END AS dashboard",
+                CASE WHEN $3 THEN {} END AS dashboard, {} AS incident_clocks",
         programme(),
         array(
             "SELECT s.seat, s.sentence, (SELECT display_name FROM users WHERE id = s.written_by) AS written_by_name, s.written_at
@@ -127,9 +136,17 @@ pub async fn source(
             "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
         )),
         crate::db::metrics::dashboard_part(),
+        array(
+            "SELECT acknowledge_by,
+                    CASE WHEN ceo_acknowledged_at IS NOT NULL AND coo_acknowledged_at IS NOT NULL
+                         THEN greatest(ceo_acknowledged_at, coo_acknowledged_at) END AS acknowledged_at
+               FROM incidents WHERE programme_id = $1 AND acknowledge_by IS NOT NULL
+              ORDER BY acknowledge_by"
+        ),
     );
     #[derive(FromRow)]
     struct Row {
+        incident_clocks: Part,
         programme: Option<Part>,
         statements: Part,
         pulses: Part,
@@ -169,6 +186,7 @@ pub async fn source(
             .dashboard
             .map(|part| crate::db::metrics::decode_dashboard(&part.0))
             .transpose()?,
+        incident_clocks: decode(&row.incident_clocks.0)?,
     };
     who.seen(&found, source).map(Some)
 }
@@ -574,6 +592,17 @@ impl HealthSource {
             points.push((completed, rating_problem(&rounds[..=i]).is_some()));
         }
         all.extend(spells(Sign::RatingsApart, &points));
+        // Serious incidents past their clocks before both acknowledged them.
+        let clocks: Vec<_> = source
+            .incident_clocks
+            .iter()
+            .map(|c| (c.acknowledge_by, c.acknowledged_at))
+            .collect();
+        all.extend(
+            crate::domain::governance::unacknowledged_spells(&clocks, now)
+                .into_iter()
+                .map(|(since, cleared)| (Sign::IncidentUnacknowledged, since, cleared)),
+        );
         all.sort_by_key(|(_, since, _)| std::cmp::Reverse(*since));
         all
     }

@@ -133,6 +133,33 @@ impl IncidentClock {
     }
 }
 
+/// When serious incidents stood unacknowledged past their clocks, merged
+/// where they overlap: each clock is (due, when both had acknowledged).
+pub fn unacknowledged_spells(
+    clocks: &[(DateTime<Utc>, Option<DateTime<Utc>>)],
+    now: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> {
+    let mut late: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = clocks
+        .iter()
+        .filter(|(due, acknowledged)| *due <= now && acknowledged.is_none_or(|a| a > *due))
+        .copied()
+        .collect();
+    late.sort();
+    let mut merged: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
+    for (start, end) in late {
+        match merged.last_mut() {
+            Some((_, last_end)) if last_end.is_none_or(|e| start <= e) => {
+                *last_end = match (*last_end, end) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+            }
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
 /// Why a person overruled an agent.
 pub const OVERRIDE_CATEGORIES: &[(&str, &str)] = &[
     ("wrong_outcome", "The agent's outcome was wrong"),
@@ -350,6 +377,30 @@ mod tests {
             IncidentClock::of(by, Some(at(1)), Some(at(30)), at(40)),
             IncidentClock::Acknowledged,
             "late, but acknowledged"
+        );
+    }
+
+    #[test]
+    fn late_acknowledgements_make_spells_that_merge_where_they_overlap() {
+        let spells = unacknowledged_spells(
+            &[
+                (at(24), Some(at(10))),
+                (at(30), Some(at(40))),
+                (at(35), Some(at(50))),
+                (at(60), Some(at(61))),
+                (at(70), None),
+                (at(500), None),
+            ],
+            at(100),
+        );
+        assert_eq!(
+            spells,
+            vec![
+                (at(30), Some(at(50))),
+                (at(60), Some(at(61))),
+                (at(70), None)
+            ],
+            "in time is no spell; a clock not yet run out is none either"
         );
     }
 

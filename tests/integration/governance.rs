@@ -315,6 +315,11 @@ async fn an_unacknowledged_serious_incident_becomes_a_warning_sign_and_goes_into
         page.body
             .contains("sign-standing\" aria-labelledby=\"incident-title\"")
     );
+    let history = &page.body[page.body.find("id=\"history-title\"").unwrap()..];
+    assert!(
+        history.contains("A serious incident not acknowledged in time"),
+        "the history of the signs has its spell"
+    );
     // The held pack is frozen: the new incident is not in it.
     let pack_after = coo
         .get(&format!("/programmes/{id}/reviews/{held}/pack"))

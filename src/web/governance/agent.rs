@@ -53,17 +53,11 @@ impl AgentPage {
     }
 
     fn process_options(&self) -> Vec<(String, String)> {
-        self.processes
-            .iter()
-            .map(|p| (p.id.to_string(), p.name.clone()))
-            .collect()
+        process_options(&self.processes)
     }
 
     fn people_options(&self) -> Vec<(String, String)> {
-        self.people
-            .iter()
-            .map(|p| (p.id.to_string(), p.display_name.clone()))
-            .collect()
+        people_options(&self.people)
     }
 
     fn when(&self, at: &DateTime<Utc>) -> String {
@@ -258,15 +252,27 @@ pub(super) async fn edit(
     done(tx, &user, &url, format!("{name}'s entry is saved.")).await
 }
 
-/// The suspend, resume and retire forms: a reason (in the field called
-/// `field`) and the version seen.
-fn reason_and_version(
+/// An agent locked for a change of its state, in the transaction that
+/// makes it, with the form's reason.
+struct ForChange {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    agent: db::governance::LockedAgent,
+    why: String,
+    url: String,
+}
+
+/// Reads a suspend, resume or retire form (its reason in the field called
+/// `field`, and the version the page showed), locks the agent and checks
+/// that `allowed` its state: the change to make, or the answer already
+/// given (the form again with its message, the refusal, the conflict page).
+async fn for_change(
+    state: &AppState,
+    user: &CurrentUser,
+    (id, agent_id): (Uuid, Uuid),
     body: &[(String, String)],
     field: &str,
-) -> (
-    GovernanceForm,
-    std::result::Result<(String, i32), FieldErrors>,
-) {
+    allowed: (fn(AgentState) -> bool, &str),
+) -> Result<std::result::Result<ForChange, Response>> {
     let form = typed(body);
     let mut errors = FieldErrors::new();
     let why = errors.check(field, required(form.value(field), 2000, "why"));
@@ -274,11 +280,36 @@ fn reason_and_version(
     if version.is_none() && errors.is_empty() {
         errors.add(field, "Reload the agent's page and try again.");
     }
-    let parsed = match (why, version) {
-        (Some(why), Some(version)) if errors.is_empty() => Ok((why, version)),
-        _ => Err(errors),
+    let (Some(why), Some(version), true) = (why, version, errors.is_empty()) else {
+        return refused(state, user, id, agent_id, (form, Vec::new()), errors)
+            .await
+            .map(Err);
     };
-    (form, parsed)
+    let url = paths::agent(id, agent_id);
+    let mut tx = state.pool.begin().await?;
+    let agent = locked(&mut tx, id, agent_id).await?;
+    let (allows, refusal) = allowed;
+    if !allows(agent.state()) {
+        drop(tx);
+        return refuse(
+            state,
+            user,
+            refusal,
+            format!("It is {}.", agent.state().label().to_lowercase()),
+            (url, "Back to the agent".into()),
+        )
+        .await
+        .map(Err);
+    }
+    if agent.version != version {
+        return Err(stale(state, user, format!("the agent {}", agent.name), url));
+    }
+    Ok(Ok(ForChange {
+        tx,
+        agent,
+        why,
+        url,
+    }))
 }
 
 /// POST …/suspend — the COO or the override owner stops the agent at once.
@@ -309,36 +340,25 @@ pub(super) async fn suspend(
         &framework.override_roles(&row.decisions),
     )
     .ok_or(AppError::Forbidden)?;
-    let (form, parsed) = reason_and_version(&body, "reason");
-    let (why, version) = match parsed {
-        Ok(parsed) => parsed,
-        Err(errors) => {
-            return refused(&state, &user, id, agent_id, (form, Vec::new()), errors).await;
-        }
+    let change = for_change(
+        &state,
+        &user,
+        (id, agent_id),
+        &body,
+        "reason",
+        (|s| s == AgentState::Live, "This agent is not live"),
+    )
+    .await?;
+    let ForChange {
+        mut tx,
+        agent,
+        why,
+        url,
+    } = match change {
+        Ok(change) => change,
+        Err(answer) => return Ok(answer),
     };
     let now = state.now();
-    let url = paths::agent(id, agent_id);
-    let mut tx = state.pool.begin().await?;
-    let agent = locked(&mut tx, id, agent_id).await?;
-    if agent.state() != AgentState::Live {
-        drop(tx);
-        return refuse(
-            &state,
-            &user,
-            "This agent is not live",
-            format!("It is {}.", agent.state().label().to_lowercase()),
-            (url, "Back to the agent".into()),
-        )
-        .await;
-    }
-    if agent.version != version {
-        return Err(stale(
-            &state,
-            &user,
-            format!("the agent {}", agent.name),
-            url,
-        ));
-    }
     db::governance::suspend(
         &mut tx,
         &user.actor(&client, now),
@@ -370,36 +390,28 @@ pub(super) async fn resume(
     Form(body): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     user.require(Action::ResumeAgent)?;
-    let (form, parsed) = reason_and_version(&body, "reason");
-    let (why, version) = match parsed {
-        Ok(parsed) => parsed,
-        Err(errors) => {
-            return refused(&state, &user, id, agent_id, (form, Vec::new()), errors).await;
-        }
+    let change = for_change(
+        &state,
+        &user,
+        (id, agent_id),
+        &body,
+        "reason",
+        (
+            |s| s == AgentState::Suspended,
+            "This agent is not suspended",
+        ),
+    )
+    .await?;
+    let ForChange {
+        mut tx,
+        agent,
+        why,
+        url,
+    } = match change {
+        Ok(change) => change,
+        Err(answer) => return Ok(answer),
     };
     let now = state.now();
-    let url = paths::agent(id, agent_id);
-    let mut tx = state.pool.begin().await?;
-    let agent = locked(&mut tx, id, agent_id).await?;
-    if agent.state() != AgentState::Suspended {
-        drop(tx);
-        return refuse(
-            &state,
-            &user,
-            "This agent is not suspended",
-            format!("It is {}.", agent.state().label().to_lowercase()),
-            (url, "Back to the agent".into()),
-        )
-        .await;
-    }
-    if agent.version != version {
-        return Err(stale(
-            &state,
-            &user,
-            format!("the agent {}", agent.name),
-            url,
-        ));
-    }
     let needed = governance::resumed_by(agent.serious_since_live);
     let Some(seat) = needed.iter().copied().find(|s| user.seats.holds(*s)) else {
         drop(tx);
@@ -448,36 +460,28 @@ pub(super) async fn retire(
     Form(body): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     user.require(Action::KeepAgentRegister)?;
-    let (form, parsed) = reason_and_version(&body, "retire_reason");
-    let (why, version) = match parsed {
-        Ok(parsed) => parsed,
-        Err(errors) => {
-            return refused(&state, &user, id, agent_id, (form, Vec::new()), errors).await;
-        }
+    let change = for_change(
+        &state,
+        &user,
+        (id, agent_id),
+        &body,
+        "retire_reason",
+        (
+            |s| s != AgentState::Retired,
+            "This agent is already retired",
+        ),
+    )
+    .await?;
+    let ForChange {
+        mut tx,
+        agent,
+        why,
+        url,
+    } = match change {
+        Ok(change) => change,
+        Err(answer) => return Ok(answer),
     };
     let now = state.now();
-    let url = paths::agent(id, agent_id);
-    let mut tx = state.pool.begin().await?;
-    let agent = locked(&mut tx, id, agent_id).await?;
-    if agent.state() == AgentState::Retired {
-        drop(tx);
-        return refuse(
-            &state,
-            &user,
-            "This agent is already retired",
-            "Nothing to do.".into(),
-            (url, "Back to the agent".into()),
-        )
-        .await;
-    }
-    if agent.version != version {
-        return Err(stale(
-            &state,
-            &user,
-            format!("the agent {}", agent.name),
-            url,
-        ));
-    }
     db::governance::retire(&mut tx, &user.actor(&client, now), id, &agent, &why).await?;
     done(tx, &user, &url, format!("{} is retired.", agent.name)).await
 }

@@ -569,6 +569,22 @@ pub(crate) fn categories() -> &'static [(&'static str, &'static str)] {
     OVERRIDE_CATEGORIES
 }
 
+/// The processes as a select's choices.
+fn process_options(processes: &[ProcessRow]) -> Vec<(String, String)> {
+    processes
+        .iter()
+        .map(|p| (p.id.to_string(), p.name.clone()))
+        .collect()
+}
+
+/// The people as a select's choices.
+fn people_options(people: &[PersonRow]) -> Vec<(String, String)> {
+    people
+        .iter()
+        .map(|p| (p.id.to_string(), p.display_name.clone()))
+        .collect()
+}
+
 /// The build / buy / partner decision in words.
 fn build_buy_label(choice: Option<&str>) -> Option<String> {
     let choice = choice?;

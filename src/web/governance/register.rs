@@ -88,17 +88,11 @@ impl RegisterPage {
     }
 
     fn process_options(&self) -> Vec<(String, String)> {
-        self.processes
-            .iter()
-            .map(|p| (p.id.to_string(), p.name.clone()))
-            .collect()
+        process_options(&self.processes)
     }
 
     fn people_options(&self) -> Vec<(String, String)> {
-        self.people
-            .iter()
-            .map(|p| (p.id.to_string(), p.display_name.clone()))
-            .collect()
+        people_options(&self.people)
     }
 
     fn agent_options(&self) -> Vec<(String, String)> {

@@ -578,6 +578,7 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
     coo.goto(&format!("{base}/programmes/{id}/agents"))
         .await
         .unwrap();
+    shot(&coo, "agent-register.png").await;
     click(
         &coo,
         Locator::XPath("//summary[text()='Record an incident']"),

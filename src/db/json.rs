@@ -39,3 +39,13 @@ pub(crate) fn decode<T: DeserializeOwned>(raw: &RawValue) -> sqlx::Result<T> {
 
 pub(crate) const LATEST_VERSION_ID: &str =
     "(SELECT id FROM brief_versions WHERE programme_id = $1 ORDER BY number DESC LIMIT 1)";
+
+/// Reads a JSON `null` (a part the page did not ask for) as the type's
+/// default.
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or_default())
+}

@@ -117,7 +117,9 @@ pub struct UpdateRow {
     pub workstreams: Vec<Workstream>,
     /// What blocks us.
     pub blockers: String,
-    /// The dashboard as it stood when written.
+    /// The dashboard as it stood when written (empty when the page did
+    /// not ask for it: see [`Reads::figures`]).
+    #[serde(deserialize_with = "super::json::null_as_default")]
     pub figures: Figures,
     /// Who wrote it.
     pub written_by_name: Option<String>,
@@ -271,14 +273,15 @@ pub(crate) const ACTIONS: &str = "SELECT a.id, s.number AS session_number, r.mon
    LEFT JOIN exco_reviews r ON r.id = a.review_id
   WHERE a.programme_id = $1 ORDER BY a.due_on, a.created_at";
 
-const UPDATES: &str = "SELECT w.id, w.week, w.summary, w.workstreams, w.blockers, w.figures,
+const UPDATES: &str = "SELECT w.id, w.week, w.summary, w.workstreams, w.blockers,
+        CASE WHEN $8::boolean THEN w.figures END AS figures,
         (SELECT display_name FROM users WHERE id = w.written_by) AS written_by_name, w.written_at
    FROM weekly_updates w WHERE w.programme_id = $1 ORDER BY w.week";
 
 const REQUESTS: &str = "SELECT d.id, d.number, w.week AS update_week, d.question, d.options, d.recommendation,
         (SELECT display_name FROM users WHERE id = d.raised_by) AS raised_by_name, d.raised_at,
         d.decision, d.note, (SELECT display_name FROM users WHERE id = d.decided_by) AS decided_by_name,
-        d.decided_at, d.figures
+        d.decided_at, CASE WHEN $8::boolean THEN d.figures END AS figures
    FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
   WHERE d.programme_id = $1 ORDER BY d.number";
 
@@ -324,6 +327,8 @@ pub struct Reads<'a> {
     pub processes: bool,
     /// The dashboard.
     pub dashboard: bool,
+    /// The dashboard each weekly update and decision request froze.
+    pub figures: bool,
 }
 
 impl<'a> Reads<'a> {
@@ -334,6 +339,18 @@ impl<'a> Reads<'a> {
         checks: true,
         processes: true,
         dashboard: false,
+        figures: true,
+    };
+
+    /// What the cadence overview shows: the records, not the figures they
+    /// froze, the sessions' checks or the pipeline's processes.
+    pub const OVERVIEW: Reads<'static> = Reads {
+        focus: None,
+        updates: true,
+        checks: false,
+        processes: false,
+        dashboard: false,
+        figures: false,
     };
 
     /// What the page of the review of `month` shows.
@@ -344,6 +361,7 @@ impl<'a> Reads<'a> {
             checks: false,
             processes: true,
             dashboard: true,
+            figures: false,
         }
     }
 }
@@ -393,14 +411,15 @@ pub async fn source(
         pipeline: Part,
         dashboard: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, 7);
+    let sql = who.sql(&sql, 2, 8);
     let query = who
         .bind(sqlx::query(&sql).bind(programme_id))
         .bind(reads.focus)
         .bind(reads.updates)
         .bind(reads.checks)
         .bind(reads.processes)
-        .bind(reads.dashboard);
+        .bind(reads.dashboard)
+        .bind(reads.figures);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };

@@ -59,7 +59,7 @@ pub(super) async fn page(
     typed: Option<(String, String)>,
     errors: FieldErrors,
 ) -> Result<CadencePage> {
-    let (user, programme, source) = see(state, viewer, id, Reads::ALL).await?;
+    let (user, programme, source) = see(state, viewer, id, Reads::OVERVIEW).await?;
     let user = &user;
     let now = state.now();
     let today = now.date_naive();

@@ -274,14 +274,14 @@ pub(crate) const ACTIONS: &str = "SELECT a.id, s.number AS session_number, r.mon
   WHERE a.programme_id = $1 ORDER BY a.due_on, a.created_at";
 
 const UPDATES: &str = "SELECT w.id, w.week, w.summary, w.workstreams, w.blockers,
-        CASE WHEN $8::boolean THEN w.figures END AS figures,
+        CASE WHEN $8::boolean OR w.week = $9 THEN w.figures END AS figures,
         (SELECT display_name FROM users WHERE id = w.written_by) AS written_by_name, w.written_at
    FROM weekly_updates w WHERE w.programme_id = $1 ORDER BY w.week";
 
 const REQUESTS: &str = "SELECT d.id, d.number, w.week AS update_week, d.question, d.options, d.recommendation,
         (SELECT display_name FROM users WHERE id = d.raised_by) AS raised_by_name, d.raised_at,
         d.decision, d.note, (SELECT display_name FROM users WHERE id = d.decided_by) AS decided_by_name,
-        d.decided_at, CASE WHEN $8::boolean THEN d.figures END AS figures
+        d.decided_at, CASE WHEN $8::boolean OR w.week = $9 THEN d.figures END AS figures
    FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
   WHERE d.programme_id = $1 ORDER BY d.number";
 
@@ -329,6 +329,8 @@ pub struct Reads<'a> {
     pub dashboard: bool,
     /// The dashboard each weekly update and decision request froze.
     pub figures: bool,
+    /// The dashboard that one week's update and its requests froze.
+    pub figures_of_week: Option<i32>,
 }
 
 impl<'a> Reads<'a> {
@@ -340,7 +342,21 @@ impl<'a> Reads<'a> {
         processes: true,
         dashboard: false,
         figures: true,
+        figures_of_week: None,
     };
+
+    /// What a weekly update's page shows: that week's figures only.
+    pub fn update(week: i32) -> Reads<'static> {
+        Reads {
+            focus: None,
+            updates: true,
+            checks: false,
+            processes: false,
+            dashboard: false,
+            figures: false,
+            figures_of_week: Some(week),
+        }
+    }
 
     /// What the cadence overview shows: the records, not the figures they
     /// froze, the sessions' checks or the pipeline's processes.
@@ -351,6 +367,7 @@ impl<'a> Reads<'a> {
         processes: false,
         dashboard: false,
         figures: false,
+        figures_of_week: None,
     };
 
     /// What the page of the review of `month` shows.
@@ -362,6 +379,7 @@ impl<'a> Reads<'a> {
             processes: true,
             dashboard: true,
             figures: false,
+            figures_of_week: None,
         }
     }
 }
@@ -411,7 +429,7 @@ pub async fn source(
         pipeline: Part,
         dashboard: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, 8);
+    let sql = who.sql(&sql, 2, 9);
     let query = who
         .bind(sqlx::query(&sql).bind(programme_id))
         .bind(reads.focus)
@@ -419,7 +437,8 @@ pub async fn source(
         .bind(reads.checks)
         .bind(reads.processes)
         .bind(reads.dashboard)
-        .bind(reads.figures);
+        .bind(reads.figures)
+        .bind(reads.figures_of_week);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };

@@ -325,7 +325,7 @@ async fn update_page(
     form: UpdateInput,
     errors: FieldErrors,
 ) -> Result<UpdatePage> {
-    let (user, programme, source) = see(state, viewer, id, Reads::ALL).await?;
+    let (user, programme, source) = see(state, viewer, id, Reads::update(week)).await?;
     let user = &user;
     let update = update_of(&source, week)?;
     let now = state.now();

@@ -137,6 +137,7 @@ for years in "${years_list[@]}"; do
       tandem-review=$base/programmes/$live/reviews/$review \
       tandem-health=$base/programmes/$live/health \
       tandem-pipeline=$base/programmes/$live/pipeline \
+      tandem-agents=$base/programmes/$live/agents \
       -- "$cookie"
     peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
     echo "tandem peak RSS under load ($pass views): $((peak / 1024)) MB"

@@ -235,14 +235,14 @@ pub(crate) fn incidents_sql(filter: &str) -> String {
 }
 
 /// Reads a programme's governance records in one round trip; with `focus`,
-/// one agent's history and overrides only. `$3` is the first month of the
-/// rates.
+/// one agent's history and overrides only; with `first_month` (`$3`), the
+/// override and decision counts from that month on (none without).
 pub async fn source(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
     focus: Option<Uuid>,
-    first_month: &str,
+    first_month: Option<&str>,
 ) -> sqlx::Result<Option<Seen<GovernanceSource>>> {
     let sql = format!(
         "SELECT {} AS programme, {} AS processes,
@@ -279,13 +279,13 @@ pub async fn source(
         array(
             "SELECT o.agent_id, o.decision, to_char(o.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, count(*) AS n
                FROM agent_overrides o JOIN agents a ON a.id = o.agent_id
-              WHERE a.programme_id = $1 AND o.occurred_at >= ($3 || '-01')::date
+              WHERE a.programme_id = $1 AND $3::text IS NOT NULL AND o.occurred_at >= ($3 || '-01')::date
               GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
         ),
         array(
             "SELECT c.agent_id, c.decision, c.month, c.decisions::bigint AS n
                FROM agent_decision_counts c JOIN agents a ON a.id = c.agent_id
-              WHERE a.programme_id = $1 AND c.month >= $3 ORDER BY 1, 2, 3"
+              WHERE a.programme_id = $1 AND $3::text IS NOT NULL AND c.month >= $3 ORDER BY 1, 2, 3"
         ),
         array(&incidents_sql(&format!(
             "(i.number > (SELECT coalesce(max(number), 0) - {RECENT} FROM incidents WHERE programme_id = $1)

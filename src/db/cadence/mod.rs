@@ -222,7 +222,8 @@ impl ReviewRow {
 pub struct SnapshotRow {
     /// The month of its review.
     pub month: String,
-    pub content: serde_json::Value,
+    /// The pack as stored, decoded only by the page that shows it.
+    pub content: Box<serde_json::value::RawValue>,
     /// The hash written with it.
     pub sha256: String,
 }

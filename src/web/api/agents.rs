@@ -17,7 +17,7 @@ pub(super) async fn list(
 ) -> Result<Response> {
     let id = client.programme(id)?;
     let who = db::sessions::Who::Organisation(client.organisation_id);
-    let source = db::governance::source(&state.pool, &who, id, None, "9999-12")
+    let source = db::governance::source(&state.pool, &who, id, None, None)
         .await?
         .ok_or(AppError::NotFound)?
         .page;
@@ -86,7 +86,7 @@ async fn agent_of(
     agent: Uuid,
 ) -> Result<db::governance::AgentRow> {
     let who = db::sessions::Who::Organisation(client.organisation_id);
-    db::governance::source(&state.pool, &who, id, Some(agent), "9999-12")
+    db::governance::source(&state.pool, &who, id, Some(agent), None)
         .await?
         .ok_or(AppError::NotFound)?
         .page

@@ -488,7 +488,7 @@ async fn see(
         &viewer.who(state),
         id,
         focus,
-        &first_month(now),
+        Some(&first_month(now)),
     )
     .await?;
     let (user, mut source) = viewer.admit(state, seen).await?;

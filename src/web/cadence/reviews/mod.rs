@@ -249,7 +249,8 @@ async fn load_review(
         .find(|r| r.month == month)
         .cloned()
         .ok_or(AppError::NotFound)?;
-    let decode = |content: &serde_json::Value| serde_json::from_value::<Pack>(content.clone()).ok();
+    let decode =
+        |content: &serde_json::value::RawValue| serde_json::from_str::<Pack>(content.get()).ok();
     let pack = source
         .snapshots
         .iter()

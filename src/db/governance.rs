@@ -400,29 +400,51 @@ impl AgentFields<'_> {
 /// The unique index on (programme, lower(name)).
 pub const AGENT_NAME_TAKEN: &str = "agents_name_key";
 
-async fn change(
+/// A line of an agent's history.
+struct History<'a> {
+    agent_id: Uuid,
+    /// registered, edited, suspended, resume_decided, resumed, retired.
+    what: &'a str,
+    /// The state after it.
+    state: AgentState,
+    reason: &'a str,
+    acted_as: &'a str,
+}
+
+/// Writes a line of an agent's history and its audit entry (`action`, with
+/// what stood before and after).
+async fn record_change(
     conn: &mut PgConnection,
     actor: &Actor,
-    agent_id: Uuid,
-    what: &str,
-    state: AgentState,
-    reason: &str,
-    acted_as: &str,
+    programme_id: Uuid,
+    history: History<'_>,
+    (action, before, after): (&'static str, Option<serde_json::Value>, serde_json::Value),
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO agent_changes (agent_id, change, state, reason, acted_as, changed_by, changed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(agent_id)
-    .bind(what)
-    .bind(state.as_str())
-    .bind(reason)
-    .bind(acted_as)
+    .bind(history.agent_id)
+    .bind(history.what)
+    .bind(history.state.as_str())
+    .bind(history.reason)
+    .bind(history.acted_as)
     .bind(actor.user_id)
     .bind(actor.at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action,
+            object_type: "programme",
+            object_id: Some(programme_id),
+            before,
+            after: Some(after),
+        },
+    )
+    .await
 }
 
 /// Adds an agent to the register, live. Fails with [`AGENT_NAME_TAKEN`]
@@ -452,19 +474,20 @@ pub async fn register(
     .bind(actor.at)
     .execute(&mut *conn)
     .await?;
-    change(conn, actor, id, "registered", AgentState::Live, "", "COO").await?;
     let mut after = fields.json();
     after["agent"] = json!(id);
-    audit::record(
+    record_change(
         conn,
         actor,
-        Change {
-            action: actions::AGENT_REGISTER,
-            object_type: "programme",
-            object_id: Some(programme_id),
-            before: None,
-            after: Some(after),
+        programme_id,
+        History {
+            agent_id: id,
+            what: "registered",
+            state: AgentState::Live,
+            reason: "",
+            acted_as: "COO",
         },
+        (actions::AGENT_REGISTER, None, after),
     )
     .await?;
     Ok(id)
@@ -533,20 +556,22 @@ pub async fn update(
     .bind(fields.accountable_id)
     .execute(&mut *conn)
     .await?;
-    change(conn, actor, agent.id, "edited", agent.state(), "", "COO").await?;
-    audit::record(
+    let before = json!({
+        "agent": agent.id, "name": agent.name, "process": agent.process_id, "decisions": agent.decisions,
+        "provider": agent.provider, "accountable": agent.accountable_id,
+    });
+    record_change(
         conn,
         actor,
-        Change {
-            action: actions::AGENT_UPDATE,
-            object_type: "programme",
-            object_id: Some(programme_id),
-            before: Some(json!({
-                "agent": agent.id, "name": agent.name, "process": agent.process_id, "decisions": agent.decisions,
-                "provider": agent.provider, "accountable": agent.accountable_id,
-            })),
-            after: Some(fields.json()),
+        programme_id,
+        History {
+            agent_id: agent.id,
+            what: "edited",
+            state: agent.state(),
+            reason: "",
+            acted_as: "COO",
         },
+        (actions::AGENT_UPDATE, Some(before), fields.json()),
     )
     .await
 }
@@ -604,28 +629,22 @@ pub async fn suspend(
     .bind(agent.id)
     .execute(&mut *conn)
     .await?;
-    change(
+    record_change(
         conn,
         actor,
-        agent.id,
-        "suspended",
-        AgentState::Suspended,
-        reason,
-        acted_as,
-    )
-    .await?;
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action: actions::AGENT_SUSPEND,
-            object_type: "programme",
-            object_id: Some(programme_id),
-            before: Some(json!({"agent": agent.id, "name": agent.name, "state": agent.state})),
-            after: Some(
-                json!({"agent": agent.id, "state": "suspended", "reason": reason, "as": acted_as}),
-            ),
+        programme_id,
+        History {
+            agent_id: agent.id,
+            what: "suspended",
+            state: AgentState::Suspended,
+            reason,
+            acted_as,
         },
+        (
+            actions::AGENT_SUSPEND,
+            Some(json!({"agent": agent.id, "name": agent.name, "state": agent.state})),
+            json!({"agent": agent.id, "state": "suspended", "reason": reason, "as": acted_as}),
+        ),
     )
     .await?;
     tell(conn, actor, programme_id, agent, |programme| {
@@ -694,26 +713,22 @@ pub async fn decide_resume(
         .bind(if complete { "live" } else { "suspended" })
         .execute(&mut *conn)
         .await?;
-    change(
+    record_change(
         conn,
         actor,
-        agent.id,
-        "resume_decided",
-        AgentState::Suspended,
-        reason,
-        seat.label(),
-    )
-    .await?;
-    audit::record(
-        &mut *conn,
-        actor,
-        Change {
-            action: actions::AGENT_RESUME_DECIDE,
-            object_type: "programme",
-            object_id: Some(programme_id),
-            before: Some(json!({"agent": agent.id, "name": agent.name, "state": "suspended"})),
-            after: Some(json!({"agent": agent.id, "seat": seat.as_str(), "reason": reason})),
+        programme_id,
+        History {
+            agent_id: agent.id,
+            what: "resume_decided",
+            state: AgentState::Suspended,
+            reason,
+            acted_as: seat.label(),
         },
+        (
+            actions::AGENT_RESUME_DECIDE,
+            Some(json!({"agent": agent.id, "name": agent.name, "state": "suspended"})),
+            json!({"agent": agent.id, "seat": seat.as_str(), "reason": reason}),
+        ),
     )
     .await?;
     if !complete {
@@ -740,26 +755,22 @@ pub async fn decide_resume(
         .await?;
         return Ok(Resumed::Waiting);
     }
-    change(
+    record_change(
         conn,
         actor,
-        agent.id,
-        "resumed",
-        AgentState::Live,
-        reason,
-        seat.label(),
-    )
-    .await?;
-    audit::record(
-        &mut *conn,
-        actor,
-        Change {
-            action: actions::AGENT_RESUME,
-            object_type: "programme",
-            object_id: Some(programme_id),
-            before: Some(json!({"agent": agent.id, "state": "suspended"})),
-            after: Some(json!({"agent": agent.id, "state": "live", "decided_by": decided})),
+        programme_id,
+        History {
+            agent_id: agent.id,
+            what: "resumed",
+            state: AgentState::Live,
+            reason,
+            acted_as: seat.label(),
         },
+        (
+            actions::AGENT_RESUME,
+            Some(json!({"agent": agent.id, "state": "suspended"})),
+            json!({"agent": agent.id, "state": "live", "decided_by": decided}),
+        ),
     )
     .await?;
     tell(conn, actor, programme_id, agent, |programme| {
@@ -786,26 +797,22 @@ pub async fn retire(
         .bind(agent.id)
         .execute(&mut *conn)
         .await?;
-    change(
+    record_change(
         conn,
         actor,
-        agent.id,
-        "retired",
-        AgentState::Retired,
-        reason,
-        "COO",
-    )
-    .await?;
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action: actions::AGENT_RETIRE,
-            object_type: "programme",
-            object_id: Some(programme_id),
-            before: Some(json!({"agent": agent.id, "name": agent.name, "state": agent.state})),
-            after: Some(json!({"agent": agent.id, "state": "retired", "reason": reason})),
+        programme_id,
+        History {
+            agent_id: agent.id,
+            what: "retired",
+            state: AgentState::Retired,
+            reason,
+            acted_as: "COO",
         },
+        (
+            actions::AGENT_RETIRE,
+            Some(json!({"agent": agent.id, "name": agent.name, "state": agent.state})),
+            json!({"agent": agent.id, "state": "retired", "reason": reason}),
+        ),
     )
     .await
 }

@@ -192,19 +192,25 @@ const SIGNED_VERSION: &str = "SELECT v.id, v.number FROM brief_versions v
                                         AND s.user_id = sl.user_id AND s.decision = 'signed'))
   ORDER BY v.number DESC LIMIT 1";
 
+/// Whether a serious incident concerning agent `a` was recorded since it
+/// last went live (registered or resumed): the CEO then decides its
+/// resumption too (see [`crate::domain::governance::resumed_by`]).
+pub(crate) const SERIOUS_SINCE_LIVE: &str = "EXISTS (SELECT 1 FROM incidents i
+     WHERE i.agent_id = a.id AND i.severity = 'serious'
+       AND i.recorded_at >= (SELECT max(c.changed_at) FROM agent_changes c
+                              WHERE c.agent_id = a.id AND c.change IN ('registered', 'resumed')))";
+
 fn agents_sql() -> String {
-    "SELECT a.id, a.name, a.process_id, a.decisions, a.provider, a.accountable_id,
-            u.display_name AS accountable_name, a.state, a.suspensions, a.version, a.created_at,
-            EXISTS (SELECT 1 FROM incidents i WHERE i.agent_id = a.id AND i.severity = 'serious'
-                      AND i.recorded_at >= (SELECT max(c.changed_at) FROM agent_changes c
-                                             WHERE c.agent_id = a.id AND c.change IN ('registered', 'resumed')))
-              AS serious_since_live,
-            coalesce((SELECT array_agg(r.seat ORDER BY r.seat) FROM agent_resumptions r
-                       WHERE r.agent_id = a.id AND r.suspension = a.suspensions AND a.state = 'suspended'), '{}')
-              AS resume_seats
-       FROM agents a JOIN users u ON u.id = a.accountable_id
-      WHERE a.programme_id = $1 ORDER BY a.state = 'retired', lower(a.name)"
-        .to_owned()
+    format!(
+        "SELECT a.id, a.name, a.process_id, a.decisions, a.provider, a.accountable_id,
+                u.display_name AS accountable_name, a.state, a.suspensions, a.version, a.created_at,
+                {SERIOUS_SINCE_LIVE} AS serious_since_live,
+                coalesce((SELECT array_agg(r.seat ORDER BY r.seat) FROM agent_resumptions r
+                           WHERE r.agent_id = a.id AND r.suspension = a.suspensions AND a.state = 'suspended'), '{{}}')
+                  AS resume_seats
+           FROM agents a JOIN users u ON u.id = a.accountable_id
+          WHERE a.programme_id = $1 ORDER BY a.state = 'retired', lower(a.name)"
+    )
 }
 
 const INCIDENT_COLUMNS: &str = "i.id, i.number, i.severity, i.title, i.what_happened, i.process_id, i.agent_id,
@@ -521,14 +527,11 @@ pub async fn lock_agent(
     programme_id: Uuid,
     agent_id: Uuid,
 ) -> sqlx::Result<Option<LockedAgent>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT a.id, a.name, a.process_id, a.decisions, a.provider, a.accountable_id, a.state, a.suspensions, a.version,
-                EXISTS (SELECT 1 FROM incidents i WHERE i.agent_id = a.id AND i.severity = 'serious'
-                          AND i.recorded_at >= (SELECT max(c.changed_at) FROM agent_changes c
-                                                 WHERE c.agent_id = a.id AND c.change IN ('registered', 'resumed')))
-                  AS serious_since_live
-           FROM agents a WHERE a.programme_id = $1 AND a.id = $2 FOR UPDATE",
-    )
+                {SERIOUS_SINCE_LIVE} AS serious_since_live
+           FROM agents a WHERE a.programme_id = $1 AND a.id = $2 FOR UPDATE"
+    ))
     .bind(programme_id)
     .bind(agent_id)
     .fetch_optional(conn)

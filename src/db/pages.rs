@@ -490,17 +490,16 @@ pub(crate) fn home_source_sql() -> String {
                 AND (i.ceo_acknowledged_at IS NULL OR i.coo_acknowledged_at IS NULL)
               ORDER BY i.acknowledge_by, p.name"
         ),
-        array(
+        array(&format!(
             "SELECT p.id AS programme_id, p.name AS programme_name, a.id AS agent_id, a.name,
-                    EXISTS (SELECT 1 FROM incidents i WHERE i.agent_id = a.id AND i.severity = 'serious'
-                              AND i.recorded_at >= (SELECT max(c.changed_at) FROM agent_changes c
-                                                     WHERE c.agent_id = a.id AND c.change IN ('registered', 'resumed'))) AS ceo_needed,
+                    {} AS ceo_needed,
                     coalesce((SELECT array_agg(r.seat) FROM agent_resumptions r
-                               WHERE r.agent_id = a.id AND r.suspension = a.suspensions), '{}') AS decided
+                               WHERE r.agent_id = a.id AND r.suspension = a.suspensions), '{{}}') AS decided
                FROM agents a JOIN programmes p ON p.id = a.programme_id
               WHERE p.organisation_id = $1 AND a.state = 'suspended'
-              ORDER BY p.name, a.name"
-        ),
+              ORDER BY p.name, a.name",
+            super::governance::SERIOUS_SINCE_LIVE
+        )),
     )
 }
 

@@ -97,6 +97,29 @@ pub(crate) async fn click(browser: &Client, locator: Locator<'_>) {
     browser.find(locator).await.unwrap().click().await.unwrap();
 }
 
+/// Clicks the button found by `locator` and waits for the page the form's
+/// answer loads: the old page may carry an element the next one is looked
+/// up by (a flash message from an earlier form), so the old document must
+/// be gone first.
+pub(crate) async fn submit(browser: &Client, locator: Locator<'_>) {
+    let page = browser.find(Locator::Css("html")).await.unwrap();
+    click(browser, locator).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    // Asking anything of the old document fails once it is replaced.
+    while page.tag_name().await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the form's answer never loaded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    browser
+        .wait()
+        .for_element(Locator::Css("body"))
+        .await
+        .unwrap();
+}
+
 /// Types into the element found by `locator`.
 pub(crate) async fn type_into(browser: &Client, locator: Locator<'_>, text: &str) {
     browser
@@ -138,7 +161,7 @@ async fn the_ceo_signs_in_through_the_login_form_in_a_real_browser() {
     );
     type_into(&browser, Locator::Id("email"), "ceo@halden.example").await;
     type_into(&browser, Locator::Id("password"), PASSWORD).await;
-    click(&browser, Locator::Css("form button[type=submit]")).await;
+    submit(&browser, Locator::Css("form button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Id("needs-title"))
@@ -173,7 +196,7 @@ async fn the_ceo_signs_in_through_the_login_form_in_a_real_browser() {
 
     // Signing out through the header button.
     browser.goto(&format!("{}/", app.base)).await.unwrap();
-    click(&browser, Locator::Css(".account button")).await;
+    submit(&browser, Locator::Css(".account button")).await;
     browser
         .wait()
         .for_element(Locator::Id("login-title"))
@@ -223,7 +246,7 @@ pub(crate) async fn sign_in(browser: &Client, app: &TestApp, email: &str) {
     browser.goto(&format!("{}/login", app.base)).await.unwrap();
     type_into(browser, Locator::Id("email"), email).await;
     type_into(browser, Locator::Id("password"), PASSWORD).await;
-    click(browser, Locator::Css("form button[type=submit]")).await;
+    submit(browser, Locator::Css("form button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Id("needs-title"))
@@ -277,7 +300,7 @@ async fn the_coo_fixes_the_flagged_matrix_row_in_a_real_browser() {
         .await
         .unwrap();
     shot(&browser, "matrix-edit.png").await;
-    click(&browser, Locator::Css(".matrix-form button[type=submit]")).await;
+    submit(&browser, Locator::Css(".matrix-form button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Css(".flash"))
@@ -322,7 +345,7 @@ async fn the_cfo_signs_the_brief_through_the_real_form() {
 
     click(&browser, Locator::Id("decision-sign")).await;
     type_into(&browser, Locator::Id("password"), PASSWORD).await;
-    click(&browser, Locator::Css(".sign-panel button[type=submit]")).await;
+    submit(&browser, Locator::Css(".sign-panel button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Css(".flash"))
@@ -423,7 +446,7 @@ async fn the_coo_records_this_weeks_rate_and_sees_the_dashboard_change() {
     assert_eq!(period, app.this_week());
     type_into(&browser, Locator::Id("value"), "62.5").await;
     type_into(&browser, Locator::Id("note"), "Second entity switched over").await;
-    click(&browser, Locator::Css(".metric-form button[type=submit]")).await;
+    submit(&browser, Locator::Css(".metric-form button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Css(".flash"))
@@ -551,7 +574,7 @@ async fn the_coo_raises_a_decision_and_the_ceo_answers_it_in_a_real_browser() {
         "Hire two for eight weeks.",
     )
     .await;
-    click(&coo, Locator::Css("form.stacked-form button[type=submit]")).await;
+    submit(&coo, Locator::Css("form.stacked-form button[type=submit]")).await;
     coo.wait()
         .for_element(Locator::Css(".flash"))
         .await
@@ -584,7 +607,7 @@ async fn the_coo_raises_a_decision_and_the_ceo_answers_it_in_a_real_browser() {
         .unwrap();
     click(&ceo, Locator::Id("outcome-approved")).await;
     type_into(&ceo, Locator::Id("note"), "Agreed, from the contingency.").await;
-    click(&ceo, Locator::Css("form.stacked-form button[type=submit]")).await;
+    submit(&ceo, Locator::Css("form.stacked-form button[type=submit]")).await;
     ceo.wait()
         .for_element(Locator::Css(".flash"))
         .await
@@ -665,7 +688,7 @@ async fn the_ceo_checks_her_pulse_and_rates_blind_in_a_real_browser() {
     // The pulse check: from memory, then the figures and the gap.
     type_into(&ceo, Locator::Id("stated_value"), "60").await;
     type_into(&ceo, Locator::Id("stated_target"), "70").await;
-    click(
+    submit(
         &ceo,
         Locator::Css("form[action$='/health/pulse'] button[type=submit]"),
     )
@@ -718,7 +741,7 @@ async fn the_ceo_checks_her_pulse_and_rates_blind_in_a_real_browser() {
         .await
         .unwrap();
     type_into(&ceo, Locator::Id("why"), "Matching keeps climbing.").await;
-    click(
+    submit(
         &ceo,
         Locator::Css("form[action$='/health/rating'] button[type=submit]"),
     )
@@ -797,7 +820,7 @@ async fn a_decision_travels_by_email_from_the_coo_to_the_ceo_and_back() {
         "Yes: it ends the scanning.",
     )
     .await;
-    click(&coo, Locator::Css("form.stacked-form button[type=submit]")).await;
+    submit(&coo, Locator::Css("form.stacked-form button[type=submit]")).await;
     coo.wait()
         .for_element(Locator::Css(".flash"))
         .await
@@ -834,7 +857,7 @@ async fn a_decision_travels_by_email_from_the_coo_to_the_ceo_and_back() {
     ceo.wait().for_element(Locator::Id("email")).await.unwrap();
     type_into(&ceo, Locator::Id("email"), "ceo@halden.example").await;
     type_into(&ceo, Locator::Id("password"), PASSWORD).await;
-    click(&ceo, Locator::Css("form button[type=submit]")).await;
+    submit(&ceo, Locator::Css("form button[type=submit]")).await;
     ceo.wait()
         .for_element(Locator::Id("outcome-approved"))
         .await
@@ -842,7 +865,7 @@ async fn a_decision_travels_by_email_from_the_coo_to_the_ceo_and_back() {
     assert_eq!(ceo.current_url().await.unwrap().as_str(), link);
     click(&ceo, Locator::Id("outcome-approved")).await;
     type_into(&ceo, Locator::Id("note"), "Yes, from the contingency.").await;
-    click(&ceo, Locator::Css("form.stacked-form button[type=submit]")).await;
+    submit(&ceo, Locator::Css("form.stacked-form button[type=submit]")).await;
     ceo.wait()
         .for_element(Locator::Css(".flash"))
         .await
@@ -904,7 +927,7 @@ async fn an_invited_person_joins_from_the_email_in_a_real_browser() {
     type_into(&admin, Locator::Id("display_name"), "Ines Duarte").await;
     type_into(&admin, Locator::Id("email"), "ines.duarte@halden.example").await;
     // "E-mail them an invitation" is the choice already made.
-    click(&admin, Locator::Css("form.card button[type=submit]")).await;
+    submit(&admin, Locator::Css("form.card button[type=submit]")).await;
     admin
         .wait()
         .for_element(Locator::Css(".flash"))
@@ -939,7 +962,7 @@ async fn an_invited_person_joins_from_the_email_in_a_real_browser() {
         "a sentence Ines chose",
     )
     .await;
-    click(&ines, Locator::Css("form button[type=submit]")).await;
+    submit(&ines, Locator::Css("form button[type=submit]")).await;
     ines.wait()
         .for_element(Locator::Id("needs-title"))
         .await

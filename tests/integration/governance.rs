@@ -563,7 +563,7 @@ async fn flash(browser: &fantoccini::Client) -> String {
 
 #[tokio::test]
 async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_real_browser() {
-    use crate::browser::{Driver, click, shot, sign_in, type_into};
+    use crate::browser::{Driver, click, shot, sign_in, submit, type_into};
     use fantoccini::Locator;
 
     let app = TestApp::spawn().await;
@@ -599,7 +599,7 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
         .await
         .unwrap();
     type_into(&coo, Locator::Id("detected_at"), "2026-11-16 08:30").await;
-    click(
+    submit(
         &coo,
         Locator::XPath("//button[text()='Record the incident']"),
     )
@@ -616,7 +616,7 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
         .await
         .unwrap();
     type_into(&cfo, Locator::Id("reason"), "It pays invoices twice.").await;
-    click(
+    submit(
         &cfo,
         Locator::XPath("//button[starts-with(text(), 'Suspend')]"),
     )
@@ -634,7 +634,7 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
         Locator::XPath("//a[starts-with(normalize-space(.), 'Acknowledge serious incident')]"),
     )
     .await;
-    click(
+    submit(
         &ceo,
         Locator::XPath("//button[text()='Acknowledge as CEO']"),
     )
@@ -644,7 +644,7 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
         .await
         .unwrap();
     type_into(&ceo, Locator::Id("reason"), "Agreed with the CFO.").await;
-    click(
+    submit(
         &ceo,
         Locator::XPath("//button[starts-with(text(), 'Resume')]"),
     )
@@ -659,7 +659,7 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
     coo.goto(&format!("{base}/programmes/{id}/incidents/3"))
         .await
         .unwrap();
-    click(
+    submit(
         &coo,
         Locator::XPath("//button[text()='Acknowledge as COO']"),
     )
@@ -669,7 +669,7 @@ async fn the_override_owner_suspends_an_agent_and_the_executives_resume_it_in_a_
         .await
         .unwrap();
     type_into(&coo, Locator::Id("reason"), "Retries are idempotent now.").await;
-    click(
+    submit(
         &coo,
         Locator::XPath("//button[starts-with(text(), 'Resume')]"),
     )

@@ -59,6 +59,7 @@ async fn server() -> &'static TestServer {
                                 ("synchronous_commit", "off"),
                                 ("full_page_writes", "off"),
                                 ("max_connections", "300"),
+                                ("max_wal_size", "256MB"),
                             ])
                             .expect("starting the test cluster");
                         cluster
@@ -103,6 +104,7 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
             .fetch_one(&mut conn)
             .await
             .unwrap();
+    drop_abandoned_databases(&mut conn).await;
     if !exists {
         // Leftovers of earlier runs go first.
         let stale: Vec<String> =
@@ -146,10 +148,47 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
     name
 }
 
+/// How long a test database is kept: well past the longest run, so that a
+/// run never loses one to another run on the same cluster.
+const TEST_DATABASE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Drops the test databases of earlier runs. Each test's database is named
+/// with the moment it was made, and a run leaves them behind (a failing
+/// test's is worth a look), so without this every run would add a few
+/// gigabytes to the shared cluster until the disk is full.
+async fn drop_abandoned_databases(conn: &mut PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'tandem\\_test\\_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let oldest_kept = unix_seconds() - TEST_DATABASE_LIFETIME.as_secs();
+    for name in names {
+        let made: Option<u64> = name
+            .strip_prefix("tandem_test_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|seconds| seconds.parse().ok());
+        if made.is_none_or(|made| made < oldest_kept) {
+            // One still in use by a test elsewhere refuses; it goes next time.
+            let _ = conn
+                .execute(format!("DROP DATABASE IF EXISTS \"{name}\"").as_str())
+                .await;
+        }
+    }
+}
+
 /// A fresh, migrated database for one test.
 pub async fn fresh_database() -> (PgPool, String) {
     let server = server().await;
-    let name = format!("tandem_test_{}", Uuid::new_v4().simple());
+    let name = format!("tandem_test_{}_{}", unix_seconds(), Uuid::new_v4().simple());
     let mut conn = PgConnection::connect_with(&server.admin).await.unwrap();
     conn.execute(
         format!(

@@ -5,7 +5,7 @@
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use crate::browser::{Driver, click, heading, shot, sign_in, type_into};
+use crate::browser::{Driver, click, heading, shot, sign_in, submit, type_into};
 use crate::helpers::TestApp;
 
 /// The WebDriver extension command that adds a virtual authenticator: a
@@ -88,7 +88,7 @@ async fn the_cfo_adds_a_passkey_signs_in_with_it_and_signs_the_brief_with_it() {
     );
 
     // Signed out, the passkey signs her in: no address, no password.
-    click(&browser, Locator::Css(".account button[type=submit]")).await;
+    submit(&browser, Locator::Css(".account button[type=submit]")).await;
     browser
         .wait()
         .for_element(Locator::Css("[data-passkey=sign_in]:not([hidden])"))

@@ -502,7 +502,7 @@ async fn accounts_created_at_first_sign_in_hold_no_seat_and_passwords_give_way()
 
 #[tokio::test]
 async fn the_ceo_signs_in_through_the_provider_in_a_real_browser() {
-    use crate::browser::{Driver, click, heading, shot, sign_in, type_into};
+    use crate::browser::{Driver, click, heading, shot, sign_in, submit, type_into};
     use fantoccini::Locator;
 
     let app = TestApp::spawn_reachable().await;
@@ -523,7 +523,7 @@ async fn the_ceo_signs_in_through_the_provider_in_a_real_browser() {
     type_into(&admin, Locator::Id("client_secret"), &secret).await;
     type_into(&admin, Locator::Id("domains"), "halden.example").await;
     click(&admin, Locator::Id("link_by_email")).await;
-    click(&admin, Locator::Css("main form button[type=submit]")).await;
+    submit(&admin, Locator::Css("main form button[type=submit]")).await;
     admin
         .wait()
         .for_element(Locator::Css(".flash"))
@@ -541,7 +541,7 @@ async fn the_ceo_signs_in_through_the_provider_in_a_real_browser() {
     let ceo = driver.browser(390, 844).await;
     ceo.goto(&format!("{}/login", app.base)).await.unwrap();
     type_into(&ceo, Locator::Id("email"), "ceo@halden.example").await;
-    click(&ceo, Locator::Css("main form button[type=submit]")).await;
+    submit(&ceo, Locator::Css("main form button[type=submit]")).await;
     // The provider's own sign-in form, the address already in it.
     ceo.wait()
         .for_element(Locator::Css("input[name=login]"))
@@ -560,13 +560,13 @@ async fn the_ceo_signs_in_through_the_provider_in_a_real_browser() {
         "her provider password",
     )
     .await;
-    click(&ceo, Locator::Css("button[type=submit]")).await;
+    submit(&ceo, Locator::Css("button[type=submit]")).await;
     // The provider asks her to let tandem know who she is.
     ceo.wait()
         .for_element(Locator::Css("input[name=prompt][value=consent]"))
         .await
         .unwrap();
-    click(&ceo, Locator::Css("button[type=submit]")).await;
+    submit(&ceo, Locator::Css("button[type=submit]")).await;
     ceo.wait()
         .for_element(Locator::Id("needs-title"))
         .await

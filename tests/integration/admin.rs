@@ -135,6 +135,8 @@ async fn reassigning_the_ceo_seat_keeps_the_history() {
     assert!(page.shows("cannot be COO and CEO at once"));
     let maren_page = admin.get(&format!("/admin/users/{maren}")).await;
     assert!(maren_page.shows("CEO"));
+    // The seats each session reads are the copies kept on the users' rows.
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]

@@ -26,15 +26,23 @@ struct TestServer {
 
 static SERVER: OnceCell<TestServer> = OnceCell::const_new();
 
+/// A short, stable name for some bytes (FNV-1a).
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// A directory for throwaway clusters that the `postgres` user can reach
-/// even when the checkout lives under a private home directory.
+/// even when the checkout lives under a private home directory. Each
+/// checkout has its own, so two checkouts' runs never share a cluster.
 pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     let uid = nix::unistd::geteuid().as_raw();
-    let dir = std::env::temp_dir()
-        .join(format!("tandem-tests-{uid}"))
-        .join(name);
+    let checkout = fnv1a(env!("CARGO_MANIFEST_DIR").bytes());
+    let root = std::env::temp_dir().join(format!("tandem-tests-{uid}"));
+    let dir = root.join(format!("{checkout:016x}")).join(name);
     std::fs::create_dir_all(&dir).expect("creating a scratch directory");
-    for ancestor in [dir.parent().unwrap(), dir.as_path()] {
+    for ancestor in [root.as_path(), dir.parent().unwrap(), dir.as_path()] {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(ancestor, std::fs::Permissions::from_mode(0o755));
     }
@@ -85,12 +93,11 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
         .unwrap_or(0);
     // Every migration's checksum counts: a migration edited while it is
     // being written gets a template of its own.
-    let checksum = tandem::db::MIGRATOR
-        .iter()
-        .flat_map(|m| m.checksum.iter())
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let checksum = fnv1a(
+        tandem::db::MIGRATOR
+            .iter()
+            .flat_map(|m| m.checksum.iter().copied()),
+    );
     let name = format!("tandem_template_{version}_{checksum:016x}");
     let mut conn = PgConnection::connect_with(admin)
         .await
@@ -106,12 +113,14 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
             .unwrap();
     drop_abandoned_databases(&mut conn).await;
     if !exists {
-        // Leftovers of earlier runs go first.
-        let stale: Vec<String> =
-            sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'tandem\\_test\\_%' OR datname LIKE 'tandem\\_template\\_%'")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
+        // Templates of other schema versions go first (a run of another
+        // checkout cloning one refuses the drop; it goes next time).
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'tandem\\_template\\_%'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
         for db in stale {
             let _ = conn
                 .execute(format!("DROP DATABASE IF EXISTS \"{db}\"").as_str())
@@ -294,10 +303,10 @@ impl TestApp {
         Client::new(&self.base)
     }
 
-    /// Loads the demo organisation with [`PASSWORD`].
     /// The documents the pages read are the copies the writes keep
-    /// (`dashboard_sources`, `home_sources`, `programme_sources`): after any change they must be
-    /// what their queries read now.
+    /// (`dashboard_sources`, `home_sources`, `programme_sources`, and each
+    /// user's seat kinds and time zone on their row): after any change they
+    /// must be what their queries read now.
     pub async fn assert_kept_documents_are_current(&self) {
         let rows: Vec<(String, Option<serde_json::Value>, serde_json::Value)> = sqlx::query_as(
             "SELECT 'the dashboard of ' || p.name, d.body::jsonb, dashboard_source(p.id, NULL, $1)::jsonb
@@ -315,7 +324,14 @@ impl TestApp {
              SELECT 'version ' || v.number || ' of the brief of ' || p.name, k.body::jsonb,
                     brief_version_source(v.id)::jsonb
                FROM brief_versions v JOIN programmes p ON p.id = v.programme_id
-               LEFT JOIN brief_version_sources k ON k.version_id = v.id",
+               LEFT JOIN brief_version_sources k ON k.version_id = v.id
+             UNION ALL
+             SELECT 'the seats and time zone kept on the row of ' || u.email,
+                    json_build_object('seats', u.seat_kinds, 'zone', u.time_zone)::jsonb,
+                    json_build_object(
+                        'seats', ARRAY(SELECT kind FROM seats WHERE user_id = u.id AND ended_at IS NULL ORDER BY kind),
+                        'zone', (SELECT time_zone FROM notification_settings WHERE user_id = u.id))::jsonb
+               FROM users u",
         )
         .bind(tandem::db::metrics::RECENT_VALUES)
         .fetch_all(&self.pool)
@@ -326,6 +342,7 @@ impl TestApp {
         }
     }
 
+    /// Loads the demo organisation with [`PASSWORD`].
     pub async fn load_demo(&self) -> Demo {
         let password = tandem::domain::values::NewPassword::parse(PASSWORD).unwrap();
         tandem::demo::load(&self.pool, &password, self.clock_now())

@@ -548,6 +548,8 @@ async fn each_reader_sets_a_time_zone_and_switches_a_kind_off_or_unsubscribes_in
     );
     let list = ceo.get("/account/notifications").await;
     assert!(list.reads(&tokyo), "{}", list.body);
+    // The zone the session reads is the copy kept on her row.
+    app.assert_kept_documents_are_current().await;
 
     // The reminder carries one-click unsubscribe. A GET only asks; the
     // mail client's POST, with no session and no token, switches it off.

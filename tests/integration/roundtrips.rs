@@ -54,6 +54,13 @@ impl Counter {
     }
 }
 
+impl Drop for Counter {
+    /// The socket's directory goes with the proxy.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Copies both ways; counts what the client sends.
 async fn relay(client: UnixStream, server: UnixStream, count: Arc<AtomicU64>) {
     let (mut client_read, mut client_write) = client.into_split();

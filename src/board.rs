@@ -308,18 +308,24 @@ pub(crate) struct Board {
 impl Board {
     /// Builds the board from what the database returned, as of `today`.
     pub fn build(source: &DashboardSource, today: NaiveDate) -> Board {
-        let section = |sections: &std::collections::HashMap<String, Content>, key: &str| {
-            sections.get(key).cloned().unwrap_or_default()
-        };
+        // Read in place: a section's content is a tree of JSON values,
+        // and the board is built on every view.
+        static EMPTY: Content = Content::new();
+        fn section<'a>(
+            sections: &'a std::collections::HashMap<String, Content>,
+            key: &str,
+        ) -> &'a Content {
+            sections.get(key).unwrap_or(&EMPTY)
+        }
         let draft = Definitions::from_brief(
-            &section(&source.draft, "operational_metrics"),
-            &section(&source.draft, "success_metrics"),
+            section(&source.draft, "operational_metrics"),
+            section(&source.draft, "success_metrics"),
         );
         let (definitions, business_case, basis) = match &source.signed {
             Some(signed) => {
                 let definitions = Definitions::from_brief(
-                    &section(&signed.sections, "operational_metrics"),
-                    &section(&signed.sections, "success_metrics"),
+                    section(&signed.sections, "operational_metrics"),
+                    section(&signed.sections, "success_metrics"),
                 );
                 let changes = definitions.changes_in(&draft);
                 (
@@ -360,7 +366,7 @@ impl Board {
             basis,
             metrics,
             incomplete: definitions.incomplete.clone(),
-            roi: RoiView::build(&business_case, &source.roi),
+            roi: RoiView::build(business_case, &source.roi),
         }
     }
 

@@ -426,6 +426,16 @@ pub struct HomeAction {
 /// `home_source`, installed by [`install_kept_queries`]) at the commit of
 /// every change to what it lists, and keeps the result in `home_sources`;
 /// each reader's page filters it ([`home`]).
+/// The keys of the brief's joint sections as an SQL array literal.
+fn joint_sections_sql() -> String {
+    let keys: Vec<String> = crate::domain::brief::SECTIONS
+        .iter()
+        .filter(|s| s.owner == crate::domain::brief::Owner::Joint)
+        .map(|s| format!("'{}'", s.key))
+        .collect();
+    format!("ARRAY[{}]::text[]", keys.join(", "))
+}
+
 pub(crate) fn home_source_sql() -> String {
     format!(
         "SELECT json_build_object('programmes', {}, 'to_sign', {}, 'to_agree', {}, 'open_requests', {}, 'deploying', {}, 'open_reviews', {}, 'actions', {}, 'committee', {},
@@ -441,14 +451,16 @@ pub(crate) fn home_source_sql() -> String {
                 AND NOT EXISTS (SELECT 1 FROM brief_signatures s WHERE s.version_id = v.id AND s.decision = 'rejected')
               ORDER BY p.name, sl.user_id"
         ),
-        array(
+        array(&format!(
             "SELECT p.id AS programme_id, p.name AS programme_name, s.section_key,
                     s.ceo_agreed_at IS NOT NULL AS ceo_agreed, s.coo_agreed_at IS NOT NULL AS coo_agreed
                FROM brief_sections s JOIN programmes p ON p.id = s.programme_id
               WHERE p.organisation_id = $1 AND p.phase <> 'closed'
+                AND s.section_key = ANY({joint})
                 AND (s.ceo_agreed_at IS NULL OR s.coo_agreed_at IS NULL)
-              ORDER BY p.name, s.section_key"
-        ),
+              ORDER BY p.name, s.section_key",
+            joint = joint_sections_sql(),
+        )),
         array(
             "SELECT p.id AS programme_id, p.name AS programme_name, d.number, d.question, d.raised_at
                FROM decision_requests d JOIN programmes p ON p.id = d.programme_id
@@ -503,6 +515,21 @@ pub(crate) fn home_source_sql() -> String {
     )
 }
 
+/// The queries of the documents the writes keep, as the database's
+/// functions that run them: name, parameter, query.
+pub fn kept_queries() -> [(&'static str, &'static str, String); 4] {
+    [
+        ("home_source", "p_organisation", home_source_sql()),
+        ("programme_source", "p_programme", programme_source_sql()),
+        ("brief_source", "p_programme", brief_source_sql()),
+        (
+            "brief_version_source",
+            "p_version",
+            brief_version_source_sql(),
+        ),
+    ]
+}
+
 /// Installs the queries of the documents the writes keep — the database's
 /// `home_source` ([`home_source_sql`]) and `programme_source`
 /// ([`programme_source_sql`]) — and rewrites every document with them: run
@@ -513,16 +540,7 @@ pub async fn install_kept_queries(pool: &sqlx::PgPool) -> sqlx::Result<()> {
     use sqlx::Executor;
     let mut tx = pool.begin().await?;
     tx.execute("SELECT pg_advisory_xact_lock(727275)").await?;
-    for (function, parameter, sql) in [
-        ("home_source", "p_organisation", home_source_sql()),
-        ("programme_source", "p_programme", programme_source_sql()),
-        ("brief_source", "p_programme", brief_source_sql()),
-        (
-            "brief_version_source",
-            "p_version",
-            brief_version_source_sql(),
-        ),
-    ] {
+    for (function, parameter, sql) in kept_queries() {
         tx.execute(
             format!(
                 "CREATE OR REPLACE FUNCTION {function}({parameter} uuid) RETURNS json
@@ -607,14 +625,12 @@ pub async fn home(db: impl PgExecutor<'_>, who: &Who<'_>) -> sqlx::Result<Option
 
 impl HomeKept {
     /// What the home page of `user_id` lists. `as_ceo` chooses whose
-    /// agreement marks count (the COO's otherwise); `joint_keys` are the
-    /// joint sections; action items are listed when due by
-    /// `actions_due_by`.
+    /// agreement marks count (the COO's otherwise) on the joint sections;
+    /// action items are listed when due by `actions_due_by`.
     pub fn for_reader(
         self,
         user_id: Uuid,
         as_ceo: bool,
-        joint_keys: &[&str],
         actions_due_by: chrono::NaiveDate,
     ) -> HomeSource {
         HomeSource {
@@ -632,7 +648,6 @@ impl HomeKept {
             to_agree: self
                 .to_agree
                 .into_iter()
-                .filter(|a| joint_keys.contains(&a.section_key.as_str()))
                 .filter(|a| if as_ceo { !a.ceo_agreed } else { !a.coo_agreed })
                 .map(|a| AwaitingAgreement {
                     programme_id: a.programme_id,

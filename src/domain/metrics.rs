@@ -10,7 +10,7 @@
 
 use chrono::NaiveDate;
 
-use super::brief::{Content, rows};
+use super::brief::{Content, cell, table_rows};
 use super::dates;
 pub use super::measure::{Direction, MetricKind, Unit, format_number};
 pub use super::period::{Cadence, Period};
@@ -63,8 +63,8 @@ impl Definitions {
             (operational, OPERATIONAL_TABLE, MetricKind::Operational),
             (success, BUSINESS_TABLE, MetricKind::Business),
         ] {
-            for row in rows(content, table) {
-                let get = |key: &str| row.get(key).map(String::as_str).unwrap_or_default();
+            for row in table_rows(content, table) {
+                let get = |key: &str| cell(row, key);
                 let name = get("name").to_owned();
                 let mut missing = Vec::new();
                 let unit = Unit::parse(get("unit"));

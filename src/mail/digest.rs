@@ -14,7 +14,6 @@ use uuid::Uuid;
 use crate::board::Board;
 use crate::db;
 use crate::db::sessions::Who;
-use crate::domain::brief::{Owner, SECTIONS};
 use crate::domain::notify::{Choice, Kind};
 use crate::domain::phase::Phase;
 use crate::domain::seat::{SeatKind, Seats};
@@ -52,11 +51,6 @@ pub async fn compose(
     .fetch_all(pool)
     .await?;
     let seats = Seats::new(kinds.iter().filter_map(|k| k.parse().ok()).collect());
-    let joint: Vec<&str> = SECTIONS
-        .iter()
-        .filter(|s| s.owner == Owner::Joint)
-        .map(|s| s.key)
-        .collect();
     let source = db::pages::home(pool, &Who::Organisation(organisation_id))
         .await?
         .map(|seen| seen.page)
@@ -64,7 +58,6 @@ pub async fn compose(
         .for_reader(
             user_id,
             seats.holds(SeatKind::Ceo),
-            &joint,
             now.date_naive() + Duration::days(ACTIONS_AHEAD_DAYS),
         );
     let (needs, programmes) = Needs::of(source, &seats, now);

@@ -10,7 +10,6 @@ use crate::auth::extract::Viewer;
 use crate::db;
 use crate::db::pages::HomeCommittee;
 use crate::db::programmes::Programme;
-use crate::domain::brief::{Owner, SECTIONS};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::error::Result;
@@ -37,18 +36,12 @@ struct HomePage {
 }
 
 async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage> {
-    let joint: Vec<&str> = SECTIONS
-        .iter()
-        .filter(|s| s.owner == Owner::Joint)
-        .map(|s| s.key)
-        .collect();
     let now = state.now();
     let seen = db::pages::home(&state.pool, &viewer.who(&state)).await?;
     let (user, kept) = viewer.admit(&state, seen).await?;
     let mut source = kept.for_reader(
         user.id,
         user.seats.holds(SeatKind::Ceo),
-        &joint,
         now.date_naive() + chrono::Duration::days(ACTIONS_AHEAD_DAYS),
     );
     let committee = if user.can(Action::ReadProgramme) {

@@ -91,12 +91,15 @@ async fn prepare_template(admin: &PgConnectOptions) -> String {
         .map(|m| m.version)
         .max()
         .unwrap_or(0);
-    // Every migration's checksum counts: a migration edited while it is
-    // being written gets a template of its own.
+    // Every migration's checksum counts (a migration edited while it is
+    // being written gets a template of its own), and so do the queries
+    // tandem installs at start, which the template holds too.
+    let kept = tandem::db::pages::kept_queries();
     let checksum = fnv1a(
         tandem::db::MIGRATOR
             .iter()
-            .flat_map(|m| m.checksum.iter().copied()),
+            .flat_map(|m| m.checksum.iter().copied())
+            .chain(kept.iter().flat_map(|(_, _, sql)| sql.bytes())),
     );
     let name = format!("tandem_template_{version}_{checksum:016x}");
     let mut conn = PgConnection::connect_with(admin)

@@ -153,22 +153,33 @@ pub fn text(content: &Content, key: &str) -> String {
         .to_owned()
 }
 
-/// A table field's rows.
-pub fn rows(content: &Content, key: &str) -> Vec<BTreeMap<String, String>> {
+/// A table field's rows, read in place; [`cell`] reads one of their cells.
+pub fn table_rows<'a>(
+    content: &'a Content,
+    key: &str,
+) -> impl Iterator<Item = &'a serde_json::Map<String, Value>> {
     content
         .get(key)
         .and_then(Value::as_array)
-        .map(|rows| {
-            rows.iter()
-                .filter_map(Value::as_object)
-                .map(|row| {
-                    row.iter()
-                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                        .collect()
-                })
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+}
+
+/// The text of a cell of a row from [`table_rows`] ("" if it has none).
+pub fn cell<'a>(row: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
+    row.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// A table field's rows, copied.
+pub fn rows(content: &Content, key: &str) -> Vec<BTreeMap<String, String>> {
+    table_rows(content, key)
+        .map(|row| {
+            row.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
                 .collect()
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// Whether a section has nothing filled in.

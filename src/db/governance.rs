@@ -251,12 +251,13 @@ pub async fn source(
     first_month: Option<&str>,
 ) -> sqlx::Result<Option<Seen<GovernanceSource>>> {
     let sql = format!(
-        "SELECT {} AS programme, {} AS processes,
-                (SELECT number FROM ({SIGNED_VERSION}) s) AS signed_number,
-                (SELECT vs.content FROM brief_version_sections vs JOIN ({SIGNED_VERSION}) s ON s.id = vs.version_id
+        "WITH signed AS ({SIGNED_VERSION})
+         SELECT {} AS programme, {} AS processes,
+                (SELECT number FROM signed) AS signed_number,
+                (SELECT vs.content FROM brief_version_sections vs JOIN signed s ON s.id = vs.version_id
                   WHERE vs.section_key = 'governance_framework') AS signed,
                 (SELECT content FROM brief_sections WHERE programme_id = $1 AND section_key = 'governance_framework') AS draft,
-                coalesce((SELECT vs.content->>'choice' FROM brief_version_sections vs JOIN ({SIGNED_VERSION}) s ON s.id = vs.version_id
+                coalesce((SELECT vs.content->>'choice' FROM brief_version_sections vs JOIN signed s ON s.id = vs.version_id
                            WHERE vs.section_key = 'build_buy_partner'),
                          (SELECT content->>'choice' FROM brief_sections WHERE programme_id = $1 AND section_key = 'build_buy_partner')) AS build_buy,
                 {} AS people, {} AS agents, {} AS changes, {} AS overrides, {} AS override_counts, {} AS decision_counts,
@@ -283,10 +284,14 @@ pub async fn source(
             &format!("LIMIT {RECENT}")
         )),
         array(
-            "SELECT o.agent_id, o.decision, to_char(o.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, count(*) AS n
-               FROM agent_overrides o JOIN agents a ON a.id = o.agent_id
-              WHERE a.programme_id = $1 AND $3::text IS NOT NULL AND o.occurred_at >= ($3 || '-01')::date
-              GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            // Grouped by the month's first moment, named once per group.
+            "SELECT agent_id, decision, to_char(month, 'YYYY-MM') AS month, n
+               FROM (SELECT o.agent_id, o.decision, date_trunc('month', o.occurred_at AT TIME ZONE 'UTC') AS month,
+                            count(*) AS n
+                       FROM agent_overrides o JOIN agents a ON a.id = o.agent_id
+                      WHERE a.programme_id = $1 AND $3::text IS NOT NULL AND o.occurred_at >= ($3 || '-01')::date
+                      GROUP BY 1, 2, 3) counts
+              ORDER BY 1, 2, 3"
         ),
         array(
             "SELECT c.agent_id, c.decision, c.month, c.decisions::bigint AS n

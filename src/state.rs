@@ -25,8 +25,6 @@ struct Inner {
     oidc_http: std::sync::OnceLock<openidconnect::reqwest::Client>,
     /// The WebAuthn relying party, if tandem is reached at a domain name.
     passkeys: std::sync::OnceLock<Option<webauthn_rs::Webauthn>>,
-    /// The connections that read pages, beside the pool.
-    readers: crate::db::reads::Readers,
 }
 
 /// What the application state holds.
@@ -50,26 +48,13 @@ pub struct Shared {
 impl AppState {
     /// The state holding `shared`.
     pub fn new(shared: Shared) -> Self {
-        let readers = crate::db::reads::Readers::new((*shared.pool.connect_options()).clone());
         AppState(Arc::new(Inner {
             shared,
-            readers,
             login_key: tokio::sync::OnceCell::new(),
             unsubscribe_key: tokio::sync::OnceCell::new(),
             oidc_http: std::sync::OnceLock::new(),
             passkeys: std::sync::OnceLock::new(),
         }))
-    }
-
-    /// Runs a page's statement `read` on a connection of the readers (see
-    /// [`crate::db::reads`]).
-    pub async fn read<T>(
-        &self,
-        read: impl AsyncFnOnce(&mut sqlx::PgConnection) -> sqlx::Result<T>,
-    ) -> sqlx::Result<T> {
-        let mut reader = self.0.readers.get().await?;
-        let result = read(reader.connection()).await;
-        reader.finish(result)
     }
 
     /// The metrics, if they are kept.

@@ -154,9 +154,7 @@ async fn page(
     form: HealthForm,
     errors: FieldErrors,
 ) -> Result<HealthPage> {
-    let seen = state
-        .read(async |db| db::health::source(db, &viewer.who(state), id, true).await)
-        .await?;
+    let seen = db::health::source(&state.pool, &viewer.who(state), id, true).await?;
     let (user, mut source) = viewer.admit(state, seen).await?;
     let user = &user;
     user.require(Action::ReadProgramme)?;

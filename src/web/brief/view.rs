@@ -64,9 +64,7 @@ pub(super) async fn show(
     viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<BriefPage> {
-    let seen = state
-        .read(async |db| db::pages::brief(db, &viewer.who(&state), id).await)
-        .await?;
+    let seen = db::pages::brief(&state.pool, &viewer.who(&state), id).await?;
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;

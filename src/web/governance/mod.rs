@@ -483,11 +483,14 @@ async fn see(
     focus: Option<Uuid>,
 ) -> Result<(CurrentUser, Programme, GovernanceSource)> {
     let now = state.now();
-    let seen = state
-        .read(async |db| {
-            db::governance::source(db, &viewer.who(state), id, focus, Some(&first_month(now))).await
-        })
-        .await?;
+    let seen = db::governance::source(
+        &state.pool,
+        &viewer.who(state),
+        id,
+        focus,
+        Some(&first_month(now)),
+    )
+    .await?;
     let (user, mut source) = viewer.admit(state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;

@@ -56,9 +56,7 @@ pub(super) async fn show(
         },
     };
     // The programme and its matrix in one round trip.
-    let seen = state
-        .read(async |db| db::pages::matrix(db, &viewer.who(&state), id, as_of.map(end_of)).await)
-        .await?;
+    let seen = db::pages::matrix(&state.pool, &viewer.who(&state), id, as_of.map(end_of)).await?;
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;

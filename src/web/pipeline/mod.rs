@@ -114,9 +114,7 @@ async fn page(
     form: PipelineForm,
     errors: FieldErrors,
 ) -> Result<PipelinePage> {
-    let seen = state
-        .read(async |db| db::pipeline::source(db, &viewer.who(state), id).await)
-        .await?;
+    let seen = db::pipeline::source(&state.pool, &viewer.who(state), id).await?;
     let (user, mut source) = viewer.admit(state, seen).await?;
     let user = &user;
     user.require(Action::ReadProgramme)?;

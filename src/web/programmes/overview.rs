@@ -44,9 +44,7 @@ pub(super) async fn show(
     viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<OverviewPage> {
-    let seen = state
-        .read(async |db| db::pages::overview(db, &viewer.who(&state), id).await)
-        .await?;
+    let seen = db::pages::overview(&state.pool, &viewer.who(&state), id).await?;
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;

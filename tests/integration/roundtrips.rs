@@ -4,7 +4,7 @@
 //! closed by its `Sync`, or a simple `Query`). The pool's own liveness
 //! check on returning a connection (a bare `Sync`, after the response is
 //! sent) is not a statement of the page and is not counted. Counts are
-//! deterministic, so the budget — at most 3 per view, the session included —
+//! deterministic, so the budget — at most 2 per view, the session included —
 //! is a test; timings are left to `make bench`.
 
 use std::path::PathBuf;

@@ -57,7 +57,6 @@ CREATE TRIGGER time_zone_changed
     AFTER INSERT OR UPDATE OF time_zone OR DELETE ON notification_settings
     FOR EACH ROW EXECUTE FUNCTION time_zone_changed();
 
+SELECT refresh_seat_kinds(id) FROM users;
 UPDATE users u
-   SET seat_kinds = ARRAY(SELECT kind FROM seats
-                           WHERE user_id = u.id AND ended_at IS NULL ORDER BY kind),
-       time_zone = (SELECT time_zone FROM notification_settings WHERE user_id = u.id);
+   SET time_zone = (SELECT time_zone FROM notification_settings WHERE user_id = u.id);

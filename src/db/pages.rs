@@ -421,11 +421,6 @@ pub struct HomeAction {
     pub due_on: chrono::NaiveDate,
 }
 
-/// The home page's document of organisation `$1`: everything it lists for
-/// anyone there, as one JSON object. The database runs it (as
-/// `home_source`, installed by [`install_kept_queries`]) at the commit of
-/// every change to what it lists, and keeps the result in `home_sources`;
-/// each reader's page filters it ([`home`]).
 /// The keys of the brief's joint sections as an SQL array literal.
 fn joint_sections_sql() -> String {
     let keys: Vec<String> = crate::domain::brief::SECTIONS
@@ -436,6 +431,11 @@ fn joint_sections_sql() -> String {
     format!("ARRAY[{}]::text[]", keys.join(", "))
 }
 
+/// The home page's document of organisation `$1`: everything it lists for
+/// anyone there, as one JSON object. The database runs it (as
+/// `home_source`, installed by [`install_kept_queries`]) at the commit of
+/// every change to what it lists, and keeps the result in `home_sources`;
+/// each reader's page filters it ([`home`]).
 pub(crate) fn home_source_sql() -> String {
     format!(
         "SELECT json_build_object('programmes', {}, 'to_sign', {}, 'to_agree', {}, 'open_requests', {}, 'deploying', {}, 'open_reviews', {}, 'actions', {}, 'committee', {},

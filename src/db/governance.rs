@@ -240,19 +240,14 @@ pub(crate) fn incidents_sql(filter: &str) -> String {
     )
 }
 
-/// Reads a programme's governance records in one round trip; with `focus`,
-/// one agent's history and overrides only; with `first_month` (`$3`), the
-/// override and decision counts from that month on (none without).
-pub async fn source(
-    db: impl PgExecutor<'_>,
-    who: &Who<'_>,
-    programme_id: Uuid,
-    focus: Option<Uuid>,
-    first_month: Option<&str>,
-) -> sqlx::Result<Option<Seen<GovernanceSource>>> {
-    let sql = format!(
+/// A programme's governance records (`$1`) as one row: `organisation` is
+/// its organisation, `focus` an agent (or NULL for all), and `counts_from`
+/// the condition that keeps override counts (on `o`) and decision counts
+/// (on `c`) from the first month wanted.
+fn records_sql(organisation: &str, focus: &str, counts_from: (&str, &str)) -> String {
+    format!(
         "WITH signed AS ({SIGNED_VERSION})
-         SELECT {} AS programme, {} AS processes,
+         SELECT {} AS processes,
                 (SELECT number FROM signed) AS signed_number,
                 (SELECT vs.content FROM brief_version_sections vs JOIN signed s ON s.id = vs.version_id
                   WHERE vs.section_key = 'governance_framework') AS signed,
@@ -262,95 +257,192 @@ pub async fn source(
                          (SELECT content->>'choice' FROM brief_sections WHERE programme_id = $1 AND section_key = 'build_buy_partner')) AS build_buy,
                 {} AS people, {} AS agents, {} AS changes, {} AS overrides, {} AS override_counts, {} AS decision_counts,
                 {} AS incidents, {} AS threshold",
-        programme(),
         array(&super::pipeline::processes_sql()),
-        array(
+        array(&format!(
             "SELECT u.id, u.display_name,
-                    coalesce(array_agg(s.title ORDER BY s.title) FILTER (WHERE s.kind = 'approver'), '{}') AS titles
+                    coalesce(array_agg(s.title ORDER BY s.title) FILTER (WHERE s.kind = 'approver'), '{{}}') AS titles
                FROM users u JOIN seats s ON s.user_id = u.id AND s.ended_at IS NULL
-              WHERE u.organisation_id = $2 AND u.disabled_at IS NULL
+              WHERE u.organisation_id = {organisation} AND u.disabled_at IS NULL
               GROUP BY u.id, u.display_name ORDER BY lower(u.display_name)"
-        ),
+        )),
         array(&agents_sql()),
-        array(
+        array(&format!(
             "SELECT c.agent_id, c.change, c.state, c.reason, c.acted_as,
                     (SELECT display_name FROM users WHERE id = c.changed_by) AS changed_by_name, c.changed_at
                FROM agent_changes c JOIN agents a ON a.id = c.agent_id
-              WHERE a.programme_id = $1 AND ($4::uuid IS NULL OR a.id = $4)
+              WHERE a.programme_id = $1 AND ({focus}::uuid IS NULL OR a.id = {focus})
               ORDER BY c.changed_at DESC, c.id DESC LIMIT 200"
-        ),
+        )),
         array(&overrides_sql(
-            "($4::uuid IS NULL OR a.id = $4)",
+            &format!("({focus}::uuid IS NULL OR a.id = {focus})"),
             &format!("LIMIT {RECENT}")
         )),
-        array(
+        array(&format!(
             // Grouped by the month's first moment, named once per group.
             "SELECT agent_id, decision, to_char(month, 'YYYY-MM') AS month, n
                FROM (SELECT o.agent_id, o.decision, date_trunc('month', o.occurred_at AT TIME ZONE 'UTC') AS month,
                             count(*) AS n
                        FROM agent_overrides o JOIN agents a ON a.id = o.agent_id
-                      WHERE a.programme_id = $1 AND $3::text IS NOT NULL AND o.occurred_at >= ($3 || '-01')::date
+                      WHERE a.programme_id = $1 AND {}
                       GROUP BY 1, 2, 3) counts
-              ORDER BY 1, 2, 3"
-        ),
-        array(
+              ORDER BY 1, 2, 3",
+            counts_from.0
+        )),
+        array(&format!(
             "SELECT c.agent_id, c.decision, c.month, c.decisions::bigint AS n
                FROM agent_decision_counts c JOIN agents a ON a.id = c.agent_id
-              WHERE a.programme_id = $1 AND $3::text IS NOT NULL AND c.month >= $3 ORDER BY 1, 2, 3"
-        ),
+              WHERE a.programme_id = $1 AND {} ORDER BY 1, 2, 3",
+            counts_from.1
+        )),
         array(&incidents_sql(&format!(
             "(i.number > (SELECT coalesce(max(number), 0) - {RECENT} FROM incidents WHERE programme_id = $1)
               OR i.contained_at IS NULL
               OR (i.acknowledge_by IS NOT NULL AND (i.ceo_acknowledged_at IS NULL OR i.coo_acknowledged_at IS NULL)))"
         ))),
         one("SELECT override_threshold, version FROM governance_settings WHERE programme_id = $1"),
-    );
+    )
+}
+
+/// The agent register's document of programme `$1`: every record the
+/// register shows, with the counts of the last [`RATE_MONTHS`] + 1 months
+/// that have any (the page keeps those from its own first month, which
+/// the clock sets), as the database's `agents_source` runs it at the
+/// commit of every change to them (migration 0031, installed by
+/// [`crate::db::pages::install_kept_queries`]).
+pub(crate) fn agents_source_sql() -> String {
+    let latest_months = RATE_MONTHS + 1;
+    format!(
+        "SELECT row_to_json(k) FROM ({}) k",
+        records_sql(
+            "(SELECT organisation_id FROM programmes WHERE id = $1)",
+            "NULL",
+            (
+                &format!(
+                    "o.occurred_at >= (SELECT (date_trunc('month', max(l.occurred_at) AT TIME ZONE 'UTC')
+                                                - interval '{latest_months} months') AT TIME ZONE 'UTC'
+                                         FROM agent_overrides l JOIN agents la ON la.id = l.agent_id
+                                        WHERE la.programme_id = $1)"
+                ),
+                &format!(
+                    "c.month >= (SELECT to_char(to_date(max(l.month), 'YYYY-MM') - interval '{latest_months} months', 'YYYY-MM')
+                                  FROM agent_decision_counts l JOIN agents la ON la.id = l.agent_id
+                                 WHERE la.programme_id = $1)"
+                ),
+            ),
+        )
+    )
+}
+
+/// The governance records as one row reads them, kept or not.
+#[derive(Deserialize)]
+struct Records {
+    processes: Vec<ProcessRow>,
+    signed_number: Option<i32>,
+    signed: Option<Content>,
+    draft: Option<Content>,
+    build_buy: Option<String>,
+    people: Vec<PersonRow>,
+    agents: Vec<AgentRow>,
+    changes: Vec<ChangeRow>,
+    overrides: Vec<OverrideRow>,
+    override_counts: Vec<MonthCount>,
+    decision_counts: Vec<MonthCount>,
+    incidents: Vec<IncidentRow>,
+    threshold: Option<Threshold>,
+}
+
+#[derive(Deserialize)]
+struct Threshold {
+    override_threshold: f64,
+    version: i32,
+}
+
+/// Reads a programme's governance records in one round trip; with `focus`,
+/// one agent's history and overrides only (read now), without, the
+/// register the writes keep; with `first_month`, the override and decision
+/// counts from that month on (none without).
+pub async fn source(
+    db: impl PgExecutor<'_>,
+    who: &Who<'_>,
+    programme_id: Uuid,
+    focus: Option<Uuid>,
+    first_month: Option<&str>,
+) -> sqlx::Result<Option<Seen<GovernanceSource>>> {
+    let records = match focus {
+        None => {
+            "(SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'agents')".to_owned()
+        }
+        Some(_) => format!(
+            "(SELECT row_to_json(k) FROM ({}) k)",
+            records_sql(
+                "$2",
+                "$3",
+                (
+                    "$4::text IS NOT NULL AND o.occurred_at >= ($4 || '-01')::date",
+                    "$4::text IS NOT NULL AND c.month >= $4"
+                )
+            )
+        ),
+    };
+    let sql = format!("SELECT {} AS programme, {records} AS records", programme());
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
-        processes: Part,
-        signed_number: Option<i32>,
-        signed: Option<sqlx::types::Json<Content>>,
-        draft: Option<sqlx::types::Json<Content>>,
-        build_buy: Option<String>,
-        people: Part,
-        agents: Part,
-        changes: Part,
-        overrides: Part,
-        override_counts: Part,
-        decision_counts: Part,
-        incidents: Part,
-        threshold: Option<Part>,
+        records: Option<Part>,
     }
-    #[derive(Deserialize)]
-    struct Threshold {
-        override_threshold: f64,
-        version: i32,
+    let sql = who.sql(&sql, 2, if focus.is_some() { 4 } else { 2 });
+    let mut query = who.bind(sqlx::query(&sql).bind(programme_id));
+    if let Some(agent) = focus {
+        query = query.bind(agent).bind(first_month);
     }
-    let sql = who.sql(&sql, 2, 4);
-    let query = who
-        .bind(sqlx::query(&sql).bind(programme_id))
-        .bind(first_month)
-        .bind(focus);
-    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+    let query = who.bind_last(query);
+    let Some(found) = query.fetch_optional(db).await? else {
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
-    let threshold: Option<Threshold> = row.threshold.map(|t| decode(&t.0)).transpose()?;
+    let programme: Option<Programme> = row.programme.map(|v| decode(&v.0)).transpose()?;
+    let Some(records) = row.records else {
+        let source = GovernanceSource {
+            programme,
+            processes: Vec::new(),
+            signed: None,
+            draft: None,
+            build_buy: None,
+            people: Vec::new(),
+            agents: Vec::new(),
+            changes: Vec::new(),
+            overrides: Vec::new(),
+            override_counts: Vec::new(),
+            decision_counts: Vec::new(),
+            incidents: Vec::new(),
+            threshold: (DEFAULT_THRESHOLD, 0),
+        };
+        return who.seen(&found, source).map(Some);
+    };
+    let records: Records = decode(&records.0)?;
+    let from = |counts: Vec<MonthCount>| -> Vec<MonthCount> {
+        match first_month {
+            Some(first) => counts
+                .into_iter()
+                .filter(|c| c.month.as_str() >= first)
+                .collect(),
+            None => Vec::new(),
+        }
+    };
     let source = GovernanceSource {
-        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        processes: decode(&row.processes.0)?,
-        signed: row.signed_number.zip(row.signed.map(|s| s.0)),
-        draft: row.draft.map(|d| d.0),
-        build_buy: row.build_buy,
-        people: decode(&row.people.0)?,
-        agents: decode(&row.agents.0)?,
-        changes: decode(&row.changes.0)?,
-        overrides: decode(&row.overrides.0)?,
-        override_counts: decode(&row.override_counts.0)?,
-        decision_counts: decode(&row.decision_counts.0)?,
-        incidents: decode(&row.incidents.0)?,
-        threshold: threshold.map_or((DEFAULT_THRESHOLD, 0), |t| {
+        programme,
+        processes: records.processes,
+        signed: records.signed_number.zip(records.signed),
+        draft: records.draft,
+        build_buy: records.build_buy,
+        people: records.people,
+        agents: records.agents,
+        changes: records.changes,
+        overrides: records.overrides,
+        override_counts: from(records.override_counts),
+        decision_counts: from(records.decision_counts),
+        incidents: records.incidents,
+        threshold: records.threshold.map_or((DEFAULT_THRESHOLD, 0), |t| {
             (t.override_threshold, t.version)
         }),
     };

@@ -101,19 +101,17 @@ pub struct IncidentClockRow {
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
-/// Reads a programme's health records — and, for the page, its dashboard —
-/// in one round trip.
-pub async fn source(
-    db: impl PgExecutor<'_>,
-    who: &Who<'_>,
-    programme_id: Uuid,
-    with_dashboard: bool,
-) -> sqlx::Result<Option<Seen<HealthSource>>> {
-    let sql = format!(
-        "SELECT {} AS programme, {} AS statements, {} AS pulses, {} AS ratings, {} AS matrix, {} AS cadence, {} AS actions,
-                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number, {} AS latest_slots,
-                CASE WHEN $3 THEN {} END AS dashboard, {} AS incident_clocks",
-        programme(),
+/// The health page's document of programme `$1` (all but the dashboard,
+/// kept on its own): the statements, pulse checks, ratings, the matrix,
+/// the cadence's schedule and action items, the latest brief version's
+/// signatures and the incidents' clocks, as the database's `health_source`
+/// runs it at the commit of every change to them (migration 0031,
+/// installed by [`crate::db::pages::install_kept_queries`]).
+pub(crate) fn health_source_sql() -> String {
+    format!(
+        "SELECT json_build_object('statements', {}, 'pulses', {}, 'ratings', {}, 'matrix', {}, 'cadence', {}, 'actions', {},
+                'latest_number', (SELECT max(number) FROM brief_versions WHERE programme_id = $1), 'latest_slots', {},
+                'incident_clocks', {})",
         array(
             "SELECT s.seat, s.sentence, (SELECT display_name FROM users WHERE id = s.written_by) AS written_by_name, s.written_at
                FROM programme_statements s WHERE s.programme_id = $1 ORDER BY s.written_at"
@@ -135,7 +133,6 @@ pub async fn source(
         array(&format!(
             "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
         )),
-        crate::db::metrics::dashboard_part(),
         array(
             "SELECT acknowledge_by,
                     CASE WHEN ceo_acknowledged_at IS NOT NULL AND coo_acknowledged_at IS NOT NULL
@@ -143,19 +140,58 @@ pub async fn source(
                FROM incidents WHERE programme_id = $1 AND acknowledge_by IS NOT NULL
               ORDER BY acknowledge_by"
         ),
+    )
+}
+
+/// The health document as kept.
+#[derive(Deserialize)]
+struct HealthKept {
+    statements: Vec<StatementRow>,
+    pulses: Vec<PulseRow>,
+    ratings: Vec<RatingRow>,
+    matrix: Option<raci::Version>,
+    cadence: Option<ScheduleFacts>,
+    actions: Vec<ActionRow>,
+    latest_number: Option<i32>,
+    latest_slots: Vec<Slot>,
+    incident_clocks: Vec<IncidentClockRow>,
+}
+
+/// Reads a programme's health records and its dashboard, both kept by the
+/// writes, in one round trip: for a page, outside any write's transaction.
+pub async fn source(
+    db: impl PgExecutor<'_>,
+    who: &Who<'_>,
+    programme_id: Uuid,
+) -> sqlx::Result<Option<Seen<HealthSource>>> {
+    read(
+        db,
+        who,
+        programme_id,
+        "(SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'health')",
+        true,
+    )
+    .await
+}
+
+/// Reads a programme's health records (`records`, as the kept document
+/// or the query that writes it) and, `with_dashboard`, its dashboard.
+async fn read(
+    db: impl PgExecutor<'_>,
+    who: &Who<'_>,
+    programme_id: Uuid,
+    records: &str,
+    with_dashboard: bool,
+) -> sqlx::Result<Option<Seen<HealthSource>>> {
+    let sql = format!(
+        "SELECT {} AS programme, {records} AS kept, CASE WHEN $3 THEN {} END AS dashboard",
+        programme(),
+        crate::db::metrics::dashboard_part(),
     );
     #[derive(FromRow)]
     struct Row {
-        incident_clocks: Part,
         programme: Option<Part>,
-        statements: Part,
-        pulses: Part,
-        ratings: Part,
-        matrix: Option<Part>,
-        cadence: Option<Part>,
-        actions: Part,
-        latest_number: Option<i32>,
-        latest_slots: Part,
+        kept: Option<Part>,
         dashboard: Option<Part>,
     }
     let sql = who.sql(&sql, 2, 3);
@@ -166,27 +202,34 @@ pub async fn source(
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
+    let kept = match row.kept {
+        Some(part) => decode(&part.0)?,
+        None => HealthKept {
+            statements: Vec::new(),
+            pulses: Vec::new(),
+            ratings: Vec::new(),
+            matrix: None,
+            cadence: None,
+            actions: Vec::new(),
+            latest_number: None,
+            latest_slots: Vec::new(),
+            incident_clocks: Vec::new(),
+        },
+    };
     let source = HealthSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        statements: decode(&row.statements.0)?,
-        pulses: decode(&row.pulses.0)?,
-        ratings: decode(&row.ratings.0)?,
-        matrix: row.matrix.map(|v| decode(&v.0)).transpose()?,
-        cadence: row
-            .cadence
-            .map(|v| decode(&v.0))
-            .transpose()?
-            .unwrap_or_default(),
-        actions: decode(&row.actions.0)?,
-        brief: row
-            .latest_number
-            .map(|n| decode(&row.latest_slots.0).map(|slots| (n, slots)))
-            .transpose()?,
+        statements: kept.statements,
+        pulses: kept.pulses,
+        ratings: kept.ratings,
+        matrix: kept.matrix,
+        cadence: kept.cadence.unwrap_or_default(),
+        actions: kept.actions,
+        brief: kept.latest_number.map(|n| (n, kept.latest_slots)),
         dashboard: row
             .dashboard
             .map(|part| crate::db::metrics::decode_dashboard(&part.0))
             .transpose()?,
-        incident_clocks: decode(&row.incident_clocks.0)?,
+        incident_clocks: kept.incident_clocks,
     };
     who.seen(&found, source).map(Some)
 }
@@ -508,7 +551,10 @@ pub async fn refresh(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let who = Who::Organisation(organisation_id);
-    let Some(Seen { page: source, .. }) = source(&mut *conn, &who, programme_id, false).await?
+    // In the write's transaction: the records as they stand now, not the
+    // copy rewritten at its commit.
+    let Some(Seen { page: source, .. }) =
+        read(&mut *conn, &who, programme_id, "health_source($1)", false).await?
     else {
         return Ok(());
     };

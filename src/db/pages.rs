@@ -517,7 +517,7 @@ pub(crate) fn home_source_sql() -> String {
 
 /// The queries of the documents the writes keep, as the database's
 /// functions that run them: name, parameter, query.
-pub fn kept_queries() -> [(&'static str, &'static str, String); 4] {
+pub fn kept_queries() -> [(&'static str, &'static str, String); 8] {
     [
         ("home_source", "p_organisation", home_source_sql()),
         ("programme_source", "p_programme", programme_source_sql()),
@@ -527,12 +527,36 @@ pub fn kept_queries() -> [(&'static str, &'static str, String); 4] {
             "p_version",
             brief_version_source_sql(),
         ),
+        (
+            "cadence_source",
+            "p_programme",
+            super::cadence::cadence_source_sql(),
+        ),
+        (
+            "pipeline_source",
+            "p_programme",
+            super::pipeline::pipeline_source_sql(),
+        ),
+        (
+            "agents_source",
+            "p_programme",
+            super::governance::agents_source_sql(),
+        ),
+        (
+            "health_source",
+            "p_programme",
+            super::health::health_source_sql(),
+        ),
     ]
 }
 
+/// The pages kept in `page_sources` (migrations 0031, 0032), each written
+/// by the database's function of its name and `_source`.
+pub const KEPT_PAGES: [&str; 4] = ["cadence", "pipeline", "agents", "health"];
+
 /// Installs the queries of the documents the writes keep — the database's
-/// `home_source` ([`home_source_sql`]) and `programme_source`
-/// ([`programme_source_sql`]) — and rewrites every document with them: run
+/// `home_source` ([`home_source_sql`]), `programme_source`
+/// ([`programme_source_sql`]) and the others of [`kept_queries`] — and rewrites every document with them: run
 /// at every start, after the migrations, so the documents follow the
 /// queries of the tandem that starts. Several instances starting at once
 /// take turns.
@@ -560,6 +584,12 @@ pub async fn install_kept_queries(pool: &sqlx::PgPool) -> sqlx::Result<()> {
         .await?;
     tx.execute("SELECT refresh_brief_version_source(id) FROM brief_versions")
         .await?;
+    sqlx::query(
+        "SELECT refresh_page_source(p.id, page) FROM programmes p, unnest($1::text[]) page",
+    )
+    .bind(&KEPT_PAGES[..])
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }
 

@@ -183,34 +183,53 @@ pub struct PipelineAgent {
     pub state: String,
 }
 
-/// Reads a programme's pipeline records and its dashboard in one round trip.
+/// The pipeline page's document of programme `$1` (all but the dashboard,
+/// which is kept on its own), as the database's `pipeline_source` runs it
+/// at the commit of every change to it (migration 0031, installed by
+/// [`crate::db::pages::install_kept_queries`]).
+pub(crate) fn pipeline_source_sql() -> String {
+    format!(
+        "SELECT json_build_object('processes', {}, 'moves', {}, 'gates', {}, 'decisions', {}, 'agents', {})",
+        array(&processes_sql()),
+        array(MOVES),
+        array(&gates_sql("p.programme_id = $1")),
+        array(&decisions_sql("r.programme_id = $1")),
+        array(
+            "SELECT process_id, name, state FROM agents
+              WHERE programme_id = $1 AND state <> 'retired' ORDER BY lower(name)"
+        ),
+    )
+}
+
+/// The pipeline document as kept.
+#[derive(Deserialize)]
+struct PipelineKept {
+    processes: Vec<ProcessRow>,
+    moves: Vec<MoveRow>,
+    gates: Vec<GateRow>,
+    decisions: Vec<DecisionRow>,
+    agents: Vec<PipelineAgent>,
+}
+
+/// Reads a programme's pipeline records and its dashboard, both kept by
+/// the writes, in one round trip.
 pub async fn source(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
 ) -> sqlx::Result<Option<Seen<PipelineSource>>> {
     let sql = format!(
-        "SELECT {} AS programme, {} AS processes, {} AS moves, {} AS gates, {} AS decisions, {} AS dashboard, {} AS agents",
+        "SELECT {} AS programme,
+                (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'pipeline') AS kept,
+                {} AS dashboard",
         programme(),
-        array(&processes_sql()),
-        array(MOVES),
-        array(&gates_sql("p.programme_id = $1")),
-        array(&decisions_sql("r.programme_id = $1")),
         crate::db::metrics::dashboard_part(),
-        array(
-            "SELECT process_id, name, state FROM agents
-              WHERE programme_id = $1 AND state <> 'retired' ORDER BY lower(name)"
-        ),
     );
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
-        processes: Part,
-        moves: Part,
-        gates: Part,
-        decisions: Part,
+        kept: Option<Part>,
         dashboard: Option<Part>,
-        agents: Part,
     }
     let sql = who.sql(&sql, 2, 2);
     let query = who.bind(sqlx::query(&sql).bind(programme_id));
@@ -218,6 +237,16 @@ pub async fn source(
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
+    let kept = match row.kept {
+        Some(part) => decode(&part.0)?,
+        None => PipelineKept {
+            processes: Vec::new(),
+            moves: Vec::new(),
+            gates: Vec::new(),
+            decisions: Vec::new(),
+            agents: Vec::new(),
+        },
+    };
     let source = PipelineSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         dashboard: row
@@ -225,11 +254,11 @@ pub async fn source(
             .map(|part| crate::db::metrics::decode_dashboard(&part.0))
             .transpose()?
             .unwrap_or_default(),
-        processes: decode(&row.processes.0)?,
-        moves: decode(&row.moves.0)?,
-        gates: decode(&row.gates.0)?,
-        decisions: decode(&row.decisions.0)?,
-        agents: decode(&row.agents.0)?,
+        processes: kept.processes,
+        moves: kept.moves,
+        gates: kept.gates,
+        decisions: kept.decisions,
+        agents: kept.agents,
     };
     who.seen(&found, source).map(Some)
 }

@@ -95,7 +95,7 @@ async fn the_coo_asks_the_ceo_decides_within_the_clock_once_and_the_log_counts_b
     assert_eq!(sent.status, 303, "{}", sent.body);
     assert_eq!(sent.location(), format!("/programmes/{id}/updates/2"));
     let summary = coo.get(sent.location()).await;
-    assert!(summary.shows("Week 2 of 8"));
+    assert!(summary.shows("Week 2 of 8"), "{}", summary.body);
     assert!(summary.shows("Add a second carrier this week?"));
     assert!(summary.shows("24 h 0 min left"));
     assert!(summary.shows("At risk"));

@@ -546,6 +546,7 @@ async fn the_platform_reports_overrides_and_decision_counts_once() {
     .await;
     assert_eq!(list.0, 200);
     assert!(list.2.to_string().contains("Customs filer"));
+    app.assert_kept_documents_are_current().await;
 }
 
 /// The flash message after a form.
@@ -826,4 +827,5 @@ async fn the_coo_registers_edits_and_retires_an_agent_and_a_stale_form_gets_the_
         !history.reads("Edit its entry"),
         "a retired agent's entry stays"
     );
+    app.assert_kept_documents_are_current().await;
 }

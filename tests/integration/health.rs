@@ -161,6 +161,7 @@ async fn a_rating_stays_hidden_from_everyone_else_until_both_are_in() {
         .await;
     assert_eq!(again.status, 409);
     assert!(again.shows("You have already rated this round"));
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]
@@ -258,4 +259,5 @@ async fn the_pulse_check_compares_memory_with_the_dashboard() {
         .status,
         403
     );
+    app.assert_kept_documents_are_current().await;
 }

@@ -329,6 +329,14 @@ impl TestApp {
                FROM brief_versions v JOIN programmes p ON p.id = v.programme_id
                LEFT JOIN brief_version_sources k ON k.version_id = v.id
              UNION ALL
+             SELECT 'the ' || wanted.page || ' page of ' || p.name, k.body::jsonb,
+                    CASE wanted.page WHEN 'cadence' THEN cadence_source(p.id)
+                              WHEN 'pipeline' THEN pipeline_source(p.id)
+                              WHEN 'agents' THEN agents_source(p.id)
+                              WHEN 'health' THEN health_source(p.id) END::jsonb
+               FROM programmes p CROSS JOIN unnest($2::text[]) wanted(page)
+               LEFT JOIN page_sources k ON k.programme_id = p.id AND k.page = wanted.page
+             UNION ALL
              SELECT 'the seats and time zone kept on the row of ' || u.email,
                     json_build_object('seats', u.seat_kinds, 'zone', u.time_zone)::jsonb,
                     json_build_object(
@@ -337,11 +345,13 @@ impl TestApp {
                FROM users u",
         )
         .bind(tandem::db::metrics::RECENT_VALUES)
+        .bind(&tandem::db::pages::KEPT_PAGES[..])
         .fetch_all(&self.pool)
         .await
         .unwrap();
         for (what, kept, now) in rows {
-            assert!(kept.unwrap_or_default() == now, "{what} is stale");
+            let kept = kept.unwrap_or_default();
+            assert!(kept == now, "{what} is stale:\n kept {kept}\n now  {now}");
         }
     }
 

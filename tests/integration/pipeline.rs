@@ -221,6 +221,7 @@ async fn the_coo_sees_which_gates_hold_and_cannot_start_a_process_while_one_fail
     let page = exco.get(&pipeline).await;
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("/stage\""));
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]
@@ -320,4 +321,5 @@ async fn exco_decisions_are_recorded_against_processes_and_held_in_the_pack() {
         refused.is_err(),
         "the database refuses a decision on a held review"
     );
+    app.assert_kept_documents_are_current().await;
 }

@@ -6,6 +6,8 @@
 //! Writes: one audited function per action; the caller passes its
 //! transaction (holding the programme's lock where numbers are handed out).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -274,17 +276,33 @@ pub(crate) const ACTIONS: &str = "SELECT a.id, s.number AS session_number, r.mon
    LEFT JOIN exco_reviews r ON r.id = a.review_id
   WHERE a.programme_id = $1 ORDER BY a.due_on, a.created_at";
 
-const UPDATES: &str = "SELECT w.id, w.week, w.summary, w.workstreams, w.blockers,
-        CASE WHEN $8::boolean OR w.week = $9 THEN w.figures END AS figures,
-        (SELECT display_name FROM users WHERE id = w.written_by) AS written_by_name, w.written_at
-   FROM weekly_updates w WHERE w.programme_id = $1 ORDER BY w.week";
+/// The weekly updates of programme `$1`, with the figures they froze where
+/// `figures` (on the update `w`) holds.
+fn updates_sql(figures: &str) -> String {
+    format!(
+        "SELECT w.id, w.week, w.summary, w.workstreams, w.blockers,
+                CASE WHEN {figures} THEN w.figures END AS figures,
+                (SELECT display_name FROM users WHERE id = w.written_by) AS written_by_name, w.written_at
+           FROM weekly_updates w WHERE w.programme_id = $1 ORDER BY w.week"
+    )
+}
 
-const REQUESTS: &str = "SELECT d.id, d.number, w.week AS update_week, d.question, d.options, d.recommendation,
-        (SELECT display_name FROM users WHERE id = d.raised_by) AS raised_by_name, d.raised_at,
-        d.decision, d.note, (SELECT display_name FROM users WHERE id = d.decided_by) AS decided_by_name,
-        d.decided_at, CASE WHEN $8::boolean OR w.week = $9 THEN d.figures END AS figures
-   FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
-  WHERE d.programme_id = $1 ORDER BY d.number";
+/// The decision requests of programme `$1`, with the figures they froze
+/// where `figures` (on their update `w`) holds.
+fn requests_sql(figures: &str) -> String {
+    format!(
+        "SELECT d.id, d.number, w.week AS update_week, d.question, d.options, d.recommendation,
+                (SELECT display_name FROM users WHERE id = d.raised_by) AS raised_by_name, d.raised_at,
+                d.decision, d.note, (SELECT display_name FROM users WHERE id = d.decided_by) AS decided_by_name,
+                d.decided_at, CASE WHEN {figures} THEN d.figures END AS figures
+           FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
+          WHERE d.programme_id = $1 ORDER BY d.number"
+    )
+}
+
+/// What the live query asks of the figures: every one with `$8`, or those
+/// of week `$9`.
+const FIGURES_ASKED: &str = "$8::boolean OR w.week = $9";
 
 const REVIEW_COLUMNS: &str = "r.id, r.month, r.meeting_on, r.strategy, r.competition, r.operations,
         r.pipeline_decisions, r.attendees, (SELECT display_name FROM users WHERE id = r.opened_by) AS opened_by_name,
@@ -295,12 +313,12 @@ const REVIEW_COLUMNS: &str = "r.id, r.month, r.meeting_on, r.strategy, r.competi
 /// reviews would otherwise grow every page); a focused month is read too.
 pub const RECENT_REVIEWS: i64 = 24;
 
-/// The recent reviews (and the focused month's, `$3`), oldest first.
-fn reviews_sql() -> String {
+/// The recent reviews (and the review of month `focus`), oldest first.
+fn reviews_sql(focus: &str) -> String {
     format!(
         "SELECT {REVIEW_COLUMNS} FROM exco_reviews r
           WHERE r.programme_id = $1
-            AND (r.month = $3 OR r.month >= coalesce((SELECT month FROM exco_reviews WHERE programme_id = $1
+            AND (r.month = {focus} OR r.month >= coalesce((SELECT month FROM exco_reviews WHERE programme_id = $1
                                                        ORDER BY month DESC OFFSET {} LIMIT 1), ''))
           ORDER BY r.month",
         RECENT_REVIEWS - 1
@@ -391,13 +409,129 @@ fn when(flag: &str, sql: &str) -> String {
     format!("SELECT * FROM ({sql}) part WHERE {flag}::boolean")
 }
 
-/// Reads a programme's cadence in one round trip: the parts `reads` asks for.
+impl Reads<'_> {
+    /// Whether the page kept by the writes holds everything asked for
+    /// ([`cadence_source_sql`]): the overview's records, and at most one
+    /// week's figures, read beside it.
+    fn kept(&self) -> bool {
+        self.updates
+            && self.focus.is_none()
+            && !self.checks
+            && !self.processes
+            && !self.dashboard
+            && !self.figures
+    }
+}
+
+/// The cadence overview's document of programme `$1`: its sessions, action
+/// items, weekly updates and decision requests (without the figures they
+/// froze) and recent reviews, as the database's `cadence_source` runs it at
+/// the commit of every change to them (migration 0031, installed by
+/// [`crate::db::pages::install_kept_queries`]).
+pub(crate) fn cadence_source_sql() -> String {
+    format!(
+        "SELECT json_build_object('sessions', {}, 'actions', {}, 'updates', {}, 'requests', {}, 'reviews', {})",
+        array(SESSIONS),
+        array(ACTIONS),
+        array(&updates_sql("false")),
+        array(&requests_sql("false")),
+        array(&reviews_sql("NULL")),
+    )
+}
+
+/// The cadence document as kept.
+#[derive(Deserialize)]
+struct CadenceKept {
+    sessions: Vec<SessionRow>,
+    actions: Vec<ActionRow>,
+    updates: Vec<UpdateRow>,
+    requests: Vec<RequestRow>,
+    reviews: Vec<ReviewRow>,
+}
+
+/// The figures one week's update and its decision requests froze.
+#[derive(Deserialize)]
+struct WeekFigures {
+    update: Option<Figures>,
+    requests: HashMap<i32, Option<Figures>>,
+}
+
+/// Reads the cadence kept by the writes for `who`, with the figures of
+/// `week` when asked, in one round trip.
+async fn kept_source(
+    db: impl PgExecutor<'_>,
+    who: &Who<'_>,
+    programme_id: Uuid,
+    week: Option<i32>,
+) -> sqlx::Result<Option<Seen<CadenceSource>>> {
+    let sql = format!(
+        "SELECT {} AS programme,
+                (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
+                CASE WHEN $3::int4 IS NOT NULL THEN json_build_object(
+                    'update', (SELECT figures FROM weekly_updates WHERE programme_id = $1 AND week = $3),
+                    'requests', coalesce((SELECT json_object_agg(d.number, d.figures)
+                                            FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
+                                           WHERE d.programme_id = $1 AND w.week = $3), '{{}}'::json)) END AS week",
+        programme(),
+    );
+    #[derive(FromRow)]
+    struct Row {
+        programme: Option<Part>,
+        kept: Option<Part>,
+        week: Option<Part>,
+    }
+    let sql = who.sql(&sql, 2, 3);
+    let query = who.bind(sqlx::query(&sql).bind(programme_id)).bind(week);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
+    let kept: Option<CadenceKept> = row.kept.map(|v| decode(&v.0)).transpose()?;
+    let mut source = CadenceSource {
+        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
+        sessions: Vec::new(),
+        checks: Vec::new(),
+        actions: Vec::new(),
+        updates: Vec::new(),
+        requests: Vec::new(),
+        reviews: Vec::new(),
+        snapshots: Vec::new(),
+        processes: Vec::new(),
+        pipeline: Vec::new(),
+        dashboard: None,
+        at_work: None,
+    };
+    if let Some(kept) = kept {
+        source.sessions = kept.sessions;
+        source.actions = kept.actions;
+        source.updates = kept.updates;
+        source.requests = kept.requests;
+        source.reviews = kept.reviews;
+    }
+    if let (Some(week), Some(part)) = (week, row.week) {
+        let mut figures: WeekFigures = decode(&part.0)?;
+        if let Some(update) = source.updates.iter_mut().find(|u| u.week == week) {
+            update.figures = figures.update.take().unwrap_or_default();
+        }
+        for request in source.requests.iter_mut().filter(|r| r.update_week == week) {
+            request.figures = figures.requests.remove(&request.number).flatten();
+        }
+    }
+    who.seen(&found, source).map(Some)
+}
+
+/// Reads a programme's cadence in one round trip: the parts `reads` asks
+/// for — from the copy the writes keep when it holds them (the reader is
+/// outside any write's transaction: the copy is rewritten at commit).
 pub async fn source(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
     reads: Reads<'_>,
 ) -> sqlx::Result<Option<Seen<CadenceSource>>> {
+    if reads.kept() {
+        return kept_source(db, who, programme_id, reads.figures_of_week).await;
+    }
     let sql = format!(
         "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline,
                 CASE WHEN $7 THEN {} END AS dashboard,
@@ -406,9 +540,9 @@ pub async fn source(
         array(SESSIONS),
         array(&when("$5", CHECKS)),
         array(ACTIONS),
-        array(&when("$4", UPDATES)),
-        array(&when("$4", REQUESTS)),
-        array(&reviews_sql()),
+        array(&when("$4", &updates_sql(FIGURES_ASKED))),
+        array(&when("$4", &requests_sql(FIGURES_ASKED))),
+        array(&reviews_sql("$3")),
         array(SNAPSHOTS),
         array(&when("$6", &super::pipeline::processes_sql())),
         array(&super::pipeline::review_decisions_sql()),

@@ -158,7 +158,13 @@ pub async fn dashboard_page(
     }
     let dashboard = match focus {
         None => dashboard_part(),
-        Some(_) => "dashboard_source($1, $3, $4)".to_owned(),
+        // A metric with values has its page kept by the writes
+        // (`metric_sources`, migration 0033); one without is read now.
+        Some(_) => {
+            "coalesce((SELECT body FROM metric_sources WHERE programme_id = $1 AND metric_id = $3),
+                             dashboard_source($1, $3, $4))"
+                .to_owned()
+        }
     };
     let sql = format!(
         "SELECT {} AS programme, {dashboard} AS dashboard",

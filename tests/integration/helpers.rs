@@ -337,6 +337,12 @@ impl TestApp {
                FROM programmes p CROSS JOIN unnest($2::text[]) wanted(page)
                LEFT JOIN page_sources k ON k.programme_id = p.id AND k.page = wanted.page
              UNION ALL
+             SELECT 'the page of metric ' || m.metric_id || ' of ' || p.name, k.body::jsonb,
+                    dashboard_source(p.id, m.metric_id, $3)::jsonb
+               FROM (SELECT DISTINCT programme_id, metric_id FROM metric_values) m
+               JOIN programmes p ON p.id = m.programme_id
+               LEFT JOIN metric_sources k ON k.programme_id = m.programme_id AND k.metric_id = m.metric_id
+             UNION ALL
              SELECT 'the seats and time zone kept on the row of ' || u.email,
                     json_build_object('seats', u.seat_kinds, 'zone', u.time_zone)::jsonb,
                     json_build_object(
@@ -346,6 +352,7 @@ impl TestApp {
         )
         .bind(tandem::db::metrics::RECENT_VALUES)
         .bind(&tandem::db::pages::KEPT_PAGES[..])
+        .bind(tandem::db::metrics::FOCUSED_VALUES)
         .fetch_all(&self.pool)
         .await
         .unwrap();

@@ -16,7 +16,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::json::{Part, array, decode, programme};
+use super::json::{Part, array, decode, one, programme};
 use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
 use crate::db::sessions::{Seen, Who};
@@ -325,7 +325,7 @@ fn reviews_sql(focus: &str) -> String {
     )
 }
 
-const SNAPSHOTS: &str = "SELECT r.month, s.content, s.sha256
+const SNAPSHOTS: &str = "SELECT r.month, s.shown AS content, s.sha256
    FROM exco_review_snapshots s JOIN exco_reviews r ON r.id = s.review_id
   WHERE r.programme_id = $1 AND $3::text IS NOT NULL AND r.month <= $3
   ORDER BY r.month DESC LIMIT 2";
@@ -410,16 +410,11 @@ fn when(flag: &str, sql: &str) -> String {
 }
 
 impl Reads<'_> {
-    /// Whether the page kept by the writes holds everything asked for
-    /// ([`cadence_source_sql`]): the overview's records, and at most one
-    /// week's figures, read beside it.
+    /// Whether the records the writes keep ([`cadence_source_sql`]) serve
+    /// this read, with what they do not hold read beside them: everything
+    /// but the sessions' checks and every update's figures.
     fn kept(&self) -> bool {
-        self.updates
-            && self.focus.is_none()
-            && !self.checks
-            && !self.processes
-            && !self.dashboard
-            && !self.figures
+        !self.checks && !self.figures
     }
 }
 
@@ -456,32 +451,58 @@ struct WeekFigures {
     requests: HashMap<i32, Option<Figures>>,
 }
 
-/// Reads the cadence kept by the writes for `who`, with the figures of
-/// `week` when asked, in one round trip.
+/// Reads the cadence kept by the writes for `who`, in one round trip with
+/// what `reads` asks for beside it: one week's figures, a focused review
+/// (which may be older than the recent ones kept) with its packs, pipeline
+/// decisions and agents at work, the processes, the dashboard.
 async fn kept_source(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
-    week: Option<i32>,
+    reads: Reads<'_>,
 ) -> sqlx::Result<Option<Seen<CadenceSource>>> {
     let sql = format!(
         "SELECT {} AS programme,
                 (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
-                CASE WHEN $3::int4 IS NOT NULL THEN json_build_object(
-                    'update', (SELECT figures FROM weekly_updates WHERE programme_id = $1 AND week = $3),
+                CASE WHEN $4::int4 IS NOT NULL THEN json_build_object(
+                    'update', (SELECT figures FROM weekly_updates WHERE programme_id = $1 AND week = $4),
                     'requests', coalesce((SELECT json_object_agg(d.number, d.figures)
                                             FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
-                                           WHERE d.programme_id = $1 AND w.week = $3), '{{}}'::json)) END AS week",
+                                           WHERE d.programme_id = $1 AND w.week = $4), '{{}}'::json)) END AS week,
+                CASE WHEN $3::text IS NOT NULL THEN
+                    {} END AS focused,
+                {} AS snapshots, {} AS processes, {} AS pipeline,
+                CASE WHEN $6 THEN {} END AS dashboard,
+                CASE WHEN $3::text IS NOT NULL THEN ({}) END AS at_work",
         programme(),
+        one(&format!(
+            "SELECT {REVIEW_COLUMNS} FROM exco_reviews r WHERE r.programme_id = $1 AND r.month = $3"
+        )),
+        array(SNAPSHOTS),
+        array(&when("$5", &super::pipeline::processes_sql())),
+        array(&super::pipeline::review_decisions_sql()),
+        super::metrics::dashboard_part(),
+        super::governance::at_work_sql("$3"),
     );
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
         kept: Option<Part>,
         week: Option<Part>,
+        focused: Option<Part>,
+        snapshots: Part,
+        processes: Part,
+        pipeline: Part,
+        dashboard: Option<Part>,
+        at_work: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, 3);
-    let query = who.bind(sqlx::query(&sql).bind(programme_id)).bind(week);
+    let sql = who.sql(&sql, 2, 6);
+    let query = who
+        .bind(sqlx::query(&sql).bind(programme_id))
+        .bind(reads.focus)
+        .bind(reads.figures_of_week)
+        .bind(reads.processes)
+        .bind(reads.dashboard);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
@@ -495,20 +516,32 @@ async fn kept_source(
         updates: Vec::new(),
         requests: Vec::new(),
         reviews: Vec::new(),
-        snapshots: Vec::new(),
-        processes: Vec::new(),
-        pipeline: Vec::new(),
-        dashboard: None,
-        at_work: None,
+        snapshots: decode(&row.snapshots.0)?,
+        processes: decode(&row.processes.0)?,
+        pipeline: decode(&row.pipeline.0)?,
+        dashboard: row
+            .dashboard
+            .map(|part| super::metrics::decode_dashboard(&part.0))
+            .transpose()?,
+        at_work: row.at_work.map(|v| decode(&v.0)).transpose()?,
     };
     if let Some(kept) = kept {
         source.sessions = kept.sessions;
         source.actions = kept.actions;
-        source.updates = kept.updates;
-        source.requests = kept.requests;
         source.reviews = kept.reviews;
+        if reads.updates {
+            source.updates = kept.updates;
+            source.requests = kept.requests;
+        }
     }
-    if let (Some(week), Some(part)) = (week, row.week) {
+    if let Some(focused) = row.focused {
+        let focused: ReviewRow = decode(&focused.0)?;
+        if !source.reviews.iter().any(|r| r.month == focused.month) {
+            let at = source.reviews.partition_point(|r| r.month < focused.month);
+            source.reviews.insert(at, focused);
+        }
+    }
+    if let (Some(week), Some(part)) = (reads.figures_of_week, row.week) {
         let mut figures: WeekFigures = decode(&part.0)?;
         if let Some(update) = source.updates.iter_mut().find(|u| u.week == week) {
             update.figures = figures.update.take().unwrap_or_default();
@@ -530,7 +563,7 @@ pub async fn source(
     reads: Reads<'_>,
 ) -> sqlx::Result<Option<Seen<CadenceSource>>> {
     if reads.kept() {
-        return kept_source(db, who, programme_id, reads.figures_of_week).await;
+        return kept_source(db, who, programme_id, reads).await;
     }
     let sql = format!(
         "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline,

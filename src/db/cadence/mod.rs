@@ -276,33 +276,19 @@ pub(crate) const ACTIONS: &str = "SELECT a.id, s.number AS session_number, r.mon
    LEFT JOIN exco_reviews r ON r.id = a.review_id
   WHERE a.programme_id = $1 ORDER BY a.due_on, a.created_at";
 
-/// The weekly updates of programme `$1`, with the figures they froze where
-/// `figures` (on the update `w`) holds.
-fn updates_sql(figures: &str) -> String {
-    format!(
-        "SELECT w.id, w.week, w.summary, w.workstreams, w.blockers,
-                CASE WHEN {figures} THEN w.figures END AS figures,
-                (SELECT display_name FROM users WHERE id = w.written_by) AS written_by_name, w.written_at
-           FROM weekly_updates w WHERE w.programme_id = $1 ORDER BY w.week"
-    )
-}
+/// The weekly updates of programme `$1`, without the figures they froze
+/// (a page asks for those apart: see [`Reads::figures`]).
+const UPDATES: &str = "SELECT w.id, w.week, w.summary, w.workstreams, w.blockers, NULL AS figures,
+        (SELECT display_name FROM users WHERE id = w.written_by) AS written_by_name, w.written_at
+   FROM weekly_updates w WHERE w.programme_id = $1 ORDER BY w.week";
 
-/// The decision requests of programme `$1`, with the figures they froze
-/// where `figures` (on their update `w`) holds.
-fn requests_sql(figures: &str) -> String {
-    format!(
-        "SELECT d.id, d.number, w.week AS update_week, d.question, d.options, d.recommendation,
-                (SELECT display_name FROM users WHERE id = d.raised_by) AS raised_by_name, d.raised_at,
-                d.decision, d.note, (SELECT display_name FROM users WHERE id = d.decided_by) AS decided_by_name,
-                d.decided_at, CASE WHEN {figures} THEN d.figures END AS figures
-           FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
-          WHERE d.programme_id = $1 ORDER BY d.number"
-    )
-}
-
-/// What the live query asks of the figures: every one with `$8`, or those
-/// of week `$9`.
-const FIGURES_ASKED: &str = "$8::boolean OR w.week = $9";
+/// The decision requests of programme `$1`, without the figures they froze.
+const REQUESTS: &str = "SELECT d.id, d.number, w.week AS update_week, d.question, d.options, d.recommendation,
+        (SELECT display_name FROM users WHERE id = d.raised_by) AS raised_by_name, d.raised_at,
+        d.decision, d.note, (SELECT display_name FROM users WHERE id = d.decided_by) AS decided_by_name,
+        d.decided_at, NULL AS figures
+   FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
+  WHERE d.programme_id = $1 ORDER BY d.number";
 
 const REVIEW_COLUMNS: &str = "r.id, r.month, r.meeting_on, r.strategy, r.competition, r.operations,
         r.pipeline_decisions, r.attendees, (SELECT display_name FROM users WHERE id = r.opened_by) AS opened_by_name,
@@ -409,15 +395,6 @@ fn when(flag: &str, sql: &str) -> String {
     format!("SELECT * FROM ({sql}) part WHERE {flag}::boolean")
 }
 
-impl Reads<'_> {
-    /// Whether the records the writes keep ([`cadence_source_sql`]) serve
-    /// this read, with what they do not hold read beside them: everything
-    /// but the sessions' checks and every update's figures.
-    fn kept(&self) -> bool {
-        !self.checks && !self.figures
-    }
-}
-
 /// The cadence overview's document of programme `$1`: its sessions, action
 /// items, weekly updates and decision requests (without the figures they
 /// froze) and recent reviews, as the database's `cadence_source` runs it at
@@ -428,8 +405,8 @@ pub(crate) fn cadence_source_sql() -> String {
         "SELECT json_build_object('sessions', {}, 'actions', {}, 'updates', {}, 'requests', {}, 'reviews', {})",
         array(SESSIONS),
         array(ACTIONS),
-        array(&updates_sql("false")),
-        array(&requests_sql("false")),
+        array(UPDATES),
+        array(REQUESTS),
         array(&reviews_sql("NULL")),
     )
 }
@@ -444,18 +421,21 @@ struct CadenceKept {
     reviews: Vec<ReviewRow>,
 }
 
-/// The figures one week's update and its decision requests froze.
+/// The figures that weekly updates (by week) and their decision requests
+/// (by number) froze.
 #[derive(Deserialize)]
-struct WeekFigures {
-    update: Option<Figures>,
+struct FrozenFigures {
+    updates: HashMap<i32, Option<Figures>>,
     requests: HashMap<i32, Option<Figures>>,
 }
 
-/// Reads the cadence kept by the writes for `who`, in one round trip with
-/// what `reads` asks for beside it: one week's figures, a focused review
-/// (which may be older than the recent ones kept) with its packs, pipeline
-/// decisions and agents at work, the processes, the dashboard.
-async fn kept_source(
+/// Reads a programme's cadence in one round trip: the records the writes
+/// keep ([`cadence_source_sql`], current for any reader outside a write's
+/// transaction), with what `reads` asks for beside them — the sessions'
+/// checks, the figures updates froze, a focused review (which may be older
+/// than the recent ones kept) with its packs, pipeline decisions and agents
+/// at work, the processes, the dashboard.
+pub async fn source(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
@@ -464,22 +444,24 @@ async fn kept_source(
     let sql = format!(
         "SELECT {} AS programme,
                 (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
-                CASE WHEN $4::int4 IS NOT NULL THEN json_build_object(
-                    'update', (SELECT figures FROM weekly_updates WHERE programme_id = $1 AND week = $4),
+                CASE WHEN $4 OR $5::int4 IS NOT NULL THEN json_build_object(
+                    'updates', coalesce((SELECT json_object_agg(week, figures) FROM weekly_updates
+                                          WHERE programme_id = $1 AND ($4 OR week = $5)), '{{}}'::json),
                     'requests', coalesce((SELECT json_object_agg(d.number, d.figures)
                                             FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
-                                           WHERE d.programme_id = $1 AND w.week = $4), '{{}}'::json)) END AS week,
-                CASE WHEN $3::text IS NOT NULL THEN
-                    {} END AS focused,
+                                           WHERE d.programme_id = $1 AND ($4 OR w.week = $5)), '{{}}'::json)) END AS figures,
+                {} AS checks,
+                CASE WHEN $3::text IS NOT NULL THEN {} END AS focused,
                 {} AS snapshots, {} AS processes, {} AS pipeline,
-                CASE WHEN $6 THEN {} END AS dashboard,
+                CASE WHEN $8 THEN {} END AS dashboard,
                 CASE WHEN $3::text IS NOT NULL THEN ({}) END AS at_work",
         programme(),
+        array(&when("$6", CHECKS)),
         one(&format!(
             "SELECT {REVIEW_COLUMNS} FROM exco_reviews r WHERE r.programme_id = $1 AND r.month = $3"
         )),
         array(SNAPSHOTS),
-        array(&when("$5", &super::pipeline::processes_sql())),
+        array(&when("$7", &super::pipeline::processes_sql())),
         array(&super::pipeline::review_decisions_sql()),
         super::metrics::dashboard_part(),
         super::governance::at_work_sql("$3"),
@@ -488,7 +470,8 @@ async fn kept_source(
     struct Row {
         programme: Option<Part>,
         kept: Option<Part>,
-        week: Option<Part>,
+        figures: Option<Part>,
+        checks: Part,
         focused: Option<Part>,
         snapshots: Part,
         processes: Part,
@@ -496,11 +479,13 @@ async fn kept_source(
         dashboard: Option<Part>,
         at_work: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, 6);
+    let sql = who.sql(&sql, 2, 8);
     let query = who
         .bind(sqlx::query(&sql).bind(programme_id))
         .bind(reads.focus)
+        .bind(reads.figures)
         .bind(reads.figures_of_week)
+        .bind(reads.checks)
         .bind(reads.processes)
         .bind(reads.dashboard);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
@@ -511,7 +496,7 @@ async fn kept_source(
     let mut source = CadenceSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         sessions: Vec::new(),
-        checks: Vec::new(),
+        checks: decode(&row.checks.0)?,
         actions: Vec::new(),
         updates: Vec::new(),
         requests: Vec::new(),
@@ -541,93 +526,17 @@ async fn kept_source(
             source.reviews.insert(at, focused);
         }
     }
-    if let (Some(week), Some(part)) = (reads.figures_of_week, row.week) {
-        let mut figures: WeekFigures = decode(&part.0)?;
-        if let Some(update) = source.updates.iter_mut().find(|u| u.week == week) {
-            update.figures = figures.update.take().unwrap_or_default();
+    if let Some(part) = row.figures {
+        let mut figures: FrozenFigures = decode(&part.0)?;
+        for update in &mut source.updates {
+            if let Some(frozen) = figures.updates.remove(&update.week) {
+                update.figures = frozen.unwrap_or_default();
+            }
         }
-        for request in source.requests.iter_mut().filter(|r| r.update_week == week) {
+        for request in &mut source.requests {
             request.figures = figures.requests.remove(&request.number).flatten();
         }
     }
-    who.seen(&found, source).map(Some)
-}
-
-/// Reads a programme's cadence in one round trip: the parts `reads` asks
-/// for — from the copy the writes keep when it holds them (the reader is
-/// outside any write's transaction: the copy is rewritten at commit).
-pub async fn source(
-    db: impl PgExecutor<'_>,
-    who: &Who<'_>,
-    programme_id: Uuid,
-    reads: Reads<'_>,
-) -> sqlx::Result<Option<Seen<CadenceSource>>> {
-    if reads.kept() {
-        return kept_source(db, who, programme_id, reads).await;
-    }
-    let sql = format!(
-        "SELECT {} AS programme, {} AS sessions, {} AS checks, {} AS actions, {} AS updates, {} AS requests, {} AS reviews, {} AS snapshots, {} AS processes, {} AS pipeline,
-                CASE WHEN $7 THEN {} END AS dashboard,
-                CASE WHEN $3::text IS NOT NULL THEN ({}) END AS at_work",
-        programme(),
-        array(SESSIONS),
-        array(&when("$5", CHECKS)),
-        array(ACTIONS),
-        array(&when("$4", &updates_sql(FIGURES_ASKED))),
-        array(&when("$4", &requests_sql(FIGURES_ASKED))),
-        array(&reviews_sql("$3")),
-        array(SNAPSHOTS),
-        array(&when("$6", &super::pipeline::processes_sql())),
-        array(&super::pipeline::review_decisions_sql()),
-        super::metrics::dashboard_part(),
-        super::governance::at_work_sql("$3"),
-    );
-    #[derive(FromRow)]
-    struct Row {
-        at_work: Option<Part>,
-        programme: Option<Part>,
-        sessions: Part,
-        checks: Part,
-        actions: Part,
-        updates: Part,
-        requests: Part,
-        reviews: Part,
-        snapshots: Part,
-        processes: Part,
-        pipeline: Part,
-        dashboard: Option<Part>,
-    }
-    let sql = who.sql(&sql, 2, 9);
-    let query = who
-        .bind(sqlx::query(&sql).bind(programme_id))
-        .bind(reads.focus)
-        .bind(reads.updates)
-        .bind(reads.checks)
-        .bind(reads.processes)
-        .bind(reads.dashboard)
-        .bind(reads.figures)
-        .bind(reads.figures_of_week);
-    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
-        return Ok(None);
-    };
-    let row = Row::from_row(&found)?;
-    let source = CadenceSource {
-        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        sessions: decode(&row.sessions.0)?,
-        checks: decode(&row.checks.0)?,
-        actions: decode(&row.actions.0)?,
-        updates: decode(&row.updates.0)?,
-        requests: decode(&row.requests.0)?,
-        reviews: decode(&row.reviews.0)?,
-        snapshots: decode(&row.snapshots.0)?,
-        processes: decode(&row.processes.0)?,
-        pipeline: decode(&row.pipeline.0)?,
-        dashboard: row
-            .dashboard
-            .map(|part| super::metrics::decode_dashboard(&part.0))
-            .transpose()?,
-        at_work: row.at_work.map(|v| decode(&v.0)).transpose()?,
-    };
     who.seen(&found, source).map(Some)
 }
 

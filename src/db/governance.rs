@@ -333,8 +333,9 @@ pub(crate) fn agents_source_sql() -> String {
     )
 }
 
-/// The governance records as one row reads them, kept or not.
-#[derive(Deserialize)]
+/// The governance records as one row reads them, kept or not (empty
+/// until the programme's first write).
+#[derive(Default, Deserialize)]
 struct Records {
     processes: Vec<ProcessRow>,
     signed_number: Option<i32>,
@@ -401,25 +402,11 @@ pub async fn source(
     };
     let row = Row::from_row(&found)?;
     let programme: Option<Programme> = row.programme.map(|v| decode(&v.0)).transpose()?;
-    let Some(records) = row.records else {
-        let source = GovernanceSource {
-            programme,
-            processes: Vec::new(),
-            signed: None,
-            draft: None,
-            build_buy: None,
-            people: Vec::new(),
-            agents: Vec::new(),
-            changes: Vec::new(),
-            overrides: Vec::new(),
-            override_counts: Vec::new(),
-            decision_counts: Vec::new(),
-            incidents: Vec::new(),
-            threshold: (DEFAULT_THRESHOLD, 0),
-        };
-        return who.seen(&found, source).map(Some);
-    };
-    let records: Records = decode(&records.0)?;
+    let records: Records = row
+        .records
+        .map(|part| decode(&part.0))
+        .transpose()?
+        .unwrap_or_default();
     let from = |counts: Vec<MonthCount>| -> Vec<MonthCount> {
         match first_month {
             Some(first) => counts

@@ -143,8 +143,8 @@ pub(crate) fn health_source_sql() -> String {
     )
 }
 
-/// The health document as kept.
-#[derive(Deserialize)]
+/// The health document as kept (empty until the programme's first write).
+#[derive(Default, Deserialize)]
 struct HealthKept {
     statements: Vec<StatementRow>,
     pulses: Vec<PulseRow>,
@@ -202,20 +202,11 @@ async fn read(
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
-    let kept = match row.kept {
-        Some(part) => decode(&part.0)?,
-        None => HealthKept {
-            statements: Vec::new(),
-            pulses: Vec::new(),
-            ratings: Vec::new(),
-            matrix: None,
-            cadence: None,
-            actions: Vec::new(),
-            latest_number: None,
-            latest_slots: Vec::new(),
-            incident_clocks: Vec::new(),
-        },
-    };
+    let kept: HealthKept = row
+        .kept
+        .map(|part| decode(&part.0))
+        .transpose()?
+        .unwrap_or_default();
     let source = HealthSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         statements: kept.statements,

@@ -201,8 +201,8 @@ pub(crate) fn pipeline_source_sql() -> String {
     )
 }
 
-/// The pipeline document as kept.
-#[derive(Deserialize)]
+/// The pipeline document as kept (empty until the programme's first write).
+#[derive(Default, Deserialize)]
 struct PipelineKept {
     processes: Vec<ProcessRow>,
     moves: Vec<MoveRow>,
@@ -237,16 +237,11 @@ pub async fn source(
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
-    let kept = match row.kept {
-        Some(part) => decode(&part.0)?,
-        None => PipelineKept {
-            processes: Vec::new(),
-            moves: Vec::new(),
-            gates: Vec::new(),
-            decisions: Vec::new(),
-            agents: Vec::new(),
-        },
-    };
+    let kept: PipelineKept = row
+        .kept
+        .map(|part| decode(&part.0))
+        .transpose()?
+        .unwrap_or_default();
     let source = PipelineSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         dashboard: row

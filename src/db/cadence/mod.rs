@@ -411,8 +411,8 @@ pub(crate) fn cadence_source_sql() -> String {
     )
 }
 
-/// The cadence document as kept.
-#[derive(Deserialize)]
+/// The cadence document as kept (empty until the programme's first write).
+#[derive(Default, Deserialize)]
 struct CadenceKept {
     sessions: Vec<SessionRow>,
     actions: Vec<ActionRow>,
@@ -492,15 +492,24 @@ pub async fn source(
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
-    let kept: Option<CadenceKept> = row.kept.map(|v| decode(&v.0)).transpose()?;
+    let kept: CadenceKept = row
+        .kept
+        .map(|part| decode(&part.0))
+        .transpose()?
+        .unwrap_or_default();
+    let (updates, requests) = if reads.updates {
+        (kept.updates, kept.requests)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut source = CadenceSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        sessions: Vec::new(),
+        sessions: kept.sessions,
         checks: decode(&row.checks.0)?,
-        actions: Vec::new(),
-        updates: Vec::new(),
-        requests: Vec::new(),
-        reviews: Vec::new(),
+        actions: kept.actions,
+        updates,
+        requests,
+        reviews: kept.reviews,
         snapshots: decode(&row.snapshots.0)?,
         processes: decode(&row.processes.0)?,
         pipeline: decode(&row.pipeline.0)?,
@@ -510,15 +519,6 @@ pub async fn source(
             .transpose()?,
         at_work: row.at_work.map(|v| decode(&v.0)).transpose()?,
     };
-    if let Some(kept) = kept {
-        source.sessions = kept.sessions;
-        source.actions = kept.actions;
-        source.reviews = kept.reviews;
-        if reads.updates {
-            source.updates = kept.updates;
-            source.requests = kept.requests;
-        }
-    }
     if let Some(focused) = row.focused {
         let focused: ReviewRow = decode(&focused.0)?;
         if !source.reviews.iter().any(|r| r.month == focused.month) {

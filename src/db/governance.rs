@@ -369,30 +369,31 @@ pub async fn source(
     focus: Option<Uuid>,
     first_month: Option<&str>,
 ) -> sqlx::Result<Option<Seen<GovernanceSource>>> {
-    let records = match focus {
-        None => {
-            "(SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'agents')".to_owned()
-        }
-        Some(_) => format!(
-            "(SELECT row_to_json(k) FROM ({}) k)",
-            records_sql(
-                "$2",
-                "$3",
-                (
-                    "$4::text IS NOT NULL AND o.occurred_at >= ($4 || '-01')::date",
-                    "$4::text IS NOT NULL AND c.month >= $4"
+    let params = if focus.is_some() { 4 } else { 2 };
+    let sql = who.statement("agents", u32::from(focus.is_some()), 2, params, || {
+        let records = match focus {
+            None => "(SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'agents')"
+                .to_owned(),
+            Some(_) => format!(
+                "(SELECT row_to_json(k) FROM ({}) k)",
+                records_sql(
+                    "$2",
+                    "$3",
+                    (
+                        "$4::text IS NOT NULL AND o.occurred_at >= ($4 || '-01')::date",
+                        "$4::text IS NOT NULL AND c.month >= $4"
+                    )
                 )
-            )
-        ),
-    };
-    let sql = format!("SELECT {} AS programme, {records} AS records", programme());
+            ),
+        };
+        format!("SELECT {} AS programme, {records} AS records", programme())
+    });
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
         records: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, if focus.is_some() { 4 } else { 2 });
-    let mut query = who.bind(sqlx::query(&sql).bind(programme_id));
+    let mut query = who.bind(sqlx::query(sql).bind(programme_id));
     if let Some(agent) = focus {
         query = query.bind(agent).bind(first_month);
     }

@@ -180,23 +180,28 @@ async fn read(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
-    records: &str,
+    records: &'static str,
     with_dashboard: bool,
 ) -> sqlx::Result<Option<Seen<HealthSource>>> {
-    let sql = format!(
-        "SELECT {} AS programme, {records} AS kept, CASE WHEN $3 THEN {} END AS dashboard",
-        programme(),
-        crate::db::metrics::dashboard_part(),
-    );
+    let sql = who.statement(records, u32::from(with_dashboard), 2, 3, || {
+        format!(
+            "SELECT {} AS programme, {records} AS kept, {} AS dashboard",
+            programme(),
+            if with_dashboard {
+                crate::db::metrics::dashboard_part()
+            } else {
+                "NULL::json".to_owned()
+            },
+        )
+    });
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
         kept: Option<Part>,
         dashboard: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, 3);
     let query = who
-        .bind(sqlx::query(&sql).bind(programme_id))
+        .bind(sqlx::query(sql).bind(programme_id))
         .bind(with_dashboard);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
@@ -218,7 +223,7 @@ async fn read(
         brief: kept.latest_number.map(|n| (n, kept.latest_slots)),
         dashboard: row
             .dashboard
-            .map(|part| crate::db::metrics::decode_dashboard(&part.0))
+            .map(|part| crate::db::metrics::decode_figures(&part.0))
             .transpose()?,
         incident_clocks: kept.incident_clocks,
     };

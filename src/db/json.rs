@@ -4,8 +4,8 @@
 //! A leaf module: the entity modules and the page queries both use it.
 
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
-use sqlx::types::Json;
+use sqlx::Postgres;
+use sqlx::postgres::{PgTypeInfo, PgValueRef};
 
 use super::programmes::COLUMNS;
 
@@ -28,13 +28,40 @@ pub(crate) fn programme() -> String {
     ))
 }
 
-/// One part of a page's row: JSON as PostgreSQL wrote it, decoded straight
-/// into the part's type (no intermediate `serde_json::Value`).
-pub(crate) type Part = Json<Box<RawValue>>;
+/// One part of a page's row: the JSON text PostgreSQL wrote, taken as it
+/// comes (a `json` value's bytes are its text) and decoded once, straight
+/// into the part's type — no check of the text first, no intermediate
+/// `serde_json::Value`.
+#[derive(Debug)]
+pub(crate) struct Part(pub String);
+
+impl sqlx::Type<Postgres> for Part {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_name("json")
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        *ty == PgTypeInfo::with_name("json")
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Postgres> for Part {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Part(value.as_str()?.to_owned()))
+    }
+}
 
 /// Decodes a JSON part.
-pub(crate) fn decode<T: DeserializeOwned>(raw: &RawValue) -> sqlx::Result<T> {
-    serde_json::from_str(raw.get()).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+pub(crate) fn decode<T: DeserializeOwned>(json: &str) -> sqlx::Result<T> {
+    serde_json::from_str(json).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+/// Decodes a part a page may not have asked for: none reads as the type's
+/// default.
+pub(crate) fn decode_or_default<T: DeserializeOwned + Default>(
+    part: Option<Part>,
+) -> sqlx::Result<T> {
+    part.map_or_else(|| Ok(T::default()), |part| decode(&part.0))
 }
 
 pub(crate) const LATEST_VERSION_ID: &str =

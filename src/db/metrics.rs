@@ -156,23 +156,24 @@ pub async fn dashboard_page(
         programme: Option<super::json::Part>,
         dashboard: Option<super::json::Part>,
     }
-    let dashboard = match focus {
-        None => dashboard_part(),
-        // A metric with values has its page kept by the writes
-        // (`metric_sources`, migration 0033); one without is read now.
-        Some(_) => {
-            "coalesce((SELECT body FROM metric_sources WHERE programme_id = $1 AND metric_id = $3),
-                             dashboard_source($1, $3, $4))"
-                .to_owned()
-        }
-    };
-    let sql = format!(
-        "SELECT {} AS programme, {dashboard} AS dashboard",
-        super::json::programme(),
-    );
-    let sql = who.sql(&sql, 2, 4);
+    let sql = who.statement("dashboard", u32::from(focus.is_some()), 2, 4, || {
+        let dashboard = match focus {
+            None => dashboard_part(),
+            // A metric with values has its page kept by the writes
+            // (`metric_sources`, migration 0033); one without is read now.
+            Some(_) => {
+                "coalesce((SELECT body FROM metric_sources WHERE programme_id = $1 AND metric_id = $3),
+                                 dashboard_source($1, $3, $4))"
+                    .to_owned()
+            }
+        };
+        format!(
+            "SELECT {} AS programme, {dashboard} AS dashboard",
+            super::json::programme(),
+        )
+    });
     let query = who
-        .bind(sqlx::query(&sql).bind(programme_id))
+        .bind(sqlx::query(sql).bind(programme_id))
         .bind(focus)
         .bind(values_read(focus));
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
@@ -204,11 +205,51 @@ pub(crate) fn dashboard_part() -> String {
 }
 
 /// Decodes a dashboard source written by the database's `dashboard_source`.
-pub(crate) fn decode_dashboard(
-    part: &serde_json::value::RawValue,
-) -> sqlx::Result<DashboardSource> {
+pub(crate) fn decode_dashboard(part: &str) -> sqlx::Result<DashboardSource> {
     let row: SourceRow = super::json::decode(part)?;
     Ok(source_of(row))
+}
+
+/// Decodes a dashboard source for a page that only builds the board from
+/// it (health, the pipeline, a review): each value's metric, period and
+/// figure, which are all the board reads; its id, note, author, time and
+/// version are skipped unread (left empty), as are the corrections.
+pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
+    #[derive(Deserialize)]
+    struct FiguresRow {
+        signed: Option<SignedSections>,
+        latest_number: Option<i32>,
+        draft: Option<HashMap<String, Content>>,
+        metric_ids: Vec<String>,
+        periods: Vec<String>,
+        vals: Vec<f64>,
+        roi: Vec<RoiRow>,
+    }
+    let row: FiguresRow = super::json::decode(part)?;
+    let values = row
+        .metric_ids
+        .into_iter()
+        .zip(row.periods)
+        .zip(row.vals)
+        .map(|((metric_id, period), value)| ValueRow {
+            id: Uuid::nil(),
+            metric_id,
+            period,
+            value,
+            note: String::new(),
+            recorded_by_name: None,
+            recorded_at: DateTime::UNIX_EPOCH,
+            version: 0,
+        })
+        .collect();
+    Ok(DashboardSource {
+        signed: row.signed,
+        latest_number: row.latest_number,
+        draft: row.draft.unwrap_or_default(),
+        values,
+        corrections: Vec::new(),
+        roi: row.roi,
+    })
 }
 
 /// The dashboard of a source row.

@@ -74,13 +74,12 @@ pub async fn brief(
     who: &Who<'_>,
     programme_id: Uuid,
 ) -> sqlx::Result<Option<Seen<BriefSource>>> {
-    let sql = who.sql(
+    let sql = who.statement("brief", 0, 2, 2, || {
         "SELECT (SELECT brief FROM programme_sources
-                  WHERE programme_id = $1 AND organisation_id = $2) AS brief",
-        2,
-        2,
-    );
-    let query = who.bind(sqlx::query(&sql).bind(programme_id));
+                  WHERE programme_id = $1 AND organisation_id = $2) AS brief"
+            .to_owned()
+    });
+    let query = who.bind(sqlx::query(sql).bind(programme_id));
     let Some(row) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
@@ -162,14 +161,15 @@ pub async fn version(
     programme_id: Uuid,
     number: i32,
 ) -> sqlx::Result<Option<Seen<VersionSource>>> {
-    let sql = format!(
-        "SELECT {} AS programme,
-                (SELECT body FROM brief_version_sources WHERE programme_id = $1 AND number = $3) AS version,
-                (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number",
-        programme(),
-    );
-    let sql = who.sql(&sql, 2, 3);
-    let query = who.bind(sqlx::query(&sql).bind(programme_id)).bind(number);
+    let sql = who.statement("version", 0, 2, 3, || {
+        format!(
+            "SELECT {} AS programme,
+                    (SELECT body FROM brief_version_sources WHERE programme_id = $1 AND number = $3) AS version,
+                    (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number",
+            programme(),
+        )
+    });
+    let query = who.bind(sqlx::query(sql).bind(programme_id)).bind(number);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
@@ -263,13 +263,12 @@ pub async fn overview(
     who: &Who<'_>,
     programme_id: Uuid,
 ) -> sqlx::Result<Option<Seen<OverviewSource>>> {
-    let sql = who.sql(
+    let sql = who.statement("overview", 0, 2, 2, || {
         "SELECT (SELECT body FROM programme_sources
-                  WHERE programme_id = $1 AND organisation_id = $2) AS overview",
-        2,
-        2,
-    );
-    let query = who.bind(sqlx::query(&sql).bind(programme_id));
+                  WHERE programme_id = $1 AND organisation_id = $2) AS overview"
+            .to_owned()
+    });
+    let query = who.bind(sqlx::query(sql).bind(programme_id));
     let Some(row) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
@@ -633,13 +632,11 @@ struct KeptAgreement {
 /// with the session when it is not yet known; [`HomeKept::for_reader`]
 /// then keeps what one reader sees.
 pub async fn home(db: impl PgExecutor<'_>, who: &Who<'_>) -> sqlx::Result<Option<Seen<HomeKept>>> {
-    let sql = who.sql(
-        "SELECT (SELECT body FROM home_sources WHERE organisation_id = $1) AS home",
-        1,
-        1,
-    );
+    let sql = who.statement("home", 0, 1, 1, || {
+        "SELECT (SELECT body FROM home_sources WHERE organisation_id = $1) AS home".to_owned()
+    });
     let Some(row) = who
-        .bind_last(who.bind(sqlx::query(&sql)))
+        .bind_last(who.bind(sqlx::query(sql)))
         .fetch_optional(db)
         .await?
     else {
@@ -718,22 +715,23 @@ pub async fn matrix(
     programme_id: Uuid,
     before: Option<chrono::DateTime<chrono::Utc>>,
 ) -> sqlx::Result<Option<Seen<MatrixSource>>> {
-    let sql = format!(
-        "SELECT {} AS programme, {} AS version",
-        programme(),
-        one(&format!(
-            "{} WHERE v.programme_id = $1 AND ($3::timestamptz IS NULL OR v.saved_at < $3)
-              ORDER BY v.version DESC LIMIT 1",
-            raci::SELECT
-        )),
-    );
+    let sql = who.statement("matrix", 0, 2, 3, || {
+        format!(
+            "SELECT {} AS programme, {} AS version",
+            programme(),
+            one(&format!(
+                "{} WHERE v.programme_id = $1 AND ($3::timestamptz IS NULL OR v.saved_at < $3)
+                  ORDER BY v.version DESC LIMIT 1",
+                raci::SELECT
+            )),
+        )
+    });
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
         version: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, 3);
-    let query = who.bind(sqlx::query(&sql).bind(programme_id)).bind(before);
+    let query = who.bind(sqlx::query(sql).bind(programme_id)).bind(before);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };

@@ -218,21 +218,22 @@ pub async fn source(
     who: &Who<'_>,
     programme_id: Uuid,
 ) -> sqlx::Result<Option<Seen<PipelineSource>>> {
-    let sql = format!(
-        "SELECT {} AS programme,
-                (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'pipeline') AS kept,
-                {} AS dashboard",
-        programme(),
-        crate::db::metrics::dashboard_part(),
-    );
+    let sql = who.statement("pipeline", 0, 2, 2, || {
+        format!(
+            "SELECT {} AS programme,
+                    (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'pipeline') AS kept,
+                    {} AS dashboard",
+            programme(),
+            crate::db::metrics::dashboard_part(),
+        )
+    });
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
         kept: Option<Part>,
         dashboard: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, 2);
-    let query = who.bind(sqlx::query(&sql).bind(programme_id));
+    let query = who.bind(sqlx::query(sql).bind(programme_id));
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
@@ -246,7 +247,7 @@ pub async fn source(
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         dashboard: row
             .dashboard
-            .map(|part| crate::db::metrics::decode_dashboard(&part.0))
+            .map(|part| crate::db::metrics::decode_figures(&part.0))
             .transpose()?
             .unwrap_or_default(),
         processes: kept.processes,

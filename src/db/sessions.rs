@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, PoisonError, RwLock};
 
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgConnection, PgExecutor};
@@ -118,7 +119,7 @@ impl Who<'_> {
     /// organisation; for a cookie, the session's columns come first, that
     /// parameter is the token's hash, the organisation is the session's and
     /// the clock is one more parameter. No session, no row.
-    pub fn sql(&self, sql: &str, organisation: usize, params: usize) -> String {
+    fn sql(&self, sql: &str, organisation: usize, params: usize) -> String {
         match self {
             Who::Organisation(_) => sql.to_owned(),
             Who::Cookie { .. } => {
@@ -130,6 +131,41 @@ impl Who<'_> {
                 )
             }
         }
+    }
+
+    /// [`Who::sql`] of the statement `build` returns, built the first time
+    /// the process needs it for this `name`, `shape` (which of the page's
+    /// optional parts it reads) and kind of viewer, and kept for the life of
+    /// the process: a page's statement is the same text for every view of
+    /// its shape, and formatting its tens of kilobytes on every view cost
+    /// more than decoding what it read.
+    pub fn statement(
+        &self,
+        name: &'static str,
+        shape: u32,
+        organisation: usize,
+        params: usize,
+        build: impl FnOnce() -> String,
+    ) -> &'static str {
+        type Key = (&'static str, u32, bool);
+        static STATEMENTS: LazyLock<RwLock<HashMap<Key, &'static str>>> =
+            LazyLock::new(RwLock::default);
+        let key = (name, shape, matches!(self, Who::Cookie { .. }));
+        if let Some(sql) = STATEMENTS
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return sql;
+        }
+        // Leaked once per key: a handful of statements per page.
+        let sql: &'static str =
+            Box::leak(self.sql(&build(), organisation, params).into_boxed_str());
+        STATEMENTS
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_insert(sql)
     }
 
     /// Binds the organisation's parameter: the organisation, or the

@@ -114,20 +114,23 @@ fn words(sentence: &str) -> Vec<String> {
 /// Whether the words at `at` start with `term` (each term word a prefix of
 /// the sentence's word, so stems match their forms).
 fn matches_at(words: &[String], at: usize, term: &str) -> usize {
-    let parts: Vec<&str> = term.split(' ').collect();
-    if at + parts.len() > words.len() {
-        return 0;
-    }
-    let all = parts.iter().enumerate().all(|(i, part)| {
-        let word = &words[at + i];
+    let mut matched = 0;
+    for part in term.split(' ') {
+        let Some(word) = words.get(at + matched) else {
+            return 0;
+        };
         // Short words must match whole ("it", "tool"s); stems may grow.
-        if part.len() <= 3 {
+        let fits = if part.len() <= 3 {
             word == part
         } else {
             word.starts_with(part)
+        };
+        if !fits {
+            return 0;
         }
-    });
-    if all { parts.len() } else { 0 }
+        matched += 1;
+    }
+    matched
 }
 
 /// Sorts a sentence as transformation- or implementation-framed.

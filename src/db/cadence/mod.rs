@@ -16,7 +16,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::json::{Part, array, decode, one, programme};
+use super::json::{Part, array, decode, decode_or_default, one, programme};
 use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
 use crate::db::sessions::{Seen, Who};
@@ -389,12 +389,6 @@ impl<'a> Reads<'a> {
     }
 }
 
-/// `sql`, run only when the boolean parameter `flag` is true (PostgreSQL
-/// skips the whole subquery otherwise).
-fn when(flag: &str, sql: &str) -> String {
-    format!("SELECT * FROM ({sql}) part WHERE {flag}::boolean")
-}
-
 /// The cadence overview's document of programme `$1`: its sessions, action
 /// items, weekly updates and decision requests (without the figures they
 /// froze) and recent reviews, as the database's `cadence_source` runs it at
@@ -441,47 +435,61 @@ pub async fn source(
     programme_id: Uuid,
     reads: Reads<'_>,
 ) -> sqlx::Result<Option<Seen<CadenceSource>>> {
-    let sql = format!(
-        "SELECT {} AS programme,
-                (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
-                CASE WHEN $4 OR $5::int4 IS NOT NULL THEN json_build_object(
+    // Each optional part is in the statement only when `reads` asks for it
+    // (the parameters stay bound either way): PostgreSQL starts and locks
+    // for every subquery a statement holds, run or not.
+    let focus = reads.focus.is_some();
+    let figures = reads.figures || reads.figures_of_week.is_some();
+    let shape = u32::from(focus)
+        | u32::from(figures) << 1
+        | u32::from(reads.checks) << 2
+        | u32::from(reads.processes) << 3
+        | u32::from(reads.dashboard) << 4;
+    let sql = who.statement("cadence", shape, 2, 8, || {
+        let part = |asked: bool, sql: &dyn Fn() -> String| {
+            if asked { sql() } else { "NULL::json".to_owned() }
+        };
+        format!(
+            "SELECT {} AS programme,
+                    (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
+                    {} AS figures, {} AS checks, {} AS focused, {} AS snapshots, {} AS processes,
+                    {} AS pipeline, {} AS dashboard, {} AS at_work",
+            programme(),
+            part(figures, &|| {
+                "json_build_object(
                     'updates', coalesce((SELECT json_object_agg(week, figures) FROM weekly_updates
-                                          WHERE programme_id = $1 AND ($4 OR week = $5)), '{{}}'::json),
+                                          WHERE programme_id = $1 AND ($4 OR week = $5::int4)), '{}'::json),
                     'requests', coalesce((SELECT json_object_agg(d.number, d.figures)
                                             FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
-                                           WHERE d.programme_id = $1 AND ($4 OR w.week = $5)), '{{}}'::json)) END AS figures,
-                {} AS checks,
-                CASE WHEN $3::text IS NOT NULL THEN {} END AS focused,
-                {} AS snapshots, {} AS processes, {} AS pipeline,
-                CASE WHEN $8 THEN {} END AS dashboard,
-                CASE WHEN $3::text IS NOT NULL THEN ({}) END AS at_work",
-        programme(),
-        array(&when("$6", CHECKS)),
-        one(&format!(
-            "SELECT {REVIEW_COLUMNS} FROM exco_reviews r WHERE r.programme_id = $1 AND r.month = $3"
-        )),
-        array(SNAPSHOTS),
-        array(&when("$7", &super::pipeline::processes_sql())),
-        array(&super::pipeline::review_decisions_sql()),
-        super::metrics::dashboard_part(),
-        super::governance::at_work_sql("$3"),
-    );
+                                           WHERE d.programme_id = $1 AND ($4 OR w.week = $5::int4)), '{}'::json))"
+                    .to_owned()
+            }),
+            part(reads.checks, &|| array(CHECKS)),
+            part(focus, &|| one(&format!(
+                "SELECT {REVIEW_COLUMNS} FROM exco_reviews r WHERE r.programme_id = $1 AND r.month = $3::text"
+            ))),
+            part(focus, &|| array(SNAPSHOTS)),
+            part(reads.processes, &|| array(&super::pipeline::processes_sql())),
+            part(focus, &|| array(&super::pipeline::review_decisions_sql())),
+            part(reads.dashboard, &super::metrics::dashboard_part),
+            part(focus, &|| format!("({})", super::governance::at_work_sql("$3::text"))),
+        )
+    });
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
         kept: Option<Part>,
         figures: Option<Part>,
-        checks: Part,
+        checks: Option<Part>,
         focused: Option<Part>,
-        snapshots: Part,
-        processes: Part,
-        pipeline: Part,
+        snapshots: Option<Part>,
+        processes: Option<Part>,
+        pipeline: Option<Part>,
         dashboard: Option<Part>,
         at_work: Option<Part>,
     }
-    let sql = who.sql(&sql, 2, 8);
     let query = who
-        .bind(sqlx::query(&sql).bind(programme_id))
+        .bind(sqlx::query(sql).bind(programme_id))
         .bind(reads.focus)
         .bind(reads.figures)
         .bind(reads.figures_of_week)
@@ -505,17 +513,17 @@ pub async fn source(
     let mut source = CadenceSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         sessions: kept.sessions,
-        checks: decode(&row.checks.0)?,
+        checks: decode_or_default(row.checks)?,
         actions: kept.actions,
         updates,
         requests,
         reviews: kept.reviews,
-        snapshots: decode(&row.snapshots.0)?,
-        processes: decode(&row.processes.0)?,
-        pipeline: decode(&row.pipeline.0)?,
+        snapshots: decode_or_default(row.snapshots)?,
+        processes: decode_or_default(row.processes)?,
+        pipeline: decode_or_default(row.pipeline)?,
         dashboard: row
             .dashboard
-            .map(|part| super::metrics::decode_dashboard(&part.0))
+            .map(|part| super::metrics::decode_figures(&part.0))
             .transpose()?,
         at_work: row.at_work.map(|v| decode(&v.0)).transpose()?,
     };

@@ -108,6 +108,7 @@ struct SourceRow {
     vals: Vec<f64>,
     notes: Vec<String>,
     names: Vec<Option<String>>,
+    #[serde(deserialize_with = "super::json::utc_times")]
     ats: Vec<DateTime<Utc>>,
     versions: Vec<i32>,
     corrections: sqlx::types::Json<Vec<CorrectionRow>>,

@@ -2,8 +2,8 @@
 //! pulldown-cmark, then sanitised by ammonia, so no raw HTML, script, event
 //! handler or `javascript:` link survives.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use pulldown_cmark::{Options, Parser, html};
 
@@ -40,36 +40,6 @@ pub fn shows_something(markdown: &str) -> bool {
     })
 }
 
-/// How many rendered texts [`render_cached`] keeps before starting afresh.
-const CACHE_ENTRIES: usize = 2048;
-
-/// Rendered texts by their Markdown. A brief's narrative is read far more
-/// often than it is written, and sanitising is the costly part of a brief
-/// page; this cache only saves work (another instance without it renders
-/// the same HTML), and it is bounded.
-static RENDERED: LazyLock<Mutex<HashMap<Box<str>, Arc<str>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
-/// [`render`], remembered: the same Markdown is rendered and sanitised once
-/// per process (keyed by the whole text, so two texts never share a result).
-pub fn render_cached(markdown: &str) -> Arc<str> {
-    if let Some(html) = RENDERED
-        .lock()
-        .ok()
-        .and_then(|cache| cache.get(markdown).cloned())
-    {
-        return html;
-    }
-    let html: Arc<str> = render(markdown).into();
-    if let Ok(mut cache) = RENDERED.lock() {
-        if cache.len() >= CACHE_ENTRIES {
-            cache.clear();
-        }
-        cache.insert(markdown.into(), Arc::clone(&html));
-    }
-    html
-}
-
 /// Renders Markdown to sanitised HTML.
 pub fn render(markdown: &str) -> String {
     let mut unsafe_html = String::new();
@@ -86,15 +56,6 @@ pub fn render(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::render;
-
-    #[test]
-    fn the_cache_gives_what_rendering_gives() {
-        let text = "A *cached* paragraph with <script>x</script>.";
-        let first = super::render_cached(text);
-        assert_eq!(&*first, render(text));
-        assert!(std::sync::Arc::ptr_eq(&first, &super::render_cached(text)));
-        assert_ne!(&*super::render_cached("Another"), &*first);
-    }
 
     #[test]
     fn formatting_survives() {

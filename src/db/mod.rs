@@ -313,6 +313,9 @@ pub async fn create_database_if_missing(cluster: &Cluster, name: &str) -> anyhow
 /// once: sqlx takes an advisory lock).
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("applying migrations")?;
+    brief::derive_missing(pool)
+        .await
+        .context("rendering the brief sections stored before migration 0035")?;
     pages::install_kept_queries(pool)
         .await
         .context("installing the queries of the kept documents")

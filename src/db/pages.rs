@@ -129,8 +129,10 @@ pub(crate) fn brief_version_source_sql() -> String {
         "SELECT json_build_object('version', {}, 'sections', {}, 'slots', {})",
         one(&format!("{VERSION_SELECT} WHERE v.id = $1")),
         array(
-            "SELECT section_key, owner, content, section_hash FROM brief_version_sections
-              WHERE version_id = $1 ORDER BY position"
+            "SELECT s.section_key, s.owner, s.content, s.section_hash, r.rendered
+               FROM brief_version_sections s
+               LEFT JOIN brief_version_renderings r USING (version_id, section_key)
+              WHERE s.version_id = $1 ORDER BY s.position"
         ),
         array(&format!(
             "{SLOT_SELECT} WHERE sl.version_id = $1 ORDER BY sl.position"

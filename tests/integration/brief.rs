@@ -668,3 +668,108 @@ async fn tables_take_processes_decisions_and_a_pasted_business_case() {
     assert_eq!(page.status, 422);
     assert!(page.shows("Line 2 has 2 values; expected 3"));
 }
+
+#[tokio::test]
+async fn prose_is_rendered_when_written_and_sections_from_before_at_start() {
+    let app = TestApp::spawn().await;
+    let id = app.load_demo().await.programme_id;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let saved = edit(
+        &mut ceo,
+        id,
+        "competitive_ambition",
+        "f.statement",
+        "A **bold** claim, *measured*.",
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = |column: &str| {
+        format!(
+            "SELECT count(*) FROM brief_sections WHERE programme_id = '{id}'
+               AND section_key = 'competitive_ambition' AND {column}"
+        )
+    };
+    assert_eq!(
+        app.count(&stored(
+            "rendered->>'statement' = '<p>A <strong>bold</strong> claim, <em>measured</em>.</p>\n'"
+        ))
+        .await,
+        1,
+        "the save stores the statement's HTML"
+    );
+    // The hash stored is the one the section's content has.
+    let (content, stored_hash): (sqlx::types::Json<tandem::domain::brief::Content>, String) =
+        sqlx::query_as(
+            "SELECT content, section_hash FROM brief_sections
+              WHERE programme_id = $1 AND section_key = 'competitive_ambition'",
+        )
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let hash = tandem::domain::brief::section_hash(
+        "competitive_ambition",
+        tandem::domain::brief::Owner::Ceo,
+        &content.0,
+    );
+    assert_eq!(stored_hash, hash);
+    let with_hash = app
+        .count(&stored(&format!("section_hash = '{hash}'")))
+        .await;
+    let saved_page = ceo.get(&brief(id)).await;
+    assert!(saved_page.shows("saved to the draft"));
+    let page = ceo.get(&brief(id)).await;
+    assert!(
+        page.body
+            .contains("A <strong>bold</strong> claim, <em>measured</em>.")
+    );
+    let version = ceo.get(&format!("{}/versions/2", brief(id))).await;
+    assert_eq!(version.status, 200);
+
+    // Rows as stored before migration 0035: nothing rendered, no hash.
+    sqlx::query("UPDATE brief_sections SET rendered = NULL, section_hash = NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "ALTER TABLE brief_version_renderings DISABLE TRIGGER brief_version_renderings_immutable;
+         DELETE FROM brief_version_renderings;
+         ALTER TABLE brief_version_renderings ENABLE TRIGGER brief_version_renderings_immutable",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let filled = tandem::db::brief::derive_missing(&app.pool).await.unwrap();
+    assert!(
+        filled > 11,
+        "every draft and version section is filled: {filled}"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT (SELECT count(*) FROM brief_sections WHERE rendered IS NULL OR section_hash IS NULL)
+                  + (SELECT count(*) FROM brief_version_sections s WHERE NOT EXISTS
+                       (SELECT 1 FROM brief_version_renderings r
+                         WHERE (r.version_id, r.section_key) = (s.version_id, s.section_key)))"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        tandem::db::brief::derive_missing(&app.pool).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        app.count(&stored(&format!("section_hash = '{hash}'")))
+            .await,
+        with_hash,
+        "the hash filled at start is the one a save stores"
+    );
+    assert_eq!(with_hash, 1);
+    app.assert_kept_documents_are_current().await;
+    // The pages read as they did.
+    assert_eq!(ceo.get(&brief(id)).await.body, page.body);
+    assert_eq!(
+        ceo.get(&format!("{}/versions/2", brief(id))).await.body,
+        version.body
+    );
+}

@@ -21,7 +21,8 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use crate::domain::brief::Content;
+use crate::domain::brief::{self, Content};
+use std::collections::BTreeMap;
 
 /// A draft section as stored (absent sections are empty, version 0).
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
@@ -36,11 +37,17 @@ pub struct DraftSection {
     pub ceo_agreed_at: Option<DateTime<Utc>>,
     /// The COO's agreement (joint sections).
     pub coo_agreed_at: Option<DateTime<Utc>>,
+    /// Its hash, stored with every save (none only before the start that
+    /// fills it: [`derive_missing`]).
+    pub section_hash: Option<String>,
+    /// Its prose rendered to HTML, stored with every save
+    /// ([`brief::rendered`]).
+    pub rendered: Option<Json<BTreeMap<String, String>>>,
 }
 
 /// The stored draft sections of programme `$1`.
 pub(crate) const DRAFT: &str = "SELECT s.section_key, s.content, s.version, s.updated_at,
-        u.display_name AS updated_by_name, s.ceo_agreed_at, s.coo_agreed_at
+        u.display_name AS updated_by_name, s.ceo_agreed_at, s.coo_agreed_at, s.section_hash, s.rendered
    FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
   WHERE s.programme_id = $1";
 
@@ -94,7 +101,7 @@ pub async fn save_section(
         sqlx::query(
             "UPDATE brief_sections
                 SET content = $4, version = version + 1, updated_at = $5, updated_by = $6,
-                    ceo_agreed_at = NULL, ceo_agreed_by = NULL, coo_agreed_at = NULL, coo_agreed_by = NULL
+                    section_hash = $8, rendered = $9, ceo_agreed_at = NULL, ceo_agreed_by = NULL, coo_agreed_at = NULL, coo_agreed_by = NULL
               WHERE programme_id = $1 AND organisation_id = $2 AND section_key = $3 AND version = $7",
         )
         .bind(programme_id)
@@ -104,6 +111,8 @@ pub async fn save_section(
         .bind(at)
         .bind(by)
         .bind(expected_version)
+        .bind(derived_hash(section_key, content))
+        .bind(Json(brief::rendered(section_key, content)))
         .execute(&mut *conn)
         .await?
         .rows_affected()
@@ -160,8 +169,9 @@ async fn insert_first(
     at: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let inserted = sqlx::query(
-        "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at, updated_by)
-         VALUES ($1, $2, $3, $4, 1, $5, $6)
+        "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at, updated_by,
+                                     section_hash, rendered)
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8)
          ON CONFLICT (programme_id, section_key) DO NOTHING",
     )
     .bind(programme_id)
@@ -170,9 +180,64 @@ async fn insert_first(
     .bind(Json(content))
     .bind(at)
     .bind(by)
+    .bind(derived_hash(section_key, content))
+    .bind(Json(brief::rendered(section_key, content)))
     .execute(db)
     .await?;
     Ok(inserted.rows_affected() == 1)
+}
+
+/// A draft section's hash, as the brief page compares it with the latest
+/// version's.
+fn derived_hash(section_key: &str, content: &Content) -> Option<String> {
+    brief::section(section_key)
+        .map(|section| brief::section_hash(section_key, section.owner, content))
+}
+
+/// Fills the hash and rendered prose of the sections (draft and versions)
+/// written before they were stored with them (migration 0035): run at
+/// every start, after the migrations; finds nothing once done. A derived
+/// copy, not a change of anyone's: no audit entry.
+pub async fn derive_missing(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
+    let mut tx = pool.begin().await?;
+    let drafts: Vec<(Uuid, String, Json<Content>)> = sqlx::query_as(
+        "SELECT programme_id, section_key, content FROM brief_sections
+          WHERE section_hash IS NULL OR rendered IS NULL FOR UPDATE",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (programme_id, key, content) in &drafts {
+        sqlx::query(
+            "UPDATE brief_sections SET section_hash = $3, rendered = $4
+              WHERE programme_id = $1 AND section_key = $2",
+        )
+        .bind(programme_id)
+        .bind(key)
+        .bind(derived_hash(key, content))
+        .bind(Json(brief::rendered(key, content)))
+        .execute(&mut *tx)
+        .await?;
+    }
+    let versions: Vec<(Uuid, String, Json<Content>)> = sqlx::query_as(
+        "SELECT s.version_id, s.section_key, s.content FROM brief_version_sections s
+          WHERE NOT EXISTS (SELECT 1 FROM brief_version_renderings r
+                             WHERE r.version_id = s.version_id AND r.section_key = s.section_key)",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (version_id, key, content) in &versions {
+        sqlx::query(
+            "INSERT INTO brief_version_renderings (version_id, section_key, rendered) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(version_id)
+        .bind(key)
+        .bind(Json(brief::rendered(key, content)))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok((drafts.len() + versions.len()) as u64)
 }
 
 /// Marks a joint section agreed by the CEO or the COO, if it is still the

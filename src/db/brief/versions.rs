@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::draft;
 use crate::db::audit::{self, Actor, Change, actions};
 use crate::db::notifications;
-use crate::domain::brief::{Content, Frozen};
+use crate::domain::brief::{self, Content, Frozen};
 use crate::domain::notify;
 
 /// A frozen version.
@@ -77,6 +77,8 @@ pub struct FrozenSection {
     pub content: Json<Content>,
     /// Its hash as computed at submission.
     pub section_hash: String,
+    /// Its prose rendered to HTML at submission ([`brief::rendered`]).
+    pub rendered: Option<Json<std::collections::BTreeMap<String, String>>>,
 }
 
 /// The sections of a version, in brief order.
@@ -85,8 +87,10 @@ pub async fn version_sections(
     version_id: Uuid,
 ) -> sqlx::Result<Vec<FrozenSection>> {
     sqlx::query_as(
-        "SELECT section_key, owner, content, section_hash FROM brief_version_sections
-          WHERE version_id = $1 ORDER BY position",
+        "SELECT s.section_key, s.owner, s.content, s.section_hash, r.rendered
+           FROM brief_version_sections s
+           LEFT JOIN brief_version_renderings r USING (version_id, section_key)
+          WHERE s.version_id = $1 ORDER BY s.position",
     )
     .bind(version_id)
     .fetch_all(db)
@@ -144,8 +148,11 @@ async fn insert_version(
     .await?;
     for (position, section) in sections.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO brief_version_sections (version_id, section_key, position, owner, content, section_hash)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "WITH section AS (
+                 INSERT INTO brief_version_sections (version_id, section_key, position, owner, content, section_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING version_id, section_key)
+             INSERT INTO brief_version_renderings (version_id, section_key, rendered)
+             SELECT version_id, section_key, $7 FROM section",
         )
         .bind(id)
         .bind(section.key)
@@ -153,6 +160,7 @@ async fn insert_version(
         .bind(section.owner)
         .bind(Json(section.content))
         .bind(section.hash)
+        .bind(Json(brief::rendered(section.key, section.content)))
         .execute(&mut *conn)
         .await?;
     }

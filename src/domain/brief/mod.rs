@@ -141,6 +141,24 @@ pub fn section(key: &str) -> Option<&'static Section> {
     SECTIONS.iter().find(|section| section.key == key)
 }
 
+/// A section's prose fields rendered to sanitised HTML (field key → HTML),
+/// empty ones left out: worked out when the section is written and stored
+/// beside it, so no view renders Markdown.
+pub fn rendered(section_key: &str, content: &Content) -> BTreeMap<String, String> {
+    let Some(section) = section(section_key) else {
+        return BTreeMap::new();
+    };
+    section
+        .fields
+        .iter()
+        .filter(|field| field.is_prose())
+        .filter_map(|field| {
+            let raw = text(content, field.key);
+            (!raw.trim().is_empty()).then(|| (field.key.to_owned(), crate::markdown::render(&raw)))
+        })
+        .collect()
+}
+
 /// A section's content: sorted keys, so serialising it is canonical.
 pub type Content = BTreeMap<String, Value>;
 

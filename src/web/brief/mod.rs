@@ -10,7 +10,7 @@ mod submit;
 mod version;
 mod view;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
@@ -103,10 +103,12 @@ impl Draft {
         SECTIONS
             .iter()
             .map(|section| {
-                (
-                    section.key,
-                    brief::section_hash(section.key, section.owner, self.content(section.key)),
-                )
+                // Stored with every save; worked out for a section never saved.
+                let stored = self.row(section.key).and_then(|r| r.section_hash.clone());
+                let hash = stored.unwrap_or_else(|| {
+                    brief::section_hash(section.key, section.owner, self.content(section.key))
+                });
+                (section.key, hash)
             })
             .collect()
     }
@@ -119,7 +121,7 @@ pub(crate) struct FieldView {
     pub side: &'static str,
     pub is_prose: bool,
     /// Sanitised HTML of prose.
-    pub html: std::sync::Arc<str>,
+    pub html: String,
     /// Display text of other scalars.
     pub text: String,
     pub table: Option<TableView>,
@@ -141,9 +143,12 @@ pub(crate) struct TableView {
 }
 
 /// The fields of a section, ready to show.
+/// Prose comes as rendered when the section was written (`rendered`); a
+/// field missing there is rendered now.
 pub(crate) fn render_fields(
     section: &Section,
     content: &Content,
+    rendered: Option<&BTreeMap<String, String>>,
     processes: &[(String, String)],
 ) -> Vec<FieldView> {
     section
@@ -161,10 +166,10 @@ pub(crate) fn render_fields(
                     label: field.label,
                     side,
                     is_prose: true,
-                    html: if raw.trim().is_empty() {
-                        std::sync::Arc::default()
-                    } else {
-                        markdown::render_cached(&raw)
+                    html: match rendered.and_then(|r| r.get(field.key)) {
+                        Some(html) => html.clone(),
+                        None if raw.trim().is_empty() => String::new(),
+                        None => markdown::render(&raw),
                     },
                     text: String::new(),
                     table: None,
@@ -173,7 +178,7 @@ pub(crate) fn render_fields(
                     label: field.label,
                     side,
                     is_prose: false,
-                    html: std::sync::Arc::default(),
+                    html: String::new(),
                     text: brief::display(kind, &raw, processes),
                     table: None,
                 },
@@ -181,7 +186,7 @@ pub(crate) fn render_fields(
                     label: field.label,
                     side,
                     is_prose: false,
-                    html: std::sync::Arc::default(),
+                    html: String::new(),
                     text: String::new(),
                     table: Some(TableView {
                         headers: field.columns.iter().map(|c| c.label).collect(),

@@ -73,7 +73,12 @@ pub(crate) async fn load(
                 owner: section.owner.label(),
                 owner_class: section.owner.as_str(),
                 hash: f.section_hash.clone(),
-                fields: render_fields(section, &f.content.0, &processes),
+                fields: render_fields(
+                    section,
+                    &f.content.0,
+                    f.rendered.as_ref().map(|r| &r.0),
+                    &processes,
+                ),
                 changed: false,
                 diff: Vec::new(),
             })

@@ -90,7 +90,12 @@ pub(super) async fn show(
                 owner: section.owner.label(),
                 owner_class: section.owner.as_str(),
                 purpose: section.purpose,
-                fields: render_fields(section, content, &processes),
+                fields: render_fields(
+                    section,
+                    content,
+                    row.and_then(|r| r.rendered.as_ref()).map(|r| &r.0),
+                    &processes,
+                ),
                 is_joint,
                 empty: brief::is_empty(content),
                 version: draft.version(section.key),

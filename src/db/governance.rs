@@ -13,7 +13,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::json::{Part, array, decode, one, programme};
+use super::json::{Part, array, decode, kept_programme, one};
 use super::notifications::{self, Timing};
 use super::pipeline::ProcessRow;
 use super::programmes::Programme;
@@ -386,7 +386,10 @@ pub async fn source(
                 )
             ),
         };
-        format!("SELECT {} AS programme, {records} AS records", programme())
+        format!(
+            "SELECT {} AS programme, {records} AS records",
+            kept_programme()
+        )
     });
     #[derive(FromRow)]
     struct Row {

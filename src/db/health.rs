@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::audit::{self, Actor, Change, actions};
 use super::brief::{SLOT_SELECT, Slot};
 use super::cadence::{ActionRow, ScheduleFacts};
-use super::json::{LATEST_VERSION_ID, Part, array, decode, one, programme};
+use super::json::{LATEST_VERSION_ID, Part, array, decode, kept_programme, one, programme};
 use super::programmes::Programme;
 use super::raci;
 use super::sessions::{Seen, Who};
@@ -164,35 +164,34 @@ pub async fn source(
     who: &Who<'_>,
     programme_id: Uuid,
 ) -> sqlx::Result<Option<Seen<HealthSource>>> {
-    read(
-        db,
-        who,
-        programme_id,
-        "(SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'health')",
-        true,
-    )
-    .await
+    read(db, who, programme_id, true).await
 }
 
-/// Reads a programme's health records (`records`, as the kept document
-/// or the query that writes it) and, `with_dashboard`, its dashboard.
+/// Reads a programme's health records: for a `page`, the programme and
+/// the records as the writes keep them, with the dashboard; otherwise (the
+/// sign judgement, inside a write's transaction) the programme and the
+/// records read now, through the query that writes the kept copy.
 async fn read(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
-    records: &'static str,
-    with_dashboard: bool,
+    page: bool,
 ) -> sqlx::Result<Option<Seen<HealthSource>>> {
-    let sql = who.statement(records, u32::from(with_dashboard), 2, 3, || {
-        format!(
-            "SELECT {} AS programme, {records} AS kept, {} AS dashboard",
-            programme(),
-            if with_dashboard {
-                crate::db::metrics::dashboard_part()
-            } else {
-                "NULL::json".to_owned()
-            },
-        )
+    let sql = who.statement("health", u32::from(page), 2, 3, || {
+        if page {
+            format!(
+                "SELECT {} AS programme,
+                        (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'health') AS kept,
+                        {} AS dashboard",
+                kept_programme(),
+                crate::db::metrics::dashboard_part(),
+            )
+        } else {
+            format!(
+                "SELECT {} AS programme, health_source($1) AS kept, NULL::json AS dashboard",
+                programme()
+            )
+        }
     });
     #[derive(FromRow)]
     struct Row {
@@ -200,9 +199,7 @@ async fn read(
         kept: Option<Part>,
         dashboard: Option<Part>,
     }
-    let query = who
-        .bind(sqlx::query(sql).bind(programme_id))
-        .bind(with_dashboard);
+    let query = who.bind(sqlx::query(sql).bind(programme_id)).bind(page);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
@@ -549,9 +546,7 @@ pub async fn refresh(
     let who = Who::Organisation(organisation_id);
     // In the write's transaction: the records as they stand now, not the
     // copy rewritten at its commit.
-    let Some(Seen { page: source, .. }) =
-        read(&mut *conn, &who, programme_id, "health_source($1)", false).await?
-    else {
+    let Some(Seen { page: source, .. }) = read(&mut *conn, &who, programme_id, false).await? else {
         return Ok(());
     };
     let Some(inputs) = source.inputs() else {

@@ -30,6 +30,14 @@ pub(crate) fn programme() -> String {
     ))
 }
 
+/// The programme of `$1` in organisation `$2` as the writes keep it, beside
+/// its overview (migration 0036): what [`programme`] reads, without its
+/// four subqueries, for a page read outside any write's transaction.
+pub(crate) fn kept_programme() -> String {
+    "(SELECT programme FROM programme_sources WHERE programme_id = $1 AND organisation_id = $2)"
+        .to_owned()
+}
+
 /// One part of a page's row: the JSON text PostgreSQL wrote, taken as it
 /// comes (a `json` value's bytes are its text) and decoded once, straight
 /// into the part's type — no check of the text first, no intermediate

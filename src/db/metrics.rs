@@ -170,7 +170,7 @@ pub async fn dashboard_page(
         };
         format!(
             "SELECT {} AS programme, {dashboard} AS dashboard",
-            super::json::programme(),
+            super::json::kept_programme(),
         )
     });
     let query = who

@@ -13,7 +13,7 @@ use super::brief::{
     AwaitingAgreement, AwaitingSignature, DRAFT, DraftSection, FrozenSection, SLOT_SELECT, Slot,
     VERSION_SELECT, Version,
 };
-use super::json::{LATEST_VERSION_ID, Part, array, decode, one, programme};
+use super::json::{LATEST_VERSION_ID, Part, array, decode, kept_programme, one};
 use super::programmes::{Programme, SIGNATORIES, Signatory, list_in_org_sql};
 use super::sessions::{Seen, Who};
 use super::{raci, seats};
@@ -168,7 +168,7 @@ pub async fn version(
             "SELECT {} AS programme,
                     (SELECT body FROM brief_version_sources WHERE programme_id = $1 AND number = $3) AS version,
                     (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number",
-            programme(),
+            kept_programme(),
         )
     });
     let query = who.bind(sqlx::query(sql).bind(programme_id)).bind(number);
@@ -720,7 +720,7 @@ pub async fn matrix(
     let sql = who.statement("matrix", 0, 2, 3, || {
         format!(
             "SELECT {} AS programme, {} AS version",
-            programme(),
+            kept_programme(),
             one(&format!(
                 "{} WHERE v.programme_id = $1 AND ($3::timestamptz IS NULL OR v.saved_at < $3)
                   ORDER BY v.version DESC LIMIT 1",

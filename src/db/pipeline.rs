@@ -13,7 +13,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::json::{Part, array, decode, programme};
+use super::json::{Part, array, decode, kept_programme};
 use super::programmes::Programme;
 use super::sessions::{Seen, Who};
 use crate::domain::pipeline::{Comparator, ExcoDecision, Gate, Stage};
@@ -223,7 +223,7 @@ pub async fn source(
             "SELECT {} AS programme,
                     (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'pipeline') AS kept,
                     {} AS dashboard",
-            programme(),
+            kept_programme(),
             crate::db::metrics::dashboard_part(),
         )
     });

@@ -324,6 +324,9 @@ impl TestApp {
              SELECT 'the brief of ' || p.name, k.brief::jsonb, brief_source(p.id)::jsonb
                FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id
              UNION ALL
+             SELECT 'the page header of ' || p.name, k.programme::jsonb, programme_source(p.id)::jsonb -> 'programme'
+               FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id
+             UNION ALL
              SELECT 'version ' || v.number || ' of the brief of ' || p.name, k.body::jsonb,
                     brief_version_source(v.id)::jsonb
                FROM brief_versions v JOIN programmes p ON p.id = v.programme_id

@@ -16,7 +16,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::json::{Part, array, decode, decode_or_default, one, programme};
+use super::json::{Part, array, decode, decode_or_default, kept_programme, one};
 use super::pipeline::{DecisionRow, ProcessRow};
 use super::programmes::Programme;
 use crate::db::sessions::{Seen, Who};
@@ -454,7 +454,7 @@ pub async fn source(
                     (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
                     {} AS figures, {} AS checks, {} AS focused, {} AS snapshots, {} AS processes,
                     {} AS pipeline, {} AS dashboard, {} AS at_work",
-            programme(),
+            kept_programme(),
             part(figures, &|| {
                 "json_build_object(
                     'updates', coalesce((SELECT json_object_agg(week, figures) FROM weekly_updates

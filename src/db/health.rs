@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::audit::{self, Actor, Change, actions};
 use super::brief::{SLOT_SELECT, Slot};
 use super::cadence::{ActionRow, ScheduleFacts};
-use super::json::{LATEST_VERSION_ID, Part, array, decode, kept_programme, one, programme};
+use super::json::{LATEST_VERSION_ID, Part, array, decode, one, programme};
 use super::programmes::Programme;
 use super::raci;
 use super::sessions::{Seen, Who};
@@ -179,13 +179,7 @@ async fn read(
 ) -> sqlx::Result<Option<Seen<HealthSource>>> {
     let sql = who.statement("health", u32::from(page), 2, 3, || {
         if page {
-            format!(
-                "SELECT {} AS programme,
-                        (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'health') AS kept,
-                        {} AS dashboard",
-                kept_programme(),
-                crate::db::metrics::dashboard_part(),
-            )
+            crate::db::pages::kept_with_dashboard_sql("health")
         } else {
             format!(
                 "SELECT {} AS programme, health_source($1) AS kept, NULL::json AS dashboard",

@@ -555,6 +555,19 @@ pub fn kept_queries() -> [(&'static str, &'static str, String); 8] {
 /// by the database's function of its name and `_source`.
 pub const KEPT_PAGES: [&str; 4] = ["cadence", "pipeline", "agents", "health"];
 
+/// The statement of a kept page that shows the dashboard's figures beside
+/// its records: the programme, the page's document and the dashboard, each
+/// as the writes keep them (`$1` the programme, `$2` the organisation).
+pub(crate) fn kept_with_dashboard_sql(page: &str) -> String {
+    format!(
+        "SELECT {} AS programme,
+                (SELECT body FROM page_sources WHERE programme_id = $1 AND page = '{page}') AS kept,
+                {} AS dashboard",
+        kept_programme(),
+        super::metrics::dashboard_part(),
+    )
+}
+
 /// Installs the queries of the documents the writes keep — the database's
 /// `home_source` ([`home_source_sql`]), `programme_source`
 /// ([`programme_source_sql`]) and the others of [`kept_queries`] — and rewrites every document with them: run

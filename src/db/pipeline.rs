@@ -13,7 +13,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use super::json::{Part, array, decode, kept_programme};
+use super::json::{Part, array, decode};
 use super::programmes::Programme;
 use super::sessions::{Seen, Who};
 use crate::domain::pipeline::{Comparator, ExcoDecision, Gate, Stage};
@@ -219,13 +219,7 @@ pub async fn source(
     programme_id: Uuid,
 ) -> sqlx::Result<Option<Seen<PipelineSource>>> {
     let sql = who.statement("pipeline", 0, 2, 2, || {
-        format!(
-            "SELECT {} AS programme,
-                    (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'pipeline') AS kept,
-                    {} AS dashboard",
-            kept_programme(),
-            crate::db::metrics::dashboard_part(),
-        )
+        super::pages::kept_with_dashboard_sql("pipeline")
     });
     #[derive(FromRow)]
     struct Row {

@@ -227,11 +227,41 @@ pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
         roi: Vec<RoiRow>,
     }
     let row: FiguresRow = super::json::decode(part)?;
-    let values = row
-        .metric_ids
+    let values = figures_only(row.metric_ids, row.periods, row.vals);
+    Ok(DashboardSource {
+        signed: row.signed,
+        latest_number: row.latest_number,
+        draft: row.draft.unwrap_or_default(),
+        values,
+        corrections: Vec::new(),
+        roi: row.roi,
+    })
+}
+
+/// Decodes a dashboard source for a page that only looks values up (a
+/// held review, comparing its pack with today's values): each value's
+/// metric, period and figure; the definitions, the ROI and the rest are
+/// skipped unread.
+pub(crate) fn decode_values(part: &str) -> sqlx::Result<DashboardSource> {
+    #[derive(Deserialize)]
+    struct ValuesRow {
+        metric_ids: Vec<String>,
+        periods: Vec<String>,
+        vals: Vec<f64>,
+    }
+    let row: ValuesRow = super::json::decode(part)?;
+    Ok(DashboardSource {
+        values: figures_only(row.metric_ids, row.periods, row.vals),
+        ..DashboardSource::default()
+    })
+}
+
+/// Values with only their metric, period and figure (the rest left empty).
+fn figures_only(metric_ids: Vec<String>, periods: Vec<String>, vals: Vec<f64>) -> Vec<ValueRow> {
+    metric_ids
         .into_iter()
-        .zip(row.periods)
-        .zip(row.vals)
+        .zip(periods)
+        .zip(vals)
         .map(|((metric_id, period), value)| ValueRow {
             id: Uuid::nil(),
             metric_id,
@@ -242,15 +272,7 @@ pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
             recorded_at: DateTime::UNIX_EPOCH,
             version: 0,
         })
-        .collect();
-    Ok(DashboardSource {
-        signed: row.signed,
-        latest_number: row.latest_number,
-        draft: row.draft.unwrap_or_default(),
-        values,
-        corrections: Vec::new(),
-        roi: row.roi,
-    })
+        .collect()
 }
 
 /// The dashboard of a source row.

@@ -56,6 +56,11 @@ impl Figure {
         Unit::parse(&self.unit).unwrap_or(Unit::Count)
     }
 
+    /// A value of this metric, formatted in its unit.
+    pub fn format(&self, value: f64) -> String {
+        self.unit().format(value)
+    }
+
     /// The value, formatted, or a dash.
     pub fn value_text(&self) -> String {
         self.value

@@ -415,6 +415,26 @@ struct CadenceKept {
     reviews: Vec<ReviewRow>,
 }
 
+/// The cadence document without its updates and requests, for the pages
+/// that show neither.
+#[derive(Deserialize)]
+struct CadenceRecords {
+    sessions: Vec<SessionRow>,
+    actions: Vec<ActionRow>,
+    reviews: Vec<ReviewRow>,
+}
+
+impl From<CadenceRecords> for CadenceKept {
+    fn from(records: CadenceRecords) -> CadenceKept {
+        CadenceKept {
+            sessions: records.sessions,
+            actions: records.actions,
+            reviews: records.reviews,
+            ..CadenceKept::default()
+        }
+    }
+}
+
 /// The figures that weekly updates (by week) and their decision requests
 /// (by number) froze.
 #[derive(Deserialize)]
@@ -449,6 +469,24 @@ pub async fn source(
         let part = |asked: bool, sql: &dyn Fn() -> String| {
             if asked { sql() } else { "NULL::json".to_owned() }
         };
+        // What only an open review shows (the pack drafted as things stand:
+        // the agents at work, the decisions so far, the processes to decide
+        // on) is run only when the focused review is not held: a held one
+        // shows its pack. (PostgreSQL runs a subquery under CASE only when
+        // its branch is taken.)
+        let while_open = |asked: bool, sql: &dyn Fn() -> String| {
+            if !asked {
+                "NULL::json".to_owned()
+            } else if focus {
+                format!(
+                    "CASE WHEN (SELECT held_at IS NULL FROM exco_reviews WHERE programme_id = $1 AND month = $3::text)
+                          THEN {} END",
+                    sql()
+                )
+            } else {
+                sql()
+            }
+        };
         format!(
             "SELECT {} AS programme,
                     (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
@@ -469,10 +507,10 @@ pub async fn source(
                 "SELECT {REVIEW_COLUMNS} FROM exco_reviews r WHERE r.programme_id = $1 AND r.month = $3::text"
             ))),
             part(focus, &|| array(SNAPSHOTS)),
-            part(reads.processes, &|| array(&super::pipeline::processes_sql())),
-            part(focus, &|| array(&super::pipeline::review_decisions_sql())),
+            while_open(reads.processes, &|| array(&super::pipeline::processes_sql())),
+            while_open(focus, &|| array(&super::pipeline::review_decisions_sql())),
             part(reads.dashboard, &super::metrics::dashboard_part),
-            part(focus, &|| format!("({})", super::governance::at_work_sql("$3::text"))),
+            while_open(focus, &|| format!("({})", super::governance::at_work_sql("$3::text"))),
         )
     });
     #[derive(FromRow)]
@@ -500,11 +538,16 @@ pub async fn source(
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
-    let kept: CadenceKept = row
-        .kept
-        .map(|part| decode(&part.0))
-        .transpose()?
-        .unwrap_or_default();
+    let kept: CadenceKept = match row.kept {
+        Some(part) if reads.updates => decode(&part.0)?,
+        // The updates and requests are skipped unread.
+        Some(part) => decode::<CadenceRecords>(&part.0)?.into(),
+        None => CadenceKept::default(),
+    };
+    let focused: Option<ReviewRow> = row.focused.map(|v| decode(&v.0)).transpose()?;
+    // A held review compares its pack with today's values only: the
+    // dashboard's definitions are not decoded for it.
+    let held = focused.as_ref().is_some_and(|r| r.held_at.is_some());
     let (updates, requests) = if reads.updates {
         (kept.updates, kept.requests)
     } else {
@@ -523,12 +566,17 @@ pub async fn source(
         pipeline: decode_or_default(row.pipeline)?,
         dashboard: row
             .dashboard
-            .map(|part| super::metrics::decode_figures(&part.0))
+            .map(|part| {
+                if held {
+                    super::metrics::decode_values(&part.0)
+                } else {
+                    super::metrics::decode_figures(&part.0)
+                }
+            })
             .transpose()?,
         at_work: row.at_work.map(|v| decode(&v.0)).transpose()?,
     };
-    if let Some(focused) = row.focused {
-        let focused: ReviewRow = decode(&focused.0)?;
+    if let Some(focused) = focused {
         if !source.reviews.iter().any(|r| r.month == focused.month) {
             let at = source.reviews.partition_point(|r| r.month < focused.month);
             source.reviews.insert(at, focused);

@@ -19,6 +19,7 @@ use crate::board::Board;
 use crate::db;
 use crate::db::cadence::Reads;
 use crate::db::cadence::{CadenceSource, ReviewRow, ReviewTexts};
+use crate::db::metrics::ValueRow;
 use crate::db::pipeline::ProcessRow;
 use crate::db::programmes::Programme;
 use crate::domain::chart::{self, LineChart, SeriesSpec, Stroke};
@@ -156,26 +157,21 @@ fn chart_of(figure: &Figure) -> LineChart {
     )
 }
 
-/// The figures rows: frozen ones compared with today's board.
-fn figure_rows(figures: &Figures, board: &Board) -> Vec<FigureRow> {
+/// The figures rows: frozen ones beside today's `values` of the same
+/// periods (the recent values the dashboard keeps), where a correction
+/// changed them since.
+fn figure_rows(figures: &Figures, values: &[ValueRow]) -> Vec<FigureRow> {
     figures
         .metrics
         .iter()
         .map(|figure| {
-            let today = board
-                .metrics
-                .iter()
-                .find(|m| m.def.id == figure.id)
-                .and_then(|m| {
-                    let period = Period::parse(figure.period.as_deref()?)?;
-                    let now = m
-                        .values
-                        .iter()
-                        .find(|(p, _)| *p == period)
-                        .map(|(_, v)| *v)?;
-                    (figure.value.is_some_and(|v| (v - now).abs() > 1e-9))
-                        .then(|| m.def.unit.format(now))
-                });
+            let today = figure.period.as_deref().and_then(|period| {
+                let now = values
+                    .iter()
+                    .find(|v| v.metric_id == figure.id && v.period == period)?
+                    .value;
+                (figure.value.is_some_and(|v| (v - now).abs() > 1e-9)).then(|| figure.format(now))
+            });
             FigureRow {
                 chart: chart_of(figure),
                 corrected: today,
@@ -231,7 +227,10 @@ struct Loaded {
     month: Period,
     pack: Option<Pack>,
     previous: Option<Pack>,
-    board: Board,
+    /// Today's recent values (a held review's figures are compared with them).
+    values: Vec<ValueRow>,
+    /// Today's board: drafts the pack of a review not yet held (`None` once held).
+    board: Option<Board>,
 }
 
 async fn load_review(
@@ -262,7 +261,9 @@ async fn load_review(
         .find(|s| s.month < month)
         .and_then(|s| decode(&s.content));
     let dashboard = source.dashboard.take().unwrap_or_default();
-    let board = Board::build(&dashboard, state.now().date_naive());
+    let board = pack
+        .is_none()
+        .then(|| Board::build(&dashboard, state.now().date_naive()));
     Ok((
         user,
         Loaded {
@@ -272,6 +273,7 @@ async fn load_review(
             month: period,
             pack,
             previous,
+            values: dashboard.values,
             board,
         },
     ))
@@ -294,14 +296,17 @@ impl Loaded {
             self.review.pack(
                 self.programme.id,
                 &self.source.pipeline,
-                self.board.figures(now),
+                self.board
+                    .as_ref()
+                    .map(|board| board.figures(now))
+                    .unwrap_or_default(),
                 self.source.at_work.clone(),
                 now,
             )
         });
         let views = action_views(&self.source, now.date_naive());
         Shown {
-            rows: figure_rows(&pack.figures, &self.board),
+            rows: figure_rows(&pack.figures, &self.values),
             moved: self
                 .previous
                 .as_ref()

@@ -576,11 +576,11 @@ pub async fn source(
             .transpose()?,
         at_work: row.at_work.map(|v| decode(&v.0)).transpose()?,
     };
-    if let Some(focused) = focused {
-        if !source.reviews.iter().any(|r| r.month == focused.month) {
-            let at = source.reviews.partition_point(|r| r.month < focused.month);
-            source.reviews.insert(at, focused);
-        }
+    if let Some(focused) = focused
+        && !source.reviews.iter().any(|r| r.month == focused.month)
+    {
+        let at = source.reviews.partition_point(|r| r.month < focused.month);
+        source.reviews.insert(at, focused);
     }
     if let Some(part) = row.figures {
         let mut figures: FrozenFigures = decode(&part.0)?;

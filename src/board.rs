@@ -318,8 +318,8 @@ impl Board {
             sections.get(key).unwrap_or(&EMPTY)
         }
         let draft = Definitions::from_brief(
-            section(&source.draft, "operational_metrics"),
-            section(&source.draft, "success_metrics"),
+            section(source.draft(), "operational_metrics"),
+            section(source.draft(), "success_metrics"),
         );
         let (definitions, business_case, basis) = match &source.signed {
             Some(signed) => {
@@ -341,7 +341,7 @@ impl Board {
             }
             None => (
                 draft.clone(),
-                section(&source.draft, "business_case"),
+                section(source.draft(), "business_case"),
                 Basis {
                     signed_version: None,
                     signed_on: None,

@@ -190,7 +190,7 @@ pub(crate) fn build(
         .as_ref()
         .map(|s| scope(&s.sections))
         .unwrap_or_default();
-    let drafted = scope(&dashboard.draft);
+    let drafted = scope(dashboard.draft());
     let mut views: Vec<ProcessView> = source
         .processes
         .iter()

@@ -85,8 +85,12 @@ pub struct DashboardSource {
     pub signed: Option<SignedSections>,
     /// The number of the latest version (signed or not).
     pub latest_number: Option<i32>,
-    /// The draft's dashboard sections.
+    /// The draft's dashboard sections (empty when they are the signed
+    /// version's: read them with [`DashboardSource::draft`]).
     pub draft: HashMap<String, Content>,
+    /// Whether the draft's dashboard sections are the signed version's
+    /// (the kept documents then hold one copy: migration 0037).
+    pub draft_is_signed: bool,
     /// Values: the latest [`RECENT_VALUES`] per metric, or [`FOCUSED_VALUES`] of the focused metric.
     pub values: Vec<ValueRow>,
     /// The focused metric's corrections, newest first.
@@ -95,11 +99,23 @@ pub struct DashboardSource {
     pub roi: Vec<RoiRow>,
 }
 
+impl DashboardSource {
+    /// The draft's dashboard sections.
+    pub fn draft(&self) -> &HashMap<String, Content> {
+        match &self.signed {
+            Some(signed) if self.draft_is_signed => &signed.sections,
+            _ => &self.draft,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct SourceRow {
     signed: Option<sqlx::types::Json<SignedSections>>,
     latest_number: Option<i32>,
     draft: Option<sqlx::types::Json<HashMap<String, Content>>>,
+    #[serde(default)]
+    draft_is_signed: bool,
     // The values as parallel arrays: PostgreSQL builds these far faster
     // than JSON objects, and the dashboard reads them on every view.
     ids: Vec<Uuid>,
@@ -185,9 +201,16 @@ pub async fn dashboard_page(
         .programme
         .map(|part| super::json::decode(&part.0))
         .transpose()?;
+    // The dashboard's own page builds the board (each value's metric,
+    // period and figure); a metric's page shows its values in full.
+    let decode = if focus.is_some() {
+        decode_dashboard
+    } else {
+        decode_figures
+    };
     let source = row
         .dashboard
-        .map(|part| decode_dashboard(&part.0))
+        .map(|part| decode(&part.0))
         .transpose()?
         .unwrap_or_default();
     who.seen(&found, (programme, source)).map(Some)
@@ -212,7 +235,7 @@ pub(crate) fn decode_dashboard(part: &str) -> sqlx::Result<DashboardSource> {
 }
 
 /// Decodes a dashboard source for a page that only builds the board from
-/// it (health, the pipeline, a review): each value's metric, period and
+/// it (the dashboard, health, the pipeline, a review): each value's metric, period and
 /// figure, which are all the board reads; its id, note, author, time and
 /// version are skipped unread (left empty), as are the corrections.
 pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
@@ -221,6 +244,8 @@ pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
         signed: Option<SignedSections>,
         latest_number: Option<i32>,
         draft: Option<HashMap<String, Content>>,
+        #[serde(default)]
+        draft_is_signed: bool,
         metric_ids: Vec<String>,
         periods: Vec<String>,
         vals: Vec<f64>,
@@ -232,6 +257,7 @@ pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
         signed: row.signed,
         latest_number: row.latest_number,
         draft: row.draft.unwrap_or_default(),
+        draft_is_signed: row.draft_is_signed,
         values,
         corrections: Vec::new(),
         roi: row.roi,
@@ -281,6 +307,7 @@ fn source_of(row: SourceRow) -> DashboardSource {
         signed: row.signed.map(|json| json.0),
         latest_number: row.latest_number,
         draft: row.draft.map(|json| json.0).unwrap_or_default(),
+        draft_is_signed: row.draft_is_signed,
         values: (0..row.ids.len())
             .map(|i| ValueRow {
                 id: row.ids[i],

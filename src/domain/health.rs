@@ -150,9 +150,13 @@ pub fn classify(sentence: &str) -> Classified {
             continue;
         }
         let negated = at < negated_until;
+        // A term can only match a word that starts with its first letter:
+        // the rest are not tried (most words match no term at all).
+        let first = words[at].as_bytes().first();
         let hit = |terms: &[&str]| {
             terms
                 .iter()
+                .filter(|term| term.as_bytes().first() == first)
                 .map(|term| matches_at(&words, at, term))
                 .max()
                 .filter(|n| *n > 0)

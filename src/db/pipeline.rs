@@ -152,9 +152,9 @@ fn decisions_sql(filter: &str) -> String {
     )
 }
 
-/// The decisions of the review of month `$3` of programme `$1`.
-pub(crate) fn review_decisions_sql() -> String {
-    decisions_sql("r.programme_id = $1 AND r.month = $3")
+/// The decisions of the review of month `month` (a parameter) of programme `$1`.
+pub(crate) fn review_decisions_sql(month: &str) -> String {
+    decisions_sql(&format!("r.programme_id = $1 AND r.month = {month}"))
 }
 
 /// Everything the pipeline page reads besides the dashboard.

@@ -450,7 +450,7 @@ struct FrozenFigures {
 /// than the recent ones kept) with its packs, pipeline decisions and agents
 /// at work, the processes, the dashboard.
 pub async fn source(
-    db: impl PgExecutor<'_>,
+    pool: &sqlx::PgPool,
     who: &Who<'_>,
     programme_id: Uuid,
     reads: Reads<'_>,
@@ -469,29 +469,11 @@ pub async fn source(
         let part = |asked: bool, sql: &dyn Fn() -> String| {
             if asked { sql() } else { "NULL::json".to_owned() }
         };
-        // What only an open review shows (the pack drafted as things stand:
-        // the agents at work, the decisions so far, the processes to decide
-        // on) is run only when the focused review is not held: a held one
-        // shows its pack. (PostgreSQL runs a subquery under CASE only when
-        // its branch is taken.)
-        let while_open = |asked: bool, sql: &dyn Fn() -> String| {
-            if !asked {
-                "NULL::json".to_owned()
-            } else if focus {
-                format!(
-                    "CASE WHEN (SELECT held_at IS NULL FROM exco_reviews WHERE programme_id = $1 AND month = $3::text)
-                          THEN {} END",
-                    sql()
-                )
-            } else {
-                sql()
-            }
-        };
         format!(
             "SELECT {} AS programme,
                     (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
                     {} AS figures, {} AS checks, {} AS focused, {} AS snapshots, {} AS processes,
-                    {} AS pipeline, {} AS dashboard, {} AS at_work",
+                    {} AS dashboard",
             kept_programme(),
             part(figures, &|| {
                 "json_build_object(
@@ -507,10 +489,9 @@ pub async fn source(
                 "SELECT {REVIEW_COLUMNS} FROM exco_reviews r WHERE r.programme_id = $1 AND r.month = $3::text"
             ))),
             part(focus, &|| array(SNAPSHOTS)),
-            while_open(reads.processes, &|| array(&super::pipeline::processes_sql())),
-            while_open(focus, &|| array(&super::pipeline::review_decisions_sql())),
+            // A review's page reads the processes with its open parts.
+            part(reads.processes && !focus, &|| array(&super::pipeline::processes_sql())),
             part(reads.dashboard, &super::metrics::dashboard_part),
-            while_open(focus, &|| format!("({})", super::governance::at_work_sql("$3::text"))),
         )
     });
     #[derive(FromRow)]
@@ -522,9 +503,7 @@ pub async fn source(
         focused: Option<Part>,
         snapshots: Option<Part>,
         processes: Option<Part>,
-        pipeline: Option<Part>,
         dashboard: Option<Part>,
-        at_work: Option<Part>,
     }
     let query = who
         .bind(sqlx::query(sql).bind(programme_id))
@@ -534,7 +513,7 @@ pub async fn source(
         .bind(reads.checks)
         .bind(reads.processes)
         .bind(reads.dashboard);
-    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+    let Some(found) = who.bind_last(query).fetch_optional(pool).await? else {
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
@@ -563,7 +542,7 @@ pub async fn source(
         reviews: kept.reviews,
         snapshots: decode_or_default(row.snapshots)?,
         processes: decode_or_default(row.processes)?,
-        pipeline: decode_or_default(row.pipeline)?,
+        pipeline: Vec::new(),
         dashboard: row
             .dashboard
             .map(|part| {
@@ -574,8 +553,21 @@ pub async fn source(
                 }
             })
             .transpose()?,
-        at_work: row.at_work.map(|v| decode(&v.0)).transpose()?,
+        at_work: None,
     };
+    // What only an open review shows (the pack drafted as things stand: the
+    // agents at work, the decisions so far, the processes to decide on) is
+    // read apart, and only for an open review: a held one shows its pack.
+    // (In the page's statement, even unrun, these subqueries cost
+    // PostgreSQL as much again to set up and lock as the rest.)
+    if let Some(month) = reads.focus
+        && focused.as_ref().is_some_and(|r| r.held_at.is_none())
+    {
+        let open = open_parts(pool, programme_id, month).await?;
+        source.processes = open.processes;
+        source.pipeline = open.pipeline;
+        source.at_work = Some(open.at_work);
+    }
     if let Some(focused) = focused
         && !source.reviews.iter().any(|r| r.month == focused.month)
     {
@@ -594,6 +586,38 @@ pub async fn source(
         }
     }
     who.seen(&found, source).map(Some)
+}
+
+/// What only an open review's page shows.
+#[derive(Deserialize)]
+struct OpenParts {
+    processes: Vec<ProcessRow>,
+    pipeline: Vec<DecisionRow>,
+    at_work: crate::domain::snapshot::AtWork,
+}
+
+/// The processes of programme `programme_id`, the decisions recorded so
+/// far by its review of `month` and the agents at work since the last
+/// review, in one statement.
+async fn open_parts(
+    pool: &sqlx::PgPool,
+    programme_id: Uuid,
+    month: &str,
+) -> sqlx::Result<OpenParts> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT json_build_object('processes', {}, 'pipeline', {}, 'at_work', ({}))",
+            array(&super::pipeline::processes_sql()),
+            array(&super::pipeline::review_decisions_sql("$2")),
+            super::governance::at_work_sql("$2"),
+        )
+    });
+    let part: Part = sqlx::query_scalar(&SQL)
+        .bind(programme_id)
+        .bind(month)
+        .fetch_one(pool)
+        .await?;
+    decode(&part.0)
 }
 
 /// What the schedule needs of one programme's records, as one JSON object

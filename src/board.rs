@@ -38,8 +38,6 @@ pub(crate) struct Basis {
 pub(crate) struct MetricView {
     pub def: Definition,
     pub assessment: Assessment,
-    /// The rule applied to its numbers.
-    pub explanation: String,
     /// The recent values, oldest first.
     pub values: Vec<(Period, f64)>,
 }
@@ -52,13 +50,17 @@ impl MetricView {
             .collect();
         parsed.sort_by_key(|(period, _)| *period);
         let assessment = assess(&def, &parsed, today);
-        let explanation = assessment.explain(&def);
         MetricView {
             def,
             assessment,
-            explanation,
             values: parsed,
         }
+    }
+
+    /// The rule applied to its numbers, in words (written only by the
+    /// pages that show it).
+    pub fn explanation(&self) -> String {
+        self.assessment.explain(&self.def)
     }
 
     /// A sparkline of the recent values (drawn only by the pages that
@@ -392,7 +394,7 @@ impl Board {
                     target: m.def.target,
                     target_date: m.def.target_date,
                     status: m.assessment.status.as_str().to_owned(),
-                    explanation: m.explanation.clone(),
+                    explanation: m.explanation(),
                     recent: m
                         .values
                         .iter()

@@ -326,6 +326,8 @@ pub struct Reads<'a> {
     pub focus: Option<&'a str>,
     /// The weekly updates and decision requests.
     pub updates: bool,
+    /// The recent ExCo reviews (a focused one is read either way).
+    pub reviews: bool,
     /// The relationship checks of the sessions.
     pub checks: bool,
     /// The pipeline's processes.
@@ -343,6 +345,7 @@ impl<'a> Reads<'a> {
     pub const ALL: Reads<'static> = Reads {
         focus: None,
         updates: true,
+        reviews: true,
         checks: true,
         processes: true,
         dashboard: false,
@@ -355,6 +358,7 @@ impl<'a> Reads<'a> {
         Reads {
             focus: None,
             updates: true,
+            reviews: true,
             checks: false,
             processes: false,
             dashboard: false,
@@ -368,6 +372,7 @@ impl<'a> Reads<'a> {
     pub const OVERVIEW: Reads<'static> = Reads {
         focus: None,
         updates: true,
+        reviews: true,
         checks: false,
         processes: false,
         dashboard: false,
@@ -380,6 +385,7 @@ impl<'a> Reads<'a> {
         Reads {
             focus: Some(month),
             updates: false,
+            reviews: false,
             checks: false,
             processes: true,
             dashboard: true,
@@ -415,21 +421,20 @@ struct CadenceKept {
     reviews: Vec<ReviewRow>,
 }
 
-/// The cadence document without its updates and requests, for the pages
-/// that show neither.
+/// The cadence document's sessions and action items alone, for the pages
+/// that show neither its updates, its requests nor its reviews (a
+/// review's pages read their own review apart).
 #[derive(Deserialize)]
-struct CadenceRecords {
+struct CadenceActions {
     sessions: Vec<SessionRow>,
     actions: Vec<ActionRow>,
-    reviews: Vec<ReviewRow>,
 }
 
-impl From<CadenceRecords> for CadenceKept {
-    fn from(records: CadenceRecords) -> CadenceKept {
+impl From<CadenceActions> for CadenceKept {
+    fn from(records: CadenceActions) -> CadenceKept {
         CadenceKept {
             sessions: records.sessions,
             actions: records.actions,
-            reviews: records.reviews,
             ..CadenceKept::default()
         }
     }
@@ -518,9 +523,9 @@ pub async fn source(
     };
     let row = Row::from_row(&found)?;
     let kept: CadenceKept = match row.kept {
-        Some(part) if reads.updates => decode(&part.0)?,
-        // The updates and requests are skipped unread.
-        Some(part) => decode::<CadenceRecords>(&part.0)?.into(),
+        Some(part) if reads.updates || reads.reviews => decode(&part.0)?,
+        // The updates, requests and reviews are skipped unread.
+        Some(part) => decode::<CadenceActions>(&part.0)?.into(),
         None => CadenceKept::default(),
     };
     let focused: Option<ReviewRow> = row.focused.map(|v| decode(&v.0)).transpose()?;

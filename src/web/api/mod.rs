@@ -96,7 +96,7 @@ impl MetricOut {
                     value,
                 }),
             status: m.assessment.status.as_str(),
-            explanation: m.explanation.clone(),
+            explanation: m.explanation(),
         }
     }
 }

@@ -228,6 +228,13 @@ pub(crate) fn dashboard_part() -> String {
     "(SELECT body FROM dashboard_sources WHERE programme_id = $1)".to_owned()
 }
 
+/// The kept dashboard's figures alone (each value's metric, period and
+/// figure: `dashboard_sources.figures`, migration 0038) as one JSON part
+/// of a page's query. Decode it with [`decode_values`].
+pub(crate) fn figures_part() -> String {
+    "(SELECT figures FROM dashboard_sources WHERE programme_id = $1)".to_owned()
+}
+
 /// Decodes a dashboard source written by the database's `dashboard_source`.
 pub(crate) fn decode_dashboard(part: &str) -> sqlx::Result<DashboardSource> {
     let row: SourceRow = super::json::decode(part)?;
@@ -264,10 +271,9 @@ pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
     })
 }
 
-/// Decodes a dashboard source for a page that only looks values up (a
-/// held review, comparing its pack with today's values): each value's
-/// metric, period and figure; the definitions, the ROI and the rest are
-/// skipped unread.
+/// Decodes a dashboard's figures ([`figures_part`]) for a page that only
+/// looks values up (a held review, comparing its pack with today's
+/// values): each value's metric, period and figure.
 pub(crate) fn decode_values(part: &str) -> sqlx::Result<DashboardSource> {
     #[derive(Deserialize)]
     struct ValuesRow {

@@ -307,7 +307,7 @@ impl TestApp {
     }
 
     /// The documents the pages read are the copies the writes keep
-    /// (`dashboard_sources`, `home_sources`, `programme_sources`, and each
+    /// (`dashboard_sources` with their figures, `home_sources`, `programme_sources`, and each
     /// user's seat kinds and time zone on their row): after any change they
     /// must be what their queries read now.
     pub async fn assert_kept_documents_are_current(&self) {
@@ -322,6 +322,12 @@ impl TestApp {
         };
         let rows: Vec<(String, Option<serde_json::Value>, serde_json::Value)> = sqlx::query_as(
             &format!("SELECT 'the dashboard of ' || p.name, {}, dashboard_source(p.id, NULL, $1)::jsonb
+               FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id
+             UNION ALL
+             SELECT 'the figures of the dashboard of ' || p.name, d.figures::jsonb,
+                    (SELECT jsonb_build_object('metric_ids', src -> 'metric_ids', 'periods', src -> 'periods',
+                                               'vals', src -> 'vals')
+                       FROM (SELECT dashboard_source(p.id, NULL, $1)::jsonb AS src) live)
                FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id
              UNION ALL
              SELECT 'the home page of ' || o.name, h.body::jsonb, home_source(o.id)::jsonb

@@ -496,7 +496,13 @@ pub async fn source(
             part(focus, &|| array(SNAPSHOTS)),
             // A review's page reads the processes with its open parts.
             part(reads.processes && !focus, &|| array(&super::pipeline::processes_sql())),
-            part(reads.dashboard, &super::metrics::dashboard_part),
+            // A review's page reads the figures here, the whole dashboard
+            // with its open parts (a held one shows its pack).
+            part(reads.dashboard, &if focus {
+                super::metrics::figures_part
+            } else {
+                super::metrics::dashboard_part
+            }),
         )
     });
     #[derive(FromRow)]
@@ -529,9 +535,6 @@ pub async fn source(
         None => CadenceKept::default(),
     };
     let focused: Option<ReviewRow> = row.focused.map(|v| decode(&v.0)).transpose()?;
-    // A held review compares its pack with today's values only: the
-    // dashboard's definitions are not decoded for it.
-    let held = focused.as_ref().is_some_and(|r| r.held_at.is_some());
     let (updates, requests) = if reads.updates {
         (kept.updates, kept.requests)
     } else {
@@ -551,7 +554,7 @@ pub async fn source(
         dashboard: row
             .dashboard
             .map(|part| {
-                if held {
+                if focus {
                     super::metrics::decode_values(&part.0)
                 } else {
                     super::metrics::decode_figures(&part.0)
@@ -572,6 +575,12 @@ pub async fn source(
         source.processes = open.processes;
         source.pipeline = open.pipeline;
         source.at_work = Some(open.at_work);
+        if reads.dashboard {
+            source.dashboard = open
+                .dashboard
+                .map(|part| super::metrics::decode_figures(part.get()))
+                .transpose()?;
+        }
     }
     if let Some(focused) = focused
         && !source.reviews.iter().any(|r| r.month == focused.month)
@@ -599,11 +608,13 @@ struct OpenParts {
     processes: Vec<ProcessRow>,
     pipeline: Vec<DecisionRow>,
     at_work: crate::domain::snapshot::AtWork,
+    /// The whole dashboard (the pack is drafted from its board).
+    dashboard: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// The processes of programme `programme_id`, the decisions recorded so
-/// far by its review of `month` and the agents at work since the last
-/// review, in one statement.
+/// far by its review of `month`, the agents at work since the last review
+/// and the kept dashboard, in one statement.
 async fn open_parts(
     pool: &sqlx::PgPool,
     programme_id: Uuid,
@@ -611,10 +622,11 @@ async fn open_parts(
 ) -> sqlx::Result<OpenParts> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
-            "SELECT json_build_object('processes', {}, 'pipeline', {}, 'at_work', ({}))",
+            "SELECT json_build_object('processes', {}, 'pipeline', {}, 'at_work', ({}), 'dashboard', {})",
             array(&super::pipeline::processes_sql()),
             array(&super::pipeline::review_decisions_sql("$2")),
             super::governance::at_work_sql("$2"),
+            super::metrics::dashboard_part(),
         )
     });
     let part: Part = sqlx::query_scalar(&SQL)

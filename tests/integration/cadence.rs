@@ -329,15 +329,7 @@ async fn a_review_is_written_by_both_held_once_and_never_rewritten_by_a_later_co
     let mut coo = app.login("coo@halden.example").await;
 
     // Open November's review; each writes their own part.
-    let opened = ceo
-        .post(
-            &format!("/programmes/{id}/reviews"),
-            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
-        )
-        .await;
-    assert_eq!(opened.status, 303, "{}", opened.body);
-    let review = format!("/programmes/{id}/reviews/2026-11");
-    assert_eq!(opened.location(), review);
+    let review = ceo.open_november_review(id).await;
     let ceo_part = ceo
         .submit_form(
             &review,

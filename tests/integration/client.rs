@@ -275,6 +275,22 @@ impl Client {
         self.send(reqwest::Method::POST, path, fields).await
     }
 
+    /// Opens the ExCo review of November 2026 (the month after the demo's
+    /// last held one, meeting on 9 December) of `programme`, as an
+    /// executive; returns the review's address.
+    pub async fn open_november_review(&mut self, programme: impl std::fmt::Display) -> String {
+        let opened = self
+            .post(
+                &format!("/programmes/{programme}/reviews"),
+                &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
+            )
+            .await;
+        assert_eq!(opened.status, 303, "{}", opened.body);
+        let review = format!("/programmes/{programme}/reviews/2026-11");
+        assert_eq!(opened.location(), review);
+        review
+    }
+
     /// POST a form with the CSRF token of the last page seen (fetching the
     /// home page first if none was seen yet).
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {

@@ -62,13 +62,7 @@ async fn every_page_type_passes_axe_and_fits_a_375_pixel_phone() {
     let id = demo.programme_id;
     // A review in preparation, beside the held ones.
     let mut opener = app.login("ceo@halden.example").await;
-    let opened = opener
-        .post(
-            &format!("/programmes/{live}/reviews"),
-            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
-        )
-        .await;
-    assert_eq!(opened.status, 303);
+    opener.open_november_review(live).await;
     let month = demo.review_month.clone();
     let axe = axe_source();
     let driver = Driver::start().await;

@@ -722,13 +722,7 @@ async fn a_missing_review_part_is_chased_and_a_written_one_is_not() {
     let smtp = MailDev::start().await;
     let mailer = mailer(Some(&smtp));
     let mut ceo = app.login("ceo@halden.example").await;
-    let opened = ceo
-        .post(
-            &format!("/programmes/{live}/reviews"),
-            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
-        )
-        .await;
-    assert_eq!(opened.status, 303, "{}", opened.body);
+    ceo.open_november_review(live).await;
     deliver(&app, &mailer, app.clock_now()).await;
     for email in ["ceo@halden.example", "coo@halden.example"] {
         let last = smtp.to(email).await.pop().unwrap();

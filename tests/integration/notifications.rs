@@ -122,14 +122,7 @@ async fn the_committee_and_the_approvers_hear_that_a_held_pack_is_ready() {
     let id = app.programme_id(crate::helpers::LIVE).await;
     let mut ceo = app.login("ceo@halden.example").await;
     let mut coo = app.login("coo@halden.example").await;
-    let opened = ceo
-        .post(
-            &format!("/programmes/{id}/reviews"),
-            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
-        )
-        .await;
-    assert_eq!(opened.status, 303, "{}", opened.body);
-    let review = format!("/programmes/{id}/reviews/2026-11");
+    let review = ceo.open_november_review(id).await;
     for (client, field, text) in [
         (&mut ceo, "strategy", "Second wave next quarter."),
         (&mut coo, "operations", "Exceptions down to 44 %."),
@@ -266,13 +259,7 @@ async fn the_committee_sees_the_next_review_and_the_latest_pack_at_home() {
     );
     // The CEO opens the next review: the committee sees its day.
     let mut ceo = app.login("ceo@halden.example").await;
-    let opened = ceo
-        .post(
-            &format!("/programmes/{live}/reviews"),
-            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
-        )
-        .await;
-    assert_eq!(opened.status, 303);
+    ceo.open_november_review(live).await;
     let home = exco.get("/").await;
     assert!(
         home.reads("Accounts payable agents: next review meets on Wednesday 9 December 2026"),

@@ -231,14 +231,7 @@ async fn exco_decisions_are_recorded_against_processes_and_held_in_the_pack() {
     let (id, booking) = process(&app, "Carrier booking exceptions").await;
     let (_, invoices) = process(&app, "Freight invoice matching").await;
     let mut ceo = app.login("ceo@halden.example").await;
-    let opened = ceo
-        .post(
-            &format!("/programmes/{id}/reviews"),
-            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
-        )
-        .await;
-    assert_eq!(opened.status, 303, "{}", opened.body);
-    let review = format!("/programmes/{id}/reviews/2026-11");
+    let review = ceo.open_november_review(id).await;
     let decide = format!("{review}/pipeline");
     let marker = format!("action=\"{decide}\"");
 

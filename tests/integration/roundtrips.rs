@@ -244,14 +244,7 @@ async fn every_main_page_needs_at_most_two_round_trips() {
     // the decisions so far, the processes) in a second statement.
     let live: Uuid = app.programme_id(LIVE).await;
     let mut ceo = app.login("ceo@halden.example").await;
-    let opened = ceo
-        .post(
-            &format!("/programmes/{live}/reviews"),
-            &[("month", "2026-11"), ("meeting_on", "2026-12-09")],
-        )
-        .await;
-    assert_eq!(opened.status, 303, "{}", opened.body);
-    let open = format!("/programmes/{live}/reviews/2026-11");
+    let open = ceo.open_november_review(live).await;
     assert_eq!(trips(&mut ceo, &counter, &open).await, 2);
 }
 

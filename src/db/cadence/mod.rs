@@ -250,11 +250,12 @@ pub struct CadenceSource {
     pub snapshots: Vec<SnapshotRow>,
     /// The pipeline's processes (a review records decisions on them).
     pub processes: Vec<ProcessRow>,
-    /// With a focus month: the pipeline decisions of its review.
+    /// With a focus month still open: the pipeline decisions of its review.
     pub pipeline: Vec<DecisionRow>,
-    /// The dashboard, when asked for (a review shows today's figures).
+    /// The dashboard, when asked for (a held review: its values' figures
+    /// alone, to compare its pack with).
     pub dashboard: Option<super::metrics::DashboardSource>,
-    /// With a focus month: the agents at work since the last review.
+    /// With a focus month still open: the agents at work since the last review.
     pub at_work: Option<crate::domain::snapshot::AtWork>,
 }
 
@@ -452,8 +453,9 @@ struct FrozenFigures {
 /// keep ([`cadence_source_sql`], current for any reader outside a write's
 /// transaction), with what `reads` asks for beside them — the sessions'
 /// checks, the figures updates froze, a focused review (which may be older
-/// than the recent ones kept) with its packs, pipeline decisions and agents
-/// at work, the processes, the dashboard.
+/// than the recent ones kept) with its packs and today's figures, the
+/// processes, the dashboard. A focused review still open takes a second
+/// round trip for what only it shows ([`open_parts`]).
 pub async fn source(
     pool: &sqlx::PgPool,
     who: &Who<'_>,

@@ -455,7 +455,7 @@ struct FrozenFigures {
 /// checks, the figures updates froze, a focused review (which may be older
 /// than the recent ones kept) with its packs and today's figures, the
 /// processes, the dashboard. A focused review still open takes a second
-/// round trip for what only it shows ([`open_parts`]).
+/// round trip for what only it shows (`open_parts`).
 pub async fn source(
     pool: &sqlx::PgPool,
     who: &Who<'_>,

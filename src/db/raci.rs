@@ -20,8 +20,10 @@ pub struct Version {
     pub saved_by_name: Option<String>,
 }
 
+/// A version as pages read it: the matrix as the JSON text kept with it
+/// (migration 0039), not converted from its `jsonb` on every view.
 pub(crate) const SELECT: &str =
-    "SELECT v.version, v.matrix, v.saved_at, u.display_name AS saved_by_name
+    "SELECT v.version, v.matrix_text AS matrix, v.saved_at, u.display_name AS saved_by_name
                         FROM raci_versions v LEFT JOIN users u ON u.id = v.saved_by";
 
 /// The latest version, if any was saved.

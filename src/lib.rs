@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod backup;
 pub mod board;
+pub mod brief_shown;
 pub mod cli;
 pub mod clock;
 pub mod config;

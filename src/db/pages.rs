@@ -10,8 +10,8 @@ use sqlx::{FromRow, PgExecutor, Row as _};
 use uuid::Uuid;
 
 use super::brief::{
-    AwaitingAgreement, AwaitingSignature, DRAFT, DraftSection, FrozenSection, SLOT_SELECT, Slot,
-    VERSION_SELECT, Version,
+    AwaitingAgreement, AwaitingSignature, FrozenSection, SHOWN_DRAFT, SLOT_SELECT, ShownSection,
+    Slot, VERSION_SELECT, Version,
 };
 use super::json::{LATEST_VERSION_ID, Part, array, decode, kept_programme, one};
 use super::programmes::{Programme, SIGNATORIES, Signatory, list_in_org_sql};
@@ -23,8 +23,10 @@ use super::{raci, seats};
 pub struct BriefSource {
     /// The programme, if the organisation has it.
     pub programme: Option<Programme>,
-    /// The draft's stored sections.
-    pub draft: Vec<DraftSection>,
+    /// The draft's stored sections, in section key order.
+    pub draft: Vec<ShownSection>,
+    /// Their fields' markup, in the same order (kept beside the document).
+    pub shown: Vec<String>,
     /// Every version, newest first.
     pub versions: Vec<Version>,
     /// Every version's slots.
@@ -45,7 +47,7 @@ pub(crate) fn brief_source_sql() -> String {
             "SELECT {} FROM programmes WHERE id = $1",
             super::programmes::COLUMNS
         )),
-        array(&format!("{DRAFT} ORDER BY s.section_key")),
+        array(&format!("{SHOWN_DRAFT} ORDER BY s.section_key")),
         array(&format!(
             "{VERSION_SELECT} WHERE v.programme_id = $1 ORDER BY v.number DESC"
         )),
@@ -60,7 +62,7 @@ pub(crate) fn brief_source_sql() -> String {
 #[derive(Deserialize)]
 struct BriefKept {
     programme: Option<Programme>,
-    draft: Vec<DraftSection>,
+    draft: Vec<ShownSection>,
     versions: Vec<Version>,
     slots: Vec<Slot>,
     latest_hashes: HashMap<String, String>,
@@ -75,8 +77,10 @@ pub async fn brief(
     programme_id: Uuid,
 ) -> sqlx::Result<Option<Seen<BriefSource>>> {
     let sql = who.statement("brief", 0, 2, 2, || {
-        "SELECT (SELECT brief FROM programme_sources
-                  WHERE programme_id = $1 AND organisation_id = $2) AS brief"
+        // One row, with or without the programme (the session is read
+        // with it).
+        "SELECT k.brief, k.brief_shown FROM (SELECT) one
+           LEFT JOIN programme_sources k ON k.programme_id = $1 AND k.organisation_id = $2"
             .to_owned()
     });
     let query = who.bind(sqlx::query(sql).bind(programme_id));
@@ -88,6 +92,7 @@ pub async fn brief(
         None => BriefSource {
             programme: None,
             draft: Vec::new(),
+            shown: Vec::new(),
             versions: Vec::new(),
             slots: Vec::new(),
             latest_hashes: HashMap::new(),
@@ -97,6 +102,9 @@ pub async fn brief(
             BriefSource {
                 programme: kept.programme,
                 draft: kept.draft,
+                shown: row
+                    .try_get::<Option<Vec<String>>, _>("brief_shown")?
+                    .unwrap_or_default(),
                 versions: kept.versions,
                 slots: kept.slots,
                 latest_hashes: kept.latest_hashes,

@@ -642,6 +642,27 @@ async fn tables_take_processes_decisions_and_a_pasted_business_case() {
         "no agent can be chosen to override"
     );
 
+    // The brief page shows each section as written with it; renaming a
+    // process writes again the governance table that names it.
+    let mut fields = section_form(&mut coo, id, "process_scope").await;
+    let row = fields
+        .iter()
+        .find(|(key, value)| key.ends_with(".name") && value == "Customs documentation")
+        .map(|(key, _)| key.clone())
+        .expect("the demo's customs process");
+    set(&mut fields, &row, "Customs filings");
+    let saved = save_section(&mut coo, id, "process_scope", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = coo.get(&brief(id)).await;
+    let governance = page
+        .body
+        .split("id=\"governance_framework\"")
+        .nth(1)
+        .expect("the governance section");
+    assert!(governance.contains("<td>Customs filings</td>"));
+    assert!(!page.shows("Customs documentation"));
+    app.assert_kept_documents_are_current().await;
+
     // A pasted business case replaces the rows.
     let mut fields = section_form(&mut ceo, id, "business_case").await;
     set(
@@ -726,11 +747,23 @@ async fn prose_is_rendered_when_written_and_sections_from_before_at_start() {
     let version = ceo.get(&format!("{}/versions/2", brief(id))).await;
     assert_eq!(version.status, 200);
 
-    // Rows as stored before migration 0035: nothing rendered, no hash.
-    sqlx::query("UPDATE brief_sections SET rendered = NULL, section_hash = NULL")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    // Rows as stored before migration 0035: nothing rendered, no hash,
+    // nothing shown; and one shown as another release's markup wrote it.
+    sqlx::query(
+        "UPDATE brief_sections SET rendered = NULL, section_hash = NULL, shown = NULL, blank = NULL
+          WHERE section_key <> 'board_narrative'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE brief_sections SET rendered = NULL, section_hash = NULL,
+                shown = '<p>Last release</p>', shown_markup = 'last release'
+          WHERE section_key = 'board_narrative'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     sqlx::raw_sql(
         "ALTER TABLE brief_version_renderings DISABLE TRIGGER brief_version_renderings_immutable;
          DELETE FROM brief_version_renderings;
@@ -746,7 +779,9 @@ async fn prose_is_rendered_when_written_and_sections_from_before_at_start() {
     );
     assert_eq!(
         app.count(
-            "SELECT (SELECT count(*) FROM brief_sections WHERE rendered IS NULL OR section_hash IS NULL)
+            "SELECT (SELECT count(*) FROM brief_sections
+                      WHERE rendered IS NULL OR section_hash IS NULL OR shown IS NULL OR blank IS NULL
+                         OR shown_markup = 'last release')
                   + (SELECT count(*) FROM brief_version_sections s WHERE NOT EXISTS
                        (SELECT 1 FROM brief_version_renderings r
                          WHERE (r.version_id, r.section_key) = (s.version_id, s.section_key)))"

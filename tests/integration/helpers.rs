@@ -342,6 +342,11 @@ impl TestApp {
              SELECT 'the page header of ' || p.name, k.programme::jsonb, programme_source(p.id)::jsonb -> 'programme'
                FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id
              UNION ALL
+             SELECT 'the brief markup of ' || p.name, to_jsonb(k.brief_shown),
+                    to_jsonb(ARRAY(SELECT coalesce(s.shown, '') FROM brief_sections s
+                                    WHERE s.programme_id = p.id ORDER BY s.section_key))
+               FROM programmes p LEFT JOIN programme_sources k ON k.programme_id = p.id
+             UNION ALL
              SELECT 'version ' || v.number || ' of the brief of ' || p.name, k.body::jsonb,
                     brief_version_source(v.id)::jsonb
                FROM brief_versions v JOIN programmes p ON p.id = v.programme_id

@@ -21,6 +21,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
+use crate::brief_shown::{self, Shown};
 use crate::domain::brief::{self, Content};
 use std::collections::BTreeMap;
 
@@ -48,6 +49,33 @@ pub struct DraftSection {
 /// The stored draft sections of programme `$1`.
 pub(crate) const DRAFT: &str = "SELECT s.section_key, s.content, s.version, s.updated_at,
         u.display_name AS updated_by_name, s.ceo_agreed_at, s.coo_agreed_at, s.section_hash, s.rendered
+   FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
+  WHERE s.programme_id = $1";
+
+/// A draft section as the brief page reads it: without its content, which
+/// the page shows as written with it (migration 0040).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ShownSection {
+    pub section_key: String,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+    /// Who edited it last.
+    pub updated_by_name: Option<String>,
+    /// The CEO's agreement (joint sections).
+    pub ceo_agreed_at: Option<DateTime<Utc>>,
+    /// The COO's agreement (joint sections).
+    pub coo_agreed_at: Option<DateTime<Utc>>,
+    /// Its hash (filled at every start for a section stored without).
+    pub section_hash: Option<String>,
+    /// Whether none of its fields is filled in (likewise); its markup is
+    /// kept apart, beside the document.
+    pub blank: Option<bool>,
+}
+
+/// The stored draft sections of programme `$1` as the brief page reads
+/// them.
+pub(crate) const SHOWN_DRAFT: &str = "SELECT s.section_key, s.version, s.updated_at,
+        u.display_name AS updated_by_name, s.ceo_agreed_at, s.coo_agreed_at, s.section_hash, s.blank
    FROM brief_sections s LEFT JOIN users u ON u.id = s.updated_by
   WHERE s.programme_id = $1";
 
@@ -87,12 +115,12 @@ pub async fn save_section(
         content,
     } = edit;
     let (by, at) = (actor.user_id, actor.at);
+    let written = Written::of(&mut *conn, programme_id, section_key, content).await?;
     let stored = if expected_version == 0 {
         insert_first(
             &mut *conn,
             (organisation_id, programme_id),
-            section_key,
-            content,
+            (section_key, content, &written),
             by,
             at,
         )
@@ -101,7 +129,8 @@ pub async fn save_section(
         sqlx::query(
             "UPDATE brief_sections
                 SET content = $4, version = version + 1, updated_at = $5, updated_by = $6,
-                    section_hash = $8, rendered = $9, ceo_agreed_at = NULL, ceo_agreed_by = NULL, coo_agreed_at = NULL, coo_agreed_by = NULL
+                    section_hash = $8, rendered = $9, shown = $10, blank = $11, shown_markup = $12,
+                    ceo_agreed_at = NULL, ceo_agreed_by = NULL, coo_agreed_at = NULL, coo_agreed_by = NULL
               WHERE programme_id = $1 AND organisation_id = $2 AND section_key = $3 AND version = $7",
         )
         .bind(programme_id)
@@ -112,7 +141,10 @@ pub async fn save_section(
         .bind(by)
         .bind(expected_version)
         .bind(derived_hash(section_key, content))
-        .bind(Json(brief::rendered(section_key, content)))
+        .bind(Json(&written.rendered))
+        .bind(&written.shown.html)
+        .bind(written.shown.blank)
+        .bind(brief_shown::markup())
         .execute(&mut *conn)
         .await?
         .rows_affected()
@@ -120,6 +152,9 @@ pub async fn save_section(
     };
     if !stored {
         return Ok(false);
+    }
+    if section_key == brief::PROCESS_SCOPE {
+        show_processes(conn, programme_id, &brief::processes(content)).await?;
     }
     audit::record(
         conn,
@@ -139,22 +174,128 @@ pub async fn save_section(
 /// Stores a section's first content, written by nobody in particular (the
 /// defaults a new programme starts with). Does nothing if it exists.
 pub async fn seed_section(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
     organisation_id: Uuid,
     programme_id: Uuid,
     section_key: &str,
     content: &Content,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    insert_first(
-        db,
+    let written = Written::of(&mut *conn, programme_id, section_key, content).await?;
+    let inserted = insert_first(
+        &mut *conn,
         (organisation_id, programme_id),
-        section_key,
-        content,
+        (section_key, content, &written),
         None,
         at,
     )
     .await?;
+    if inserted && section_key == brief::PROCESS_SCOPE {
+        show_processes(conn, programme_id, &brief::processes(content)).await?;
+    }
+    Ok(())
+}
+
+/// What is written with a section's content: its prose rendered, and its
+/// fields as the brief page shows them.
+struct Written {
+    rendered: BTreeMap<String, String>,
+    shown: Shown,
+}
+
+impl Written {
+    /// What `content` of `section_key` writes, with the processes of the
+    /// stored process scope (locked until the commit: a save of the scope
+    /// waits, then writes this section's markup again) — or of `content`
+    /// itself, when it is the scope.
+    async fn of(
+        conn: &mut PgConnection,
+        programme_id: Uuid,
+        section_key: &str,
+        content: &Content,
+    ) -> sqlx::Result<Written> {
+        let rendered = brief::rendered(section_key, content);
+        let Some(section) = brief::section(section_key) else {
+            return Ok(Written {
+                rendered,
+                shown: Shown::default(),
+            });
+        };
+        let processes = if section_key == brief::PROCESS_SCOPE {
+            brief::processes(content)
+        } else if brief_shown::names_processes(section) {
+            stored_processes(conn, programme_id).await?
+        } else {
+            Vec::new()
+        };
+        let shown = brief_shown::shown(section, content, &rendered, &processes);
+        Ok(Written { rendered, shown })
+    }
+}
+
+/// The processes of a programme's stored process scope, its row locked
+/// against a change until the commit.
+async fn stored_processes(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+) -> sqlx::Result<Vec<(String, String)>> {
+    let scope: Option<Json<Content>> = sqlx::query_scalar(
+        "SELECT content FROM brief_sections WHERE programme_id = $1 AND section_key = $2 FOR SHARE",
+    )
+    .bind(programme_id)
+    .bind(brief::PROCESS_SCOPE)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(scope
+        .map(|scope| brief::processes(&scope.0))
+        .unwrap_or_default())
+}
+
+/// Writes again what the sections naming a process show, with `processes`
+/// (the process scope just written). Their content is unchanged: no new
+/// version, no audit entry. Locked after the scope, as [`Written::of`]
+/// locks them, so two saves cannot wait on each other.
+async fn show_processes(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+    processes: &[(String, String)],
+) -> sqlx::Result<()> {
+    let naming: Vec<&str> = brief::SECTIONS
+        .iter()
+        .filter(|section| brief_shown::names_processes(section))
+        .map(|section| section.key)
+        .collect();
+    type Stored = (
+        String,
+        Json<Content>,
+        Option<Json<BTreeMap<String, String>>>,
+    );
+    let stored: Vec<Stored> = sqlx::query_as(
+        "SELECT section_key, content, rendered FROM brief_sections
+              WHERE programme_id = $1 AND section_key = ANY($2) ORDER BY section_key FOR UPDATE",
+    )
+    .bind(programme_id)
+    .bind(&naming)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (key, content, rendered) in stored {
+        let Some(section) = brief::section(&key) else {
+            continue;
+        };
+        let rendered = rendered.map_or_else(|| brief::rendered(&key, &content.0), |r| r.0);
+        let shown = brief_shown::shown(section, &content.0, &rendered, processes);
+        sqlx::query(
+            "UPDATE brief_sections SET shown = $3, blank = $4, shown_markup = $5
+              WHERE programme_id = $1 AND section_key = $2",
+        )
+        .bind(programme_id)
+        .bind(&key)
+        .bind(&shown.html)
+        .bind(shown.blank)
+        .bind(brief_shown::markup())
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -163,15 +304,14 @@ pub async fn seed_section(
 async fn insert_first(
     db: impl PgExecutor<'_>,
     (organisation_id, programme_id): (Uuid, Uuid),
-    section_key: &str,
-    content: &Content,
+    (section_key, content, written): (&str, &Content, &Written),
     by: Option<Uuid>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO brief_sections (programme_id, organisation_id, section_key, content, version, updated_at, updated_by,
-                                     section_hash, rendered)
-         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8)
+                                     section_hash, rendered, shown, blank, shown_markup)
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (programme_id, section_key) DO NOTHING",
     )
     .bind(programme_id)
@@ -181,7 +321,10 @@ async fn insert_first(
     .bind(at)
     .bind(by)
     .bind(derived_hash(section_key, content))
-    .bind(Json(brief::rendered(section_key, content)))
+    .bind(Json(&written.rendered))
+    .bind(&written.shown.html)
+    .bind(written.shown.blank)
+    .bind(brief_shown::markup())
     .execute(db)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -194,27 +337,50 @@ fn derived_hash(section_key: &str, content: &Content) -> Option<String> {
         .map(|section| brief::section_hash(section_key, section.owner, content))
 }
 
-/// Fills the hash and rendered prose of the sections (draft and versions)
-/// written before they were stored with them (migration 0035): run at
-/// every start, after the migrations; finds nothing once done. A derived
-/// copy, not a change of anyone's: no audit entry.
+/// Fills the hash, rendered prose and shown fields of the sections (draft
+/// and versions) written before they were stored with them (migrations
+/// 0035, 0040), and writes again the shown fields of those written with
+/// another release's markup ([`brief_shown::markup`]): run at every start,
+/// after the migrations; finds nothing once done. A derived copy, not a
+/// change of anyone's: no audit entry.
 pub async fn derive_missing(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
     let mut tx = pool.begin().await?;
-    let drafts: Vec<(Uuid, String, Json<Content>)> = sqlx::query_as(
-        "SELECT programme_id, section_key, content FROM brief_sections
-          WHERE section_hash IS NULL OR rendered IS NULL FOR UPDATE",
+    // Each section with its programme's process scope.
+    type Stored = (Uuid, String, Json<Content>, Option<Json<Content>>);
+    let drafts: Vec<Stored> = sqlx::query_as(
+        "SELECT s.programme_id, s.section_key, s.content,
+                (SELECT p.content FROM brief_sections p
+                  WHERE p.programme_id = s.programme_id AND p.section_key = $2) AS scope
+           FROM brief_sections s
+          WHERE s.section_hash IS NULL OR s.rendered IS NULL OR s.shown IS NULL OR s.blank IS NULL
+             OR s.shown_markup IS DISTINCT FROM $1
+          ORDER BY s.programme_id, s.section_key FOR UPDATE OF s",
     )
+    .bind(brief_shown::markup())
+    .bind(brief::PROCESS_SCOPE)
     .fetch_all(&mut *tx)
     .await?;
-    for (programme_id, key, content) in &drafts {
+    for (programme_id, key, content, scope) in &drafts {
+        let rendered = brief::rendered(key, content);
+        let processes = scope
+            .as_ref()
+            .map(|scope| brief::processes(&scope.0))
+            .unwrap_or_default();
+        let shown = brief::section(key)
+            .map(|section| brief_shown::shown(section, content, &rendered, &processes))
+            .unwrap_or_default();
         sqlx::query(
-            "UPDATE brief_sections SET section_hash = $3, rendered = $4
+            "UPDATE brief_sections
+                SET section_hash = $3, rendered = $4, shown = $5, blank = $6, shown_markup = $7
               WHERE programme_id = $1 AND section_key = $2",
         )
         .bind(programme_id)
         .bind(key)
         .bind(derived_hash(key, content))
-        .bind(Json(brief::rendered(key, content)))
+        .bind(Json(rendered))
+        .bind(shown.html)
+        .bind(shown.blank)
+        .bind(brief_shown::markup())
         .execute(&mut *tx)
         .await?;
     }

@@ -38,6 +38,9 @@ pub const CEO_INPUT: &str = "ceo_input";
 /// See [`CEO_INPUT`].
 pub const COO_INPUT: &str = "coo_input";
 
+/// The section whose table lists the brief's processes.
+pub const PROCESS_SCOPE: &str = "process_scope";
+
 const YES_NO: &[(&str, &str)] = &[("no", "No"), ("yes", "Yes")];
 
 /// The columns that define a dashboard metric.
@@ -231,7 +234,7 @@ pub static SECTIONS: &[Section] = &[
         ],
     },
     Section {
-        key: "process_scope",
+        key: PROCESS_SCOPE,
         title: "Process scope and sequencing",
         owner: Owner::Coo,
         purpose: "Which processes agents take on, in what order, and why.",

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 pub use catalogue::{
-    AUTONOMY, BUILD_BUY, CEO_INPUT, COMPLEXITY, COO_INPUT, OVERRIDE_ROLES, SECTIONS,
+    AUTONOMY, BUILD_BUY, CEO_INPUT, COMPLEXITY, COO_INPUT, OVERRIDE_ROLES, PROCESS_SCOPE, SECTIONS,
     default_metric_sections,
 };
 pub use diff::{DiffLine, as_lines, diff_lines};

@@ -10,7 +10,7 @@ mod submit;
 mod version;
 mod view;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use uuid::Uuid;
 
@@ -19,10 +19,9 @@ use crate::auth::extract::CurrentUser;
 use crate::db;
 use crate::db::brief::{DraftSection, Slot};
 use crate::db::programmes::Programme;
-use crate::domain::brief::{self, Content, DiffLine, Owner, SECTIONS, Section};
+use crate::domain::brief::{self, Content, DiffLine, Owner, Section};
 use crate::domain::permission::Action;
 use crate::error::Result;
-use crate::markdown;
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -95,108 +94,11 @@ impl Draft {
 
     /// The brief's processes, for process columns.
     pub fn processes(&self) -> Vec<(String, String)> {
-        brief::processes(self.content("process_scope"))
-    }
-
-    /// Each section's hash as the draft stands.
-    pub fn hashes(&self) -> Vec<(&'static str, String)> {
-        SECTIONS
-            .iter()
-            .map(|section| {
-                // Stored with every save; worked out for a section never saved.
-                let stored = self.row(section.key).and_then(|r| r.section_hash.clone());
-                let hash = stored.unwrap_or_else(|| {
-                    brief::section_hash(section.key, section.owner, self.content(section.key))
-                });
-                (section.key, hash)
-            })
-            .collect()
+        brief::processes(self.content(brief::PROCESS_SCOPE))
     }
 }
 
-/// A field as the page shows it.
-pub(crate) struct FieldView {
-    pub label: &'static str,
-    /// `ceo` or `coo` for the joint sections' side-by-side inputs.
-    pub side: &'static str,
-    pub is_prose: bool,
-    /// Sanitised HTML of prose.
-    pub html: String,
-    /// Display text of other scalars.
-    pub text: String,
-    pub table: Option<TableView>,
-}
-
-impl FieldView {
-    /// Whether nothing is filled in.
-    pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
-            && self.html.is_empty()
-            && self.table.as_ref().is_none_or(|t| t.rows.is_empty())
-    }
-}
-
-/// A table as the page shows it.
-pub(crate) struct TableView {
-    pub headers: Vec<&'static str>,
-    pub rows: Vec<Vec<String>>,
-}
-
-/// The fields of a section, ready to show.
-/// Prose comes as rendered when the section was written (`rendered`); a
-/// field missing there is rendered now.
-pub(crate) fn render_fields(
-    section: &Section,
-    content: &Content,
-    rendered: Option<&BTreeMap<String, String>>,
-    processes: &[(String, String)],
-) -> Vec<FieldView> {
-    section
-        .fields
-        .iter()
-        .map(|field| {
-            let side = match field.key {
-                brief::CEO_INPUT => "ceo",
-                brief::COO_INPUT => "coo",
-                _ => "",
-            };
-            let raw = brief::text(content, field.key);
-            match field.kind {
-                Some(_) if field.is_prose() => FieldView {
-                    label: field.label,
-                    side,
-                    is_prose: true,
-                    html: match rendered.and_then(|r| r.get(field.key)) {
-                        Some(html) => html.clone(),
-                        None if raw.trim().is_empty() => String::new(),
-                        None => markdown::render(&raw),
-                    },
-                    text: String::new(),
-                    table: None,
-                },
-                Some(kind) => FieldView {
-                    label: field.label,
-                    side,
-                    is_prose: false,
-                    html: String::new(),
-                    text: brief::display(kind, &raw, processes),
-                    table: None,
-                },
-                None => FieldView {
-                    label: field.label,
-                    side,
-                    is_prose: false,
-                    html: String::new(),
-                    text: String::new(),
-                    table: Some(TableView {
-                        headers: field.columns.iter().map(|c| c.label).collect(),
-                        rows: brief::display_rows(field, content, processes),
-                    }),
-                },
-            }
-        })
-        .collect()
-}
+pub(crate) use crate::brief_shown::{FieldView, fields as render_fields};
 
 pub(crate) use crate::domain::signoff::Status;
 

@@ -1,16 +1,20 @@
 //! GET /programmes/{id}/brief — the draft, section by section, with where
 //! sign-off stands and what submission still needs.
 
+use std::collections::{BTreeMap, HashMap};
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use super::{Draft, FieldView, Status, edit_action, render_fields};
+use super::{Status, edit_action};
 use crate::auth::extract::Viewer;
+use crate::brief_shown;
 use crate::db;
+use crate::db::brief::ShownSection;
 use crate::db::programmes::Programme;
-use crate::domain::brief::{self, Owner, SECTIONS};
+use crate::domain::brief::{self, Content, Owner, SECTIONS, Section};
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::domain::signoff::{DraftState, submission_blockers};
@@ -26,7 +30,8 @@ pub(super) struct SectionView {
     owner: &'static str,
     owner_class: &'static str,
     purpose: &'static str,
-    fields: Vec<FieldView>,
+    /// Its fields' HTML, as written with the section.
+    fields: String,
     is_joint: bool,
     empty: bool,
     version: i32,
@@ -68,19 +73,32 @@ pub(super) async fn show(
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;
-    let draft = Draft::of(source.draft);
-    let processes = draft.processes();
+    // The markup is kept in the draft's order; a draft and markup that do
+    // not line up (never, but not worth a failed page) show as never saved.
+    let mut shown = if source.shown.len() == source.draft.len() {
+        source.shown
+    } else {
+        Vec::new()
+    };
+    let rows: HashMap<&str, usize> = source
+        .draft
+        .iter()
+        .enumerate()
+        .map(|(at, row)| (row.section_key.as_str(), at))
+        .collect();
     let latest = source.versions.first().cloned();
     let latest_hashes = source.latest_hashes;
-    let draft_hashes = draft.hashes();
     let as_ceo = user.seats.holds(SeatKind::Ceo);
     let as_coo = user.seats.holds(SeatKind::Coo);
     let sections: Vec<SectionView> = SECTIONS
         .iter()
-        .zip(&draft_hashes)
-        .map(|(section, (_, hash))| {
-            let row = draft.row(section.key);
-            let content = draft.content(section.key);
+        .map(|section| {
+            let at = rows.get(section.key).copied();
+            let row = at.map(|at| &source.draft[at]);
+            let html = at
+                .filter(|_| row.is_some_and(|r| r.blank.is_some()))
+                .and_then(|at| shown.get_mut(at))
+                .map(std::mem::take);
             let ceo_agreed = row.is_some_and(|r| r.ceo_agreed_at.is_some());
             let coo_agreed = row.is_some_and(|r| r.coo_agreed_at.is_some());
             let is_joint = section.owner == Owner::Joint;
@@ -90,15 +108,10 @@ pub(super) async fn show(
                 owner: section.owner.label(),
                 owner_class: section.owner.as_str(),
                 purpose: section.purpose,
-                fields: render_fields(
-                    section,
-                    content,
-                    row.and_then(|r| r.rendered.as_ref()).map(|r| &r.0),
-                    &processes,
-                ),
+                fields: html.unwrap_or_else(|| never_saved(section)),
                 is_joint,
-                empty: brief::is_empty(content),
-                version: draft.version(section.key),
+                empty: row.and_then(|r| r.blank).unwrap_or(true),
+                version: row.map_or(0, |r| r.version),
                 updated: row
                     .map(|r| {
                         format!(
@@ -118,7 +131,7 @@ pub(super) async fn show(
                     && row.is_some()
                     && ((as_ceo && !ceo_agreed) || (as_coo && !coo_agreed)),
                 changed_since_latest: latest.is_some()
-                    && latest_hashes.get(section.key) != Some(hash),
+                    && latest_hashes.get(section.key) != hash_of(section, row).as_ref(),
             }
         })
         .collect();
@@ -167,4 +180,22 @@ pub(super) async fn show(
         changed,
         blockers,
     })
+}
+
+/// The fields of a section never saved: each not filled in yet.
+fn never_saved(section: &Section) -> String {
+    brief_shown::shown(section, &Content::new(), &BTreeMap::new(), &[]).html
+}
+
+/// A section's hash as the draft stands: stored with every save (and at
+/// start for one saved before), worked out for a section never saved.
+fn hash_of(section: &Section, row: Option<&ShownSection>) -> Option<String> {
+    match row {
+        Some(row) => row.section_hash.clone(),
+        None => Some(brief::section_hash(
+            section.key,
+            section.owner,
+            &Content::new(),
+        )),
+    }
 }

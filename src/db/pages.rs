@@ -10,8 +10,8 @@ use sqlx::{FromRow, PgExecutor, Row as _};
 use uuid::Uuid;
 
 use super::brief::{
-    AwaitingAgreement, AwaitingSignature, FrozenSection, SHOWN_DRAFT, SLOT_SELECT, ShownSection,
-    Slot, VERSION_SELECT, Version,
+    AwaitingAgreement, AwaitingSignature, FrozenHead, SHOWN_DRAFT, SLOT_SELECT, ShownSection, Slot,
+    VERSION_SELECT, Version,
 };
 use super::json::{LATEST_VERSION_ID, Part, array, decode, kept_programme, one};
 use super::programmes::{Programme, SIGNATORIES, Signatory, list_in_org_sql};
@@ -121,8 +121,11 @@ pub struct VersionSource {
     pub programme: Option<Programme>,
     /// The version, if it exists.
     pub version: Option<Version>,
-    /// Its frozen sections, in brief order.
-    pub sections: Vec<FrozenSection>,
+    /// Its frozen sections, in brief order (without their content).
+    pub sections: Vec<FrozenHead>,
+    /// Their fields' markup, in the same order (kept beside the document;
+    /// empty for one not written).
+    pub shown: Vec<String>,
     /// Its slots, in order.
     pub slots: Vec<Slot>,
     /// The number of the latest version.
@@ -137,9 +140,7 @@ pub(crate) fn brief_version_source_sql() -> String {
         "SELECT json_build_object('version', {}, 'sections', {}, 'slots', {})",
         one(&format!("{VERSION_SELECT} WHERE v.id = $1")),
         array(
-            "SELECT s.section_key, s.owner, s.content, s.section_hash, r.rendered
-               FROM brief_version_sections s
-               LEFT JOIN brief_version_renderings r USING (version_id, section_key)
+            "SELECT s.section_key, s.section_hash FROM brief_version_sections s
               WHERE s.version_id = $1 ORDER BY s.position"
         ),
         array(&format!(
@@ -152,7 +153,7 @@ pub(crate) fn brief_version_source_sql() -> String {
 #[derive(Deserialize)]
 struct VersionKept {
     version: Option<Version>,
-    sections: Vec<FrozenSection>,
+    sections: Vec<FrozenHead>,
     slots: Vec<Slot>,
 }
 
@@ -160,6 +161,7 @@ struct VersionKept {
 struct VersionRow {
     programme: Option<Part>,
     version: Option<Part>,
+    shown: Option<Vec<String>>,
     latest_number: Option<i32>,
 }
 
@@ -173,9 +175,10 @@ pub async fn version(
 ) -> sqlx::Result<Option<Seen<VersionSource>>> {
     let sql = who.statement("version", 0, 2, 3, || {
         format!(
-            "SELECT {} AS programme,
-                    (SELECT body FROM brief_version_sources WHERE programme_id = $1 AND number = $3) AS version,
-                    (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number",
+            "SELECT {} AS programme, k.body AS version, k.shown,
+                    (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number
+               FROM (SELECT) one
+               LEFT JOIN brief_version_sources k ON k.programme_id = $1 AND k.number = $3",
             kept_programme(),
         )
     });
@@ -193,6 +196,7 @@ pub async fn version(
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         version,
         sections,
+        shown: row.shown.unwrap_or_default(),
         slots,
         latest_number: row.latest_number,
     };

@@ -765,7 +765,8 @@ async fn prose_is_rendered_when_written_and_sections_from_before_at_start() {
     .await
     .unwrap();
     sqlx::raw_sql(
-        "ALTER TABLE brief_version_renderings DISABLE TRIGGER brief_version_renderings_immutable;
+        "DELETE FROM brief_version_shown;
+         ALTER TABLE brief_version_renderings DISABLE TRIGGER brief_version_renderings_immutable;
          DELETE FROM brief_version_renderings;
          ALTER TABLE brief_version_renderings ENABLE TRIGGER brief_version_renderings_immutable",
     )
@@ -784,7 +785,10 @@ async fn prose_is_rendered_when_written_and_sections_from_before_at_start() {
                          OR shown_markup = 'last release')
                   + (SELECT count(*) FROM brief_version_sections s WHERE NOT EXISTS
                        (SELECT 1 FROM brief_version_renderings r
-                         WHERE (r.version_id, r.section_key) = (s.version_id, s.section_key)))"
+                         WHERE (r.version_id, r.section_key) = (s.version_id, s.section_key)))
+                  + (SELECT count(*) FROM brief_version_sections s WHERE NOT EXISTS
+                       (SELECT 1 FROM brief_version_shown m
+                         WHERE (m.version_id, m.section_key) = (s.version_id, s.section_key)))"
         )
         .await,
         0
@@ -803,6 +807,19 @@ async fn prose_is_rendered_when_written_and_sections_from_before_at_start() {
     app.assert_kept_documents_are_current().await;
     // The pages read as they did.
     assert_eq!(ceo.get(&brief(id)).await.body, page.body);
+    assert_eq!(
+        ceo.get(&format!("{}/versions/2", brief(id))).await.body,
+        version.body
+    );
+
+    // A version whose kept markup is missing is shown from its content.
+    sqlx::raw_sql(
+        "DELETE FROM brief_version_shown;
+         SELECT refresh_brief_version_source(id) FROM brief_versions",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(
         ceo.get(&format!("{}/versions/2", brief(id))).await.body,
         version.body

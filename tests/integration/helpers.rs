@@ -352,6 +352,14 @@ impl TestApp {
                FROM brief_versions v JOIN programmes p ON p.id = v.programme_id
                LEFT JOIN brief_version_sources k ON k.version_id = v.id
              UNION ALL
+             SELECT 'the markup of version ' || v.number || ' of the brief of ' || p.name,
+                    to_jsonb(k.shown),
+                    to_jsonb(ARRAY(SELECT coalesce(m.shown, '') FROM brief_version_sections s
+                                     LEFT JOIN brief_version_shown m USING (version_id, section_key)
+                                    WHERE s.version_id = v.id ORDER BY s.position))
+               FROM brief_versions v JOIN programmes p ON p.id = v.programme_id
+               LEFT JOIN brief_version_sources k ON k.version_id = v.id
+             UNION ALL
              SELECT 'the ' || wanted.page || ' page of ' || p.name, k.body::jsonb,
                     CASE wanted.page WHEN 'cadence' THEN cadence_source(p.id)
                               WHEN 'pipeline' THEN pipeline_source(p.id)

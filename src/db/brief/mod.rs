@@ -10,8 +10,8 @@ pub use signatures::{
     latest_status, sign, slots, status_of,
 };
 pub use versions::{
-    FrozenSection, NUMBER_TAKEN, NewSlot, Submission, Version, frozen_draft, latest_version,
-    submit, version, version_sections, versions,
+    FrozenHead, FrozenSection, NUMBER_TAKEN, NewSlot, Submission, Version, frozen_draft,
+    latest_version, submit, two_versions_sections, version, version_sections, versions,
 };
 pub(crate) use versions::{VERSION_SELECT, signature_reason};
 
@@ -339,7 +339,7 @@ fn derived_hash(section_key: &str, content: &Content) -> Option<String> {
 
 /// Fills the hash, rendered prose and shown fields of the sections (draft
 /// and versions) written before they were stored with them (migrations
-/// 0035, 0040), and writes again the shown fields of those written with
+/// 0035, 0040, 0041), and writes again the shown fields of those written with
 /// another release's markup ([`brief_shown::markup`]): run at every start,
 /// after the migrations; finds nothing once done. A derived copy, not a
 /// change of anyone's: no audit entry.
@@ -402,8 +402,59 @@ pub async fn derive_missing(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
         .execute(&mut *tx)
         .await?;
     }
+    // Each frozen section with its version's process scope, where its
+    // markup is missing or another release's.
+    // Its prose as rendered at submission (filled above if it was not).
+    type Frozen = (
+        Uuid,
+        String,
+        Json<Content>,
+        Option<Json<Content>>,
+        Option<Json<BTreeMap<String, String>>>,
+    );
+    let frozen: Vec<Frozen> = sqlx::query_as(
+        "SELECT s.version_id, s.section_key, s.content,
+                (SELECT p.content FROM brief_version_sections p
+                  WHERE p.version_id = s.version_id AND p.section_key = $2) AS scope,
+                r.rendered
+           FROM brief_version_sections s
+           LEFT JOIN brief_version_renderings r USING (version_id, section_key)
+           LEFT JOIN brief_version_shown m USING (version_id, section_key)
+          WHERE m.shown_markup IS DISTINCT FROM $1
+          ORDER BY s.version_id, s.section_key",
+    )
+    .bind(brief_shown::markup())
+    .bind(brief::PROCESS_SCOPE)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (version_id, key, content, scope, rendered) in &frozen {
+        let processes = scope
+            .as_ref()
+            .map(|scope| brief::processes(&scope.0))
+            .unwrap_or_default();
+        let shown = brief::section(key)
+            .map(|section| {
+                let rendered = rendered
+                    .as_ref()
+                    .map_or_else(|| brief::rendered(key, content), |r| r.0.clone());
+                brief_shown::shown(section, content, &rendered, &processes)
+            })
+            .unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO brief_version_shown (version_id, section_key, shown, shown_markup)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (version_id, section_key)
+             DO UPDATE SET shown = EXCLUDED.shown, shown_markup = EXCLUDED.shown_markup",
+        )
+        .bind(version_id)
+        .bind(key)
+        .bind(shown.html)
+        .bind(brief_shown::markup())
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
-    Ok((drafts.len() + versions.len()) as u64)
+    Ok((drafts.len() + versions.len() + frozen.len()) as u64)
 }
 
 /// Marks a joint section agreed by the CEO or the COO, if it is still the

@@ -81,6 +81,15 @@ pub struct FrozenSection {
     pub rendered: Option<Json<std::collections::BTreeMap<String, String>>>,
 }
 
+/// A frozen section as its version's page reads it: its fields are shown
+/// as written at submission (migration 0041), so not its content.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct FrozenHead {
+    pub section_key: String,
+    /// Its hash as computed at submission.
+    pub section_hash: String,
+}
+
 /// The sections of a version, in brief order.
 pub async fn version_sections(
     db: impl PgExecutor<'_>,
@@ -95,6 +104,35 @@ pub async fn version_sections(
     .bind(version_id)
     .fetch_all(db)
     .await
+}
+
+/// The sections of two versions (each in brief order), in one round trip:
+/// what a signer is shown changed between them.
+pub async fn two_versions_sections(
+    db: impl PgExecutor<'_>,
+    earlier: Uuid,
+    later: Uuid,
+) -> sqlx::Result<(Vec<FrozenSection>, Vec<FrozenSection>)> {
+    let rows: Vec<(Uuid, Json<Vec<FrozenSection>>)> = sqlx::query_as(
+        "SELECT s.version_id,
+                json_agg(json_build_object('section_key', s.section_key, 'owner', s.owner,
+                                           'content', s.content, 'section_hash', s.section_hash,
+                                           'rendered', r.rendered) ORDER BY s.position)
+           FROM brief_version_sections s
+           LEFT JOIN brief_version_renderings r USING (version_id, section_key)
+          WHERE s.version_id IN ($1, $2) GROUP BY s.version_id",
+    )
+    .bind(earlier)
+    .bind(later)
+    .fetch_all(db)
+    .await?;
+    let of = |id: Uuid| {
+        rows.iter()
+            .find(|(version, _)| *version == id)
+            .map(|(_, sections)| sections.0.clone())
+            .unwrap_or_default()
+    };
+    Ok((of(earlier), of(later)))
 }
 
 /// A section to freeze.
@@ -146,13 +184,27 @@ async fn insert_version(
     .bind(actor.user_id)
     .execute(&mut *conn)
     .await?;
+    let processes = sections
+        .iter()
+        .find(|section| section.key == brief::PROCESS_SCOPE)
+        .map(|scope| brief::processes(scope.content))
+        .unwrap_or_default();
     for (position, section) in sections.iter().enumerate() {
+        let rendered = brief::rendered(section.key, section.content);
+        let shown = brief::section(section.key)
+            .map(|catalogued| {
+                crate::brief_shown::shown(catalogued, section.content, &rendered, &processes)
+            })
+            .unwrap_or_default();
         sqlx::query(
             "WITH section AS (
                  INSERT INTO brief_version_sections (version_id, section_key, position, owner, content, section_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING version_id, section_key)
-             INSERT INTO brief_version_renderings (version_id, section_key, rendered)
-             SELECT version_id, section_key, $7 FROM section",
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING version_id, section_key),
+             rendering AS (
+                 INSERT INTO brief_version_renderings (version_id, section_key, rendered)
+                 SELECT version_id, section_key, $7 FROM section)
+             INSERT INTO brief_version_shown (version_id, section_key, shown, shown_markup)
+             SELECT version_id, section_key, $8, $9 FROM section",
         )
         .bind(id)
         .bind(section.key)
@@ -160,7 +212,9 @@ async fn insert_version(
         .bind(section.owner)
         .bind(Json(section.content))
         .bind(section.hash)
-        .bind(Json(brief::rendered(section.key, section.content)))
+        .bind(Json(&rendered))
+        .bind(&shown.html)
+        .bind(crate::brief_shown::markup())
         .execute(&mut *conn)
         .await?;
     }

@@ -98,8 +98,6 @@ impl Draft {
     }
 }
 
-pub(crate) use crate::brief_shown::{FieldView, fields as render_fields};
-
 pub(crate) use crate::domain::signoff::Status;
 
 /// Where a version stands, from its slots.

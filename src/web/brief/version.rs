@@ -6,10 +6,11 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use super::{FieldDiff, FieldView, Status, render_fields, section_diff};
+use super::{FieldDiff, Status, section_diff};
 use crate::auth::extract::{CurrentUser, Viewer};
+use crate::brief_shown;
 use crate::db;
-use crate::db::brief::{Slot, Version};
+use crate::db::brief::{FrozenSection, Slot, Version};
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Content};
 use crate::domain::permission::Action;
@@ -25,7 +26,8 @@ pub(crate) struct FrozenView {
     pub owner: &'static str,
     pub owner_class: &'static str,
     pub hash: String,
-    pub fields: Vec<FieldView>,
+    /// Its fields' HTML, as written at submission.
+    pub fields: String,
     /// Changed since the comparison version (when there is one).
     pub changed: bool,
     pub diff: Vec<FieldDiff>,
@@ -37,7 +39,6 @@ pub(crate) struct Loaded {
     pub programme: Programme,
     pub version: Version,
     pub sections: Vec<FrozenView>,
-    pub contents: Vec<(String, Content)>,
     pub slots: Vec<Slot>,
     pub status: Status,
     pub is_latest: bool,
@@ -57,15 +58,21 @@ pub(crate) async fn load(
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;
     let version = source.version.ok_or(AppError::NotFound)?;
-    let frozen = source.sections;
-    let contents: Vec<(String, Content)> = frozen
+    // Each section's markup as written at submission; a version whose
+    // markup is not all there (never, once the start has filled it) is
+    // shown from its content, read apart.
+    let complete = source.shown.len() == source.sections.len()
+        && source.shown.iter().all(|html| !html.is_empty());
+    let mut shown = if complete {
+        source.shown
+    } else {
+        written_now(state, version.id).await?
+    };
+    let sections = source
+        .sections
         .iter()
-        .map(|f| (f.section_key.clone(), f.content.0.clone()))
-        .collect();
-    let processes = processes_of(&contents);
-    let sections = frozen
-        .iter()
-        .filter_map(|f| {
+        .zip(shown.iter_mut())
+        .filter_map(|(f, html)| {
             let section = brief::section(&f.section_key)?;
             Some(FrozenView {
                 key: f.section_key.clone(),
@@ -73,12 +80,7 @@ pub(crate) async fn load(
                 owner: section.owner.label(),
                 owner_class: section.owner.as_str(),
                 hash: f.section_hash.clone(),
-                fields: render_fields(
-                    section,
-                    &f.content.0,
-                    f.rendered.as_ref().map(|r| &r.0),
-                    &processes,
-                ),
+                fields: std::mem::take(html),
                 changed: false,
                 diff: Vec::new(),
             })
@@ -91,10 +93,36 @@ pub(crate) async fn load(
         status: super::status_of(&slots),
         version,
         sections,
-        contents,
         slots,
     };
     Ok((user, loaded))
+}
+
+/// Each section's markup of a version, written now from its content (in
+/// the version's order).
+async fn written_now(state: &AppState, version_id: Uuid) -> Result<Vec<String>> {
+    let frozen = db::brief::version_sections(&state.pool, version_id).await?;
+    let processes = processes_of(&contents_of(&frozen));
+    Ok(frozen
+        .iter()
+        .map(|f| {
+            brief::section(&f.section_key).map_or_else(String::new, |section| {
+                let rendered = f.rendered.as_ref().map_or_else(
+                    || brief::rendered(&f.section_key, &f.content.0),
+                    |r| r.0.clone(),
+                );
+                brief_shown::shown(section, &f.content.0, &rendered, &processes).html
+            })
+        })
+        .collect())
+}
+
+/// The contents of frozen sections, by key.
+fn contents_of(frozen: &[FrozenSection]) -> Vec<(String, Content)> {
+    frozen
+        .iter()
+        .map(|f| (f.section_key.clone(), f.content.0.clone()))
+        .collect()
 }
 
 /// The processes of a frozen version.
@@ -109,29 +137,23 @@ pub(crate) fn processes_of(contents: &[(String, Content)]) -> Vec<(String, Strin
 impl Loaded {
     /// Marks and diffs the sections that differ from `earlier`.
     pub async fn compare_with(&mut self, state: &AppState, earlier: &Version) -> Result<()> {
-        let old: Vec<(String, Content, String)> =
-            db::brief::version_sections(&state.pool, earlier.id)
-                .await?
-                .into_iter()
-                .map(|f| (f.section_key, f.content.0, f.section_hash))
-                .collect();
-        let old_contents: Vec<(String, Content)> =
-            old.iter().map(|(k, c, _)| (k.clone(), c.clone())).collect();
-        let old_processes = processes_of(&old_contents);
-        let new_processes = processes_of(&self.contents);
+        let (old, new) =
+            db::brief::two_versions_sections(&state.pool, earlier.id, self.version.id).await?;
+        let old_processes = processes_of(&contents_of(&old));
+        let new_contents = contents_of(&new);
+        let new_processes = processes_of(&new_contents);
         for view in &mut self.sections {
             let Some(section) = brief::section(&view.key) else {
                 continue;
             };
-            let previous = old.iter().find(|(key, _, _)| *key == view.key);
-            if previous.is_some_and(|(_, _, hash)| *hash == view.hash) {
+            let previous = old.iter().find(|f| f.section_key == view.key);
+            if previous.is_some_and(|f| f.section_hash == view.hash) {
                 continue;
             }
             view.changed = true;
             let empty = Content::new();
-            let before = previous.map_or(&empty, |(_, content, _)| content);
-            let after = self
-                .contents
+            let before = previous.map_or(&empty, |f| &f.content.0);
+            let after = new_contents
                 .iter()
                 .find(|(key, _)| *key == view.key)
                 .map_or(&empty, |(_, c)| c);

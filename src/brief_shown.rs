@@ -1,9 +1,10 @@
-//! A brief section's fields as the brief page shows them, written to HTML
-//! when the section is saved (issue 23): the page splices each section's
-//! stored markup instead of decoding its content, formatting its tables and
-//! rendering its fields on every view. The markup depends on the brief's
-//! processes (the governance table names them), so saving the process scope
-//! writes again the sections that name one (`db::brief`).
+//! A brief section's fields as the brief and version pages show them,
+//! written to HTML when the section is saved or frozen (issue 23): a page
+//! splices each section's stored markup instead of decoding its content,
+//! formatting its tables and rendering its fields on every view. The markup
+//! depends on the brief's processes (the governance table names them), so
+//! saving the process scope writes again the sections that name one
+//! (`db::brief`).
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -45,7 +46,7 @@ pub struct TableView {
 /// The fields of a section, ready to show.
 /// Prose comes as rendered when the section was written (`rendered`); a
 /// field missing there is rendered now.
-pub fn fields(
+fn fields(
     section: &Section,
     content: &Content,
     rendered: Option<&BTreeMap<String, String>>,
@@ -134,19 +135,23 @@ pub fn shown(
     }
 }
 
-/// Bumped when the code that turns a field into text changes (the
-/// template's own changes are caught by its hash).
-const DISPLAY_CODE: u32 = 1;
-
 /// What the stored markup was written with: a hash of the fields template
-/// and [`DISPLAY_CODE`]. The start rewrites every stored section written
-/// with another (`db::brief::derive_missing`), so an upgrade never shows
-/// the last release's markup.
+/// and of the code that turns a field into text (this module, the
+/// catalogue's labels and choices, the field formatting). The start rewrites
+/// every stored section written with another (`db::brief::derive_missing`),
+/// so an upgrade never shows the last release's markup; an edit of these
+/// files, even of a comment, only costs a rewrite of the few hundred rows.
 pub fn markup() -> &'static str {
     static MARKUP: LazyLock<String> = LazyLock::new(|| {
         let mut hash = Sha256::new();
-        hash.update(include_str!("../templates/brief/fields.html"));
-        hash.update(DISPLAY_CODE.to_be_bytes());
+        for source in [
+            include_str!("../templates/brief/fields.html"),
+            include_str!("brief_shown.rs"),
+            include_str!("domain/brief/catalogue.rs"),
+            include_str!("domain/brief/fields.rs"),
+        ] {
+            hash.update(source);
+        }
         hash.finalize()[..8]
             .iter()
             .map(|b| format!("{b:02x}"))

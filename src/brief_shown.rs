@@ -119,15 +119,19 @@ pub struct Shown {
     pub blank: bool,
 }
 
-/// What `section` shows with this content, its prose as rendered at the
-/// save and the brief's processes.
+/// What section `section_key` shows with this content, its prose as
+/// rendered when it was written (what is not there is rendered now) and
+/// the brief's processes; nothing for a key the catalogue does not have.
 pub fn shown(
-    section: &Section,
+    section_key: &str,
     content: &Content,
-    rendered: &BTreeMap<String, String>,
+    rendered: Option<&BTreeMap<String, String>>,
     processes: &[(String, String)],
 ) -> Shown {
-    let fields = fields(section, content, Some(rendered), processes);
+    let Some(section) = brief::section(section_key) else {
+        return Shown::default();
+    };
+    let fields = fields(section, content, rendered, processes);
     Shown {
         // Writing to a String cannot fail.
         html: FieldsHtml { fields: &fields }.render().unwrap_or_default(),

@@ -215,20 +215,14 @@ impl Written {
         content: &Content,
     ) -> sqlx::Result<Written> {
         let rendered = brief::rendered(section_key, content);
-        let Some(section) = brief::section(section_key) else {
-            return Ok(Written {
-                rendered,
-                shown: Shown::default(),
-            });
-        };
         let processes = if section_key == brief::PROCESS_SCOPE {
             brief::processes(content)
-        } else if brief_shown::names_processes(section) {
+        } else if brief::section(section_key).is_some_and(brief_shown::names_processes) {
             stored_processes(conn, programme_id).await?
         } else {
             Vec::new()
         };
-        let shown = brief_shown::shown(section, content, &rendered, &processes);
+        let shown = brief_shown::shown(section_key, content, Some(&rendered), &processes);
         Ok(Written { rendered, shown })
     }
 }
@@ -279,11 +273,8 @@ async fn show_processes(
     .fetch_all(&mut *conn)
     .await?;
     for (key, content, rendered) in stored {
-        let Some(section) = brief::section(&key) else {
-            continue;
-        };
-        let rendered = rendered.map_or_else(|| brief::rendered(&key, &content.0), |r| r.0);
-        let shown = brief_shown::shown(section, &content.0, &rendered, processes);
+        let rendered = rendered.as_ref().map(|r| &r.0);
+        let shown = brief_shown::shown(&key, &content.0, rendered, processes);
         sqlx::query(
             "UPDATE brief_sections SET shown = $3, blank = $4, shown_markup = $5
               WHERE programme_id = $1 AND section_key = $2",
@@ -366,9 +357,7 @@ pub async fn derive_missing(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
             .as_ref()
             .map(|scope| brief::processes(&scope.0))
             .unwrap_or_default();
-        let shown = brief::section(key)
-            .map(|section| brief_shown::shown(section, content, &rendered, &processes))
-            .unwrap_or_default();
+        let shown = brief_shown::shown(key, content, Some(&rendered), &processes);
         sqlx::query(
             "UPDATE brief_sections
                 SET section_hash = $3, rendered = $4, shown = $5, blank = $6, shown_markup = $7
@@ -432,14 +421,8 @@ pub async fn derive_missing(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
             .as_ref()
             .map(|scope| brief::processes(&scope.0))
             .unwrap_or_default();
-        let shown = brief::section(key)
-            .map(|section| {
-                let rendered = rendered
-                    .as_ref()
-                    .map_or_else(|| brief::rendered(key, content), |r| r.0.clone());
-                brief_shown::shown(section, content, &rendered, &processes)
-            })
-            .unwrap_or_default();
+        let rendered = rendered.as_ref().map(|r| &r.0);
+        let shown = brief_shown::shown(key, content, rendered, &processes);
         sqlx::query(
             "INSERT INTO brief_version_shown (version_id, section_key, shown, shown_markup)
              VALUES ($1, $2, $3, $4)

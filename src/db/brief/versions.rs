@@ -191,11 +191,8 @@ async fn insert_version(
         .unwrap_or_default();
     for (position, section) in sections.iter().enumerate() {
         let rendered = brief::rendered(section.key, section.content);
-        let shown = brief::section(section.key)
-            .map(|catalogued| {
-                crate::brief_shown::shown(catalogued, section.content, &rendered, &processes)
-            })
-            .unwrap_or_default();
+        let shown =
+            crate::brief_shown::shown(section.key, section.content, Some(&rendered), &processes);
         sqlx::query(
             "WITH section AS (
                  INSERT INTO brief_version_sections (version_id, section_key, position, owner, content, section_hash)

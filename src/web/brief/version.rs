@@ -106,13 +106,8 @@ async fn written_now(state: &AppState, version_id: Uuid) -> Result<Vec<String>> 
     Ok(frozen
         .iter()
         .map(|f| {
-            brief::section(&f.section_key).map_or_else(String::new, |section| {
-                let rendered = f.rendered.as_ref().map_or_else(
-                    || brief::rendered(&f.section_key, &f.content.0),
-                    |r| r.0.clone(),
-                );
-                brief_shown::shown(section, &f.content.0, &rendered, &processes).html
-            })
+            let rendered = f.rendered.as_ref().map(|r| &r.0);
+            brief_shown::shown(&f.section_key, &f.content.0, rendered, &processes).html
         })
         .collect())
 }

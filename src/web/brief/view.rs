@@ -1,7 +1,7 @@
 //! GET /programmes/{id}/brief — the draft, section by section, with where
 //! sign-off stands and what submission still needs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -184,7 +184,7 @@ pub(super) async fn show(
 
 /// The fields of a section never saved: each not filled in yet.
 fn never_saved(section: &Section) -> String {
-    brief_shown::shown(section, &Content::new(), &BTreeMap::new(), &[]).html
+    brief_shown::shown(section.key, &Content::new(), None, &[]).html
 }
 
 /// A section's hash as the draft stands: stored with every save (and at

@@ -624,10 +624,31 @@ async fn the_demo_live_programmes_weekly_updates_show_the_dashboard_of_their_wee
     app.load_demo().await;
     let live = app.programme_id(LIVE).await;
     let mut ceo = app.login("ceo@halden.example").await;
+    let requests: Vec<(i32, i32)> = sqlx::query_as(
+        "SELECT d.number, w.week FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
+          WHERE d.programme_id = $1",
+    )
+    .bind(live)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        requests.len() >= 2,
+        "the demo raises requests in several weeks"
+    );
     for week in 1..=8 {
         let update = ceo.get(&format!("/programmes/{live}/updates/{week}")).await;
         assert_eq!(update.status, 200);
         assert!(!update.shows("No data"), "week {week}: {}", update.body);
+        // Each week's page lists its own decision requests, no other week's.
+        for (number, raised_in) in &requests {
+            let link = format!("href=\"{}\"", tandem::paths::decision(live, number));
+            assert_eq!(
+                update.body.contains(&link),
+                *raised_in == week,
+                "week {week}, request {number} raised in week {raised_in}"
+            );
+        }
     }
     // The dashboard still reads as the demo means it: the primary metric
     // near its line, the exception rate off and sustained.

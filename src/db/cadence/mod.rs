@@ -337,8 +337,10 @@ pub struct Reads<'a> {
     pub dashboard: bool,
     /// The dashboard each weekly update and decision request froze.
     pub figures: bool,
-    /// The dashboard that one week's update and its requests froze.
-    pub figures_of_week: Option<i32>,
+    /// One week's page: that week's update and decision requests and the
+    /// dashboard they froze, and nothing else of the cadence (the other
+    /// records are skipped unread).
+    pub week: Option<i32>,
 }
 
 impl<'a> Reads<'a> {
@@ -351,20 +353,20 @@ impl<'a> Reads<'a> {
         processes: true,
         dashboard: false,
         figures: true,
-        figures_of_week: None,
+        week: None,
     };
 
-    /// What a weekly update's page shows: that week's figures only.
+    /// What a weekly update's page shows: that week's update and requests.
     pub fn update(week: i32) -> Reads<'static> {
         Reads {
             focus: None,
             updates: true,
-            reviews: true,
+            reviews: false,
             checks: false,
             processes: false,
             dashboard: false,
             figures: false,
-            figures_of_week: Some(week),
+            week: Some(week),
         }
     }
 
@@ -378,7 +380,7 @@ impl<'a> Reads<'a> {
         processes: false,
         dashboard: false,
         figures: false,
-        figures_of_week: None,
+        week: None,
     };
 
     /// What the page of the review of `month` shows.
@@ -391,7 +393,7 @@ impl<'a> Reads<'a> {
             processes: true,
             dashboard: true,
             figures: false,
-            figures_of_week: None,
+            week: None,
         }
     }
 }
@@ -441,6 +443,42 @@ impl From<CadenceActions> for CadenceKept {
     }
 }
 
+/// Week `week`'s update and its decision requests, out of the cadence
+/// document: the other records are scanned, not decoded (a week's page
+/// decoded every session, action, update, request and review before).
+fn week_of(document: &str, week: i32) -> sqlx::Result<CadenceKept> {
+    use serde_json::value::RawValue;
+    #[derive(Deserialize)]
+    struct Records<'a> {
+        #[serde(borrow)]
+        updates: Vec<&'a RawValue>,
+        #[serde(borrow)]
+        requests: Vec<&'a RawValue>,
+    }
+    #[derive(Deserialize)]
+    struct Update {
+        week: i32,
+    }
+    #[derive(Deserialize)]
+    struct Request {
+        update_week: i32,
+    }
+    let records: Records =
+        serde_json::from_str(document).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+    let mut kept = CadenceKept::default();
+    for update in records.updates {
+        if decode::<Update>(update.get())?.week == week {
+            kept.updates.push(decode(update.get())?);
+        }
+    }
+    for request in records.requests {
+        if decode::<Request>(request.get())?.update_week == week {
+            kept.requests.push(decode(request.get())?);
+        }
+    }
+    Ok(kept)
+}
+
 /// The figures that weekly updates (by week) and their decision requests
 /// (by number) froze.
 #[derive(Deserialize)]
@@ -466,7 +504,7 @@ pub async fn source(
     // (the parameters stay bound either way): PostgreSQL starts and locks
     // for every subquery a statement holds, run or not.
     let focus = reads.focus.is_some();
-    let figures = reads.figures || reads.figures_of_week.is_some();
+    let figures = reads.figures || reads.week.is_some();
     let shape = u32::from(focus)
         | u32::from(figures) << 1
         | u32::from(reads.checks) << 2
@@ -484,9 +522,9 @@ pub async fn source(
             kept_programme(),
             part(figures, &|| {
                 "json_build_object(
-                    'updates', coalesce((SELECT json_object_agg(week, figures) FROM weekly_updates
+                    'updates', coalesce((SELECT json_object_agg(week, figures_text) FROM weekly_updates
                                           WHERE programme_id = $1 AND ($4 OR week = $5::int4)), '{}'::json),
-                    'requests', coalesce((SELECT json_object_agg(d.number, d.figures)
+                    'requests', coalesce((SELECT json_object_agg(d.number, d.figures_text)
                                             FROM decision_requests d JOIN weekly_updates w ON w.id = d.update_id
                                            WHERE d.programme_id = $1 AND ($4 OR w.week = $5::int4)), '{}'::json))"
                     .to_owned()
@@ -522,7 +560,7 @@ pub async fn source(
         .bind(sqlx::query(sql).bind(programme_id))
         .bind(reads.focus)
         .bind(reads.figures)
-        .bind(reads.figures_of_week)
+        .bind(reads.week)
         .bind(reads.checks)
         .bind(reads.processes)
         .bind(reads.dashboard);
@@ -530,11 +568,12 @@ pub async fn source(
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
-    let kept: CadenceKept = match row.kept {
-        Some(part) if reads.updates || reads.reviews => decode(&part.0)?,
+    let kept: CadenceKept = match (row.kept, reads.week) {
+        (Some(part), Some(week)) => week_of(&part.0, week)?,
+        (Some(part), None) if reads.updates || reads.reviews => decode(&part.0)?,
         // The updates, requests and reviews are skipped unread.
-        Some(part) => decode::<CadenceActions>(&part.0)?.into(),
-        None => CadenceKept::default(),
+        (Some(part), None) => decode::<CadenceActions>(&part.0)?.into(),
+        (None, _) => CadenceKept::default(),
     };
     let focused: Option<ReviewRow> = row.focused.map(|v| decode(&v.0)).transpose()?;
     let (updates, requests) = if reads.updates {

@@ -49,6 +49,22 @@ impl Cadence {
     }
 }
 
+/// The months' names, January first.
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// A reporting period: an ISO week or a calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Period {
@@ -168,7 +184,11 @@ impl Period {
     pub fn label(self) -> String {
         match self {
             Period::Week { year, week } => format!("week {week}, {year}"),
-            Period::Month { .. } => self.start().format("%B %Y").to_string(),
+            // Named from a table, not through chrono's format string
+            // (parsed again at every call: the dashboard names hundreds).
+            Period::Month { year, month } => {
+                format!("{} {year}", MONTH_NAMES[month as usize - 1])
+            }
         }
     }
 }
@@ -185,6 +205,16 @@ impl fmt::Display for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_is_named_for_people_as_chrono_names_it() {
+        for month in 1..=12 {
+            let period = Period::parse(&format!("2026-{month:02}")).unwrap();
+            assert_eq!(period.label(), period.start().format("%B %Y").to_string());
+        }
+        assert_eq!(Period::parse("2027-01").unwrap().label(), "January 2027");
+        assert_eq!(Period::parse("2026-W07").unwrap().label(), "week 7, 2026");
+    }
 
     #[test]
     fn periods_are_normalised_and_bounded() {

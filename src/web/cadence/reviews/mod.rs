@@ -291,8 +291,9 @@ struct Shown {
 }
 
 impl Loaded {
-    fn shown(&self, now: chrono::DateTime<chrono::Utc>) -> Shown {
-        let pack = self.pack.clone().unwrap_or_else(|| {
+    /// What the page shows (the held pack moved out, not copied).
+    fn shown(&mut self, now: chrono::DateTime<chrono::Utc>) -> Shown {
+        let pack = self.pack.take().unwrap_or_else(|| {
             self.review.pack(
                 self.programme.id,
                 &self.source.pipeline,
@@ -332,7 +333,7 @@ async fn review_page(
     typed: Option<(ReviewForm, Vec<ActionInput>)>,
     errors: FieldErrors,
 ) -> Result<ReviewPage> {
-    let (user, loaded) = load_review(state, viewer, id, month).await?;
+    let (user, mut loaded) = load_review(state, viewer, id, month).await?;
     let user = &user;
     let shown = loaded.shown(state.now());
     let review = loaded.review;

@@ -223,7 +223,8 @@ pub type DashboardPage = (Option<super::programmes::Programme>, DashboardSource)
 /// The dashboard of programme `$1` as one JSON part of a page's query: the
 /// copy the writes keep (`dashboard_sources`, rewritten at the commit of
 /// every change to what it shows), so a page that shows the dashboard or a
-/// few of its figures reads one row. Decode it with [`decode_dashboard`].
+/// few of its figures reads one row. It holds only what the board reads
+/// (migration 0043): decode it with [`decode_figures`].
 pub(crate) fn dashboard_part() -> String {
     "(SELECT body FROM dashboard_sources WHERE programme_id = $1)".to_owned()
 }
@@ -244,7 +245,8 @@ pub(crate) fn decode_dashboard(part: &str) -> sqlx::Result<DashboardSource> {
 /// Decodes a dashboard source for a page that only builds the board from
 /// it (the dashboard, health, the pipeline, a review): each value's metric, period and
 /// figure, which are all the board reads; its id, note, author, time and
-/// version are skipped unread (left empty), as are the corrections.
+/// version are left empty, as are the corrections (the kept document holds
+/// none of them: migration 0043).
 pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
     #[derive(Deserialize)]
     struct FiguresRow {

@@ -307,7 +307,7 @@ impl TestApp {
     }
 
     /// The documents the pages read are the copies the writes keep
-    /// (`dashboard_sources` with their figures, `home_sources`, `programme_sources`, and each
+    /// (`dashboard_sources` with their figures, without what no page decodes, `home_sources`, `programme_sources`, and each
     /// user's seat kinds and time zone on their row): after any change they
     /// must be what their queries read now.
     pub async fn assert_kept_documents_are_current(&self) {
@@ -321,7 +321,8 @@ impl TestApp {
             )
         };
         let rows: Vec<(String, Option<serde_json::Value>, serde_json::Value)> = sqlx::query_as(
-            &format!("SELECT 'the dashboard of ' || p.name, {}, dashboard_source(p.id, NULL, $1)::jsonb
+            &format!("SELECT 'the dashboard of ' || p.name, {},
+                    dashboard_source(p.id, NULL, $1)::jsonb - ARRAY['ids', 'ats', 'names', 'notes', 'versions', 'corrections']
                FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id
              UNION ALL
              SELECT 'the figures of the dashboard of ' || p.name, d.figures::jsonb,

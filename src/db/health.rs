@@ -128,7 +128,7 @@ pub(crate) fn health_source_sql() -> String {
             "{} WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
             raci::SELECT
         )),
-        one(super::cadence::SCHEDULE_FACTS),
+        one(&super::cadence::schedule_facts_sql()),
         array(super::cadence::ACTIONS),
         array(&format!(
             "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"

@@ -249,7 +249,7 @@ pub(crate) fn programme_source_sql() -> String {
             raci::SELECT
         )),
         array(SIGNATORIES),
-        one(super::cadence::SCHEDULE_FACTS),
+        one(&super::cadence::schedule_facts_sql()),
     )
 }
 

@@ -261,6 +261,33 @@ async fn the_count_does_not_grow_with_years_of_history() {
         before, after,
         "the same round trips after two more years of history"
     );
+
+    // Nor do the documents the overview and health read: of the ExCo
+    // reviews, they keep those of the months the schedule expects, however
+    // many more the programme held.
+    let live = app.programme_id(LIVE).await;
+    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM exco_reviews WHERE programme_id = $1")
+        .bind(live)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let expected = i64::from(tandem::domain::cadence::REVIEW_MONTHS);
+    assert!(held > expected, "{held} reviews held");
+    let kept: Vec<(String, Option<i32>)> = sqlx::query_as(
+        "SELECT 'the overview', json_array_length(body -> 'cadence' -> 'reviews')
+           FROM programme_sources WHERE programme_id = $1
+         UNION ALL
+         SELECT 'alignment health', json_array_length(body -> 'cadence' -> 'reviews')
+           FROM page_sources WHERE programme_id = $1 AND page = 'health'",
+    )
+    .bind(live)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(kept.len(), 2);
+    for (page, reviews) in kept {
+        assert_eq!(reviews.map(i64::from), Some(expected), "{page}");
+    }
 }
 
 #[tokio::test]

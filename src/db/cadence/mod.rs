@@ -680,14 +680,25 @@ async fn open_parts(
 
 /// What the schedule needs of one programme's records, as one JSON object
 /// (`$1` is the programme): for pages that show what is due without the
-/// records themselves.
-pub(crate) const SCHEDULE_FACTS: &str = "SELECT
+/// records themselves. Of the ExCo reviews, only those of the months the
+/// schedule expects (from go-live, [`cadence::REVIEW_MONTHS`] of them):
+/// a programme reviewed monthly for ten years has 120, and the overview
+/// and health pages carried them all.
+pub(crate) fn schedule_facts_sql() -> String {
+    format!(
+        "SELECT
     (SELECT coalesce(json_agg(held_on ORDER BY held_on), '[]') FROM alignment_sessions WHERE programme_id = $1) AS sessions,
     (SELECT coalesce(json_agg(week ORDER BY week), '[]') FROM weekly_updates WHERE programme_id = $1) AS updates,
     (SELECT coalesce(json_agg(json_build_object('month', month, 'meeting_on', meeting_on, 'held', held_at IS NOT NULL) ORDER BY month), '[]')
-       FROM exco_reviews WHERE programme_id = $1) AS reviews,
+       FROM (SELECT month, meeting_on, held_at FROM exco_reviews
+              WHERE programme_id = $1
+                AND month >= (SELECT to_char(live_since, 'YYYY-MM') FROM programmes WHERE id = $1)
+              ORDER BY month LIMIT {}) r) AS reviews,
     (SELECT coalesce(json_agg(json_build_object('number', number, 'question', question, 'raised_at', raised_at) ORDER BY number), '[]')
-       FROM decision_requests WHERE programme_id = $1 AND decided_at IS NULL) AS open_requests";
+       FROM decision_requests WHERE programme_id = $1 AND decided_at IS NULL) AS open_requests",
+        cadence::REVIEW_MONTHS
+    )
+}
 
 /// An ExCo review as the schedule needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -107,12 +107,6 @@ for years in "${years_list[@]}"; do
   for _ in $(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:8100/fortunes && break; sleep 0.1; done
 
   sql() { psql -Atq "host=$socket user=postgres dbname=tandem" -c "$1"; }
-  # The history just loaded is vacuumed, analysed and written out first, as
-  # a database of that age would be, so that neither autovacuum nor the
-  # checkpointer works through the million new audit rows while pages are
-  # measured.
-  sql "VACUUM (ANALYZE)"
-  sql "CHECKPOINT"
   programme=$(sql "SELECT id FROM programmes WHERE name = 'Freight operations agents'")
   live=$(sql "SELECT id FROM programmes WHERE name = 'Accounts payable agents'")
   review=$(sql "SELECT max(month) FROM exco_reviews WHERE programme_id = '$live' AND held_at IS NOT NULL")

@@ -288,6 +288,14 @@ async fn the_count_does_not_grow_with_years_of_history() {
     for (page, reviews) in kept {
         assert_eq!(reviews.map(i64::from), Some(expected), "{page}");
     }
+    // Which months those are follows the go-live date: moved, both
+    // documents are written again.
+    sqlx::query("UPDATE programmes SET live_since = live_since + 31 WHERE id = $1")
+        .bind(live)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.assert_kept_documents_are_current().await;
 }
 
 #[tokio::test]

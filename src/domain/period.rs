@@ -49,22 +49,6 @@ impl Cadence {
     }
 }
 
-/// The months' names, January first.
-const MONTH_NAMES: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// A reporting period: an ISO week or a calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Period {
@@ -184,10 +168,14 @@ impl Period {
     pub fn label(self) -> String {
         match self {
             Period::Week { year, week } => format!("week {week}, {year}"),
-            // Named from a table, not through chrono's format string
+            // Named by chrono's `Month`, not through a format string
             // (parsed again at every call: the dashboard names hundreds).
             Period::Month { year, month } => {
-                format!("{} {year}", MONTH_NAMES[month as usize - 1])
+                let name = u8::try_from(month)
+                    .ok()
+                    .and_then(|m| chrono::Month::try_from(m).ok())
+                    .map_or("", |m| m.name());
+                format!("{name} {year}")
             }
         }
     }

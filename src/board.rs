@@ -156,8 +156,9 @@ impl MetricView {
 pub(crate) struct RoiView {
     pub comparison: Comparison,
     /// Month rows: month, planned investment, planned benefit, actual
-    /// investment, actual benefit — from twelve months before the latest
-    /// actual on (every month when fewer).
+    /// investment, actual benefit — the twelve months up to the latest
+    /// actual, and the planned months after it (every planned month when
+    /// nothing is recorded yet).
     pub months: Vec<RoiMonthRow>,
     /// The months before those, summed into one row (the page stays the
     /// same size however long the programme runs; the export has them all).
@@ -172,8 +173,8 @@ pub(crate) struct RoiMonthRow {
     pub month: Period,
     /// Planned investment and benefit.
     pub plan: Option<(f64, f64)>,
-    /// Actual investment and benefit, with the row's version.
-    pub actual: Option<(f64, f64, i32)>,
+    /// Actual investment and benefit.
+    pub actual: Option<(f64, f64)>,
 }
 
 /// The months before the table's window, summed.
@@ -189,35 +190,33 @@ pub(crate) struct RoiEarlier {
     pub actual: Option<(f64, f64)>,
 }
 
-/// How many months of actuals the ROI table lists one by one.
-const ROI_MONTHS_SHOWN: usize = 12;
-
 impl RoiEarlier {
-    /// The rows before the window, summed; `None` when there are none.
-    fn of(rows: &[RoiMonthRow]) -> Option<RoiEarlier> {
-        let (first, last) = (rows.first()?, rows.last()?);
-        let sum = |pairs: Vec<(f64, f64)>| {
-            (!pairs.is_empty()).then(|| {
-                pairs
-                    .iter()
-                    .fold((0.0, 0.0), |(i, b), (pi, pb)| (i + pi, b + pb))
-            })
-        };
+    /// The summed actuals and the planned months before the window
+    /// together; `None` when there are neither.
+    fn of(actual: Option<roi::Summed>, plan: &[RoiMonthRow]) -> Option<RoiEarlier> {
+        let planned = plan.iter().filter_map(|row| row.plan);
+        let plan_sum = plan
+            .iter()
+            .any(|row| row.plan.is_some())
+            .then(|| planned.fold((0.0, 0.0), |(i, b), (pi, pb)| (i + pi, b + pb)));
+        let months = plan.iter().map(|row| row.month);
+        let first = months.clone().chain(actual.map(|a| a.first)).min()?;
+        let last = months.chain(actual.map(|a| a.last)).max()?;
         Some(RoiEarlier {
-            first: first.month,
-            last: last.month,
-            count: rows.len(),
-            plan: sum(rows.iter().filter_map(|r| r.plan).collect()),
-            actual: sum(rows
-                .iter()
-                .filter_map(|r| r.actual.map(|(i, b, _)| (i, b)))
-                .collect()),
+            first,
+            last,
+            count: std::iter::successors(Some(first), |month| {
+                (*month < last).then(|| month.next())
+            })
+            .count(),
+            plan: plan_sum,
+            actual: actual.map(|a| (a.investment, a.benefit)),
         })
     }
 }
 
 impl RoiView {
-    fn build(business_case: &Content, actuals: &[db::metrics::RoiRow]) -> RoiView {
+    fn build(business_case: &Content, kept: &db::metrics::RoiKept) -> RoiView {
         let plan: Vec<roi::Month> = rows(business_case, "months")
             .iter()
             .filter_map(|row| {
@@ -228,16 +227,7 @@ impl RoiView {
                 })
             })
             .collect();
-        let actual: Vec<roi::Month> = actuals
-            .iter()
-            .filter_map(|row| {
-                Some(roi::Month {
-                    month: Period::parse(&row.month)?,
-                    investment: row.investment,
-                    benefit: row.benefit,
-                })
-            })
-            .collect();
+        let actual = actuals(kept);
         let comparison = Comparison::of(&plan, &actual);
         // One row per month, plan and actual side by side (both lists are
         // merged through a map, not searched per month).
@@ -252,45 +242,90 @@ impl RoiView {
             // A month planned twice shows its first row.
             entry.plan.get_or_insert((m.investment, m.benefit));
         }
-        for actual_row in actuals {
-            if let Some(month) = Period::parse(&actual_row.month) {
-                rows.entry(month).or_insert_with(|| row(month)).actual = Some((
-                    actual_row.investment,
-                    actual_row.benefit,
-                    actual_row.version,
-                ));
-            }
+        for m in &actual.recent {
+            rows.entry(m.month).or_insert_with(|| row(m.month)).actual =
+                Some((m.investment, m.benefit));
         }
         // The window: the twelve months up to the latest actual, and
-        // every planned month after it.
+        // every planned month after it; the planned months before it are
+        // summed with the actuals kept summed.
         let mut months: Vec<RoiMonthRow> = rows.into_values().collect();
-        let latest_actual = months.iter().rposition(|r| r.actual.is_some());
-        let split = latest_actual.map_or(0, |latest| (latest + 1).saturating_sub(ROI_MONTHS_SHOWN));
+        let window_starts = actual
+            .recent
+            .last()
+            .map(|latest| (0..11).fold(latest.month, |month, _| month.previous()));
+        let split = window_starts.map_or(0, |start| months.partition_point(|r| r.month < start));
         let shown = months.split_off(split);
         RoiView {
             has_plan: !plan.is_empty(),
             comparison,
-            earlier: RoiEarlier::of(&months),
+            earlier: RoiEarlier::of(actual.earlier, &months),
             months: shown,
         }
     }
 
-    /// Cumulative net position, plan and actual (drawn only by the pages
-    /// that show it).
+    /// Cumulative net position, plan and actual, over the table's window
+    /// (drawn only by the pages that show it): the actual line starts from
+    /// the running totals of the months summed before it.
     pub fn chart(&self) -> LineChart {
-        let series = |name: &str, stroke, points: &[roi::Point]| SeriesSpec {
-            name: name.to_owned(),
-            stroke,
-            points: points.iter().map(|p| (p.month.end(), p.net())).collect(),
-        };
+        let series =
+            |name: &str, stroke, points: &mut dyn Iterator<Item = &roi::Point>| SeriesSpec {
+                name: name.to_owned(),
+                stroke,
+                points: points.map(|p| (p.month.end(), p.net())).collect(),
+            };
+        let from = self.comparison.actual_start.map(|start| start.month);
         chart::line_chart(
             &[
-                series("Plan (as signed)", Stroke::Plan, &self.comparison.plan),
-                series("Actual", Stroke::Actual, &self.comparison.actual),
+                series(
+                    "Plan (as signed)",
+                    Stroke::Plan,
+                    &mut self
+                        .comparison
+                        .plan
+                        .iter()
+                        .filter(|p| from.is_none_or(|from| p.month >= from)),
+                ),
+                series(
+                    "Actual",
+                    Stroke::Actual,
+                    &mut self
+                        .comparison
+                        .actual_start
+                        .iter()
+                        .chain(&self.comparison.actual),
+                ),
             ],
             &[],
             chart::short_number,
         )
+    }
+}
+
+/// The kept actuals as the domain reads them (a month that does not parse,
+/// which the database's checks keep out, is left out).
+fn actuals(kept: &db::metrics::RoiKept) -> roi::Actuals {
+    roi::Actuals {
+        earlier: kept.earlier.as_ref().and_then(|summed| {
+            Some(roi::Summed {
+                first: Period::parse(&summed.first)?,
+                last: Period::parse(&summed.last)?,
+                investment: summed.investment,
+                benefit: summed.benefit,
+            })
+        }),
+        recent: kept
+            .recent
+            .iter()
+            .filter_map(|row| {
+                Some(roi::Month {
+                    month: Period::parse(&row.month)?,
+                    investment: row.investment,
+                    benefit: row.benefit,
+                })
+            })
+            .collect(),
+        payback: kept.payback.as_deref().and_then(Period::parse),
     }
 }
 
@@ -471,20 +506,28 @@ mod tests {
                 .map(|n| serde_json::json!({"month": month(n), "investment": "100", "benefit": "40"}))
                 .collect::<Vec<_>>()),
         );
-        let actuals: Vec<db::metrics::RoiRow> = (0..30)
-            .map(|n| db::metrics::RoiRow {
-                month: month(n),
-                investment: 10.0,
-                benefit: 5.0,
-                note: String::new(),
-                version: 1,
-            })
-            .collect();
+        // As the database keeps them: months 18–29 one by one, 0–17 summed.
+        let actuals = db::metrics::RoiKept {
+            recent: (18..30)
+                .map(|n| db::metrics::RoiFigures {
+                    month: month(n),
+                    investment: 10.0,
+                    benefit: 5.0,
+                })
+                .collect(),
+            earlier: Some(db::metrics::RoiSummed {
+                first: month(0),
+                last: month(17),
+                investment: 180.0,
+                benefit: 90.0,
+            }),
+            payback: None,
+        };
         let view = RoiView::build(&plan, &actuals);
         // Months 18–29 with their actuals, then the plan's months 30–35.
         assert_eq!(view.months.len(), 12 + 6);
         assert_eq!(view.months[0].month.to_string(), month(18));
-        let earlier = view.earlier.expect("months 0–17 summed");
+        let earlier = view.earlier.clone().expect("months 0–17 summed");
         assert_eq!(
             (earlier.first.to_string(), earlier.last.to_string()),
             (month(0), month(17))
@@ -493,7 +536,11 @@ mod tests {
         assert_eq!(earlier.plan, Some((1800.0, 720.0)));
         assert_eq!(earlier.actual, Some((180.0, 90.0)));
         // Without actuals, the plan is listed whole.
-        let view = RoiView::build(&plan, &[]);
+        // The chart starts where the summed months end.
+        let chart = view.chart();
+        assert_eq!(chart.series[0].path.split_whitespace().count(), 36 - 17);
+        assert_eq!(chart.series[1].path.split_whitespace().count(), 1 + 12);
+        let view = RoiView::build(&plan, &db::metrics::RoiKept::default());
         assert_eq!(view.months.len(), 36);
         assert_eq!(view.earlier, None);
     }

@@ -67,6 +67,40 @@ pub struct RoiRow {
     pub version: i32,
 }
 
+/// Actual investment and benefit as the dashboard keeps them (the
+/// database's `roi_kept`, migration 0045): the months of the last twelve
+/// up to the latest one by one, those before summed, and the payback month
+/// found over all of them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RoiKept {
+    /// The recent months, in order.
+    pub recent: Vec<RoiFigures>,
+    /// The months before them, summed.
+    pub earlier: Option<RoiSummed>,
+    /// The first month ("2026-03") in which cumulative benefit reached
+    /// cumulative investment.
+    pub payback: Option<String>,
+}
+
+/// One month's actual investment and benefit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RoiFigures {
+    /// The month ("2026-03").
+    pub month: String,
+    pub investment: f64,
+    pub benefit: f64,
+}
+
+/// Months of actual investment and benefit, summed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RoiSummed {
+    /// The first and last month summed ("2026-03").
+    pub first: String,
+    pub last: String,
+    pub investment: f64,
+    pub benefit: f64,
+}
+
 /// The latest fully signed brief version's dashboard sections.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SignedSections {
@@ -95,8 +129,8 @@ pub struct DashboardSource {
     pub values: Vec<ValueRow>,
     /// The focused metric's corrections, newest first.
     pub corrections: Vec<CorrectionRow>,
-    /// Actual investment and benefit, by month.
-    pub roi: Vec<RoiRow>,
+    /// Actual investment and benefit.
+    pub roi: RoiKept,
 }
 
 impl DashboardSource {
@@ -128,7 +162,7 @@ struct SourceRow {
     ats: Vec<DateTime<Utc>>,
     versions: Vec<i32>,
     corrections: sqlx::types::Json<Vec<CorrectionRow>>,
-    roi: sqlx::types::Json<Vec<RoiRow>>,
+    roi: sqlx::types::Json<RoiKept>,
 }
 
 /// Reads a programme's dashboard as it stands in the caller's transaction
@@ -258,7 +292,7 @@ pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
         metric_ids: Vec<String>,
         periods: Vec<String>,
         vals: Vec<f64>,
-        roi: Vec<RoiRow>,
+        roi: RoiKept,
     }
     let row: FiguresRow = super::json::decode(part)?;
     let values = figures_only(row.metric_ids, row.periods, row.vals);

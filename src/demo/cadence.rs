@@ -180,7 +180,8 @@ pub(super) fn figures_at(
         .cloned()
         .collect();
     let month = Period::containing(when.date_naive(), Cadence::Monthly).to_string();
-    then.roi.retain(|r| r.month < month);
+    then.roi.recent.retain(|r| r.month < month);
+    then.roi.payback = then.roi.payback.filter(|paid| *paid < month);
     Board::build(&then, when.date_naive()).figures(when)
 }
 

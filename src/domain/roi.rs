@@ -41,10 +41,16 @@ impl Point {
 
 /// Running totals month by month (months sorted; duplicates summed).
 pub fn cumulative(months: &[Month]) -> Vec<Point> {
+    cumulative_from((0.0, 0.0), months)
+}
+
+/// Running totals month by month, starting from the totals of the months
+/// before them (investment, benefit).
+pub fn cumulative_from(start: (f64, f64), months: &[Month]) -> Vec<Point> {
     let mut sorted = months.to_vec();
     sorted.sort_by_key(|m| m.month);
     let mut points: Vec<Point> = Vec::new();
-    let (mut investment, mut benefit) = (0.0, 0.0);
+    let (mut investment, mut benefit) = start;
     for month in sorted {
         investment += month.investment;
         benefit += month.benefit;
@@ -71,13 +77,12 @@ pub fn payback(points: &[Point]) -> Option<Period> {
         .map(|p| p.month)
 }
 
-/// When payback would come at the recent pace: the average net gain of the
-/// last `window` months, extended from the latest point. `None` when already
-/// paid back, or when the recent pace does not close the gap.
-pub fn projected_payback(months: &[Month], window: usize) -> Option<Period> {
-    let points = cumulative(months);
-    let last = *points.last()?;
-    if payback(&points).is_some() || window == 0 {
+/// When payback would come at the recent pace, from the running totals at
+/// `last`: the average net gain of the last `window` of `months`,
+/// extended. `None` when the recent pace does not close the gap (or there
+/// is none to close).
+pub fn projected_payback(last: Point, months: &[Month], window: usize) -> Option<Period> {
+    if window == 0 || last.net() >= 0.0 {
         return None;
     }
     let mut sorted = months.to_vec();
@@ -88,6 +93,9 @@ pub fn projected_payback(months: &[Month], window: usize) -> Option<Period> {
         .take(window)
         .map(|m| m.benefit - m.investment)
         .collect();
+    if recent.is_empty() {
+        return None;
+    }
     let pace = recent.iter().sum::<f64>() / recent.len() as f64;
     if pace <= 0.0 {
         return None;
@@ -100,13 +108,53 @@ pub fn projected_payback(months: &[Month], window: usize) -> Option<Period> {
     Some(month)
 }
 
+/// Months of actuals summed into one row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summed {
+    pub first: Period,
+    pub last: Period,
+    pub investment: f64,
+    pub benefit: f64,
+}
+
+/// The actuals as the dashboard keeps them (written by the database at
+/// every change, migration 0045): the months of the last twelve up to
+/// the latest one by one, those before summed, and the payback month
+/// found over all of them — so what a page reads stays the same size
+/// however long the programme runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Actuals {
+    /// The months before the recent ones, summed.
+    pub earlier: Option<Summed>,
+    /// The recent months, in order.
+    pub recent: Vec<Month>,
+    /// The first month in which cumulative benefit reached cumulative
+    /// investment, over every month.
+    pub payback: Option<Period>,
+}
+
+impl Actuals {
+    /// The running totals of the summed months, when any.
+    fn start(&self) -> Option<Point> {
+        self.earlier.map(|e| Point {
+            month: e.last,
+            investment: e.investment,
+            benefit: e.benefit,
+        })
+    }
+}
+
 /// Plan and actuals side by side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
     /// The plan's running totals.
     pub plan: Vec<Point>,
-    /// The actual running totals.
+    /// The actual running totals of the recent months (counting the
+    /// summed ones before them).
     pub actual: Vec<Point>,
+    /// The running totals at the end of the summed months, when any: where
+    /// the recent months start from.
+    pub actual_start: Option<Point>,
     /// The plan's payback month.
     pub plan_payback: Option<Period>,
     /// The actual payback month, if reached.
@@ -117,15 +165,24 @@ pub struct Comparison {
 
 impl Comparison {
     /// Compares a plan with actuals.
-    pub fn of(plan: &[Month], actual: &[Month]) -> Comparison {
+    pub fn of(plan: &[Month], actual: &Actuals) -> Comparison {
         let plan_points = cumulative(plan);
-        let actual_points = cumulative(actual);
+        let actual_start = actual.start();
+        let actual_points = cumulative_from(
+            actual_start.map_or((0.0, 0.0), |p| (p.investment, p.benefit)),
+            &actual.recent,
+        );
+        let projected_payback = match (actual.payback, actual_points.last()) {
+            (None, Some(last)) => projected_payback(*last, &actual.recent, 3),
+            _ => None,
+        };
         Comparison {
             plan_payback: payback(&plan_points),
-            actual_payback: payback(&actual_points),
-            projected_payback: projected_payback(actual, 3),
+            actual_payback: actual.payback,
+            projected_payback,
             plan: plan_points,
             actual: actual_points,
+            actual_start,
         }
     }
 
@@ -151,6 +208,15 @@ mod tests {
             month: Period::parse(text).unwrap(),
             investment,
             benefit,
+        }
+    }
+
+    /// Every month one by one (nothing summed), the payback found here.
+    fn whole(months: &[Month]) -> Actuals {
+        Actuals {
+            earlier: None,
+            payback: payback(&cumulative(months)),
+            recent: months.to_vec(),
         }
     }
 
@@ -183,8 +249,9 @@ mod tests {
         assert_eq!(payback(&free), None, "no investment, no payback to reach");
         let losing = [m("2026-01", 100.0, 0.0), m("2026-02", 10.0, 5.0)];
         assert_eq!(payback(&cumulative(&losing)), None);
+        let last = *cumulative(&losing).last().unwrap();
         assert_eq!(
-            projected_payback(&losing, 3),
+            projected_payback(last, &losing, 3),
             None,
             "a falling pace never pays back"
         );
@@ -199,14 +266,48 @@ mod tests {
             m("2026-04", 0.0, 20.0),
         ];
         // 40 still to recover at 20 a month: June.
+        let last = *cumulative(&actual).last().unwrap();
         assert_eq!(
-            projected_payback(&actual, 3).unwrap().to_string(),
+            projected_payback(last, &actual, 3).unwrap().to_string(),
             "2026-06"
         );
-        let comparison = Comparison::of(&actual, &actual);
+        let comparison = Comparison::of(&actual, &whole(&actual));
         assert_eq!(comparison.actual_payback, None);
+        assert_eq!(comparison.projected_payback, Some(last.month.next().next()));
         let (latest, plan) = comparison.latest().unwrap();
         assert_eq!(latest.month.to_string(), "2026-04");
         assert_eq!(plan.unwrap().benefit, 60.0);
+    }
+
+    #[test]
+    fn summed_months_count_towards_the_recent_running_totals() {
+        let months: Vec<Month> = (1..=12)
+            .map(|n| {
+                m(
+                    &format!("2026-{n:02}"),
+                    100.0,
+                    if n > 6 { 150.0 } else { 0.0 },
+                )
+            })
+            .collect();
+        let all = Comparison::of(&[], &whole(&months));
+        // The first six months summed, as the database keeps them.
+        let kept = Actuals {
+            earlier: Some(Summed {
+                first: months[0].month,
+                last: months[5].month,
+                investment: 600.0,
+                benefit: 0.0,
+            }),
+            recent: months[6..].to_vec(),
+            payback: all.actual_payback,
+        };
+        let summed = Comparison::of(&[], &kept);
+        assert_eq!(summed.actual, all.actual[6..].to_vec());
+        assert_eq!(summed.actual_start, Some(all.actual[5]));
+        assert_eq!(summed.latest(), all.latest());
+        assert_eq!(all.actual_payback, None, "1,200 invested, 900 gained");
+        assert_eq!(summed.projected_payback, all.projected_payback);
+        assert_eq!(summed.projected_payback.unwrap().to_string(), "2027-06");
     }
 }

@@ -1,6 +1,7 @@
 //! The shared dashboard: what the executives see, who records what, values
 //! and their corrections, CSV out and in, and charts that are real SVG.
 
+use chrono::{Datelike, Months, NaiveDate};
 use uuid::Uuid;
 
 use crate::helpers::{Client, LIVE, TestApp};
@@ -471,6 +472,82 @@ async fn the_ceo_records_actual_roi_and_only_the_ceo() {
         app.count("SELECT count(*) FROM roi_actuals WHERE investment = 1")
             .await,
         0
+    );
+}
+
+#[tokio::test]
+async fn the_roi_table_lists_the_last_twelve_months_and_sums_the_earlier_ones_however_old() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = app.programme_id(LIVE).await;
+    let (first, latest): (String, String) =
+        sqlx::query_as("SELECT min(month), max(month) FROM roi_actuals WHERE programme_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let month = |text: &str| NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").unwrap();
+    let (first, latest) = (month(&first), month(&latest));
+    let window = latest - Months::new(11);
+    assert!(first >= window, "the demo's months are all recent ones");
+    // Two more years before them, 1,000 invested and 3,000 gained each
+    // month: payback came in the first of them.
+    let start = first - Months::new(24);
+    sqlx::query(
+        "INSERT INTO roi_actuals (programme_id, organisation_id, month, investment, benefit, recorded_at)
+         SELECT p.id, p.organisation_id, to_char(d, 'YYYY-MM'), 1000, 3000, now()
+           FROM programmes p, generate_series($2::date, $3::date, interval '1 month') d
+          WHERE p.id = $1",
+    )
+    .bind(id)
+    .bind(start)
+    .bind(first - Months::new(1))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    app.assert_kept_documents_are_current().await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT json_array_length(body -> 'roi' -> 'recent')::bigint FROM dashboard_sources WHERE programme_id = '{id}'"
+        ))
+        .await,
+        app.count(&format!(
+            "SELECT count(*) FROM roi_actuals WHERE programme_id = '{id}' AND month >= '{}'",
+            window.format("%Y-%m")
+        ))
+        .await,
+        "the kept dashboard holds the recent months alone"
+    );
+
+    let label = |date: NaiveDate| date.format("%B %Y").to_string();
+    let summed = (window.year() - start.year()) * 12 + window.month() as i32 - start.month() as i32;
+    let before_window = window - Months::new(1);
+    let mut ceo = app.login("ceo@halden.example").await;
+    let page = ceo.get(&format!("/programmes/{id}/dashboard")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.reads(&format!(
+            "{} to {} ({summed} months, summed)",
+            label(start),
+            label(before_window)
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.reads(&format!("€{},000 €{},000", summed, summed * 3)));
+    assert!(
+        !page
+            .body
+            .contains(&format!("<th scope=\"row\">{}</th>", label(before_window))),
+        "a summed month has no row of its own"
+    );
+    assert!(
+        page.body
+            .contains(&format!("<th scope=\"row\">{}</th>", label(window)))
+    );
+    assert!(
+        page.reads(&format!("reached in {}", label(start))),
+        "payback counts every month, summed or not"
     );
 }
 

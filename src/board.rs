@@ -91,24 +91,27 @@ impl MetricView {
 
     /// A one-line text alternative for the sparkline.
     pub fn spark_description(&self) -> String {
+        use std::fmt::Write as _;
         if self.values.is_empty() {
             return "No values yet.".to_owned();
         }
-        let shown: Vec<String> = self
-            .values
-            .iter()
-            .rev()
-            .take(6)
-            .rev()
-            .map(|(p, v)| format!("{} {}", p.label(), self.def.unit.format(*v)))
-            .collect();
-        format!(
-            "{} values; the latest: {}. Target {} by {}.",
-            self.values.len(),
-            shown.join(", "),
+        // Written into one string (every metric of a dashboard has one).
+        let mut text = String::with_capacity(160);
+        let _ = write!(text, "{} values; the latest: ", self.values.len());
+        let shown = &self.values[self.values.len().saturating_sub(6)..];
+        for (i, (period, value)) in shown.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            let _ = write!(text, "{} {}", period.label(), self.def.unit.format(*value));
+        }
+        let _ = write!(
+            text,
+            ". Target {} by {}.",
             self.target_text(),
-            self.def.target_date.format("%-d %B %Y")
-        )
+            crate::domain::dates::long(self.def.target_date)
+        );
+        text
     }
 
     /// The full chart of this metric: actuals, the target, the trajectory.

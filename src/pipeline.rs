@@ -139,7 +139,7 @@ impl ProcessView {
             (true, _) => "—".to_owned(),
             (false, Kind::Money) => format!("€{shown}"),
             (false, Kind::Date) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_or(shown, |d| d.format("%-d %B %Y").to_string()),
+                .map_or(shown, |d| crate::domain::dates::long(d).to_string()),
             _ => shown,
         }
     }

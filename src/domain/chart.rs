@@ -1,7 +1,9 @@
 //! Chart geometry for the server-rendered SVG charts: data in, screen
 //! coordinates out. The markup itself lives in templates
-//! (`templates/partials/line_chart.html`, `sparkline.html`); this module
+//! (`templates/partials/charts.html`); this module
 //! only does the arithmetic, so it is unit-tested without a browser.
+
+use std::fmt;
 
 use chrono::NaiveDate;
 
@@ -56,7 +58,7 @@ pub struct DrawnSeries {
     /// The `points` attribute of its polyline.
     pub path: String,
     /// Marker positions, when the stroke has markers.
-    pub markers: Vec<(f64, f64)>,
+    pub markers: Vec<(Tenths, Tenths)>,
     /// Whether markers are squares (plan) rather than circles (actual).
     pub square_markers: bool,
 }
@@ -65,7 +67,7 @@ pub struct DrawnSeries {
 #[derive(Debug, Clone)]
 pub struct Tick {
     /// Screen position along the axis.
-    pub at: f64,
+    pub at: Tenths,
     pub label: String,
     /// How the label sits on its position (SVG `text-anchor`): a date
     /// label near either end of the axis is turned inwards, so that no
@@ -77,16 +79,16 @@ pub struct Tick {
 #[derive(Debug, Clone)]
 pub struct LineChart {
     /// Total width (viewBox units).
-    pub width: f64,
-    pub height: f64,
+    pub width: Tenths,
+    pub height: Tenths,
     /// Plot area: left, top, right, bottom.
-    pub left: f64,
+    pub left: Tenths,
     /// Top of the plot area.
-    pub top: f64,
+    pub top: Tenths,
     /// Right of the plot area.
-    pub right: f64,
+    pub right: Tenths,
     /// Bottom of the plot area.
-    pub bottom: f64,
+    pub bottom: Tenths,
     pub series: Vec<DrawnSeries>,
     /// Value ticks (y).
     pub y_ticks: Vec<Tick>,
@@ -240,6 +242,9 @@ pub fn line_chart_in(
                 path: points_path(&screen),
                 markers: if s.stroke.marked() {
                     screen
+                        .iter()
+                        .map(|&(x, y)| (Tenths(x), Tenths(y)))
+                        .collect()
                 } else {
                     Vec::new()
                 },
@@ -250,7 +255,7 @@ pub fn line_chart_in(
     let y_ticks = ticks
         .iter()
         .map(|v| Tick {
-            at: round(y(*v)),
+            at: Tenths(round(y(*v))),
             label: label(*v),
             anchor: "end",
         })
@@ -268,30 +273,30 @@ pub fn line_chart_in(
                 "middle"
             };
             Tick {
-                at: match anchor {
+                at: Tenths(match anchor {
                     "end" => at.min(frame.width - 1.0),
                     "start" => at.max(1.0),
                     _ => at,
-                },
+                }),
                 label: text,
                 anchor,
             }
         })
         .collect();
     LineChart {
-        width: frame.width,
-        height: frame.height,
-        left,
-        top,
-        right,
-        bottom,
+        width: Tenths(frame.width),
+        height: Tenths(frame.height),
+        left: Tenths(left),
+        top: Tenths(top),
+        right: Tenths(right),
+        bottom: Tenths(bottom),
         series: drawn,
         y_ticks,
         x_ticks,
         verticals: verticals
             .iter()
             .map(|(d, text)| Tick {
-                at: round(x(day(*d))),
+                at: Tenths(round(x(day(*d)))),
                 label: text.clone(),
                 anchor: "start",
             })
@@ -314,7 +319,7 @@ fn date_ticks(x_min: f64, x_max: f64, most: i32) -> Vec<(f64, String)> {
     let mut current = NaiveDate::from_ymd_opt(start.year(), start.month(), 1).unwrap_or(start);
     while current <= end && ticks.len() < 13 {
         if current >= start {
-            ticks.push((day(current), current.format("%b %Y").to_string()));
+            ticks.push((day(current), month_label(current)));
         }
         current = current
             .checked_add_months(chrono::Months::new(every))
@@ -326,14 +331,14 @@ fn date_ticks(x_min: f64, x_max: f64, most: i32) -> Vec<(f64, String)> {
 /// A sparkline: the actual values as a small line, and where the target sits.
 #[derive(Debug, Clone)]
 pub struct Sparkline {
-    pub width: f64,
-    pub height: f64,
+    pub width: Tenths,
+    pub height: Tenths,
     /// Polyline points of the values.
     pub path: String,
     /// The last point, marked.
-    pub last: Option<(f64, f64)>,
+    pub last: Option<(Tenths, Tenths)>,
     /// The y of the target line, when it falls inside the drawing.
-    pub target_y: f64,
+    pub target_y: Tenths,
 }
 
 /// Lays out a sparkline of values (oldest first) against a target.
@@ -358,11 +363,11 @@ pub fn sparkline(values: &[f64], target: f64) -> Sparkline {
         .map(|(i, v)| (round(pad + step * i as f64), y(*v)))
         .collect();
     Sparkline {
-        width,
-        height,
+        width: Tenths(width),
+        height: Tenths(height),
         path: points_path(&points),
-        last: points.last().copied(),
-        target_y: y(target),
+        last: points.last().map(|&(x, y)| (Tenths(x), Tenths(y))),
+        target_y: Tenths(y(target)),
     }
 }
 
@@ -373,48 +378,99 @@ fn points_path(points: &[(f64, f64)]) -> String {
         if i > 0 {
             path.push(' ');
         }
-        push_tenths(&mut path, *x);
+        // (Writing to a `String` cannot fail.)
+        let _ = write_tenths(&mut path, *x);
         path.push(',');
-        push_tenths(&mut path, *y);
+        let _ = write_tenths(&mut path, *y);
     }
     path
 }
 
-/// Writes a coordinate rounded to a tenth (as [`round`] leaves it) exactly
-/// as `{}` would ("12.3", "12", "-0"), from its digits: the float formatter
-/// was a tenth of a dashboard's time, for a few hundred points per view.
-fn push_tenths(out: &mut String, value: f64) {
+/// A coordinate in a drawing, written rounded to a tenth exactly as `{}`
+/// writes a value [`round`] left ("12.3", "12", "-0") but from its digits:
+/// the float formatter was a tenth of a dashboard's time, for the few
+/// hundred coordinates of a view. Templates add and subtract offsets
+/// (`x - 3.0`) as with a float.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Tenths(pub f64);
+
+impl fmt::Display for Tenths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_tenths(f, self.0)
+    }
+}
+
+// By value and by reference: a template reaches a coordinate either way.
+impl std::ops::Add<f64> for Tenths {
+    type Output = Tenths;
+    fn add(self, offset: f64) -> Tenths {
+        Tenths(self.0 + offset)
+    }
+}
+
+impl std::ops::Sub<f64> for Tenths {
+    type Output = Tenths;
+    fn sub(self, offset: f64) -> Tenths {
+        Tenths(self.0 - offset)
+    }
+}
+
+impl std::ops::Add<f64> for &Tenths {
+    type Output = Tenths;
+    fn add(self, offset: f64) -> Tenths {
+        *self + offset
+    }
+}
+
+impl std::ops::Sub<f64> for &Tenths {
+    type Output = Tenths;
+    fn sub(self, offset: f64) -> Tenths {
+        *self - offset
+    }
+}
+
+/// Writes `value` rounded to a tenth, as [`Tenths`] shows it.
+fn write_tenths(out: &mut impl fmt::Write, value: f64) -> fmt::Result {
     let tenths = (value * 10.0).round();
     if !tenths.is_finite() || tenths.abs() >= 1e15 {
-        use std::fmt::Write as _;
-        let _ = write!(out, "{value}");
-        return;
-    }
-    if value.is_sign_negative() {
-        out.push('-');
+        return write!(out, "{value}");
     }
     // (`as` is exact here: an integral value below 10^15.)
     let tenths = (tenths as i64).unsigned_abs();
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+    // Written right to left: the tenth, the point, the units up, the sign.
+    let mut text = [b'0'; 24];
+    let mut at = text.len();
+    if !tenths.is_multiple_of(10) {
+        at -= 2;
+        text[at] = b'.';
+        text[at + 1] = b'0' + (tenths % 10) as u8;
+    }
     let mut rest = tenths / 10;
     loop {
         at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
+        text[at] = b'0' + (rest % 10) as u8;
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
-    if !tenths.is_multiple_of(10) {
-        out.push('.');
-        out.push(char::from(b'0' + (tenths % 10) as u8));
+    if value.is_sign_negative() {
+        at -= 1;
+        text[at] = b'-';
     }
+    // Digits, a point and a sign: always ASCII.
+    out.write_str(std::str::from_utf8(&text[at..]).unwrap_or_default())
 }
 
 fn round(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
+}
+
+/// A date label for an axis, "Mar 2026".
+fn month_label(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let month = super::dates::month_name(date.month());
+    format!("{} {}", month.get(..3).unwrap_or(month), date.year())
 }
 
 /// A value label for an axis: thousands as "k", millions as "M".
@@ -442,16 +498,12 @@ mod tests {
         let mut value = -2000.0;
         while value < 2000.0 {
             for v in [round(value), round(value * 37.3), round(value / 7.0)] {
-                let mut fast = String::new();
-                push_tenths(&mut fast, v);
-                assert_eq!(fast, format!("{v}"), "for {v:?}");
+                assert_eq!(Tenths(v).to_string(), format!("{v}"), "for {v:?}");
             }
             value += 0.37;
         }
         for v in [0.0, -0.0, 0.1, -0.1, 99.9, 1e14, f64::NAN, f64::INFINITY] {
-            let mut fast = String::new();
-            push_tenths(&mut fast, v);
-            assert_eq!(fast, format!("{v}"), "for {v:?}");
+            assert_eq!(Tenths(v).to_string(), format!("{v}"), "for {v:?}");
         }
     }
 
@@ -502,7 +554,7 @@ mod tests {
             .unwrap()
             .parse()
             .unwrap();
-        assert!(target_y < chart.series[0].markers[1].1);
+        assert!(target_y < chart.series[0].markers[1].1.0);
         assert_eq!(chart.verticals.len(), 1);
         assert!(!chart.x_ticks.is_empty() && chart.x_ticks.len() <= 13);
     }
@@ -511,9 +563,18 @@ mod tests {
     fn sparklines_scale_to_their_box() {
         let spark = sparkline(&[1.0, 2.0, 3.0], 3.0);
         assert_eq!(spark.path, "3,29 60,16 117,3");
-        assert_eq!(spark.last, Some((117.0, 3.0)));
+        assert_eq!(spark.last, Some((Tenths(117.0), Tenths(3.0))));
+        assert_eq!(spark.last.unwrap().0.to_string(), "117");
         let flat = sparkline(&[5.0], 5.0);
         assert!(flat.last.is_some());
+    }
+
+    #[test]
+    fn axis_dates_are_named_as_chrono_names_them() {
+        for month in 1..=12 {
+            let date = d(2026, month, 1);
+            assert_eq!(month_label(date), date.format("%b %Y").to_string());
+        }
     }
 
     #[test]

@@ -22,6 +22,62 @@ pub const LATEST: NaiveDate = NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
 /// The years tandem accepts, for periods (weeks and months).
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
 
+/// A month's English name ("March"), from chrono's `Month` rather than a
+/// format string (which chrono parses again at every call: the dashboard
+/// names hundreds of months per view). Empty outside 1–12.
+pub fn month_name(month: u32) -> &'static str {
+    u8::try_from(month)
+        .ok()
+        .and_then(|m| chrono::Month::try_from(m).ok())
+        .map_or("", |m| m.name())
+}
+
+/// A date as people read it, "7 December 2026": what chrono writes for
+/// `"%-d %B %Y"`, without parsing that format again at every call.
+pub fn long(date: impl Dated) -> Long {
+    let (year, month, day) = date.ymd();
+    Long { day, month, year }
+}
+
+/// What has a calendar date: a day, a moment (its date in its own zone),
+/// or a reference to either (templates hold both).
+pub trait Dated {
+    /// Year, month and day.
+    fn ymd(&self) -> (i32, u32, u32);
+}
+
+impl Dated for NaiveDate {
+    fn ymd(&self) -> (i32, u32, u32) {
+        (self.year(), self.month(), self.day())
+    }
+}
+
+impl<Tz: chrono::TimeZone> Dated for chrono::DateTime<Tz> {
+    fn ymd(&self) -> (i32, u32, u32) {
+        (self.year(), self.month(), self.day())
+    }
+}
+
+impl<T: Dated + ?Sized> Dated for &T {
+    fn ymd(&self) -> (i32, u32, u32) {
+        (**self).ymd()
+    }
+}
+
+/// A date written as [`long`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Long {
+    day: u32,
+    month: u32,
+    year: i32,
+}
+
+impl fmt::Display for Long {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.day, month_name(self.month), self.year)
+    }
+}
+
 /// The message for any date that cannot be taken.
 pub const DATE_HELP: &str =
     "Enter a date between 2000-01-01 and 2099-12-31 as YYYY-MM-DD, for example 2027-03-01.";
@@ -89,6 +145,17 @@ pub(crate) fn digits(text: &str, len: std::ops::RangeInclusive<usize>) -> Option
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_long_date_reads_as_chrono_writes_it() {
+        let mut date = EARLIEST;
+        while date <= LATEST {
+            assert_eq!(long(date).to_string(), date.format("%-d %B %Y").to_string());
+            date += chrono::Duration::days(13);
+        }
+        let at = chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(20_000);
+        assert_eq!(long(at).to_string(), at.format("%-d %B %Y").to_string());
+    }
 
     #[test]
     fn takes_and_normalises_plain_dates() {

@@ -190,7 +190,7 @@ impl Definitions {
                         parts.push(format!(
                             "moves the {} target date to {}",
                             new.name,
-                            new.target_date.format("%-d %B %Y")
+                            crate::domain::dates::long(new.target_date)
                         ));
                     }
                     if old.unit != new.unit
@@ -443,7 +443,7 @@ impl Assessment {
             if self.status == Status::NotStarted {
                 return format!(
                     "Measured from {}: the first value is due once {} ends.",
-                    definition.baseline_date.format("%-d %B %Y"),
+                    crate::domain::dates::long(definition.baseline_date),
                     Period::containing(definition.baseline_date, definition.cadence).label()
                 );
             }
@@ -457,7 +457,7 @@ impl Assessment {
             (Status::NotStarted, _) => format!(
                 "The value for {when} ({}) is from before the trajectory starts on {}.",
                 unit.format(actual),
-                definition.baseline_date.format("%-d %B %Y")
+                crate::domain::dates::long(definition.baseline_date)
             ),
             (status, Some(progress)) => format!(
                 "Expected {} by the end of {when}, actual {}: {} % of the way from the baseline of {} — {}.",

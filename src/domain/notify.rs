@@ -448,7 +448,7 @@ pub fn signature_reminder(t: &ToSign<'_>, nth: i32, submitted: DateTime<Utc>) ->
              with a reason (reminder {nth} of 3). No deployment starts until every required \
              signatory has signed.",
             t.number,
-            submitted.format("%-d %B %Y")
+            crate::domain::dates::long(submitted)
         ),
         link: t.link.clone(),
         by_when: None,

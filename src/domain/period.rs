@@ -168,15 +168,7 @@ impl Period {
     pub fn label(self) -> String {
         match self {
             Period::Week { year, week } => format!("week {week}, {year}"),
-            // Named by chrono's `Month`, not through a format string
-            // (parsed again at every call: the dashboard names hundreds).
-            Period::Month { year, month } => {
-                let name = u8::try_from(month)
-                    .ok()
-                    .and_then(|m| chrono::Month::try_from(m).ok())
-                    .map_or("", |m| m.name());
-                format!("{name} {year}")
-            }
+            Period::Month { year, month } => format!("{} {year}", dates::month_name(month)),
         }
     }
 }

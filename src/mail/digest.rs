@@ -64,7 +64,7 @@ pub async fn compose(
     let mut paragraphs = vec![format!(
         "Your week in tandem, {} to {}.",
         since.format("%-d %B"),
-        now.format("%-d %B %Y")
+        crate::domain::dates::long(now)
     )];
 
     for programme in programmes

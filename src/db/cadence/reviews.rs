@@ -211,7 +211,7 @@ pub async fn hold_review(
     let message = notify::review_held(&notify::Held {
         programme: &programme,
         month: &month,
-        meeting: &review.meeting_on.format("%-d %B %Y").to_string(),
+        meeting: &crate::domain::dates::long(review.meeting_on).to_string(),
         link: crate::paths::review_pack(programme_id, &review.month),
     });
     notifications::queue_to_seats(

@@ -108,7 +108,7 @@ impl HealthPage {
 
     fn since_of(&self, sign: Sign) -> String {
         self.since.get(sign.key()).map_or_else(String::new, |at| {
-            format!("since {}", at.format("%-d %B %Y"))
+            format!("since {}", crate::domain::dates::long(at))
         })
     }
 

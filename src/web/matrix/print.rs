@@ -36,6 +36,6 @@ pub(super) async fn show(
         programme,
         grid: Grid::of(&matrix),
         version,
-        printed: state.now().format("%-d %B %Y").to_string(),
+        printed: crate::domain::dates::long(state.now()).to_string(),
     })
 }

@@ -390,14 +390,21 @@ impl Board {
                 },
             ),
         };
+        // The values come grouped by metric (both the kept dashboard and
+        // the live query sort them so): each metric looks through the runs
+        // of one metric each, not through every value.
+        let runs: Vec<&[ValueRow]> = source
+            .values
+            .chunk_by(|a, b| a.metric_id == b.metric_id)
+            .collect();
         let metrics = definitions
             .metrics
             .iter()
             .map(|def| {
-                let values: Vec<&ValueRow> = source
-                    .values
+                let values: Vec<&ValueRow> = runs
                     .iter()
-                    .filter(|v| v.metric_id == def.id)
+                    .filter(|run| run.first().is_some_and(|v| v.metric_id == def.id))
+                    .flat_map(|run| run.iter())
                     .collect();
                 MetricView::build(def.clone(), &values, today)
             })

@@ -138,7 +138,11 @@ pub(crate) fn digits(text: &str, len: std::ops::RangeInclusive<usize>) -> Option
     if !len.contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse().ok()
+    // Summed here rather than by a second pass through `str::parse`
+    // (periods are read by the hundred per view).
+    text.bytes().try_fold(0u32, |n, b| {
+        n.checked_mul(10)?.checked_add(u32::from(b - b'0'))
+    })
 }
 
 #[cfg(test)]

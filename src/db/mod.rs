@@ -316,6 +316,9 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     brief::derive_missing(pool)
         .await
         .context("rendering the brief sections stored before migration 0035")?;
+    raci::derive_missing(pool)
+        .await
+        .context("checking the matrices saved before migration 0046")?;
     pages::install_kept_queries(pool)
         .await
         .context("installing the queries of the kept documents")

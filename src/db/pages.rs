@@ -212,8 +212,9 @@ pub struct OverviewSource {
     pub executives: Vec<seats::Seat>,
     /// The latest brief version's number and slots.
     pub latest: Option<(i32, Vec<Slot>)>,
-    /// The latest saved matrix, if any.
-    pub matrix: Option<raci::Version>,
+    /// The health of the latest saved matrix (of the framework's default
+    /// while none is saved).
+    pub matrix_health: crate::domain::raci::Health,
     /// The required signatories besides the executives.
     pub signatories: Vec<Signatory>,
     /// What the cadence schedule needs.
@@ -244,9 +245,14 @@ pub(crate) fn programme_source_sql() -> String {
         array(&format!(
             "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
         )),
+        // The latest matrix's problems, as found when it was saved; the
+        // matrix itself only where they were not kept under these rules.
         one(&format!(
-            "{} WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
-            raci::SELECT
+            "SELECT CASE WHEN p.rules = '{rules}' THEN p.problems END AS problems,
+                    CASE WHEN p.rules IS DISTINCT FROM '{rules}' THEN v.matrix_text END AS matrix
+               FROM raci_versions v LEFT JOIN raci_version_problems p USING (programme_id, version)
+              WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
+            rules = crate::domain::raci::rules(),
         )),
         array(SIGNATORIES),
         one(&super::cadence::schedule_facts_sql()),
@@ -260,9 +266,36 @@ struct OverviewKept {
     executives: Vec<seats::Seat>,
     latest: Option<Latest>,
     latest_slots: Vec<Slot>,
-    matrix: Option<raci::Version>,
+    matrix: Option<KeptMatrix>,
     signatories: Vec<Signatory>,
     cadence: Option<super::cadence::ScheduleFacts>,
+}
+
+/// The latest matrix as the overview keeps it: its problems, or the
+/// matrix where they are not kept under this release's rules.
+#[derive(Deserialize)]
+struct KeptMatrix {
+    problems: Option<Vec<crate::domain::raci::RowProblems>>,
+    matrix: Option<crate::domain::raci::Matrix>,
+}
+
+impl KeptMatrix {
+    /// The health of the latest matrix kept as `kept`, or of the
+    /// framework's default while none is saved.
+    fn health(kept: Option<KeptMatrix>) -> crate::domain::raci::Health {
+        use crate::domain::raci::{Health, Matrix};
+        match kept {
+            Some(KeptMatrix {
+                problems: Some(problems),
+                ..
+            }) => Health::of_problems(problems),
+            Some(KeptMatrix {
+                matrix: Some(matrix),
+                ..
+            }) => Health::of(&matrix),
+            _ => Health::of(&Matrix::framework_default()),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -292,7 +325,7 @@ pub async fn overview(
             programme: None,
             executives: Vec::new(),
             latest: None,
-            matrix: None,
+            matrix_health: Default::default(),
             signatories: Vec::new(),
             cadence: Default::default(),
         },
@@ -302,7 +335,7 @@ pub async fn overview(
                 programme: kept.programme,
                 executives: kept.executives,
                 latest: kept.latest.map(|l| (l.number, kept.latest_slots)),
-                matrix: kept.matrix,
+                matrix_health: KeptMatrix::health(kept.matrix),
                 signatories: kept.signatories,
                 cadence: kept.cadence.unwrap_or_default(),
             }

@@ -6,7 +6,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
-use crate::domain::raci::Matrix;
+use crate::domain::raci::{self, Matrix};
 
 /// One saved version of a programme's matrix.
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
@@ -75,9 +75,14 @@ async fn insert(
     by: Option<Uuid>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
+    // With what is wrong with it, which the overview shows (migration 0046).
     sqlx::query(
-        "INSERT INTO raci_versions (programme_id, organisation_id, version, matrix, saved_at, saved_by)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "WITH saved AS (
+             INSERT INTO raci_versions (programme_id, organisation_id, version, matrix, saved_at, saved_by)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING programme_id, version)
+         INSERT INTO raci_version_problems (programme_id, version, rules, problems)
+         SELECT programme_id, version, $7, $8 FROM saved",
     )
     .bind(programme_id)
     .bind(organisation_id)
@@ -85,9 +90,44 @@ async fn insert(
     .bind(Json(matrix))
     .bind(at)
     .bind(by)
+    .bind(raci::rules())
+    .bind(Json(raci::validate(matrix)))
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Works out what is wrong with each saved matrix whose problems are not
+/// kept, or were found under other rules ([`raci::rules`], migration
+/// 0046): run at every start, after the migrations; finds nothing once
+/// done. A derived copy, not a change of anyone's: no audit entry.
+pub async fn derive_missing(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
+    let mut tx = pool.begin().await?;
+    let stale: Vec<(Uuid, i32, Json<Matrix>)> = sqlx::query_as(
+        "SELECT v.programme_id, v.version, v.matrix FROM raci_versions v
+           LEFT JOIN raci_version_problems p USING (programme_id, version)
+          WHERE p.rules IS DISTINCT FROM $1
+          ORDER BY v.programme_id, v.version",
+    )
+    .bind(raci::rules())
+    .fetch_all(&mut *tx)
+    .await?;
+    for (programme_id, version, matrix) in &stale {
+        sqlx::query(
+            "INSERT INTO raci_version_problems (programme_id, version, rules, problems)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (programme_id, version)
+             DO UPDATE SET rules = EXCLUDED.rules, problems = EXCLUDED.problems",
+        )
+        .bind(programme_id)
+        .bind(version)
+        .bind(raci::rules())
+        .bind(Json(raci::validate(&matrix.0)))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(stale.len() as u64)
 }
 
 /// Saves an edit of the matrix loaded at version `loaded` (0: the default

@@ -374,7 +374,7 @@ impl ReportingLine {
 }
 
 /// Something wrong with a row, as the grid and the summary say it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Problem {
     /// Nobody is accountable.
     NoAccountable,
@@ -419,7 +419,7 @@ impl Problem {
 }
 
 /// A row and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowProblems {
     /// The row's key.
     pub row_key: String,
@@ -427,6 +427,22 @@ pub struct RowProblems {
     pub row_name: String,
     /// The problems, in the order the rules are listed.
     pub problems: Vec<Problem>,
+}
+
+/// What the kept problems of a saved matrix were found with: a hash of this
+/// file, where the rules live. The start works the problems out again for
+/// every version kept under another (`db::raci::derive_missing`), so an
+/// upgrade never shows what the last release's rules found; an edit of this
+/// file, even of a comment, only costs checking each saved version again.
+pub fn rules() -> &'static str {
+    static RULES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(include_str!("raci.rs"))[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
+    &RULES
 }
 
 /// Checks every active row against the rules. Retired roles do not count.
@@ -573,7 +589,7 @@ pub fn diff(before: &Matrix, after: &Matrix) -> Vec<Change> {
 
 /// The matrix's health for the programme page: problems stay in view there
 /// until they are fixed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Health {
     /// Rows with problems: (row name, messages).
     pub rows: Vec<(String, Vec<String>)>,
@@ -582,8 +598,13 @@ pub struct Health {
 impl Health {
     /// The problems of a matrix.
     pub fn of(matrix: &Matrix) -> Health {
+        Health::of_problems(validate(matrix))
+    }
+
+    /// The health a matrix's problems, found by [`validate`], make.
+    pub fn of_problems(problems: Vec<RowProblems>) -> Health {
         Health {
-            rows: validate(matrix)
+            rows: problems
                 .into_iter()
                 .map(|row| {
                     (

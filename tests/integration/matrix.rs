@@ -27,6 +27,66 @@ async fn submit(client: &mut Client, programme: Uuid, fields: &[(String, String)
 }
 
 #[tokio::test]
+async fn the_overview_shows_what_was_found_when_the_matrix_was_saved_and_the_start_checks_the_rest()
+{
+    let app = TestApp::spawn().await;
+    let demo = app.load_demo().await;
+    let id = demo.programme_id;
+    let mut coo = app.login("coo@halden.example").await;
+    let before = coo.get(&format!("/programmes/{id}")).await;
+    assert!(before.shows("The CTO is accountable for a COO responsibility"));
+    let versions = app.count("SELECT count(*) FROM raci_versions").await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM raci_version_problems")
+            .await,
+        versions,
+        "each saved version's problems are kept when it is saved"
+    );
+    let kept_matrix = format!(
+        "SELECT count(*) FROM programme_sources
+          WHERE programme_id = '{id}' AND json_typeof(body -> 'matrix' -> 'matrix') = 'object'"
+    );
+    assert_eq!(
+        app.count(&kept_matrix).await,
+        0,
+        "the overview keeps the problems, not the matrix"
+    );
+
+    // Versions saved before migration 0046, and problems another
+    // release's rules found (here: none).
+    sqlx::raw_sql(
+        "DELETE FROM raci_version_problems WHERE version = 1;
+         UPDATE raci_version_problems SET rules = 'last release', problems = '[]'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    app.assert_kept_documents_are_current().await;
+    assert_eq!(
+        app.count(&kept_matrix).await,
+        1,
+        "until checked again, the matrix itself"
+    );
+    let meanwhile = coo.get(&format!("/programmes/{id}")).await;
+    assert!(meanwhile.shows("The CTO is accountable for a COO responsibility"));
+
+    assert_eq!(
+        tandem::db::raci::derive_missing(&app.pool).await.unwrap(),
+        versions as u64
+    );
+    assert_eq!(
+        tandem::db::raci::derive_missing(&app.pool).await.unwrap(),
+        0
+    );
+    app.assert_kept_documents_are_current().await;
+    assert_eq!(app.count(&kept_matrix).await, 0);
+    assert_eq!(
+        coo.get(&format!("/programmes/{id}")).await.body,
+        before.body
+    );
+}
+
+#[tokio::test]
 async fn the_demo_coo_sees_the_flag_fixes_it_and_the_history_keeps_it() {
     let app = TestApp::spawn().await;
     let demo = app.load_demo().await;

@@ -81,13 +81,7 @@ pub(super) async fn show(
         brief,
         can_move: user.can(Action::MovePhase),
         page: Page::of(&state, &user),
-        matrix: crate::domain::raci::Health::of(
-            &source
-                .matrix
-                .map_or_else(crate::domain::raci::Matrix::framework_default, |v| {
-                    v.matrix.0
-                }),
-        ),
+        matrix: source.matrix_health,
         line_warning: programme.reporting_line().warning(),
         signatories: source.signatories,
         programme,

@@ -193,6 +193,11 @@ pub(crate) struct RoiEarlier {
     pub actual: Option<(f64, f64)>,
 }
 
+/// How many months, up to the latest actual, the ROI table lists one by
+/// one: the months the database keeps apart (`roi_kept`, migration 0045,
+/// whose `n > latest - 12` is this number), the earlier ones summed.
+const ROI_MONTHS_SHOWN: usize = 12;
+
 impl RoiEarlier {
     /// The summed actuals and the planned months before the window
     /// together; `None` when there are neither.
@@ -256,7 +261,7 @@ impl RoiView {
         let window_starts = actual
             .recent
             .last()
-            .map(|latest| (0..11).fold(latest.month, |month, _| month.previous()));
+            .map(|latest| (1..ROI_MONTHS_SHOWN).fold(latest.month, |month, _| month.previous()));
         let split = window_starts.map_or(0, |start| months.partition_point(|r| r.month < start));
         let shown = months.split_off(split);
         RoiView {

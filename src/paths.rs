@@ -80,25 +80,25 @@ pub const ADMIN_MAIL_TEST: &str = "/admin/mail/test";
 
 /// One outbox message as sent (Administration → Mail).
 pub fn admin_mail_message(id: impl std::fmt::Display) -> String {
-    route::ADMIN_MAIL_MESSAGE.replace("{id}", &id.to_string())
+    fill(route::ADMIN_MAIL_MESSAGE, &[("id", &id)])
 }
 
 /// Tries a failed message again (POST).
 pub fn admin_mail_retry(id: impl std::fmt::Display) -> String {
-    route::ADMIN_MAIL_RETRY.replace("{id}", &id.to_string())
+    fill(route::ADMIN_MAIL_RETRY, &[("id", &id)])
 }
 
 /// The one-click unsubscribe link of one reader and kind (RFC 8058).
 pub fn unsubscribe(user: impl std::fmt::Display, kind: &str, tag: &str) -> String {
-    route::UNSUBSCRIBE
-        .replace("{user}", &user.to_string())
-        .replace("{kind}", kind)
-        .replace("{tag}", tag)
+    fill(
+        route::UNSUBSCRIBE,
+        &[("user", &user), ("kind", &kind), ("tag", &tag)],
+    )
 }
 
 /// The page an invitation's link opens.
 pub fn invitation(token: &str) -> String {
-    route::INVITATION.replace("{token}", token)
+    fill(route::INVITATION, &[("token", &token)])
 }
 
 /// An invitation's passkey ceremony (`step`: begin or finish).
@@ -113,12 +113,12 @@ pub fn invitation_sso(token: &str) -> String {
 
 /// A user's admin page.
 pub fn admin_user(id: impl std::fmt::Display) -> String {
-    route::ADMIN_USER.replace("{id}", &id.to_string())
+    fill(route::ADMIN_USER, &[("id", &id)])
 }
 
 /// Set a user's password (POST).
 pub fn admin_user_password(id: impl std::fmt::Display) -> String {
-    route::ADMIN_USER_PASSWORD.replace("{id}", &id.to_string())
+    fill(route::ADMIN_USER_PASSWORD, &[("id", &id)])
 }
 
 /// A user's provider identities, unlinked by an administrator (POST).
@@ -133,27 +133,53 @@ pub fn admin_user_passkeys_remove(id: impl std::fmt::Display) -> String {
 
 /// E-mail a user a new invitation (POST).
 pub fn admin_user_invitation(id: impl std::fmt::Display) -> String {
-    route::ADMIN_USER_INVITATION.replace("{id}", &id.to_string())
+    fill(route::ADMIN_USER_INVITATION, &[("id", &id)])
 }
 
 /// Give a user a seat (POST).
 pub fn admin_user_seats(id: impl std::fmt::Display) -> String {
-    route::ADMIN_USER_SEATS.replace("{id}", &id.to_string())
+    fill(route::ADMIN_USER_SEATS, &[("id", &id)])
 }
 
 /// End a seat (POST).
 pub fn admin_seat_end(id: impl std::fmt::Display) -> String {
-    route::ADMIN_SEAT_END.replace("{id}", &id.to_string())
+    fill(route::ADMIN_SEAT_END, &[("id", &id)])
 }
 
 /// A programme's admin page.
 pub fn admin_programme(id: impl std::fmt::Display) -> String {
-    route::ADMIN_PROGRAMME.replace("{id}", &id.to_string())
+    fill(route::ADMIN_PROGRAMME, &[("id", &id)])
 }
 
 /// The audit log from entry `before` back.
 pub fn admin_audit_before(before: impl std::fmt::Display) -> String {
     format!("{ADMIN_AUDIT}?before={before}")
+}
+
+/// `pattern` with each `{name}` in it written as its value in `values`,
+/// in one pass into one string (a page writes dozens of links; replacing
+/// each placeholder in turn copied the path once per placeholder). A
+/// placeholder without a value is left as it is.
+fn fill(pattern: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(pattern.len() + 36 * values.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{')
+        && let Some(length) = rest[open..].find('}')
+    {
+        let close = open + length;
+        out.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        match values.iter().find(|(key, _)| *key == name) {
+            Some((_, value)) => {
+                let _ = write!(out, "{value}");
+            }
+            None => out.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Route patterns of a programme's pages, as the router spells them; the
@@ -334,287 +360,250 @@ pub mod route {
 
 /// The URL of `/programmes/{id}`.
 pub fn programme(id: impl std::fmt::Display) -> String {
-    route::PROGRAMME.replace("{id}", &id.to_string())
+    fill(route::PROGRAMME, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/phase`.
 pub fn phase(id: impl std::fmt::Display) -> String {
-    route::PHASE.replace("{id}", &id.to_string())
+    fill(route::PHASE, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/brief`.
 pub fn brief(id: impl std::fmt::Display) -> String {
-    route::BRIEF.replace("{id}", &id.to_string())
+    fill(route::BRIEF, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/brief/sections/{key}/edit`.
 pub fn brief_section_edit(id: impl std::fmt::Display, key: impl std::fmt::Display) -> String {
-    route::BRIEF_SECTION_EDIT
-        .replace("{id}", &id.to_string())
-        .replace("{key}", &key.to_string())
+    fill(route::BRIEF_SECTION_EDIT, &[("id", &id), ("key", &key)])
 }
 
 /// The URL of `/programmes/{id}/brief/sections/{key}`.
 pub fn brief_section(id: impl std::fmt::Display, key: impl std::fmt::Display) -> String {
-    route::BRIEF_SECTION
-        .replace("{id}", &id.to_string())
-        .replace("{key}", &key.to_string())
+    fill(route::BRIEF_SECTION, &[("id", &id), ("key", &key)])
 }
 
 /// The URL of `/programmes/{id}/brief/sections/{key}/agree`.
 pub fn brief_agree(id: impl std::fmt::Display, key: impl std::fmt::Display) -> String {
-    route::BRIEF_AGREE
-        .replace("{id}", &id.to_string())
-        .replace("{key}", &key.to_string())
+    fill(route::BRIEF_AGREE, &[("id", &id), ("key", &key)])
 }
 
 /// The URL of `/programmes/{id}/brief/submit`.
 pub fn brief_submit(id: impl std::fmt::Display) -> String {
-    route::BRIEF_SUBMIT.replace("{id}", &id.to_string())
+    fill(route::BRIEF_SUBMIT, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/brief/versions/{number}`.
 pub fn brief_version(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::BRIEF_VERSION
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::BRIEF_VERSION, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/brief/versions/{number}/sign`.
 pub fn brief_sign(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::BRIEF_SIGN
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::BRIEF_SIGN, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/brief/versions/{number}/certificate`.
 pub fn brief_certificate(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::BRIEF_CERTIFICATE
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(
+        route::BRIEF_CERTIFICATE,
+        &[("id", &id), ("number", &number)],
+    )
 }
 
 /// The URL of `/programmes/{id}/brief/versions/{number}/verify`.
 pub fn brief_verify(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::BRIEF_VERIFY
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::BRIEF_VERIFY, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/matrix`.
 pub fn matrix(id: impl std::fmt::Display) -> String {
-    route::MATRIX.replace("{id}", &id.to_string())
+    fill(route::MATRIX, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/matrix/edit`.
 pub fn matrix_edit(id: impl std::fmt::Display) -> String {
-    route::MATRIX_EDIT.replace("{id}", &id.to_string())
+    fill(route::MATRIX_EDIT, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/matrix/history`.
 pub fn matrix_history(id: impl std::fmt::Display) -> String {
-    route::MATRIX_HISTORY.replace("{id}", &id.to_string())
+    fill(route::MATRIX_HISTORY, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/matrix/print`.
 pub fn matrix_print(id: impl std::fmt::Display) -> String {
-    route::MATRIX_PRINT.replace("{id}", &id.to_string())
+    fill(route::MATRIX_PRINT, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/matrix.xlsx`.
 pub fn matrix_xlsx(id: impl std::fmt::Display) -> String {
-    route::MATRIX_XLSX.replace("{id}", &id.to_string())
+    fill(route::MATRIX_XLSX, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/dashboard.xlsx`.
 pub fn dashboard_xlsx(id: impl std::fmt::Display) -> String {
-    route::DASHBOARD_XLSX.replace("{id}", &id.to_string())
+    fill(route::DASHBOARD_XLSX, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/matrix.csv`.
 pub fn matrix_csv(id: impl std::fmt::Display) -> String {
-    route::MATRIX_CSV.replace("{id}", &id.to_string())
+    fill(route::MATRIX_CSV, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/reporting-line`.
 pub fn reporting_line(id: impl std::fmt::Display) -> String {
-    route::REPORTING_LINE.replace("{id}", &id.to_string())
+    fill(route::REPORTING_LINE, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/dashboard`.
 pub fn dashboard(id: impl std::fmt::Display) -> String {
-    route::DASHBOARD.replace("{id}", &id.to_string())
+    fill(route::DASHBOARD, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/dashboard.csv`.
 pub fn dashboard_csv(id: impl std::fmt::Display) -> String {
-    route::DASHBOARD_CSV.replace("{id}", &id.to_string())
+    fill(route::DASHBOARD_CSV, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/dashboard/import`.
 pub fn dashboard_import(id: impl std::fmt::Display) -> String {
-    route::DASHBOARD_IMPORT.replace("{id}", &id.to_string())
+    fill(route::DASHBOARD_IMPORT, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/dashboard/roi`.
 pub fn dashboard_roi(id: impl std::fmt::Display) -> String {
-    route::DASHBOARD_ROI.replace("{id}", &id.to_string())
+    fill(route::DASHBOARD_ROI, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/metrics/{metric}`.
 pub fn metric(id: impl std::fmt::Display, metric: impl std::fmt::Display) -> String {
-    route::METRIC
-        .replace("{id}", &id.to_string())
-        .replace("{metric}", &metric.to_string())
+    fill(route::METRIC, &[("id", &id), ("metric", &metric)])
 }
 
 /// The URL of `/programmes/{id}/cadence`.
 pub fn cadence(id: impl std::fmt::Display) -> String {
-    route::CADENCE.replace("{id}", &id.to_string())
+    fill(route::CADENCE, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/sessions`.
 pub fn sessions(id: impl std::fmt::Display) -> String {
-    route::SESSIONS.replace("{id}", &id.to_string())
+    fill(route::SESSIONS, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/sessions/new`.
 pub fn session_new(id: impl std::fmt::Display) -> String {
-    route::SESSION_NEW.replace("{id}", &id.to_string())
+    fill(route::SESSION_NEW, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/sessions/{number}`.
 pub fn session(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::SESSION
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::SESSION, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/sessions/{number}/check`.
 pub fn session_check(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::SESSION_CHECK
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::SESSION_CHECK, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/actions/{action}`.
 pub fn action_item(id: impl std::fmt::Display, action: impl std::fmt::Display) -> String {
-    route::ACTION_ITEM
-        .replace("{id}", &id.to_string())
-        .replace("{action}", &action.to_string())
+    fill(route::ACTION_ITEM, &[("id", &id), ("action", &action)])
 }
 
 /// The URL of `/programmes/{id}/updates`.
 pub fn updates(id: impl std::fmt::Display) -> String {
-    route::UPDATES.replace("{id}", &id.to_string())
+    fill(route::UPDATES, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/updates/new`.
 pub fn update_new(id: impl std::fmt::Display) -> String {
-    route::UPDATE_NEW.replace("{id}", &id.to_string())
+    fill(route::UPDATE_NEW, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/updates/{number}`.
 pub fn update(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::UPDATE
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::UPDATE, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/updates/{number}/requests`.
 pub fn update_requests(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::UPDATE_REQUESTS
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::UPDATE_REQUESTS, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/decisions`.
 pub fn decisions(id: impl std::fmt::Display) -> String {
-    route::DECISIONS.replace("{id}", &id.to_string())
+    fill(route::DECISIONS, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/decisions/{number}`.
 pub fn decision(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::DECISION
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::DECISION, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/reviews`.
 pub fn reviews(id: impl std::fmt::Display) -> String {
-    route::REVIEWS.replace("{id}", &id.to_string())
+    fill(route::REVIEWS, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/reviews/{month}`.
 pub fn review(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
-    route::REVIEW
-        .replace("{id}", &id.to_string())
-        .replace("{month}", &month.to_string())
+    fill(route::REVIEW, &[("id", &id), ("month", &month)])
 }
 
 /// The URL of `/programmes/{id}/reviews/{month}/hold`.
 pub fn review_hold(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
-    route::REVIEW_HOLD
-        .replace("{id}", &id.to_string())
-        .replace("{month}", &month.to_string())
+    fill(route::REVIEW_HOLD, &[("id", &id), ("month", &month)])
 }
 
 /// The URL of `/programmes/{id}/reviews/{month}/pack`.
 pub fn review_pack(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
-    route::REVIEW_PACK
-        .replace("{id}", &id.to_string())
-        .replace("{month}", &month.to_string())
+    fill(route::REVIEW_PACK, &[("id", &id), ("month", &month)])
 }
 
 /// The URL of `/programmes/{id}/reviews/{month}/verify`.
 pub fn review_verify(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
-    route::REVIEW_VERIFY
-        .replace("{id}", &id.to_string())
-        .replace("{month}", &month.to_string())
+    fill(route::REVIEW_VERIFY, &[("id", &id), ("month", &month)])
 }
 
 /// The URL of `/calendar/{token}/tandem.ics`.
 pub fn feed(token: impl std::fmt::Display) -> String {
-    route::FEED.replace("{token}", &token.to_string())
+    fill(route::FEED, &[("token", &token)])
 }
 
 /// The URL of `/programmes/{id}/health`.
 pub fn health(id: impl std::fmt::Display) -> String {
-    route::HEALTH.replace("{id}", &id.to_string())
+    fill(route::HEALTH, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/health/statement`.
 pub fn health_statement(id: impl std::fmt::Display) -> String {
-    route::HEALTH_STATEMENT.replace("{id}", &id.to_string())
+    fill(route::HEALTH_STATEMENT, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/health/pulse`.
 pub fn health_pulse(id: impl std::fmt::Display) -> String {
-    route::HEALTH_PULSE.replace("{id}", &id.to_string())
+    fill(route::HEALTH_PULSE, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/health/rating`.
 pub fn health_rating(id: impl std::fmt::Display) -> String {
-    route::HEALTH_RATING.replace("{id}", &id.to_string())
+    fill(route::HEALTH_RATING, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/pipeline`.
 pub fn pipeline(id: impl std::fmt::Display) -> String {
-    route::PIPELINE.replace("{id}", &id.to_string())
+    fill(route::PIPELINE, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/pipeline/{process}/stage`.
 pub fn pipeline_stage(id: impl std::fmt::Display, process: impl std::fmt::Display) -> String {
-    route::PIPELINE_STAGE
-        .replace("{id}", &id.to_string())
-        .replace("{process}", &process.to_string())
+    fill(route::PIPELINE_STAGE, &[("id", &id), ("process", &process)])
 }
 
 /// The URL of `/programmes/{id}/pipeline/{process}/gates`.
 pub fn pipeline_gates(id: impl std::fmt::Display, process: impl std::fmt::Display) -> String {
-    route::PIPELINE_GATES
-        .replace("{id}", &id.to_string())
-        .replace("{process}", &process.to_string())
+    fill(route::PIPELINE_GATES, &[("id", &id), ("process", &process)])
 }
 
 /// The URL of `/programmes/{id}/pipeline/{process}/gates/{gate}/remove`.
@@ -623,34 +612,30 @@ pub fn pipeline_gate_remove(
     process: impl std::fmt::Display,
     gate: impl std::fmt::Display,
 ) -> String {
-    route::PIPELINE_GATE_REMOVE
-        .replace("{id}", &id.to_string())
-        .replace("{process}", &process.to_string())
-        .replace("{gate}", &gate.to_string())
+    fill(
+        route::PIPELINE_GATE_REMOVE,
+        &[("id", &id), ("process", &process), ("gate", &gate)],
+    )
 }
 
 /// The URL of `/programmes/{id}/reviews/{month}/pipeline`.
 pub fn review_pipeline(id: impl std::fmt::Display, month: impl std::fmt::Display) -> String {
-    route::REVIEW_PIPELINE
-        .replace("{id}", &id.to_string())
-        .replace("{month}", &month.to_string())
+    fill(route::REVIEW_PIPELINE, &[("id", &id), ("month", &month)])
 }
 
 /// The URL of `/api/v1/programmes/{id}/pipeline`.
 pub fn api_pipeline(id: impl std::fmt::Display) -> String {
-    route::API_PIPELINE.replace("{id}", &id.to_string())
+    fill(route::API_PIPELINE, &[("id", &id)])
 }
 
 /// The URL of `/api/v1/programmes/{id}/metrics`.
 pub fn api_metrics(id: impl std::fmt::Display) -> String {
-    route::API_METRICS.replace("{id}", &id.to_string())
+    fill(route::API_METRICS, &[("id", &id)])
 }
 
 /// The URL of `/api/v1/programmes/{id}/metrics/{metric}/values`.
 pub fn api_values(id: impl std::fmt::Display, metric: impl std::fmt::Display) -> String {
-    route::API_VALUES
-        .replace("{id}", &id.to_string())
-        .replace("{metric}", &metric.to_string())
+    fill(route::API_VALUES, &[("id", &id), ("metric", &metric)])
 }
 
 /// The URL of `/api/v1/programmes/{id}/metrics/{metric}/values/{period}`.
@@ -659,33 +644,29 @@ pub fn api_value(
     metric: impl std::fmt::Display,
     period: impl std::fmt::Display,
 ) -> String {
-    route::API_VALUE
-        .replace("{id}", &id.to_string())
-        .replace("{metric}", &metric.to_string())
-        .replace("{period}", &period.to_string())
+    fill(
+        route::API_VALUE,
+        &[("id", &id), ("metric", &metric), ("period", &period)],
+    )
 }
 
 /// The URL of `/admin/programmes/{id}/tokens`.
 pub fn admin_tokens(id: impl std::fmt::Display) -> String {
-    route::ADMIN_TOKENS.replace("{id}", &id.to_string())
+    fill(route::ADMIN_TOKENS, &[("id", &id)])
 }
 
 /// The URL of `/admin/programmes/{id}/tokens/{token}/revoke`.
 pub fn admin_token_revoke(id: impl std::fmt::Display, token: impl std::fmt::Display) -> String {
-    route::ADMIN_TOKEN_REVOKE
-        .replace("{id}", &id.to_string())
-        .replace("{token}", &token.to_string())
+    fill(route::ADMIN_TOKEN_REVOKE, &[("id", &id), ("token", &token)])
 }
 
 /// The URL of `/programmes/{id}/agents`: the agent register.
 pub fn agents(id: impl std::fmt::Display) -> String {
-    route::AGENTS.replace("{id}", &id.to_string())
+    fill(route::AGENTS, &[("id", &id)])
 }
 
 fn agent_route(route: &str, id: impl std::fmt::Display, agent: impl std::fmt::Display) -> String {
-    route
-        .replace("{id}", &id.to_string())
-        .replace("{agent}", &agent.to_string())
+    fill(route, &[("id", &id), ("agent", &agent)])
 }
 
 /// The URL of `/programmes/{id}/agents/{agent}`.
@@ -710,36 +691,54 @@ pub fn agent_retire(id: impl std::fmt::Display, agent: impl std::fmt::Display) -
 
 /// The URL of `/programmes/{id}/overrides`.
 pub fn overrides(id: impl std::fmt::Display) -> String {
-    route::OVERRIDES.replace("{id}", &id.to_string())
+    fill(route::OVERRIDES, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/overrides/threshold`.
 pub fn override_threshold(id: impl std::fmt::Display) -> String {
-    route::OVERRIDE_THRESHOLD.replace("{id}", &id.to_string())
+    fill(route::OVERRIDE_THRESHOLD, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/incidents`.
 pub fn incidents(id: impl std::fmt::Display) -> String {
-    route::INCIDENTS.replace("{id}", &id.to_string())
+    fill(route::INCIDENTS, &[("id", &id)])
 }
 
 /// The URL of `/programmes/{id}/incidents/{number}`.
 pub fn incident(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::INCIDENT
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(route::INCIDENT, &[("id", &id), ("number", &number)])
 }
 
 /// The URL of `/programmes/{id}/incidents/{number}/acknowledge`.
 pub fn incident_acknowledge(id: impl std::fmt::Display, number: impl std::fmt::Display) -> String {
-    route::INCIDENT_ACKNOWLEDGE
-        .replace("{id}", &id.to_string())
-        .replace("{number}", &number.to_string())
+    fill(
+        route::INCIDENT_ACKNOWLEDGE,
+        &[("id", &id), ("number", &number)],
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_is_filled_as_replacing_each_placeholder_would() {
+        let id = uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0);
+        assert_eq!(
+            brief_section_edit(id, "board_narrative"),
+            route::BRIEF_SECTION_EDIT
+                .replace("{id}", &id.to_string())
+                .replace("{key}", "board_narrative")
+        );
+        assert_eq!(
+            unsubscribe(7, "digest", "t{a}g"),
+            "/unsubscribe/7/digest/t{a}g"
+        );
+        assert_eq!(fill("/a/{x}/b/{y}", &[("y", &2), ("x", &1)]), "/a/1/b/2");
+        assert_eq!(fill("/a/{x}/b/{z}", &[("x", &1)]), "/a/1/b/{z}");
+        assert_eq!(fill("/a/{x", &[("x", &1)]), "/a/{x");
+        assert_eq!(fill("/plain", &[]), "/plain");
+    }
 
     #[test]
     fn the_page_cache_knows_every_verification_page_by_its_ending() {

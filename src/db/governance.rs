@@ -47,6 +47,7 @@ pub struct AgentRow {
     /// The current suspension's number.
     pub suspensions: i32,
     pub version: i32,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub created_at: DateTime<Utc>,
     /// Whether a serious incident concerning it was recorded since it last
     /// went live (the CEO then decides its resumption too).
@@ -73,6 +74,7 @@ pub struct ChangeRow {
     pub reason: String,
     pub acted_as: String,
     pub changed_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub changed_at: DateTime<Utc>,
 }
 
@@ -98,6 +100,7 @@ pub struct OverrideRow {
     pub agent_id: Uuid,
     pub agent_name: String,
     pub decision: String,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub occurred_at: DateTime<Utc>,
     pub role: String,
     pub category: String,
@@ -126,15 +129,21 @@ pub struct IncidentRow {
     pub what_happened: String,
     pub process_id: Option<Uuid>,
     pub agent_id: Option<Uuid>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub detected_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub contained_at: Option<DateTime<Utc>>,
     pub follow_up: String,
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub acknowledge_by: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub ceo_acknowledged_at: Option<DateTime<Utc>>,
     pub ceo_acknowledged_name: Option<String>,
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub coo_acknowledged_at: Option<DateTime<Utc>>,
     pub coo_acknowledged_name: Option<String>,
     pub recorded_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub recorded_at: DateTime<Utc>,
     pub version: i32,
 }

@@ -31,6 +31,7 @@ pub struct StatementRow {
     pub sentence: String,
     /// Who wrote it.
     pub written_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub written_at: DateTime<Utc>,
 }
 
@@ -49,6 +50,7 @@ pub struct PulseRow {
     pub actual_value: Option<f64>,
     /// The target then.
     pub actual_target: f64,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub checked_at: DateTime<Utc>,
 }
 
@@ -66,6 +68,7 @@ pub struct RatingRow {
     pub why: String,
     /// What the dashboard said then.
     pub dashboard: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub rated_at: DateTime<Utc>,
 }
 
@@ -97,7 +100,9 @@ pub struct HealthSource {
 /// A serious incident's clock, for the signs' history.
 #[derive(Debug, Clone, Deserialize)]
 pub struct IncidentClockRow {
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub acknowledge_by: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
 

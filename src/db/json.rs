@@ -74,34 +74,55 @@ pub(crate) fn decode_or_default<T: DeserializeOwned + Default>(
     part.map_or_else(|| Ok(T::default()), |part| decode(&part.0))
 }
 
-/// Reads a list of times as PostgreSQL writes them in JSON in UTC
+/// A time as PostgreSQL writes it in JSON in UTC
 /// ("2026-03-02T09:15:00.123456+00:00"): that fixed form is read directly,
 /// any other through chrono's general RFC 3339 parser, which cost a fifth
-/// of decoding a dashboard's hundreds of values.
+/// of decoding a dashboard's hundreds of values. Fields of kept documents
+/// take it with `#[serde(deserialize_with = "…::utc")]` (or `utc_or_none`,
+/// `utc_times`).
+struct JsonTime(DateTime<Utc>);
+
+impl<'de> serde::Deserialize<'de> for JsonTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = JsonTime;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 time")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<JsonTime, E> {
+                utc_time(text)
+                    .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc()))
+                    .map(JsonTime)
+                    .ok_or_else(|| E::custom(format!("not an RFC 3339 time: {text:?}")))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Reads a time ([`JsonTime`]).
+pub(crate) fn utc<'de, D>(deserializer: D) -> Result<DateTime<Utc>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    <JsonTime as serde::Deserialize>::deserialize(deserializer).map(|t| t.0)
+}
+
+/// Reads a time or null ([`JsonTime`]).
+pub(crate) fn utc_or_none<'de, D>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    <Option<JsonTime> as serde::Deserialize>::deserialize(deserializer).map(|t| t.map(|t| t.0))
+}
+
+/// Reads a list of times ([`JsonTime`]).
 pub(crate) fn utc_times<'de, D>(deserializer: D) -> Result<Vec<DateTime<Utc>>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
-    struct Time(DateTime<Utc>);
-    impl<'de> serde::Deserialize<'de> for Time {
-        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct Visitor;
-            impl serde::de::Visitor<'_> for Visitor {
-                type Value = Time;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("an RFC 3339 time")
-                }
-                fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Time, E> {
-                    utc_time(text)
-                        .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc()))
-                        .map(Time)
-                        .ok_or_else(|| E::custom(format!("not an RFC 3339 time: {text:?}")))
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    let times: Vec<Time> = serde::Deserialize::deserialize(deserializer)?;
+    let times: Vec<JsonTime> = serde::Deserialize::deserialize(deserializer)?;
     Ok(times.into_iter().map(|t| t.0).collect())
 }
 
@@ -196,5 +217,25 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_field_reads_one_time_or_null_or_nothing() {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            #[serde(deserialize_with = "utc")]
+            at: DateTime<Utc>,
+            #[serde(default, deserialize_with = "utc_or_none")]
+            by: Option<DateTime<Utc>>,
+        }
+        let at = "2026-03-02T09:15:00.25+00:00";
+        let expected = DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+        let row: Row = serde_json::from_str(&format!(r#"{{"at":"{at}","by":"{at}"}}"#)).unwrap();
+        assert_eq!((row.at, row.by), (expected, Some(expected)));
+        let row: Row = serde_json::from_str(&format!(r#"{{"at":"{at}","by":null}}"#)).unwrap();
+        assert_eq!(row.by, None);
+        let row: Row = serde_json::from_str(r#"{"at":"2026-03-02T09:15:00.25Z"}"#).unwrap();
+        assert_eq!((row.at, row.by), (expected, None));
+        assert!(serde_json::from_str::<Row>(r#"{"at":null}"#).is_err());
     }
 }

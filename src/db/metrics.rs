@@ -36,6 +36,7 @@ pub struct ValueRow {
     pub note: String,
     /// Who recorded (or last corrected) it.
     pub recorded_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub recorded_at: DateTime<Utc>,
     /// Optimistic-concurrency version: 1 as recorded, +1 per correction.
     pub version: i32,
@@ -52,6 +53,7 @@ pub struct CorrectionRow {
     pub new_note: String,
     pub reason: String,
     pub corrected_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub corrected_at: DateTime<Utc>,
 }
 
@@ -107,6 +109,7 @@ pub struct SignedSections {
     /// The version number.
     pub number: i32,
     /// When its last signature was given.
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub approved_at: DateTime<Utc>,
     /// Section key → content.
     pub sections: HashMap<String, Content>,

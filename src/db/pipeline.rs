@@ -36,6 +36,7 @@ pub struct ProcessRow {
     /// Optimistic-concurrency version of the stage.
     pub stage_version: i32,
     /// When it was first written into the brief.
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -55,6 +56,7 @@ pub struct MoveRow {
     /// Why, in a line.
     pub note: String,
     pub moved_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub moved_at: DateTime<Utc>,
 }
 
@@ -72,6 +74,7 @@ pub struct GateRow {
     pub periods: i32,
     /// Who set it.
     pub created_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -104,6 +107,7 @@ pub struct DecisionRow {
     pub note: String,
     /// Who recorded it.
     pub recorded_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub recorded_at: DateTime<Utc>,
 }
 

@@ -21,12 +21,14 @@ pub struct Programme {
     /// Planned start of the deployment (week 1).
     pub planned_start: Option<NaiveDate>,
     /// When the phase last changed.
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub phase_changed_at: DateTime<Utc>,
     /// To whom the COO answers on AI matters: `ceo`, `cto` or `other`.
     pub coo_reports_to: String,
     /// Who "other" is, or any context.
     pub coo_reports_to_note: String,
     pub version: i32,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub created_at: DateTime<Utc>,
     /// The first day of the deployment (week 1), once it began.
     pub deploying_since: Option<NaiveDate>,
@@ -40,13 +42,14 @@ pub struct Programme {
     /// The warning signs standing after the last change that could move them.
     pub health_signs: Option<Vec<String>>,
     /// The CEO's last pulse check.
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub last_pulse_at: Option<DateTime<Utc>>,
     /// The agents suspended now, by name.
     #[serde(default)]
     pub suspended_agents: Vec<String>,
     /// The earliest clock of a serious incident not yet acknowledged by
     /// both executives.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub incident_due_at: Option<DateTime<Utc>>,
 }
 

@@ -15,6 +15,7 @@ pub struct Version {
     pub version: i32,
     /// The matrix as saved.
     pub matrix: Json<Matrix>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub saved_at: DateTime<Utc>,
     /// Who (none for the system: programme creation, the demo).
     pub saved_by_name: Option<String>,

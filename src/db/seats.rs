@@ -20,8 +20,10 @@ pub struct Seat {
     pub kind: String,
     /// An approver's title.
     pub title: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub started_at: DateTime<Utc>,
     /// Until (none while sitting).
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub ended_at: Option<DateTime<Utc>>,
 }
 

@@ -39,6 +39,21 @@ pub fn long(date: impl Dated) -> Long {
     Long { day, month, year }
 }
 
+/// A date in a list, "7 Dec 2026": what chrono writes for `"%-d %b %Y"`.
+pub fn short(date: impl Dated) -> Short {
+    let (year, month, day) = date.ymd();
+    Short { day, month, year }
+}
+
+/// The time of day of a moment, "09:05": what chrono writes for `"%H:%M"`.
+pub fn clock<Tz: chrono::TimeZone>(at: &chrono::DateTime<Tz>) -> Clock {
+    use chrono::Timelike;
+    Clock {
+        hour: at.hour(),
+        minute: at.minute(),
+    }
+}
+
 /// What has a calendar date: a day, a moment (its date in its own zone),
 /// or a reference to either (templates hold both).
 pub trait Dated {
@@ -75,6 +90,40 @@ pub struct Long {
 impl fmt::Display for Long {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} {}", self.day, month_name(self.month), self.year)
+    }
+}
+
+/// A date written as [`short`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Short {
+    day: u32,
+    month: u32,
+    year: i32,
+}
+
+impl fmt::Display for Short {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = month_name(self.month);
+        write!(
+            f,
+            "{} {} {}",
+            self.day,
+            name.get(..3).unwrap_or(name),
+            self.year
+        )
+    }
+}
+
+/// A time of day written as [`clock`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    hour: u32,
+    minute: u32,
+}
+
+impl fmt::Display for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
     }
 }
 
@@ -159,6 +208,16 @@ mod tests {
         }
         let at = chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(20_000);
         assert_eq!(long(at).to_string(), at.format("%-d %B %Y").to_string());
+    }
+
+    #[test]
+    fn a_short_date_and_a_clock_read_as_chrono_writes_them() {
+        let mut at = chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(10_957);
+        while at.date_naive() <= LATEST {
+            assert_eq!(short(at).to_string(), at.format("%-d %b %Y").to_string());
+            assert_eq!(clock(&at).to_string(), at.format("%H:%M").to_string());
+            at += chrono::Duration::minutes(13 * 24 * 60 + 37);
+        }
     }
 
     #[test]

@@ -31,12 +31,15 @@ pub struct DraftSection {
     pub section_key: String,
     pub content: Json<Content>,
     pub version: i32,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub updated_at: DateTime<Utc>,
     /// Who edited it last.
     pub updated_by_name: Option<String>,
     /// The CEO's agreement (joint sections).
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub ceo_agreed_at: Option<DateTime<Utc>>,
     /// The COO's agreement (joint sections).
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub coo_agreed_at: Option<DateTime<Utc>>,
     /// Its hash, stored with every save (none only before the start that
     /// fills it: [`derive_missing`]).
@@ -58,12 +61,15 @@ pub(crate) const DRAFT: &str = "SELECT s.section_key, s.content, s.version, s.up
 pub struct ShownSection {
     pub section_key: String,
     pub version: i32,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub updated_at: DateTime<Utc>,
     /// Who edited it last.
     pub updated_by_name: Option<String>,
     /// The CEO's agreement (joint sections).
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub ceo_agreed_at: Option<DateTime<Utc>>,
     /// The COO's agreement (joint sections).
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub coo_agreed_at: Option<DateTime<Utc>>,
     /// Its hash (filled at every start for a section stored without).
     pub section_hash: Option<String>,

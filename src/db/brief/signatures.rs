@@ -28,6 +28,7 @@ pub struct Slot {
     pub reason: Option<String>,
     /// The hash the signer signed.
     pub signed_hash: Option<String>,
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub signed_at: Option<DateTime<Utc>>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,

@@ -21,6 +21,7 @@ pub struct Version {
     /// SHA-256 over the section hashes.
     pub version_hash: String,
     /// When it was submitted.
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub submitted_at: DateTime<Utc>,
     pub submitted_by_name: Option<String>,
 }

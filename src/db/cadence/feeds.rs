@@ -81,8 +81,10 @@ pub struct FeedRequest {
     pub number: i32,
     pub question: String,
     /// When it was raised.
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub raised_at: DateTime<Utc>,
     /// When the CEO decided, if yet.
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub decided_at: Option<DateTime<Utc>>,
 }
 

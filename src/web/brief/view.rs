@@ -15,6 +15,7 @@ use crate::db;
 use crate::db::brief::ShownSection;
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Content, Owner, SECTIONS, Section};
+use crate::domain::dates;
 use crate::domain::permission::Action;
 use crate::domain::seat::SeatKind;
 use crate::domain::signoff::{DraftState, submission_blockers};
@@ -117,8 +118,9 @@ pub(super) async fn show(
                 updated: row
                     .map(|r| {
                         format!(
-                            "Last edited {}{}",
-                            r.updated_at.format("%-d %b %Y, %H:%M UTC"),
+                            "Last edited {}, {} UTC{}",
+                            dates::short(r.updated_at),
+                            dates::clock(&r.updated_at),
                             r.updated_by_name
                                 .as_ref()
                                 .map(|n| format!(" by {n}"))
@@ -150,7 +152,7 @@ pub(super) async fn show(
                 .collect();
             VersionLine {
                 number: version.number,
-                submitted: version.submitted_at.format("%-d %b %Y").to_string(),
+                submitted: dates::short(version.submitted_at).to_string(),
                 status: super::status_of(&slots),
             }
         })

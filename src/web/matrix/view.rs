@@ -12,6 +12,7 @@ use super::{Grid, end_of};
 use crate::auth::extract::{CurrentUser, Viewer};
 use crate::db;
 use crate::db::programmes::Programme;
+use crate::domain::dates;
 use crate::domain::permission::Action;
 use crate::domain::raci::{Matrix, ReportingLine};
 use crate::error::AppError;
@@ -114,9 +115,10 @@ fn page_of(
 
 fn describe(version: &db::raci::Version) -> String {
     format!(
-        "Version {}, saved {}{}",
+        "Version {}, saved {} at {} UTC{}",
         version.version,
-        version.saved_at.format("%-d %B %Y at %H:%M UTC"),
+        dates::long(version.saved_at),
+        dates::clock(&version.saved_at),
         version
             .saved_by_name
             .as_ref()

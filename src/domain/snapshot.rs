@@ -119,6 +119,45 @@ impl Figures {
     }
 }
 
+/// How one metric stood in a pack: what a later pack is compared with
+/// (kept beside each pack as it is written: migration 0047).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standing {
+    /// The metric's id.
+    pub id: String,
+    /// Its unit, as stored.
+    pub unit: String,
+    /// The latest value.
+    pub value: Option<f64>,
+    /// on / near / off / none.
+    pub status: String,
+}
+
+impl Standing {
+    /// The value, formatted in its unit, or a dash.
+    fn value_text(&self) -> String {
+        self.value.map_or_else(
+            || "—".to_owned(),
+            |v| Unit::parse(&self.unit).unwrap_or(Unit::Count).format(v),
+        )
+    }
+
+    fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::NoData)
+    }
+}
+
+impl From<&Figure> for Standing {
+    fn from(figure: &Figure) -> Self {
+        Standing {
+            id: figure.id.clone(),
+            unit: figure.unit.clone(),
+            value: figure.value,
+            status: figure.status.clone(),
+        }
+    }
+}
+
 /// What moved for one metric between two sets of figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Move {
@@ -133,12 +172,12 @@ pub struct Move {
 }
 
 /// What moved from `before` to `after`, metric by metric (in `after`'s order).
-pub fn moves(before: &Figures, after: &Figures) -> Vec<Move> {
+pub fn moves(before: &[Standing], after: &Figures) -> Vec<Move> {
     after
         .metrics
         .iter()
         .map(|now| {
-            let then = before.get(&now.id);
+            let then = before.iter().find(|then| then.id == now.id);
             let change = match (then.and_then(|t| t.value), now.value) {
                 (Some(a), Some(b)) if (b - a).abs() < 1e-9 => "no change".to_owned(),
                 (Some(a), Some(b)) if b > a => format!("up {}", now.unit().format(b - a)),
@@ -148,9 +187,9 @@ pub fn moves(before: &Figures, after: &Figures) -> Vec<Move> {
             };
             Move {
                 name: now.name.clone(),
-                before: then.map_or_else(|| "—".to_owned(), Figure::value_text),
+                before: then.map_or_else(|| "—".to_owned(), Standing::value_text),
                 after: now.value_text(),
-                status: (then.map_or(Status::NoData, Figure::status), now.status()),
+                status: (then.map_or(Status::NoData, Standing::status), now.status()),
                 change,
             }
         })
@@ -367,10 +406,19 @@ mod tests {
             ],
             ..Figures::default()
         };
-        let m = moves(&before, &after);
+        let standing = |figures: &Figures| {
+            figures
+                .metrics
+                .iter()
+                .map(Standing::from)
+                .collect::<Vec<_>>()
+        };
+        let m = moves(&standing(&before), &after);
         assert_eq!(m[0].change, "up 2.5 %");
         assert_eq!(m[0].status, (Status::Near, Status::On));
+        assert_eq!(m[0].before, before.metrics[0].value_text());
         assert_eq!(m[1].change, "first value");
-        assert_eq!(moves(&after, &after)[0].change, "no change");
+        assert_eq!(m[1].before, "—");
+        assert_eq!(moves(&standing(&after), &after)[0].change, "no change");
     }
 }

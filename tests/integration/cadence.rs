@@ -381,6 +381,40 @@ async fn a_review_is_written_by_both_held_once_and_never_rewritten_by_a_later_co
     .await
     .unwrap();
     assert_eq!(hash.len(), 64);
+    // How each metric stood is kept beside every pack, and what moved is
+    // read from the one before.
+    let packs: Vec<(String, serde_json::Value, serde_json::Value)> = sqlx::query_as(
+        "SELECT r.month, s.content, s.standing::jsonb FROM exco_reviews r
+           JOIN exco_review_snapshots s ON s.review_id = r.id
+          WHERE r.programme_id = $1 ORDER BY r.month",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for (month, content, standing) in &packs {
+        let expected: Vec<serde_json::Value> = content["figures"]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                serde_json::json!({"id": m["id"], "unit": m["unit"], "value": m["value"], "status": m["status"]})
+            })
+            .collect();
+        assert!(!expected.is_empty(), "{month}");
+        assert_eq!(standing, &serde_json::Value::Array(expected), "{month}");
+    }
+    let held = ceo.get(&review).await;
+    match packs.iter().rev().nth(1) {
+        Some((before, ..)) => {
+            assert!(
+                held.shows(&format!("What moved since the review of {before}")),
+                "{}",
+                held.body
+            )
+        }
+        None => assert!(held.shows("nothing to compare with yet"), "{}", held.body),
+    }
     let again = ceo
         .post(
             &review,

@@ -55,6 +55,7 @@ pub struct SessionRow {
     pub decisions: String,
     /// Who recorded it.
     pub recorded_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -72,6 +73,7 @@ pub struct CheckRow {
     pub needs: String,
     /// Who wrote it.
     pub written_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub written_at: DateTime<Utc>,
     pub version: i32,
 }
@@ -93,6 +95,7 @@ pub struct ActionRow {
     /// The day it was set (its session's or review's day).
     pub origin_on: NaiveDate,
     /// When it was done.
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub done_at: Option<DateTime<Utc>>,
     pub version: i32,
 }
@@ -125,6 +128,7 @@ pub struct UpdateRow {
     pub figures: Figures,
     /// Who wrote it.
     pub written_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub written_at: DateTime<Utc>,
 }
 
@@ -143,12 +147,14 @@ pub struct RequestRow {
     /// Who raised it.
     pub raised_by_name: Option<String>,
     /// When (the clock starts here).
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub raised_at: DateTime<Utc>,
     /// The outcome's stored value, once decided.
     pub decision: Option<String>,
     /// The CEO's note.
     pub note: String,
     pub decided_by_name: Option<String>,
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub decided_at: Option<DateTime<Utc>>,
     /// The dashboard as it stood when decided.
     pub figures: Option<Figures>,
@@ -173,9 +179,11 @@ pub struct ReviewRow {
     pub attendees: String,
     /// Who opened it.
     pub opened_by_name: Option<String>,
+    #[serde(deserialize_with = "crate::db::json::utc")]
     pub opened_at: DateTime<Utc>,
     pub version: i32,
     /// When it was held.
+    #[serde(default, deserialize_with = "crate::db::json::utc_or_none")]
     pub held_at: Option<DateTime<Utc>>,
     /// Who held it.
     pub held_by_name: Option<String>,
@@ -224,8 +232,12 @@ impl ReviewRow {
 pub struct SnapshotRow {
     /// The month of its review.
     pub month: String,
-    /// The pack as stored, decoded only by the page that shows it.
-    pub content: Box<serde_json::value::RawValue>,
+    /// The pack as stored, decoded only by the page that shows it: read
+    /// for the review asked for, not for the one before it.
+    pub content: Option<Box<serde_json::value::RawValue>>,
+    /// How each metric stood in it (what a later review compares with;
+    /// migration 0047).
+    pub standing: Vec<crate::domain::snapshot::Standing>,
     /// The hash written with it.
     pub sha256: String,
 }
@@ -312,7 +324,8 @@ fn reviews_sql(focus: &str) -> String {
     )
 }
 
-const SNAPSHOTS: &str = "SELECT r.month, s.shown AS content, s.sha256
+const SNAPSHOTS: &str =
+    "SELECT r.month, CASE WHEN r.month = $3 THEN s.shown END AS content, s.standing, s.sha256
    FROM exco_review_snapshots s JOIN exco_reviews r ON r.id = s.review_id
   WHERE r.programme_id = $1 AND $3::text IS NOT NULL AND r.month <= $3
   ORDER BY r.month DESC LIMIT 2";

@@ -28,7 +28,7 @@ use crate::domain::metrics::{Cadence, Period};
 use crate::domain::permission::Action;
 use crate::domain::pipeline::{ExcoDecision, Stage};
 use crate::domain::seat::SeatKind;
-use crate::domain::snapshot::{Figure, Figures, Move, Pack, ProcessDecision, moves};
+use crate::domain::snapshot::{Figure, Figures, Move, Pack, ProcessDecision, Standing, moves};
 use crate::domain::values::text;
 use crate::error::{AppError, Result};
 use crate::paths;
@@ -226,7 +226,7 @@ struct Loaded {
     review: ReviewRow,
     month: Period,
     pack: Option<Pack>,
-    previous: Option<Pack>,
+    previous: Option<Earlier>,
     /// Today's recent values (a held review's figures are compared with them).
     values: Vec<ValueRow>,
     /// Today's board: drafts the pack of a review not yet held (`None` once held).
@@ -248,18 +248,21 @@ async fn load_review(
         .find(|r| r.month == month)
         .cloned()
         .ok_or(AppError::NotFound)?;
-    let decode =
-        |content: &serde_json::value::RawValue| serde_json::from_str::<Pack>(content.get()).ok();
     let pack = source
         .snapshots
         .iter()
         .find(|s| s.month == month)
-        .and_then(|s| decode(&s.content));
+        .and_then(|s| s.content.as_ref())
+        .and_then(|content| serde_json::from_str::<Pack>(content.get()).ok());
+    // The pack before this one is read only for how each metric stood.
     let previous = source
         .snapshots
-        .iter()
+        .iter_mut()
         .find(|s| s.month < month)
-        .and_then(|s| decode(&s.content));
+        .map(|s| Earlier {
+            month: s.month.clone(),
+            standing: std::mem::take(&mut s.standing),
+        });
     let dashboard = source.dashboard.take().unwrap_or_default();
     let board = pack
         .is_none()
@@ -277,6 +280,12 @@ async fn load_review(
             board,
         },
     ))
+}
+
+/// The pack before a review's: its month, and how each metric stood.
+struct Earlier {
+    month: String,
+    standing: Vec<Standing>,
 }
 
 /// What the review page and its pack both show.
@@ -311,7 +320,7 @@ impl Loaded {
             moved: self
                 .previous
                 .as_ref()
-                .map(|p| moves(&p.figures, &pack.figures))
+                .map(|p| moves(&p.standing, &pack.figures))
                 .unwrap_or_default(),
             previous_month: self.previous.as_ref().map(|p| p.month.clone()),
             set_here: views

@@ -49,7 +49,6 @@ pub struct Metrics {
     requests: Family<RequestLabels, Histogram>,
     in_flight: Gauge,
     pool: Family<StateLabel, Gauge>,
-    readers: Family<StateLabel, Gauge>,
     outbox: Family<StateLabel, Gauge>,
     outbox_oldest: Gauge<f64, AtomicU64>,
     sign_in_failures: Counter,
@@ -80,12 +79,6 @@ impl Metrics {
             "db_pool_connections",
             "Connections of the serving pool, idle or in use",
             pool.clone(),
-        );
-        let readers = Family::<StateLabel, Gauge>::default();
-        registry.register(
-            "db_reader_connections",
-            "Connections pages are read on, idle or in use (as many at most as the pool)",
-            readers.clone(),
         );
         let max: Gauge = Gauge::default();
         max.set(i64::from(pool_max));
@@ -124,7 +117,6 @@ impl Metrics {
             requests,
             in_flight,
             pool,
-            readers,
             outbox,
             outbox_oldest,
             sign_in_failures,
@@ -136,14 +128,8 @@ impl Metrics {
         self.sign_in_failures.inc();
     }
 
-    /// The text exposition, with the pool, the readers and the outbox
-    /// read now.
-    pub async fn render(&self, pool: &PgPool, readers: &crate::db::readers::Readers) -> String {
-        for (state, count) in [("idle", readers.idle()), ("in_use", readers.in_use())] {
-            self.readers
-                .get_or_create(&StateLabel { state })
-                .set(i64::try_from(count).unwrap_or(i64::MAX));
-        }
+    /// The text exposition, with the pool and the outbox read now.
+    pub async fn render(&self, pool: &PgPool) -> String {
         let size = i64::from(pool.size());
         let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
         self.pool
@@ -216,10 +202,7 @@ async fn scrape(State(state): State<AppState>) -> Response {
     let Some(metrics) = state.metrics() else {
         return axum::http::StatusCode::NOT_FOUND.into_response();
     };
-    let mut response = metrics
-        .render(&state.pool, state.readers())
-        .await
-        .into_response();
+    let mut response = metrics.render(&state.pool).await.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

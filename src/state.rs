@@ -17,8 +17,6 @@ pub struct AppState(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     shared: Shared,
-    /// The connections pages are read on (opened like the pool's).
-    readers: crate::db::readers::Readers,
     /// The key binding sign-in CSRF tokens to tandem, read once from the database.
     login_key: tokio::sync::OnceCell<[u8; 32]>,
     /// The key signing unsubscribe links, read once from the database.
@@ -51,18 +49,12 @@ impl AppState {
     /// The state holding `shared`.
     pub fn new(shared: Shared) -> Self {
         AppState(Arc::new(Inner {
-            readers: crate::db::readers::Readers::new(shared.pool.clone()),
             shared,
             login_key: tokio::sync::OnceCell::new(),
             unsubscribe_key: tokio::sync::OnceCell::new(),
             oidc_http: std::sync::OnceLock::new(),
             passkeys: std::sync::OnceLock::new(),
         }))
-    }
-
-    /// The connections a page's one-statement read runs on.
-    pub fn readers(&self) -> &crate::db::readers::Readers {
-        &self.0.readers
     }
 
     /// The metrics, if they are kept.

@@ -175,17 +175,6 @@ impl Viewer {
         }
     }
 
-    /// The page `read` reads for [`Viewer::who`], on one of the pages'
-    /// reading connections.
-    pub async fn read<T>(
-        &self,
-        state: &AppState,
-        read: impl AsyncFnOnce(&mut sqlx::PgConnection, &Who<'_>) -> sqlx::Result<T>,
-    ) -> sqlx::Result<T> {
-        let who = self.who(state);
-        state.readers().read(async |db| read(db, &who).await).await
-    }
-
     /// The user, and the page read for [`Viewer::who`]; without a live
     /// session, where the request goes instead (the page read is dropped).
     pub async fn admit<T>(

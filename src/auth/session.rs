@@ -137,13 +137,9 @@ impl Presented {
     pub async fn find(&self, state: &AppState) -> Result<&Found, AppError> {
         self.found
             .get_or_try_init(|| async {
-                let now = state.now();
-                let row = state
-                    .readers()
-                    .read(async |db| {
-                        db::sessions::find_by_token_hash(db, &self.token_hash, now).await
-                    })
-                    .await?;
+                let row =
+                    db::sessions::find_by_token_hash(&state.pool, &self.token_hash, state.now())
+                        .await?;
                 self.judge(state, row).await
             })
             .await

@@ -503,34 +503,3 @@ async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
     assert!(!logs.contains(&secret), "{logs}");
     assert!(logs.contains("/calendar/{token}/tandem.ics"), "{logs}");
 }
-
-#[tokio::test]
-async fn a_reading_connection_is_kept_only_after_a_statement_that_ran_to_the_end() {
-    let (owner, _) = crate::helpers::fresh_database().await;
-    let readers = tandem::db::readers::Readers::new(crate::helpers::serving_pool(&owner));
-    let number = async |sql: &'static str| {
-        readers
-            .read(async |db| sqlx::query_scalar::<_, i32>(sql).fetch_one(db).await)
-            .await
-    };
-
-    assert_eq!(number("SELECT 1").await.unwrap(), 1);
-    assert_eq!(readers.idle(), 1, "kept for the next read");
-    assert_eq!(number("SELECT 2").await.unwrap(), 2);
-    assert_eq!(readers.idle(), 1, "the same connection again");
-
-    assert!(number("SELECT 1 / 0").await.is_err());
-    assert_eq!(readers.idle(), 0, "a failed read's connection is closed");
-
-    // A read dropped mid-statement (the browser went away): its connection
-    // could still deliver that statement's answer to the next read.
-    let dropped = tokio::time::timeout(
-        std::time::Duration::from_millis(200),
-        number("SELECT 3 FROM pg_sleep(2)"),
-    )
-    .await;
-    assert!(dropped.is_err(), "the read was dropped unfinished");
-    assert_eq!(readers.idle(), 0, "its connection is not kept");
-    assert_eq!(number("SELECT 4").await.unwrap(), 4);
-    assert_eq!(readers.idle(), 1);
-}

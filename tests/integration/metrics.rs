@@ -86,15 +86,6 @@ async fn metrics_count_requests_by_route_pattern_and_read_the_pool_and_the_outbo
     assert_eq!(sample(&text, "tandem_http_requests_in_flight"), Some(0.0));
     assert_eq!(sample(&text, "tandem_db_pool_max_connections"), Some(6.0));
     assert!(sample(&text, "tandem_db_pool_connections{state=\"idle\"}").is_some());
-    assert!(
-        sample(&text, "tandem_db_reader_connections{state=\"idle\"}")
-            .is_some_and(|idle| idle >= 1.0),
-        "the pages read were read on a reading connection, kept after"
-    );
-    assert_eq!(
-        sample(&text, "tandem_db_reader_connections{state=\"in_use\"}"),
-        Some(0.0)
-    );
     let queued: i64 =
         sqlx::query_scalar("SELECT count(*) FROM notifications WHERE delivery = 'queued'")
             .fetch_one(&app.pool)

@@ -508,7 +508,7 @@ struct FrozenFigures {
 /// processes, the dashboard. A focused review still open takes a second
 /// round trip for what only it shows (`open_parts`).
 pub async fn source(
-    db: &mut sqlx::PgConnection,
+    pool: &sqlx::PgPool,
     who: &Who<'_>,
     programme_id: Uuid,
     reads: Reads<'_>,
@@ -577,7 +577,7 @@ pub async fn source(
         .bind(reads.checks)
         .bind(reads.processes)
         .bind(reads.dashboard);
-    let Some(found) = who.bind_last(query).fetch_optional(&mut *db).await? else {
+    let Some(found) = who.bind_last(query).fetch_optional(pool).await? else {
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
@@ -625,7 +625,7 @@ pub async fn source(
     if let Some(month) = reads.focus
         && focused.as_ref().is_some_and(|r| r.held_at.is_none())
     {
-        let open = open_parts(db, programme_id, month).await?;
+        let open = open_parts(pool, programme_id, month).await?;
         source.processes = open.processes;
         source.pipeline = open.pipeline;
         source.at_work = Some(open.at_work);
@@ -670,7 +670,7 @@ struct OpenParts {
 /// far by its review of `month`, the agents at work since the last review
 /// and the kept dashboard, in one statement.
 async fn open_parts(
-    db: &mut sqlx::PgConnection,
+    pool: &sqlx::PgPool,
     programme_id: Uuid,
     month: &str,
 ) -> sqlx::Result<OpenParts> {
@@ -686,7 +686,7 @@ async fn open_parts(
     let part: Part = sqlx::query_scalar(&SQL)
         .bind(programme_id)
         .bind(month)
-        .fetch_one(db)
+        .fetch_one(pool)
         .await?;
     decode(&part.0)
 }

@@ -53,11 +53,7 @@ pub(crate) async fn load(
     programme_id: Uuid,
     number: i32,
 ) -> Result<(CurrentUser, Loaded)> {
-    let seen = viewer
-        .read(state, async |db, who| {
-            db::pages::version(db, who, programme_id, number).await
-        })
-        .await?;
+    let seen = db::pages::version(&state.pool, &viewer.who(state), programme_id, number).await?;
     let (user, source) = viewer.admit(state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;

@@ -70,9 +70,7 @@ pub(super) async fn show(
     viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<BriefPage> {
-    let seen = viewer
-        .read(&state, async |db, who| db::pages::brief(db, who, id).await)
-        .await?;
+    let seen = db::pages::brief(&state.pool, &viewer.who(&state), id).await?;
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;

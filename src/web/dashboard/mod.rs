@@ -50,11 +50,7 @@ async fn load(
     id: Uuid,
     focus: Option<&str>,
 ) -> Result<(CurrentUser, Programme, DashboardSource)> {
-    let seen = viewer
-        .read(state, async |db, who| {
-            db::metrics::dashboard_page(db, who, id, focus).await
-        })
-        .await?;
+    let seen = db::metrics::dashboard_page(&state.pool, &viewer.who(state), id, focus).await?;
     let (user, (programme, source)) = viewer.admit(state, seen).await?;
     user.require(crate::domain::permission::Action::ReadProgramme)?;
     Ok((user, programme.ok_or(AppError::NotFound)?, source))

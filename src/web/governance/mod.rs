@@ -483,12 +483,14 @@ async fn see(
     focus: Option<Uuid>,
 ) -> Result<(CurrentUser, Programme, GovernanceSource)> {
     let now = state.now();
-    let month = first_month(now);
-    let seen = viewer
-        .read(state, async |db, who| {
-            db::governance::source(db, who, id, focus, Some(&month)).await
-        })
-        .await?;
+    let seen = db::governance::source(
+        &state.pool,
+        &viewer.who(state),
+        id,
+        focus,
+        Some(&first_month(now)),
+    )
+    .await?;
     let (user, mut source) = viewer.admit(state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;

@@ -57,11 +57,7 @@ pub(super) async fn show(
         },
     };
     // The programme and its matrix in one round trip.
-    let seen = viewer
-        .read(&state, async |db, who| {
-            db::pages::matrix(db, who, id, as_of.map(end_of)).await
-        })
-        .await?;
+    let seen = db::pages::matrix(&state.pool, &viewer.who(&state), id, as_of.map(end_of)).await?;
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;

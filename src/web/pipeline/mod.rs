@@ -114,11 +114,7 @@ async fn page(
     form: PipelineForm,
     errors: FieldErrors,
 ) -> Result<PipelinePage> {
-    let seen = viewer
-        .read(state, async |db, who| {
-            db::pipeline::source(db, who, id).await
-        })
-        .await?;
+    let seen = db::pipeline::source(&state.pool, &viewer.who(state), id).await?;
     let (user, mut source) = viewer.admit(state, seen).await?;
     let user = &user;
     user.require(Action::ReadProgramme)?;

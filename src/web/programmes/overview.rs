@@ -44,11 +44,7 @@ pub(super) async fn show(
     viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<OverviewPage> {
-    let seen = viewer
-        .read(&state, async |db, who| {
-            db::pages::overview(db, who, id).await
-        })
-        .await?;
+    let seen = db::pages::overview(&state.pool, &viewer.who(&state), id).await?;
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;

@@ -362,17 +362,25 @@ impl Board {
         ) -> &'a Content {
             sections.get(key).unwrap_or(&EMPTY)
         }
-        let draft = Definitions::from_brief(
-            section(source.draft(), "operational_metrics"),
-            section(source.draft(), "success_metrics"),
-        );
+        let draft = || {
+            Definitions::from_brief(
+                section(source.draft(), "operational_metrics"),
+                section(source.draft(), "success_metrics"),
+            )
+        };
         let (definitions, business_case, basis) = match &source.signed {
             Some(signed) => {
                 let definitions = Definitions::from_brief(
                     section(&signed.sections, "operational_metrics"),
                     section(&signed.sections, "success_metrics"),
                 );
-                let changes = definitions.changes_in(&draft);
+                // A draft that is the signed version changes nothing (and
+                // is not read twice).
+                let changes = if source.draft_is_signed {
+                    Vec::new()
+                } else {
+                    definitions.changes_in(&draft())
+                };
                 (
                     definitions,
                     section(&signed.sections, "business_case"),
@@ -385,7 +393,7 @@ impl Board {
                 )
             }
             None => (
-                draft.clone(),
+                draft(),
                 section(source.draft(), "business_case"),
                 Basis {
                     signed_version: None,

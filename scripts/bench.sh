@@ -31,6 +31,14 @@ read -r -a passes <<<"${PASSES:-repeat first}"
 anchor_src="$root/../shared/bench/fortunes-anchor"
 compare="$root/../shared/bench/compare.sh"
 [ -d "$anchor_src" ] || { echo "bench: $anchor_src is missing" >&2; exit 2; }
+# Anything already answering on the ports measured would be measured
+# instead of what this run starts.
+for port in 8100 3100 3101; do
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+    echo "bench: something already listens on 127.0.0.1:$port; stop it first" >&2
+    exit 2
+  fi
+done
 
 scripts/ensure-packages.sh build postgres
 command -v wrk >/dev/null || {

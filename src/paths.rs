@@ -108,7 +108,7 @@ pub fn invitation_passkey(token: &str, step: &str) -> String {
 
 /// An invitation's way in through the organisation's provider.
 pub fn invitation_sso(token: &str) -> String {
-    format!("/invitations/{token}/single-sign-on")
+    fill(route::INVITATION_SSO, &[("token", &token)])
 }
 
 /// A user's admin page.
@@ -123,12 +123,12 @@ pub fn admin_user_password(id: impl std::fmt::Display) -> String {
 
 /// A user's provider identities, unlinked by an administrator (POST).
 pub fn admin_user_unlink(id: impl std::fmt::Display) -> String {
-    format!("/admin/users/{id}/single-sign-on/unlink")
+    fill(route::ADMIN_USER_UNLINK, &[("id", &id)])
 }
 
 /// An administrator's removal of a user's passkeys (POST).
 pub fn admin_user_passkeys_remove(id: impl std::fmt::Display) -> String {
-    format!("/admin/users/{id}/passkeys/remove")
+    fill(route::ADMIN_USER_PASSKEYS_REMOVE, &[("id", &id)])
 }
 
 /// E-mail a user a new invitation (POST).

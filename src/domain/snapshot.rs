@@ -51,9 +51,24 @@ pub struct Figure {
     pub recent: Vec<(String, f64)>,
 }
 
+/// A unit as stored in a pack (a count if it is not one tandem knows).
+fn unit_of(stored: &str) -> Unit {
+    Unit::parse(stored).unwrap_or(Unit::Count)
+}
+
+/// A value as a pack shows it: formatted in its unit, or a dash.
+fn value_text(unit: &str, value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| unit_of(unit).format(v))
+}
+
+/// A status as stored in a pack (no data if it is not one tandem knows).
+fn status_of(stored: &str) -> Status {
+    Status::parse(stored).unwrap_or(Status::NoData)
+}
+
 impl Figure {
     fn unit(&self) -> Unit {
-        Unit::parse(&self.unit).unwrap_or(Unit::Count)
+        unit_of(&self.unit)
     }
 
     /// A value of this metric, formatted in its unit.
@@ -63,8 +78,7 @@ impl Figure {
 
     /// The value, formatted, or a dash.
     pub fn value_text(&self) -> String {
-        self.value
-            .map_or_else(|| "—".to_owned(), |v| self.unit().format(v))
+        value_text(&self.unit, self.value)
     }
 
     /// The target, formatted.
@@ -74,7 +88,7 @@ impl Figure {
 
     /// The status.
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::NoData)
+        status_of(&self.status)
     }
 }
 
@@ -134,16 +148,13 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// The value, formatted in its unit, or a dash.
+    /// The value, formatted as the pack's figure is.
     fn value_text(&self) -> String {
-        self.value.map_or_else(
-            || "—".to_owned(),
-            |v| Unit::parse(&self.unit).unwrap_or(Unit::Count).format(v),
-        )
+        value_text(&self.unit, self.value)
     }
 
     fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::NoData)
+        status_of(&self.status)
     }
 }
 

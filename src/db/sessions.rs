@@ -42,16 +42,23 @@ pub struct SessionRow {
     /// kept on its row by the database: changes whenever anything in the
     /// organisation does.
     pub audit_head: i64,
-    /// How many of the user's notifications are unread.
+    /// How many of the user's notifications are unread and due, up to
+    /// [`UNREAD_KEPT`].
     pub unread: i64,
     /// The user's time zone (IANA name), if they chose one.
     pub time_zone: Option<String>,
 }
 
+/// How many unread notifications a session counts at most: the user's row
+/// keeps the due times of the earliest this many (migration 0048).
+pub const UNREAD_KEPT: i64 = 100;
+
 /// The session whose token hashes to parameter `token`, joined with what
 /// every request needs of its user (the seat kinds and time zone are kept
-/// on the user's row by the writes, migration 0030); `now` (a parameter
-/// too) decides which notifications count as unread. The organisation's
+/// on the user's row by the writes, migration 0030, as are the due times
+/// of their unread notifications, migration 0048); `now` (a parameter too)
+/// decides which of those count: the ones due by then (the row keeps them
+/// in order, so `width_bucket` counts them). The organisation's
 /// audit head, which only the page cache keys on, is read with
 /// `audit_head`; without it the column is 0 and one join is spared.
 fn select(token: &str, now: &str, audit_head: bool) -> String {
@@ -67,9 +74,7 @@ fn select(token: &str, now: &str, audit_head: bool) -> String {
         "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.flash_kind, s.flash_message,
                 u.organisation_id, u.email, u.display_name, u.must_change_password, u.disabled_at,
                 u.seat_kinds, {head},
-                (SELECT count(*) FROM notifications n
-                  WHERE n.recipient_id = u.id AND n.read_at IS NULL AND n.delivery <> 'cancelled'
-                    AND n.due_at <= {now}) AS unread,
+                width_bucket({now}, u.unread_due)::int8 AS unread,
                 u.time_zone
            FROM sessions s JOIN users u ON u.id = s.user_id{join}
           WHERE s.token_hash = {token}"
@@ -510,7 +515,10 @@ mod tests {
         }
         .sql(page, 2, 2);
         assert!(folded.contains("s.token_hash = $2"), "{folded}");
-        assert!(folded.contains("n.due_at <= $3"), "{folded}");
+        assert!(
+            folded.contains("width_bucket($3, u.unread_due)"),
+            "{folded}"
+        );
         assert!(folded.contains("o = viewer.organisation_id"), "{folded}");
         assert!(!folded.contains("o = $2"), "{folded}");
     }

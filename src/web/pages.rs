@@ -42,6 +42,21 @@ pub struct NavUser {
     pub unread: i64,
 }
 
+impl NavUser {
+    /// The unread count as the badge shows it.
+    /// The unread count as the badge shows it: the session counts up to
+    /// [`UNREAD_KEPT`](crate::db::sessions::UNREAD_KEPT), so a count that
+    /// reaches it says "99+".
+    pub fn unread_label(&self) -> String {
+        let most = crate::db::sessions::UNREAD_KEPT - 1;
+        if self.unread > most {
+            format!("{most}+")
+        } else {
+            self.unread.to_string()
+        }
+    }
+}
+
 /// The page context as an extractor: a handler that renders a page for a
 /// signed-in user takes it beside the user.
 impl axum::extract::FromRequestParts<AppState> for Page {

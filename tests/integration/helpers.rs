@@ -308,7 +308,8 @@ impl TestApp {
 
     /// The documents the pages read are the copies the writes keep
     /// (`dashboard_sources` with their figures, without what no page decodes, `home_sources`, `programme_sources`, and each
-    /// user's seat kinds and time zone on their row): after any change they
+    /// user's seat kinds, time zone and unread notifications' due times on
+    /// their row): after any change they
     /// must be what their queries read now.
     pub async fn assert_kept_documents_are_current(&self) {
         // A kept dashboard without its draft (the signed sections' copy,
@@ -380,6 +381,12 @@ impl TestApp {
                     json_build_object(
                         'seats', ARRAY(SELECT kind FROM seats WHERE user_id = u.id AND ended_at IS NULL ORDER BY kind),
                         'zone', (SELECT time_zone FROM notification_settings WHERE user_id = u.id))::jsonb
+               FROM users u
+             UNION ALL
+             SELECT 'the unread notifications kept on the row of ' || u.email, to_jsonb(u.unread_due),
+                    to_jsonb(ARRAY(SELECT n.due_at FROM notifications n
+                                    WHERE n.recipient_id = u.id AND n.read_at IS NULL AND n.delivery <> 'cancelled'
+                                    ORDER BY n.due_at LIMIT $4))
                FROM users u",
                 restored("d.body"),
                 restored("k.body"),
@@ -388,6 +395,7 @@ impl TestApp {
         .bind(tandem::db::metrics::RECENT_VALUES)
         .bind(&tandem::db::pages::KEPT_PAGES[..])
         .bind(tandem::db::metrics::FOCUSED_VALUES)
+        .bind(tandem::db::sessions::UNREAD_KEPT)
         .fetch_all(&self.pool)
         .await
         .unwrap();

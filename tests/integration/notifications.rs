@@ -415,3 +415,92 @@ async fn the_last_signature_and_a_rejection_reach_the_ceo_and_the_coo() {
     );
     assert!(list.shows("The ambition needs a number."));
 }
+
+/// The number in the header's notifications link, if any.
+fn badge(page: &crate::client::Page) -> Option<String> {
+    let (_, rest) = page.body.split_once("<span class=\"count\">")?;
+    Some(rest.split_once('<')?.0.to_owned())
+}
+
+#[tokio::test]
+async fn the_unread_count_takes_a_reminder_from_its_due_time_and_says_99_plus_beyond() {
+    use chrono::Duration;
+    use tandem::db::notifications::{self, Timing};
+    use tandem::domain::notify::{Kind, Message};
+
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let (organisation, ceo_id): (uuid::Uuid, uuid::Uuid) =
+        sqlx::query_as("SELECT organisation_id, id FROM users WHERE email = 'ceo@halden.example'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let read = ceo.post("/account/notifications/read", &[]).await;
+    assert_eq!(read.status, 303);
+    assert_eq!(badge(&ceo.get("/").await), None);
+
+    // A reminder due in twenty minutes (within the idle timeout), queued
+    // as a write queues it.
+    let now = app.clock_now();
+    let message = |subject: &str| Message {
+        kind: Kind::DecisionReminder,
+        subject: subject.to_owned(),
+        body: "Four hours are left.".to_owned(),
+        link: "/".to_owned(),
+        by_when: None,
+    };
+    let mut tx = app.pool.begin().await.unwrap();
+    notifications::queue_to_user(
+        &mut tx,
+        organisation,
+        ceo_id,
+        &message("A reminder for later"),
+        Timing::later(now, now + Duration::minutes(20), "test-reminder"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.assert_kept_documents_are_current().await;
+    assert_eq!(badge(&ceo.get("/").await), None, "not due yet");
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(badge(&ceo.get("/").await).as_deref(), Some("1"), "due now");
+
+    // Withdrawn, it no longer counts.
+    let mut tx = app.pool.begin().await.unwrap();
+    notifications::cancel(&mut tx, organisation, "test-reminder")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.assert_kept_documents_are_current().await;
+    assert_eq!(badge(&ceo.get("/").await), None);
+
+    // A backlog of 150: the badge says 99+, the list offers to mark all.
+    let mut tx = app.pool.begin().await.unwrap();
+    for n in 0..150 {
+        notifications::queue_to_user(
+            &mut tx,
+            organisation,
+            ceo_id,
+            &message(&format!("Backlog {n}")),
+            Timing::now(app.clock_now()),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    app.assert_kept_documents_are_current().await;
+    let list = ceo.get("/account/notifications").await;
+    assert_eq!(badge(&list).as_deref(), Some("99+"), "{}", list.body);
+    assert!(list.shows("Mark all read"), "{}", list.body);
+    let read = ceo.post("/account/notifications/read", &[]).await;
+    assert_eq!(read.status, 303);
+    let after = ceo.get("/account/notifications").await;
+    assert!(
+        after.shows("150 notifications marked read"),
+        "{}",
+        after.body
+    );
+    assert_eq!(badge(&after), None);
+    app.assert_kept_documents_are_current().await;
+}

@@ -437,9 +437,10 @@ struct CadenceKept {
     reviews: Vec<ReviewRow>,
 }
 
-/// The cadence document's sessions and action items alone, for the pages
-/// that show neither its updates, its requests nor its reviews (a
-/// review's pages read their own review apart).
+/// The cadence document's sessions and action items alone, kept beside it
+/// (`page_sources.actions`, migration 0049) for the pages that show
+/// neither its updates, its requests nor its reviews (a review's pages
+/// read their own review apart).
 #[derive(Deserialize)]
 struct CadenceActions {
     sessions: Vec<SessionRow>,
@@ -518,21 +519,26 @@ pub async fn source(
     // for every subquery a statement holds, run or not.
     let focus = reads.focus.is_some();
     let figures = reads.figures || reads.week.is_some();
+    // A page that shows no update, request or review reads the sessions
+    // and action items kept beside the document (migration 0049).
+    let actions_only = !reads.updates && !reads.reviews && reads.week.is_none();
     let shape = u32::from(focus)
         | u32::from(figures) << 1
         | u32::from(reads.checks) << 2
         | u32::from(reads.processes) << 3
-        | u32::from(reads.dashboard) << 4;
+        | u32::from(reads.dashboard) << 4
+        | u32::from(actions_only) << 5;
     let sql = who.statement("cadence", shape, 2, 8, || {
         let part = |asked: bool, sql: &dyn Fn() -> String| {
             if asked { sql() } else { "NULL::json".to_owned() }
         };
         format!(
             "SELECT {} AS programme,
-                    (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
+                    (SELECT {} FROM page_sources WHERE programme_id = $1 AND page = 'cadence') AS kept,
                     {} AS figures, {} AS checks, {} AS focused, {} AS snapshots, {} AS processes,
                     {} AS dashboard",
             kept_programme(),
+            if actions_only { "actions" } else { "body" },
             part(figures, &|| {
                 "json_build_object(
                     'updates', coalesce((SELECT json_object_agg(week, figures_text) FROM weekly_updates
@@ -584,7 +590,7 @@ pub async fn source(
     let kept: CadenceKept = match (row.kept, reads.week) {
         (Some(part), Some(week)) => week_of(&part.0, week)?,
         (Some(part), None) if reads.updates || reads.reviews => decode(&part.0)?,
-        // The updates, requests and reviews are skipped unread.
+        // The sessions and action items alone.
         (Some(part), None) => decode::<CadenceActions>(&part.0)?.into(),
         (None, _) => CadenceKept::default(),
     };

@@ -160,10 +160,12 @@ async fn migrate_until_ready(state: AppState, pools: db::Pools, allow_privileged
     }
 }
 
-/// Whether preparing failed because the serving role is too powerful (a
-/// reason to stop), rather than because the database is not there yet.
+/// Whether preparing failed for a reason to stop (the serving role is too
+/// powerful, or a newer release migrated the database), rather than
+/// because the database is not there yet.
 fn is_refusal(error: &anyhow::Error) -> bool {
     error.downcast_ref::<db::PrivilegedRole>().is_some()
+        || error.downcast_ref::<db::NewerSchema>().is_some()
 }
 
 /// On an empty database nobody can sign in, and nobody may set themselves

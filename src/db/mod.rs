@@ -309,10 +309,43 @@ pub async fn create_database_if_missing(cluster: &Cluster, name: &str) -> anyhow
     Ok(())
 }
 
+/// The database was migrated by a newer release than this one: a reason
+/// to stop, not to wait (this release would rewrite the kept documents'
+/// queries in its older shape under the newer instances).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the database has migration {applied}, which this release of tandem does not know \
+     (it knows up to {known}): a newer release migrated it. Run that release or a later one."
+)]
+pub struct NewerSchema {
+    /// The unknown migration the database has.
+    pub applied: i64,
+    /// The last migration this release has.
+    pub known: i64,
+}
+
 /// Applies the embedded migrations (safe to run from several instances at
-/// once: sqlx takes an advisory lock).
+/// once: sqlx takes an advisory lock). The lock is held by the session of
+/// one connection, and sqlx leaves it held when a migration fails or the
+/// database has one this release does not know: that connection is then
+/// closed, not returned to the pool, or every instance started after this
+/// one would wait for the lock for ever.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(pool).await.context("applying migrations")?;
+    let mut conn = pool.acquire().await.context("applying migrations")?;
+    // (`run_direct` is `run` on one connection, without the `Acquire` bound
+    // that a spawned future cannot prove.)
+    if let Err(error) = MIGRATOR.run_direct(&mut *conn).await {
+        let _ = conn.detach().close().await;
+        return Err(match error {
+            sqlx::migrate::MigrateError::VersionMissing(applied) => NewerSchema {
+                applied,
+                known: MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0),
+            }
+            .into(),
+            error => anyhow::Error::new(error).context("applying migrations"),
+        });
+    }
+    drop(conn);
     brief::derive_missing(pool)
         .await
         .context("rendering the brief sections stored before migration 0035")?;

@@ -503,3 +503,47 @@ async fn an_outage_is_logged_once_however_many_answers_come_in_between() {
     assert!(!logs.contains(&secret), "{logs}");
     assert!(logs.contains("/calendar/{token}/tandem.ics"), "{logs}");
 }
+
+/// An older release started on a database a newer one migrated refuses to
+/// serve, naming both, and leaves sqlx's migration lock free: were the lock
+/// left on its pool's idle connection, every instance started after it —
+/// the newer ones too — would wait for ever at "migrations pending".
+#[tokio::test]
+async fn an_older_release_refuses_a_newer_schema_and_holds_up_no_other_instance() {
+    let (pool, _) = crate::helpers::fresh_database().await;
+    // A migration this release does not know, as a newer one leaves it.
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (99999, 'from a newer release', true, '\\x00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let refused = tandem::db::migrate(&pool).await.unwrap_err();
+    let newer = refused
+        .downcast_ref::<tandem::db::NewerSchema>()
+        .expect("a refusal, not a wait");
+    assert_eq!(newer.applied, 99999);
+    assert!(
+        refused.to_string().contains("a newer release migrated it"),
+        "{refused}"
+    );
+
+    // Another instance (its own pool) migrates at once.
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 99999")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let other = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tandem::db::migrate(&other),
+    )
+    .await
+    .expect("the migration lock is free")
+    .unwrap();
+}

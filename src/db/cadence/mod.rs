@@ -256,8 +256,11 @@ pub struct CadenceSource {
     pub updates: Vec<UpdateRow>,
     /// Decision requests, by number.
     pub requests: Vec<RequestRow>,
-    /// ExCo reviews, by month.
-    pub reviews: Vec<ReviewRow>,
+    /// The recent ExCo reviews, by month: what the schedule and the lists
+    /// show of them.
+    pub reviews: Vec<ReviewFact>,
+    /// With a focus month: its review, in full.
+    pub focused: Option<ReviewRow>,
     /// With a focus month: its pack and the previous held review's, newest first.
     pub snapshots: Vec<SnapshotRow>,
     /// The pipeline's processes (a review records decisions on them).
@@ -312,13 +315,15 @@ const REVIEW_COLUMNS: &str = "r.id, r.month, r.meeting_on, r.strategy, r.competi
 /// reviews would otherwise grow every page); a focused month is read too.
 pub const RECENT_REVIEWS: i64 = 24;
 
-/// The recent reviews (and the review of month `focus`), oldest first.
-fn reviews_sql(focus: &str) -> String {
+/// The recent reviews as the lists and the schedule show them (month,
+/// meeting day, held or not: [`ReviewFact`]), oldest first. A review's
+/// texts are read by its own page alone.
+fn reviews_sql() -> String {
     format!(
-        "SELECT {REVIEW_COLUMNS} FROM exco_reviews r
+        "SELECT r.month, r.meeting_on, r.held_at IS NOT NULL AS held FROM exco_reviews r
           WHERE r.programme_id = $1
-            AND (r.month = {focus} OR r.month >= coalesce((SELECT month FROM exco_reviews WHERE programme_id = $1
-                                                       ORDER BY month DESC OFFSET {} LIMIT 1), ''))
+            AND r.month >= coalesce((SELECT month FROM exco_reviews WHERE programme_id = $1
+                                      ORDER BY month DESC OFFSET {} LIMIT 1), '')
           ORDER BY r.month",
         RECENT_REVIEWS - 1
     )
@@ -340,7 +345,7 @@ pub struct Reads<'a> {
     pub focus: Option<&'a str>,
     /// The weekly updates and decision requests.
     pub updates: bool,
-    /// The recent ExCo reviews (a focused one is read either way).
+    /// The recent ExCo reviews (a focused one is read in full either way).
     pub reviews: bool,
     /// The relationship checks of the sessions.
     pub checks: bool,
@@ -423,7 +428,7 @@ pub(crate) fn cadence_source_sql() -> String {
         array(ACTIONS),
         array(UPDATES),
         array(REQUESTS),
-        array(&reviews_sql("NULL")),
+        array(&reviews_sql()),
     )
 }
 
@@ -434,7 +439,7 @@ struct CadenceKept {
     actions: Vec<ActionRow>,
     updates: Vec<UpdateRow>,
     requests: Vec<RequestRow>,
-    reviews: Vec<ReviewRow>,
+    reviews: Vec<ReviewFact>,
 }
 
 /// The cadence document's sessions and action items alone, kept beside it
@@ -608,6 +613,7 @@ pub async fn source(
         updates,
         requests,
         reviews: kept.reviews,
+        focused: None,
         snapshots: decode_or_default(row.snapshots)?,
         processes: decode_or_default(row.processes)?,
         pipeline: Vec::new(),
@@ -642,12 +648,7 @@ pub async fn source(
                 .transpose()?;
         }
     }
-    if let Some(focused) = focused
-        && !source.reviews.iter().any(|r| r.month == focused.month)
-    {
-        let at = source.reviews.partition_point(|r| r.month < focused.month);
-        source.reviews.insert(at, focused);
-    }
+    source.focused = focused;
     if let Some(part) = row.figures {
         let mut figures: FrozenFigures = decode(&part.0)?;
         for update in &mut source.updates {
@@ -719,7 +720,7 @@ pub(crate) fn schedule_facts_sql() -> String {
     )
 }
 
-/// An ExCo review as the schedule needs it.
+/// An ExCo review as the schedule and the lists need it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ReviewFact {
     /// The month reviewed ("2026-10").
@@ -791,15 +792,7 @@ impl CadenceSource {
         ScheduleFacts {
             sessions: self.sessions.iter().map(|s| s.held_on).collect(),
             updates: self.updates.iter().map(|u| u.week).collect(),
-            reviews: self
-                .reviews
-                .iter()
-                .map(|r| ReviewFact {
-                    month: r.month.clone(),
-                    meeting_on: r.meeting_on,
-                    held: r.held_at.is_some(),
-                })
-                .collect(),
+            reviews: self.reviews.clone(),
             open_requests: self
                 .requests
                 .iter()

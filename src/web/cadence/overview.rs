@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{ActionView, RequestView, action_views, see};
 use crate::auth::extract::Viewer;
 use crate::db::cadence::Reads;
-use crate::db::cadence::{ReviewRow, SessionRow, UpdateRow};
+use crate::db::cadence::{ReviewFact, SessionRow, UpdateRow};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::Due;
 use crate::domain::cadence::DueSummary;
@@ -33,7 +33,7 @@ pub(super) struct CadencePage {
     sessions: Vec<SessionRow>,
     updates: Vec<UpdateRow>,
     requests: Vec<RequestView>,
-    reviews: Vec<ReviewRow>,
+    reviews: Vec<ReviewFact>,
     actions: Vec<ActionView>,
     can_record_session: bool,
     can_write_update: bool,

@@ -242,12 +242,7 @@ async fn load_review(
     let period = Period::parse_for(month, Cadence::Monthly).map_err(|_| AppError::NotFound)?;
     let month = period.to_string();
     let (user, programme, mut source) = see(state, viewer, id, Reads::review(&month)).await?;
-    let review = source
-        .reviews
-        .iter()
-        .find(|r| r.month == month)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
+    let review = source.focused.take().ok_or(AppError::NotFound)?;
     let pack = source
         .snapshots
         .iter()

@@ -83,8 +83,9 @@ pub struct HealthSource {
     pub pulses: Vec<PulseRow>,
     /// Every rating, by round then seat.
     pub ratings: Vec<RatingRow>,
-    /// The latest saved matrix, if any.
-    pub matrix: Option<raci::Version>,
+    /// What is wrong with the latest saved matrix (or with the framework's
+    /// default while none is saved).
+    pub matrix_problems: Vec<crate::domain::raci::RowProblems>,
     /// What the cadence schedule needs (late decisions, missing updates).
     pub cadence: ScheduleFacts,
     /// The action items.
@@ -107,9 +108,9 @@ pub struct IncidentClockRow {
 }
 
 /// The health page's document of programme `$1` (all but the dashboard,
-/// kept on its own): the statements, pulse checks, ratings, the matrix,
-/// the cadence's schedule and action items, the latest brief version's
-/// signatures and the incidents' clocks, as the database's `health_source`
+/// kept on its own): the statements, pulse checks, ratings, the matrix's
+/// problems, the cadence's schedule and action items, the latest brief
+/// version's signatures and the incidents' clocks, as the database's `health_source`
 /// runs it at the commit of every change to them (migration 0031,
 /// installed by [`crate::db::pages::install_kept_queries`]).
 pub(crate) fn health_source_sql() -> String {
@@ -129,10 +130,7 @@ pub(crate) fn health_source_sql() -> String {
             "SELECT round, seat, rating, confidence, why, dashboard, rated_at
                FROM status_ratings WHERE programme_id = $1 ORDER BY round, seat"
         ),
-        one(&format!(
-            "{} WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
-            raci::SELECT
-        )),
+        one(&raci::kept_matrix_sql()),
         one(&super::cadence::schedule_facts_sql()),
         array(super::cadence::ACTIONS),
         array(&format!(
@@ -154,7 +152,7 @@ struct HealthKept {
     statements: Vec<StatementRow>,
     pulses: Vec<PulseRow>,
     ratings: Vec<RatingRow>,
-    matrix: Option<raci::Version>,
+    matrix: Option<raci::KeptMatrix>,
     cadence: Option<ScheduleFacts>,
     actions: Vec<ActionRow>,
     latest_number: Option<i32>,
@@ -213,7 +211,7 @@ async fn read(
         statements: kept.statements,
         pulses: kept.pulses,
         ratings: kept.ratings,
-        matrix: kept.matrix,
+        matrix_problems: raci::KeptMatrix::problems(kept.matrix),
         cadence: kept.cadence.unwrap_or_default(),
         actions: kept.actions,
         brief: kept.latest_number.map(|n| (n, kept.latest_slots)),
@@ -507,12 +505,6 @@ impl HealthSource {
     /// What the signs are judged on, if the programme was found.
     pub fn inputs(&self) -> Option<Inputs> {
         let programme = self.programme.as_ref()?;
-        let matrix = self
-            .matrix
-            .as_ref()
-            .map_or_else(crate::domain::raci::Matrix::framework_default, |v| {
-                v.matrix.0.clone()
-            });
         let unit = self
             .pulses
             .last()
@@ -522,7 +514,8 @@ impl HealthSource {
             ceo_sentence: self.latest_statement("ceo").map(|s| s.sentence.clone()),
             coo_sentence: self.latest_statement("coo").map(|s| s.sentence.clone()),
             line_warning: programme.reporting_line().warning().is_some(),
-            matrix_routed: crate::domain::raci::validate(&matrix)
+            matrix_routed: self
+                .matrix_problems
                 .iter()
                 .any(|row| row.problems.iter().any(|p| p.is_warning_sign())),
             pulse: self.latest_pulse(),

@@ -245,15 +245,7 @@ pub(crate) fn programme_source_sql() -> String {
         array(&format!(
             "{SLOT_SELECT} WHERE sl.version_id = {LATEST_VERSION_ID} ORDER BY sl.position"
         )),
-        // The latest matrix's problems, as found when it was saved; the
-        // matrix itself only where they were not kept under these rules.
-        one(&format!(
-            "SELECT CASE WHEN p.rules = '{rules}' THEN p.problems END AS problems,
-                    CASE WHEN p.rules IS DISTINCT FROM '{rules}' THEN v.matrix_text END AS matrix
-               FROM raci_versions v LEFT JOIN raci_version_problems p USING (programme_id, version)
-              WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
-            rules = crate::domain::raci::rules(),
-        )),
+        one(&raci::kept_matrix_sql()),
         array(SIGNATORIES),
         one(&super::cadence::schedule_facts_sql()),
     )
@@ -266,36 +258,9 @@ struct OverviewKept {
     executives: Vec<seats::Seat>,
     latest: Option<Latest>,
     latest_slots: Vec<Slot>,
-    matrix: Option<KeptMatrix>,
+    matrix: Option<raci::KeptMatrix>,
     signatories: Vec<Signatory>,
     cadence: Option<super::cadence::ScheduleFacts>,
-}
-
-/// The latest matrix as the overview keeps it: its problems, or the
-/// matrix where they are not kept under this release's rules.
-#[derive(Deserialize)]
-struct KeptMatrix {
-    problems: Option<Vec<crate::domain::raci::RowProblems>>,
-    matrix: Option<crate::domain::raci::Matrix>,
-}
-
-impl KeptMatrix {
-    /// The health of the latest matrix kept as `kept`, or of the
-    /// framework's default while none is saved.
-    fn health(kept: Option<KeptMatrix>) -> crate::domain::raci::Health {
-        use crate::domain::raci::{Health, Matrix};
-        match kept {
-            Some(KeptMatrix {
-                problems: Some(problems),
-                ..
-            }) => Health::of_problems(problems),
-            Some(KeptMatrix {
-                matrix: Some(matrix),
-                ..
-            }) => Health::of(&matrix),
-            _ => Health::of(&Matrix::framework_default()),
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -335,7 +300,9 @@ pub async fn overview(
                 programme: kept.programme,
                 executives: kept.executives,
                 latest: kept.latest.map(|l| (l.number, kept.latest_slots)),
-                matrix_health: KeptMatrix::health(kept.matrix),
+                matrix_health: crate::domain::raci::Health::of_problems(
+                    raci::KeptMatrix::problems(kept.matrix),
+                ),
                 signatories: kept.signatories,
                 cadence: kept.cadence.unwrap_or_default(),
             }

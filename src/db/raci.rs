@@ -62,6 +62,45 @@ pub async fn all(db: impl PgExecutor<'_>, programme_id: Uuid) -> sqlx::Result<Ve
     .await
 }
 
+/// The latest matrix of programme `$1` as a kept document holds it (one
+/// JSON part, [`KeptMatrix`]): its problems as found when it was saved
+/// (migration 0046), and the matrix itself only where they were not kept
+/// under this release's rules.
+pub(crate) fn kept_matrix_sql() -> String {
+    format!(
+        "SELECT CASE WHEN p.rules = '{rules}' THEN p.problems END AS problems,
+                CASE WHEN p.rules IS DISTINCT FROM '{rules}' THEN v.matrix_text END AS matrix
+           FROM raci_versions v LEFT JOIN raci_version_problems p USING (programme_id, version)
+          WHERE v.programme_id = $1 ORDER BY v.version DESC LIMIT 1",
+        rules = raci::rules(),
+    )
+}
+
+/// The latest matrix as a kept document holds it ([`kept_matrix_sql`]).
+#[derive(Debug, serde::Deserialize)]
+pub struct KeptMatrix {
+    problems: Option<Vec<raci::RowProblems>>,
+    matrix: Option<Matrix>,
+}
+
+impl KeptMatrix {
+    /// What is wrong with the latest matrix kept as `kept`, or with the
+    /// framework's default while none is saved.
+    pub fn problems(kept: Option<KeptMatrix>) -> Vec<raci::RowProblems> {
+        match kept {
+            Some(KeptMatrix {
+                problems: Some(problems),
+                ..
+            }) => problems,
+            Some(KeptMatrix {
+                matrix: Some(matrix),
+                ..
+            }) => raci::validate(&matrix),
+            _ => raci::validate(&Matrix::framework_default()),
+        }
+    }
+}
+
 /// The primary key: two saves of the same version collide here.
 pub const VERSION_TAKEN: &str = "raci_versions_pkey";
 

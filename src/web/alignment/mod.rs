@@ -178,14 +178,9 @@ async fn page(
             row,
         }
     };
-    let matrix = source
-        .matrix
-        .as_ref()
-        .map_or_else(crate::domain::raci::Matrix::framework_default, |v| {
-            v.matrix.0.clone()
-        });
-    let matrix_problems = crate::domain::raci::validate(&matrix)
-        .into_iter()
+    let matrix_problems = source
+        .matrix_problems
+        .iter()
         .flat_map(|row| {
             row.problems
                 .iter()

@@ -463,8 +463,8 @@ impl From<CadenceActions> for CadenceKept {
 }
 
 /// Week `week`'s update and its decision requests, out of the cadence
-/// document: the other records are scanned, not decoded (a week's page
-/// decoded every session, action, update, request and review before).
+/// document's updates and requests (`page_sources.updates`, migration
+/// 0051): the other weeks' are scanned, not decoded.
 fn week_of(document: &str, week: i32) -> sqlx::Result<CadenceKept> {
     use serde_json::value::RawValue;
     #[derive(Deserialize)]
@@ -525,14 +525,23 @@ pub async fn source(
     let focus = reads.focus.is_some();
     let figures = reads.figures || reads.week.is_some();
     // A page that shows no update, request or review reads the sessions
-    // and action items kept beside the document (migration 0049).
+    // and action items kept beside the document (migration 0049); a week's
+    // page, the updates and requests (migration 0051).
     let actions_only = !reads.updates && !reads.reviews && reads.week.is_none();
+    let kept = if actions_only {
+        "actions"
+    } else if reads.week.is_some() {
+        "updates"
+    } else {
+        "body"
+    };
     let shape = u32::from(focus)
         | u32::from(figures) << 1
         | u32::from(reads.checks) << 2
         | u32::from(reads.processes) << 3
         | u32::from(reads.dashboard) << 4
-        | u32::from(actions_only) << 5;
+        | u32::from(actions_only) << 5
+        | u32::from(reads.week.is_some()) << 6;
     let sql = who.statement("cadence", shape, 2, 8, || {
         let part = |asked: bool, sql: &dyn Fn() -> String| {
             if asked { sql() } else { "NULL::json".to_owned() }
@@ -543,7 +552,7 @@ pub async fn source(
                     {} AS figures, {} AS checks, {} AS focused, {} AS snapshots, {} AS processes,
                     {} AS dashboard",
             kept_programme(),
-            if actions_only { "actions" } else { "body" },
+            kept,
             part(figures, &|| {
                 "json_build_object(
                     'updates', coalesce((SELECT json_object_agg(week, figures_text) FROM weekly_updates

@@ -43,7 +43,6 @@ pub struct NavUser {
 }
 
 impl NavUser {
-    /// The unread count as the badge shows it.
     /// The unread count as the badge shows it: the session counts up to
     /// [`UNREAD_KEPT`](crate::db::sessions::UNREAD_KEPT), so a count that
     /// reaches it says "99+".

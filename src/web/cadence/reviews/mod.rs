@@ -98,11 +98,14 @@ pub(super) struct FigureRow {
     pub figure: Figure,
     /// Today's value of the same period, when a correction changed it.
     pub corrected: Option<String>,
-    /// The frozen chart.
-    pub chart: LineChart,
 }
 
 impl FigureRow {
+    /// The frozen chart: drawn only by the pack, which shows it.
+    pub fn chart(&self) -> LineChart {
+        chart_of(&self.figure)
+    }
+
     /// The chart's text alternative.
     pub fn description(&self) -> String {
         let values: Vec<String> = self
@@ -173,7 +176,6 @@ fn figure_rows(figures: &Figures, values: &[ValueRow]) -> Vec<FigureRow> {
                 (figure.value.is_some_and(|v| (v - now).abs() > 1e-9)).then(|| figure.format(now))
             });
             FigureRow {
-                chart: chart_of(figure),
                 corrected: today,
                 figure: figure.clone(),
             }

@@ -11,7 +11,6 @@ use std::time::Instant;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -163,32 +162,48 @@ impl Metrics {
     }
 }
 
-/// Middleware: times every request by its route's pattern.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(metrics) = state.metrics() else {
-        return next.run(request).await;
-    };
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
-    let started = Instant::now();
-    metrics.in_flight.inc();
-    let response = next.run(request).await;
-    metrics.in_flight.dec();
-    let class = match response.status().as_u16() {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
-    };
-    metrics
-        .requests
-        .get_or_create(&RequestLabels { route, class })
-        .observe(started.elapsed().as_secs_f64());
-    response
+/// A request being timed by its route's pattern (see [`Timer::start`]).
+pub struct Timer<'a> {
+    metrics: &'a Metrics,
+    route: String,
+    started: Instant,
+}
+
+impl<'a> Timer<'a> {
+    /// Starts timing `request`, when metrics are kept.
+    pub fn start(state: &'a AppState, request: &Request) -> Option<Timer<'a>> {
+        let metrics = state.metrics()?;
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", MatchedPath::as_str)
+            .to_owned();
+        metrics.in_flight.inc();
+        Some(Timer {
+            metrics,
+            route,
+            started: Instant::now(),
+        })
+    }
+
+    /// Counts the request answered with `response`.
+    pub fn finish(self, response: &Response) {
+        self.metrics.in_flight.dec();
+        let class = match response.status().as_u16() {
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        self.metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                route: self.route,
+                class,
+            })
+            .observe(self.started.elapsed().as_secs_f64());
+    }
 }
 
 /// The router of the metrics address: GET /metrics.

@@ -10,9 +10,8 @@
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::cookies;
@@ -27,14 +26,15 @@ pub const FIELD: &str = "csrf_token";
 /// The header that may carry the token instead.
 pub const HEADER: &str = "x-csrf-token";
 
-/// Middleware: refuses unsafe requests whose token does not match.
-pub async fn verify(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Refuses an unsafe request whose token does not match (the answer is the
+/// refusal); hands back any other.
+pub async fn verify(state: &AppState, request: Request) -> Result<Request, Response> {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) || is_unsubscribe(request.uri().path())
     {
-        return next.run(request).await;
+        return Ok(request);
     }
     let live = request
         .extensions()
@@ -45,21 +45,21 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
         None => match cookies::read(request.headers(), cookies::LOGIN_CSRF) {
             Some(token) => match state.login_key().await {
                 Ok(key) => is_login_token(key, &token, state.now().timestamp()).then_some(token),
-                Err(error) => return AppError::from(error).into_response(),
+                Err(error) => return Err(AppError::from(error).into_response()),
             },
             None => None,
         },
     };
     let Some(expected) = expected else {
-        return AppError::CsrfRejected.into_response();
+        return Err(AppError::CsrfRejected.into_response());
     };
     let (request, provided) = match token_from(request).await {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return Err(error.into_response()),
     };
     match provided {
-        Some(provided) if same_secret(&provided, &expected) => next.run(request).await,
-        _ => AppError::CsrfRejected.into_response(),
+        Some(provided) if same_secret(&provided, &expected) => Ok(request),
+        _ => Err(AppError::CsrfRejected.into_response()),
     }
 }
 

@@ -1,12 +1,11 @@
 //! Sessions: created at login, found from the cookie on every request,
 //! ended by logout, timeouts, or disabling the user.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use std::sync::Arc;
 
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, Method};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -190,12 +189,16 @@ impl Presented {
     }
 }
 
-/// Middleware: puts the session the cookie names, if any, in the request's
-/// extensions ([`Presented`]); finds it at once for a request that may
-/// change something. A session found ended has its cookie cleared.
-pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Puts the session the cookie names, if any, in the request's extensions
+/// ([`Presented`]); finds it at once for a request that may change
+/// something (an error answers such a request). Hand what this returns,
+/// with the response, to [`seen_out`].
+pub async fn present(
+    state: &AppState,
+    request: &mut Request,
+) -> std::result::Result<Option<Arc<Presented>>, Response> {
     let Some(token) = cookies::read(request.headers(), cookies::SESSION) else {
-        return next.run(request).await;
+        return Ok(None);
     };
     let method = request.method();
     let presented = Arc::new(Presented {
@@ -204,13 +207,21 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
         found: tokio::sync::OnceCell::new(),
     });
     if !matches!(*method, Method::GET | Method::HEAD)
-        && let Err(error) = presented.find(&state).await
+        && let Err(error) = presented.find(state).await
     {
-        return error.into_response();
+        return Err(error.into_response());
     }
     request.extensions_mut().insert(Arc::clone(&presented));
-    let mut response = next.run(request).await;
-    if matches!(presented.found(), Some(Found::Gone(_)))
+    Ok(Some(presented))
+}
+
+/// A session found ended has its cookie cleared with the response.
+pub fn seen_out(
+    state: &AppState,
+    presented: Option<&Presented>,
+    mut response: Response,
+) -> Response {
+    if presented.is_some_and(|presented| matches!(presented.found(), Some(Found::Gone(_))))
         && !response.headers().contains_key(SET_COOKIE)
         && let Ok(value) =
             HeaderValue::from_str(&cookies::clear(cookies::SESSION, state.secure_cookies))

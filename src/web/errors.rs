@@ -2,9 +2,7 @@
 //! document (RFC 9457, `application/problem+json`) for machines under
 //! `/api/`. The error type itself knows nothing of either.
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ErrorReport;
@@ -13,10 +11,9 @@ use crate::web::pages::{ErrorPage, render};
 /// The path prefix of the machine interface.
 pub const API_PREFIX: &str = "/api/";
 
-/// Middleware: gives every error response its body, by route.
-pub async fn render_errors(request: Request, next: Next) -> Response {
-    let for_machines = request.uri().path().starts_with(API_PREFIX);
-    let mut response = next.run(request).await;
+/// Gives an error response its body, by route: a problem document for
+/// `for_machines`, a page otherwise. Any other response is left as it is.
+pub fn render_errors(for_machines: bool, mut response: Response) -> Response {
     let Some(report) = response.extensions_mut().remove::<ErrorReport>() else {
         return response;
     };

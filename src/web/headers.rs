@@ -1,9 +1,6 @@
 //! Security headers on every response, error pages included.
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 
 use crate::state::AppState;
 
@@ -12,10 +9,9 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
-/// Middleware: adds the headers unless the handler set them itself.
-pub async fn apply(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+/// Adds the headers to a response's `headers` unless the handler set them
+/// itself.
+pub fn apply(state: &AppState, headers: &mut HeaderMap) {
     let mut set = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -38,5 +34,4 @@ pub async fn apply(State(state): State<AppState>, request: Request, next: Next) 
     if state.secure_cookies {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }
-    response
 }

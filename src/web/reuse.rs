@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -30,24 +30,24 @@ fn always_afresh(path: &str) -> bool {
 }
 
 /// Serves a kept page, or renders one and keeps it.
-pub async fn pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn pages(state: &AppState, request: Request, next: Next) -> Response {
     // The key needs the session: with the cache on, it is looked up here
     // rather than with the page.
     if state.pages.is_on()
         && request.method() == Method::GET
         && let Some(presented) = request.extensions().get::<Arc<Presented>>()
-        && let Err(error) = presented.find(&state).await
+        && let Err(error) = presented.find(state).await
     {
         return error.into_response();
     }
-    let Some(key) = key(&state, &request) else {
+    let Some(key) = key(state, &request) else {
         return next.run(request).await;
     };
     if let Some(page) = state.pages.get(&key) {
         return serve(&page);
     }
     let boarding = state.pages.board(&key);
-    let rendering = render(&state, &key, request, next);
+    let rendering = render(state, &key, request, next);
     match boarding.flight.get_or_try_init(|| rendering).await {
         Ok(page) => serve(page),
         // Not a page to keep (a redirect, an error): this request's own

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::brief::{
     AwaitingAgreement, AwaitingSignature, FrozenHead, SHOWN_DRAFT, SLOT_SELECT, ShownSection, Slot,
-    VERSION_SELECT, Version,
+    SlotDecision, VERSION_SELECT, Version,
 };
 use super::json::{LATEST_VERSION_ID, Part, array, decode, kept_programme, one};
 use super::programmes::{Programme, SIGNATORIES, Signatory, list_in_org_sql};
@@ -29,8 +29,8 @@ pub struct BriefSource {
     pub shown: Vec<String>,
     /// Every version, newest first.
     pub versions: Vec<Version>,
-    /// Every version's slots.
-    pub slots: Vec<Slot>,
+    /// Every version's slots' decisions.
+    pub decisions: Vec<SlotDecision>,
     /// The latest version's section hashes.
     pub latest_hashes: HashMap<String, String>,
 }
@@ -39,7 +39,7 @@ pub struct BriefSource {
 /// runs it to keep each programme's document (see [`install_kept_queries`]).
 pub(crate) fn brief_source_sql() -> String {
     format!(
-        "SELECT json_build_object('programme', {}, 'draft', {}, 'versions', {}, 'slots', {},
+        "SELECT json_build_object('programme', {}, 'draft', {}, 'versions', {}, 'decisions', {},
                 'latest_hashes', coalesce((SELECT json_object_agg(section_key, section_hash ORDER BY section_key)
                                              FROM brief_version_sections
                                             WHERE version_id = {LATEST_VERSION_ID}), '{{}}'::json))",
@@ -51,10 +51,13 @@ pub(crate) fn brief_source_sql() -> String {
         array(&format!(
             "{VERSION_SELECT} WHERE v.programme_id = $1 ORDER BY v.number DESC"
         )),
-        array(&format!(
-            "{SLOT_SELECT} JOIN brief_versions v ON v.id = sl.version_id
+        array(
+            "SELECT sl.version_id, sg.decision
+               FROM brief_signature_slots sl
+               JOIN brief_versions v ON v.id = sl.version_id
+               LEFT JOIN brief_signatures sg ON sg.version_id = sl.version_id AND sg.user_id = sl.user_id
               WHERE v.programme_id = $1 ORDER BY v.number, sl.position"
-        )),
+        ),
     )
 }
 
@@ -64,7 +67,7 @@ struct BriefKept {
     programme: Option<Programme>,
     draft: Vec<ShownSection>,
     versions: Vec<Version>,
-    slots: Vec<Slot>,
+    decisions: Vec<SlotDecision>,
     latest_hashes: HashMap<String, String>,
 }
 
@@ -94,7 +97,7 @@ pub async fn brief(
             draft: Vec::new(),
             shown: Vec::new(),
             versions: Vec::new(),
-            slots: Vec::new(),
+            decisions: Vec::new(),
             latest_hashes: HashMap::new(),
         },
         Some(body) => {
@@ -106,7 +109,7 @@ pub async fn brief(
                     .try_get::<Option<Vec<String>>, _>("brief_shown")?
                     .unwrap_or_default(),
                 versions: kept.versions,
-                slots: kept.slots,
+                decisions: kept.decisions,
                 latest_hashes: kept.latest_hashes,
             }
         }

@@ -6,7 +6,7 @@ mod versions;
 
 pub(crate) use signatures::SLOT_SELECT;
 pub use signatures::{
-    ALREADY_DECIDED, AwaitingSignature, KEY_USED, NewSignature, Slot, last_signed_by,
+    ALREADY_DECIDED, AwaitingSignature, KEY_USED, NewSignature, Slot, SlotDecision, last_signed_by,
     latest_status, sign, slots, status_of,
 };
 pub use versions::{

@@ -46,6 +46,23 @@ impl Slot {
     }
 }
 
+/// A slot's decision alone: what a list of versions needs to say where
+/// each stands.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SlotDecision {
+    /// The version the slot belongs to.
+    pub version_id: Uuid,
+    /// `signed` or `rejected`, if decided.
+    pub decision: Option<String>,
+}
+
+impl SlotDecision {
+    /// The decision, typed.
+    pub fn decision(&self) -> Option<Decision> {
+        self.decision.as_deref().and_then(Decision::parse)
+    }
+}
+
 pub(crate) const SLOT_SELECT: &str = "SELECT sl.version_id, sl.user_id, u.display_name AS name, sl.seat, sg.decision, sg.reason,
                                   sg.version_hash AS signed_hash, sg.signed_at, sg.ip, sg.user_agent
                              FROM brief_signature_slots sl

@@ -12,7 +12,7 @@ use super::{Status, edit_action};
 use crate::auth::extract::Viewer;
 use crate::brief_shown;
 use crate::db;
-use crate::db::brief::ShownSection;
+use crate::db::brief::{ShownSection, SlotDecision};
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Content, Owner, SECTIONS, Section};
 use crate::domain::dates;
@@ -138,21 +138,19 @@ pub(super) async fn show(
         })
         .collect();
 
-    let all_slots = source.slots;
+    let decisions = source.decisions;
     let versions: Vec<VersionLine> = source
         .versions
         .into_iter()
-        .map(|version| {
-            let slots: Vec<_> = all_slots
-                .iter()
-                .filter(|slot| slot.version_id == version.id)
-                .cloned()
-                .collect();
-            VersionLine {
-                number: version.number,
-                submitted: dates::short(version.submitted_at).to_string(),
-                status: super::status_of(&slots),
-            }
+        .map(|version| VersionLine {
+            number: version.number,
+            submitted: dates::short(version.submitted_at).to_string(),
+            status: Status::of(
+                decisions
+                    .iter()
+                    .filter(|slot| slot.version_id == version.id)
+                    .map(SlotDecision::decision),
+            ),
         })
         .collect();
     let changed: Vec<&'static str> = sections

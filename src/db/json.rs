@@ -4,6 +4,7 @@
 //! A leaf module: the entity modules and the page queries both use it.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sqlx::Postgres;
 use sqlx::postgres::{PgTypeInfo, PgValueRef};
@@ -42,7 +43,7 @@ pub(crate) fn kept_programme() -> String {
 /// comes (a `json` value's bytes are its text) and decoded once, straight
 /// into the part's type — no check of the text first, no intermediate
 /// `serde_json::Value`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Part(pub String);
 
 impl sqlx::Type<Postgres> for Part {
@@ -62,7 +63,7 @@ impl<'r> sqlx::Decode<'r, Postgres> for Part {
 }
 
 /// Decodes a JSON part.
-pub(crate) fn decode<T: DeserializeOwned>(json: &str) -> sqlx::Result<T> {
+pub(crate) fn decode<'a, T: Deserialize<'a>>(json: &'a str) -> sqlx::Result<T> {
     serde_json::from_str(json).map_err(|error| sqlx::Error::Decode(Box::new(error)))
 }
 

@@ -5,6 +5,7 @@
 //! Every write here is one audited action: the caller passes its
 //! transaction and the actor, and the audit entry is written with the change.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Change, actions};
+use super::json::Part;
 use crate::domain::brief::Content;
 
 /// How many recent values per metric the dashboard reads (its sparklines):
@@ -268,7 +270,7 @@ pub(crate) fn dashboard_part() -> String {
 
 /// The kept dashboard's figures alone (each value's metric, period and
 /// figure: `dashboard_sources.figures`, migration 0038) as one JSON part
-/// of a page's query. Decode it with [`decode_values`].
+/// of a page's query. Read it with [`Today`].
 pub(crate) fn figures_part() -> String {
     "(SELECT figures FROM dashboard_sources WHERE programme_id = $1)".to_owned()
 }
@@ -310,21 +312,45 @@ pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
     })
 }
 
-/// Decodes a dashboard's figures ([`figures_part`]) for a page that only
-/// looks values up (a held review, comparing its pack with today's
-/// values): each value's metric, period and figure.
-pub(crate) fn decode_values(part: &str) -> sqlx::Result<DashboardSource> {
-    #[derive(Deserialize)]
-    struct ValuesRow {
-        metric_ids: Vec<String>,
-        periods: Vec<String>,
-        vals: Vec<f64>,
+/// Today's values as the kept dashboard's figures hold them (three
+/// arrays: metrics, periods, values), read undecoded: a held review looks
+/// up the few its pack froze ([`Today::lookup`]) rather than decoding every
+/// recent value into a row.
+#[derive(Debug, Clone, Default)]
+pub struct Today(Option<Part>);
+
+impl Today {
+    /// The figures part of a page's row (see [`figures_part`]).
+    pub(crate) fn of(part: Option<Part>) -> Today {
+        Today(part)
     }
-    let row: ValuesRow = super::json::decode(part)?;
-    Ok(DashboardSource {
-        values: figures_only(row.metric_ids, row.periods, row.vals),
-        ..DashboardSource::default()
-    })
+
+    /// Today's value of each (metric, period) `wanted`, if recorded.
+    pub fn lookup(&self, wanted: &[(&str, &str)]) -> sqlx::Result<Vec<Option<f64>>> {
+        #[derive(Deserialize)]
+        struct Arrays<'a> {
+            #[serde(borrow)]
+            metric_ids: Vec<Cow<'a, str>>,
+            #[serde(borrow)]
+            periods: Vec<Cow<'a, str>>,
+            vals: Vec<f64>,
+        }
+        let Some(part) = &self.0 else {
+            return Ok(vec![None; wanted.len()]);
+        };
+        let arrays: Arrays = super::json::decode(&part.0)?;
+        Ok(wanted
+            .iter()
+            .map(|(metric, period)| {
+                arrays
+                    .metric_ids
+                    .iter()
+                    .zip(&arrays.periods)
+                    .position(|(m, p)| m == metric && p == period)
+                    .and_then(|at| arrays.vals.get(at).copied())
+            })
+            .collect())
+    }
 }
 
 /// Values with only their metric, period and figure (the rest left empty).

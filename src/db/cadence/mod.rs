@@ -267,9 +267,10 @@ pub struct CadenceSource {
     pub processes: Vec<ProcessRow>,
     /// With a focus month still open: the pipeline decisions of its review.
     pub pipeline: Vec<DecisionRow>,
-    /// The dashboard, when asked for (a held review: its values' figures
-    /// alone, to compare its pack with).
+    /// The dashboard, when asked for (not for a held review).
     pub dashboard: Option<super::metrics::DashboardSource>,
+    /// With a focus month: today's values, to compare its pack with.
+    pub today: super::metrics::Today,
     /// With a focus month still open: the agents at work since the last review.
     pub at_work: Option<crate::domain::snapshot::AtWork>,
 }
@@ -626,18 +627,18 @@ pub async fn source(
         snapshots: decode_or_default(row.snapshots)?,
         processes: decode_or_default(row.processes)?,
         pipeline: Vec::new(),
-        dashboard: row
-            .dashboard
-            .map(|part| {
-                if focus {
-                    super::metrics::decode_values(&part.0)
-                } else {
-                    super::metrics::decode_figures(&part.0)
-                }
-            })
-            .transpose()?,
+        dashboard: None,
+        today: super::metrics::Today::default(),
         at_work: None,
     };
+    if focus {
+        source.today = super::metrics::Today::of(row.dashboard);
+    } else {
+        source.dashboard = row
+            .dashboard
+            .map(|part| super::metrics::decode_figures(&part.0))
+            .transpose()?;
+    }
     // What only an open review shows (the pack drafted as things stand: the
     // agents at work, the decisions so far, the processes to decide on) is
     // read apart, and only for an open review: a held one shows its pack.

@@ -19,7 +19,6 @@ use crate::board::Board;
 use crate::db;
 use crate::db::cadence::Reads;
 use crate::db::cadence::{CadenceSource, ReviewRow, ReviewTexts};
-use crate::db::metrics::ValueRow;
 use crate::db::pipeline::ProcessRow;
 use crate::db::programmes::Programme;
 use crate::domain::chart::{self, LineChart, SeriesSpec, Stroke};
@@ -160,23 +159,23 @@ fn chart_of(figure: &Figure) -> LineChart {
     )
 }
 
-/// The figures rows: frozen ones beside today's `values` of the same
-/// periods (the recent values the dashboard keeps), where a correction
-/// changed them since.
-fn figure_rows(figures: &Figures, values: &[ValueRow]) -> Vec<FigureRow> {
+/// The figures rows: frozen ones beside `today`'s values of the same
+/// periods (one per figure, in order: see [`Loaded::today`]), where a
+/// correction changed them since.
+fn figure_rows(figures: &Figures, today: &[Option<f64>]) -> Vec<FigureRow> {
     figures
         .metrics
         .iter()
-        .map(|figure| {
-            let today = figure.period.as_deref().and_then(|period| {
-                let now = values
-                    .iter()
-                    .find(|v| v.metric_id == figure.id && v.period == period)?
-                    .value;
-                (figure.value.is_some_and(|v| (v - now).abs() > 1e-9)).then(|| figure.format(now))
-            });
+        .enumerate()
+        .map(|(at, figure)| {
+            let corrected = today
+                .get(at)
+                .copied()
+                .flatten()
+                .filter(|now| figure.value.is_some_and(|then| (then - now).abs() > 1e-9))
+                .map(|now| figure.format(now));
             FigureRow {
-                corrected: today,
+                corrected,
                 figure: figure.clone(),
             }
         })
@@ -229,8 +228,9 @@ struct Loaded {
     month: Period,
     pack: Option<Pack>,
     previous: Option<Earlier>,
-    /// Today's recent values (a held review's figures are compared with them).
-    values: Vec<ValueRow>,
+    /// Today's value of each period the held pack froze, one per figure
+    /// in its order (empty before it is held).
+    today: Vec<Option<f64>>,
     /// Today's board: drafts the pack of a review not yet held (`None` once held).
     board: Option<Board>,
 }
@@ -260,6 +260,18 @@ async fn load_review(
             month: s.month.clone(),
             standing: std::mem::take(&mut s.standing),
         });
+    let today = match &pack {
+        Some(pack) => {
+            let frozen: Vec<(&str, &str)> = pack
+                .figures
+                .metrics
+                .iter()
+                .map(|f| (f.id.as_str(), f.period.as_deref().unwrap_or_default()))
+                .collect();
+            source.today.lookup(&frozen)?
+        }
+        None => Vec::new(),
+    };
     let dashboard = source.dashboard.take().unwrap_or_default();
     let board = pack
         .is_none()
@@ -273,7 +285,7 @@ async fn load_review(
             month: period,
             pack,
             previous,
-            values: dashboard.values,
+            today,
             board,
         },
     ))
@@ -313,7 +325,7 @@ impl Loaded {
         });
         let views = action_views(&self.source, now.date_naive());
         Shown {
-            rows: figure_rows(&pack.figures, &self.values),
+            rows: figure_rows(&pack.figures, &self.today),
             moved: self
                 .previous
                 .as_ref()

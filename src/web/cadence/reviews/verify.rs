@@ -51,7 +51,7 @@ pub(in crate::web::cadence) async fn verify(
     let corrected_since = loaded
         .pack
         .as_ref()
-        .map(|p| figure_rows(&p.figures, &loaded.values))
+        .map(|p| figure_rows(&p.figures, &loaded.today))
         .unwrap_or_default()
         .into_iter()
         .filter_map(|row| {

@@ -279,7 +279,7 @@ async fn admit(State(state): State<AppState>, mut request: Request, next: Next) 
 }
 
 /// The id of each request a client did not name: this process's random
-/// prefix and its count of requests ("3f9c2a1b-1c4"), unique across
+/// prefix and its count of requests ("3f9c2a1b7e04-1c4"), unique across
 /// instances as a UUID would be, without a call for randomness per request.
 #[derive(Clone)]
 struct RequestIds {

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod backup;
 pub mod board;
+pub mod board_shown;
 pub mod brief_shown;
 pub mod cli;
 pub mod clock;

@@ -110,6 +110,10 @@ pub async fn serve(database: &DatabaseConfig, server: &ServerConfig) -> anyhow::
         }
     }
 
+    tokio::spawn(crate::board_shown::keep(
+        state.pool.clone(),
+        state.clock.clone(),
+    ));
     tokio::spawn(crate::mail::outbox::run(
         state.pool.clone(),
         mailer,

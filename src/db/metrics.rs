@@ -259,6 +259,133 @@ pub async fn dashboard_page(
 /// and its dashboard.
 pub type DashboardPage = (Option<super::programmes::Programme>, DashboardSource);
 
+/// The dashboard's board: as kept, when it is what the page would render
+/// now, else the document to render it from.
+#[derive(Debug)]
+pub enum Board {
+    Shown(String),
+    Source(Box<DashboardSource>),
+}
+
+/// The dashboard page's programme (if the organisation has it) and board,
+/// for `who` in one round trip: the board kept as HTML if it was written
+/// from the kept document as it stands, for `today`, with `markup`
+/// (`board_shown`), else the kept document alone.
+pub async fn dashboard_view(
+    db: impl PgExecutor<'_>,
+    who: &super::sessions::Who<'_>,
+    programme_id: Uuid,
+    today: chrono::NaiveDate,
+    markup: &str,
+) -> sqlx::Result<Option<super::sessions::Seen<(Option<super::programmes::Programme>, Board)>>> {
+    #[derive(FromRow)]
+    struct Row {
+        programme: Option<Part>,
+        shown: Option<String>,
+        dashboard: Option<Part>,
+    }
+    let sql = who.statement("dashboard view", 0, 2, 4, || {
+        let fresh = "shown_of = written_in AND shown_for = $3 AND shown_markup = $4";
+        format!(
+            "SELECT {} AS programme,
+                    (SELECT shown FROM dashboard_sources
+                      WHERE programme_id = $1 AND {fresh}) AS shown,
+                    (SELECT body FROM dashboard_sources
+                      WHERE programme_id = $1 AND ({fresh}) IS NOT TRUE) AS dashboard",
+            super::json::kept_programme(),
+        )
+    });
+    let query = who
+        .bind(sqlx::query(sql).bind(programme_id))
+        .bind(today)
+        .bind(markup);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
+    let programme = row
+        .programme
+        .map(|part| super::json::decode(&part.0))
+        .transpose()?;
+    let board = match (row.shown, row.dashboard) {
+        (Some(shown), _) => Board::Shown(shown),
+        (None, dashboard) => Board::Source(Box::new(
+            dashboard
+                .map(|part| decode_figures(&part.0))
+                .transpose()?
+                .unwrap_or_default(),
+        )),
+    };
+    who.seen(&found, (programme, board)).map(Some)
+}
+
+/// The kept dashboards the current transaction wrote, decoded, each with
+/// the day its board was last written for (`dashboards_written`, migration
+/// 0052: it runs the deferred refreshes first). A dashboard whose board
+/// was never written is left to the keeper.
+pub async fn dashboards_written(
+    conn: &mut PgConnection,
+) -> sqlx::Result<Vec<(Uuid, DashboardSource, chrono::NaiveDate)>> {
+    let rows: Vec<(Uuid, Part, chrono::NaiveDate)> =
+        sqlx::query_as("SELECT programme_id, body, shown_for FROM dashboards_written()")
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|(id, body, day)| Ok((id, decode_figures(&body.0)?, day)))
+        .collect()
+}
+
+/// Up to `limit` kept dashboards whose board is not what their page would
+/// render for `today` with `markup`, decoded, each with the transaction
+/// that wrote its document.
+pub async fn dashboards_unshown(
+    db: impl PgExecutor<'_>,
+    today: chrono::NaiveDate,
+    markup: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(Uuid, DashboardSource, i64)>> {
+    let rows: Vec<(Uuid, Part, i64)> = sqlx::query_as(
+        "SELECT programme_id, body, written_in::text::bigint FROM dashboard_sources
+          WHERE (shown_of = written_in AND shown_for = $1 AND shown_markup = $2) IS NOT TRUE
+          ORDER BY programme_id LIMIT $3",
+    )
+    .bind(today)
+    .bind(markup)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(id, body, written)| Ok((id, decode_figures(&body.0)?, written)))
+        .collect()
+}
+
+/// Keeps `shown` as programme `programme_id`'s board, written for `day`
+/// with `markup` from its document as it stands in this transaction, or
+/// with `document`, only if that is still the one written by that
+/// transaction. Returns how many boards were written (0 or 1).
+pub async fn write_shown(
+    conn: &mut PgConnection,
+    programme_id: Uuid,
+    document: Option<i64>,
+    shown: &str,
+    day: chrono::NaiveDate,
+    markup: &str,
+) -> sqlx::Result<u64> {
+    let written = sqlx::query(
+        "UPDATE dashboard_sources
+            SET shown = $2, shown_of = written_in, shown_for = $3, shown_markup = $4
+          WHERE programme_id = $1 AND ($5::bigint IS NULL OR written_in = $5::bigint::text::xid8)",
+    )
+    .bind(programme_id)
+    .bind(shown)
+    .bind(day)
+    .bind(markup)
+    .bind(document)
+    .execute(conn)
+    .await?;
+    Ok(written.rows_affected())
+}
+
 /// The dashboard of programme `$1` as one JSON part of a page's query: the
 /// copy the writes keep (`dashboard_sources`, rewritten at the commit of
 /// every change to what it shows), so a page that shows the dashboard or a

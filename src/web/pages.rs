@@ -243,8 +243,9 @@ pub async fn nothing_changed(
     Ok(axum::response::Redirect::to(back_to).into_response())
 }
 
-/// Ends a write: the message for the next page, the commit, and a redirect
-/// to `to` (Post/Redirect/Get). The flash is written in the write's own
+/// Ends a write: the message for the next page, the boards of the
+/// dashboards it changed (`board_shown`), the commit, and a redirect to
+/// `to` (Post/Redirect/Get). The flash is written in the write's own
 /// transaction, so it appears only if the write lands.
 pub async fn done(
     mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
@@ -253,6 +254,7 @@ pub async fn done(
     message: impl AsRef<str>,
 ) -> Result<Response> {
     db::sessions::set_flash(&mut *tx, user.session_id, "success", message.as_ref()).await?;
+    crate::board_shown::write_changed(&mut tx).await?;
     tx.commit().await?;
     Ok(axum::response::Redirect::to(to.as_ref()).into_response())
 }

@@ -674,3 +674,120 @@ async fn two_writes_at_once_leave_the_dashboard_with_both() {
     );
     app.assert_kept_documents_are_current().await;
 }
+
+/// Puts `html` in place of programme `id`'s kept board, leaving when and
+/// from what it was written as they are.
+async fn plant_board(app: &TestApp, id: Uuid, html: &str) {
+    sqlx::query("UPDATE dashboard_sources SET shown = $2 WHERE programme_id = $1")
+        .bind(id)
+        .bind(html)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+/// Whether programme `id`'s kept board is the one its page shows on `day`.
+async fn board_is_current(app: &TestApp, id: Uuid, day: NaiveDate) -> bool {
+    sqlx::query_scalar(
+        "SELECT coalesce(bool_and(shown_of = written_in AND shown_for = $2 AND shown_markup = $3), false)
+           FROM dashboard_sources WHERE programme_id = $1",
+    )
+    .bind(id)
+    .bind(day)
+    .bind(tandem::board_shown::markup())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_board_is_written_with_each_change_and_shown_only_while_it_is_current() {
+    const PLANTED: &str = "<p>The board as planted by the test</p>";
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let id = app.programme_id(LIVE).await;
+    let dashboard = format!("/programmes/{id}/dashboard");
+    let today = app.clock_now().date_naive();
+    assert!(
+        board_is_current(&app, id, today).await,
+        "written at the start"
+    );
+    let mut coo = app.login("coo@halden.example").await;
+
+    // The page shows the kept board, not one built now.
+    plant_board(&app, id, PLANTED).await;
+    let page = coo.get(&dashboard).await;
+    assert!(
+        page.shows("The board as planted by the test"),
+        "{}",
+        page.body
+    );
+    assert!(!page.shows("Operational metrics"));
+
+    // A write through a page writes the board again before it commits.
+    let saved = record(
+        &mut coo,
+        id,
+        "exception-rate",
+        &[("period", &app.this_week()), ("value", "37.25")],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(board_is_current(&app, id, today).await);
+    app.assert_kept_documents_are_current().await;
+    let page = coo.get(&dashboard).await;
+    assert!(page.shows("37.25 %") && !page.shows("planted"));
+
+    // A change written elsewhere (here straight in the database) leaves the
+    // board unshown: the page builds it from the document until the keeper
+    // writes it again.
+    plant_board(&app, id, PLANTED).await;
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query(
+        "UPDATE metric_values SET value = 41.5
+          WHERE programme_id = $1 AND metric_id = 'exception-rate' AND period = $2",
+    )
+    .bind(id)
+    .bind(app.this_week())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(!board_is_current(&app, id, today).await);
+    let page = coo.get(&dashboard).await;
+    assert!(
+        page.shows("41.5 %") && !page.shows("planted"),
+        "{}",
+        page.body
+    );
+    let written = tandem::board_shown::write_stale(&app.pool, today)
+        .await
+        .unwrap();
+    assert_eq!(written, 1, "only the changed dashboard is written again");
+    assert!(board_is_current(&app, id, today).await);
+    app.assert_kept_documents_are_current().await;
+
+    // The next day's statuses are not yesterday's board.
+    plant_board(&app, id, PLANTED).await;
+    app.clock.advance(chrono::Duration::days(1));
+    let mut coo = app.login("coo@halden.example").await;
+    let page = coo.get(&dashboard).await;
+    assert!(page.shows("41.5 %") && !page.shows("planted"));
+    let tomorrow = app.clock_now().date_naive();
+    assert!(
+        tandem::board_shown::write_stale(&app.pool, tomorrow)
+            .await
+            .unwrap()
+            >= 1
+    );
+    assert!(board_is_current(&app, id, tomorrow).await);
+
+    // Nor is another release's markup shown.
+    plant_board(&app, id, PLANTED).await;
+    sqlx::query("UPDATE dashboard_sources SET shown_markup = 'an older release'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = coo.get(&dashboard).await;
+    assert!(page.shows("41.5 %") && !page.shows("planted"));
+}

@@ -403,12 +403,34 @@ impl TestApp {
             let kept = kept.unwrap_or_default();
             assert!(kept == now, "{what} is stale:\n kept {kept}\n now  {now}");
         }
+        // A board the dashboard page would show (written from its document
+        // as it stands, with this release's markup) is that document's
+        // board for the day it was written for.
+        let boards: Vec<(Uuid, String, String, chrono::NaiveDate)> = sqlx::query_as(
+            "SELECT programme_id, body::text, shown, shown_for FROM dashboard_sources
+              WHERE shown_of = written_in AND shown_markup = $1",
+        )
+        .bind(tandem::board_shown::markup())
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        for (programme, document, shown, day) in boards {
+            let now = tandem::board_shown::render_document(programme, &document, day).unwrap();
+            assert!(
+                shown == now,
+                "the board kept for the dashboard of {programme} on {day} is stale"
+            );
+        }
     }
 
     /// Loads the demo organisation with [`PASSWORD`].
     pub async fn load_demo(&self) -> Demo {
         let password = tandem::domain::values::NewPassword::parse(PASSWORD).unwrap();
         tandem::demo::load(&self.pool, &password, self.clock_now())
+            .await
+            .unwrap();
+        // As the keeper task of a running instance would, at once.
+        tandem::board_shown::write_stale(&self.pool, self.clock_now().date_naive())
             .await
             .unwrap();
         Demo::find(&self.pool).await

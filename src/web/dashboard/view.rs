@@ -7,13 +7,12 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
-use super::load;
 use crate::auth::extract::Viewer;
-use crate::board::{Board, MetricView};
+use crate::db;
+use crate::db::metrics::Board;
 use crate::db::programmes::Programme;
-use crate::domain::metrics::{MetricKind, NEAR, ON_TRACK, format_number};
 use crate::domain::permission::Action;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::forms::FieldErrors;
@@ -24,12 +23,10 @@ use crate::web::pages::Page;
 pub(super) struct DashboardPage {
     page: Page,
     programme: Programme,
-    board: Board,
+    /// The board as HTML (`board_shown`): kept, or rendered now.
+    shown: String,
     can_record_roi: bool,
     can_import: bool,
-    thresholds: (String, String),
-    /// (heading, id, metrics): business, then operational.
-    groups: Vec<(&'static str, &'static str, Vec<MetricView>)>,
     /// The ROI form as typed (empty on a first view).
     pub(super) roi_form: super::RoiForm,
     /// Messages beside the ROI form's fields.
@@ -44,30 +41,29 @@ pub(super) async fn show(
     page(&state, viewer, id).await
 }
 
-/// The dashboard of programme `id`, with an empty ROI form.
+/// The dashboard of programme `id`, with an empty ROI form: the board as
+/// kept if it is what it would render now, else rendered from the kept
+/// document, in one round trip with the session.
 pub(super) async fn page(state: &AppState, viewer: Viewer, id: Uuid) -> Result<DashboardPage> {
-    let (user, programme, source) = load(state, viewer, id, None).await?;
-    let user = &user;
-    let board = Board::build(&source, state.now().date_naive());
-    let group = |kind| board.of_kind(kind).into_iter().cloned().collect();
-    let groups = vec![
-        ("Business metrics", "business", group(MetricKind::Business)),
-        (
-            "Operational metrics",
-            "operational",
-            group(MetricKind::Operational),
-        ),
-    ];
+    let today = state.now().date_naive();
+    let markup = crate::board_shown::markup();
+    let seen =
+        db::metrics::dashboard_view(&state.pool, &viewer.who(state), id, today, markup).await?;
+    let (user, (programme, board)) = viewer.admit(state, seen).await?;
+    user.require(Action::ReadProgramme)?;
+    let programme = programme.ok_or(AppError::NotFound)?;
+    let shown = match board {
+        Board::Shown(shown) => shown,
+        Board::Source(source) => crate::board_shown::render(programme.id, &source, today),
+    };
     Ok(DashboardPage {
-        groups,
-        page: Page::of(state, user),
+        page: Page::of(state, &user),
+        shown,
         roi_form: Default::default(),
         roi_errors: FieldErrors::new(),
         can_record_roi: user.can(Action::RecordBusinessMetric),
         can_import: user.can(Action::RecordBusinessMetric)
             || user.can(Action::RecordOperationalMetric),
-        thresholds: (format_number(ON_TRACK * 100.0), format_number(NEAR * 100.0)),
         programme,
-        board,
     })
 }

@@ -1,0 +1,185 @@
+//! The dashboard's board as its page shows it, written to HTML when the
+//! kept dashboard changes (issue 23): the statuses, tables, sparklines,
+//! primary chart and ROI of a programme depend on its dashboard and on the
+//! day, never on who looks, so they are rendered once and kept beside the
+//! document (`dashboard_sources.shown`, migration 0052) instead of being
+//! built from it on every view.
+//!
+//! Who writes it: a write through a page, before it commits, for the
+//! dashboards it changed ([`write_changed`], called by
+//! `web::pages::done`); the keeper task for everything else — a write by
+//! the API, an import from the command line, a new day, another release's
+//! markup ([`keep`]). The page shows it only while it is what it would
+//! render now, and otherwise renders the board from the document itself
+//! (`db::metrics::dashboard_view`), so a stale copy is never shown.
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use askama::Template;
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::board::{Board, MetricView};
+use crate::clock::Clock;
+use crate::db;
+use crate::db::metrics::DashboardSource;
+use crate::domain::metrics::{MetricKind, NEAR, ON_TRACK, format_number};
+
+/// The board of one programme's dashboard as HTML.
+#[derive(Template)]
+#[template(path = "dashboard/board.html")]
+struct BoardShown<'a> {
+    programme_id: Uuid,
+    board: &'a Board,
+    thresholds: (String, String),
+    /// (heading, id, metrics): business, then operational.
+    groups: [(&'static str, &'static str, Vec<&'a MetricView>); 2],
+}
+
+/// The board of programme `programme_id`'s dashboard `source` as of
+/// `today`, as the dashboard page shows it.
+pub fn render(programme_id: Uuid, source: &DashboardSource, today: NaiveDate) -> String {
+    let board = Board::build(source, today);
+    let shown = BoardShown {
+        programme_id,
+        board: &board,
+        thresholds: (format_number(ON_TRACK * 100.0), format_number(NEAR * 100.0)),
+        groups: [
+            (
+                "Business metrics",
+                "business",
+                board.of_kind(MetricKind::Business),
+            ),
+            (
+                "Operational metrics",
+                "operational",
+                board.of_kind(MetricKind::Operational),
+            ),
+        ],
+    };
+    // Writing into a `String` cannot fail.
+    shown.render().unwrap_or_default()
+}
+
+/// The board of a kept dashboard document (`dashboard_sources.body`), as
+/// [`render`] writes it.
+pub fn render_document(
+    programme_id: Uuid,
+    document: &str,
+    today: NaiveDate,
+) -> sqlx::Result<String> {
+    Ok(render(
+        programme_id,
+        &db::metrics::decode_figures(document)?,
+        today,
+    ))
+}
+
+/// What the kept boards were written with: a hash of the templates and of
+/// the code that builds and formats the board. A board written with other
+/// markup is not shown, and the keeper writes it again; an edit of these
+/// files, even of a comment, costs one rendering per programme.
+pub fn markup() -> &'static str {
+    static MARKUP: LazyLock<String> = LazyLock::new(|| {
+        let mut hash = Sha256::new();
+        for source in [
+            include_str!("../templates/dashboard/board.html"),
+            include_str!("../templates/partials/charts.html"),
+            include_str!("board.rs"),
+            include_str!("board_shown.rs"),
+            include_str!("db/metrics.rs"),
+            include_str!("domain/chart.rs"),
+            include_str!("domain/dates.rs"),
+            include_str!("domain/measure.rs"),
+            include_str!("domain/metrics.rs"),
+            include_str!("domain/period.rs"),
+            include_str!("domain/roi.rs"),
+            include_str!("paths.rs"),
+        ] {
+            hash.update(source);
+        }
+        hash.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
+    &MARKUP
+}
+
+/// Writes again, inside the current transaction, the boards of the kept
+/// dashboards it changed, each for the day it was last shown for (the
+/// keeper moves that day on). Runs the kept documents' refreshes first,
+/// which otherwise run at commit.
+pub async fn write_changed(conn: &mut PgConnection) -> sqlx::Result<()> {
+    for (programme_id, source, day) in db::metrics::dashboards_written(&mut *conn).await? {
+        let shown = render(programme_id, &source, day);
+        db::metrics::write_shown(&mut *conn, programme_id, None, &shown, day, markup()).await?;
+    }
+    Ok(())
+}
+
+/// How many boards the keeper writes per statement.
+const BATCH: i64 = 20;
+
+/// Writes every board that is not what its page would render now (written
+/// from an older document, for another day or with another release's
+/// markup) for `today`. Each is written only if its document has not
+/// changed meanwhile. Returns how many were written.
+pub async fn write_stale(pool: &PgPool, today: NaiveDate) -> sqlx::Result<u64> {
+    let mut written = 0;
+    loop {
+        let stale = db::metrics::dashboards_unshown(pool, today, markup(), BATCH).await?;
+        let last = (stale.len() as i64) < BATCH;
+        let mut batch = 0;
+        for (programme_id, source, document) in stale {
+            let shown = render(programme_id, &source, today);
+            let mut conn = pool.acquire().await?;
+            batch += db::metrics::write_shown(
+                &mut conn,
+                programme_id,
+                Some(document),
+                &shown,
+                today,
+                markup(),
+            )
+            .await?;
+        }
+        written += batch;
+        // A batch whose documents all changed meanwhile is taken up by the
+        // next pass, not chased now.
+        if last || batch == 0 {
+            return Ok(written);
+        }
+    }
+}
+
+/// How often the keeper looks for boards to write.
+const KEEPER_POLL: Duration = Duration::from_secs(20);
+
+/// The keeper task: [`write_stale`] now and every [`KEEPER_POLL`], for the
+/// clock's day.
+pub async fn keep(pool: PgPool, clock: Arc<dyn Clock>) {
+    let mut failing = false;
+    loop {
+        match write_stale(&pool, clock.now().date_naive()).await {
+            Err(error) if !failing => {
+                tracing::warn!(%error, "the dashboards' boards wait for the database");
+                failing = true;
+            }
+            Err(_) => {}
+            Ok(written) => {
+                if failing {
+                    tracing::info!("the dashboards' boards are written again");
+                    failing = false;
+                }
+                if written > 0 {
+                    tracing::debug!(written, "dashboard boards written");
+                }
+            }
+        }
+        tokio::time::sleep(KEEPER_POLL).await;
+    }
+}

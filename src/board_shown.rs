@@ -25,8 +25,8 @@ use uuid::Uuid;
 use crate::board::{Board, MetricView};
 use crate::clock::Clock;
 use crate::db;
-use crate::db::metrics::DashboardSource;
-use crate::domain::metrics::{MetricKind, NEAR, ON_TRACK, format_number};
+use crate::db::metrics::{CorrectionRow, DashboardSource, ValueRow};
+use crate::domain::metrics::{MetricKind, NEAR, ON_TRACK, Period, Status, format_number};
 
 /// The board of one programme's dashboard as HTML.
 #[derive(Template)]
@@ -64,6 +64,96 @@ pub fn render(programme_id: Uuid, source: &DashboardSource, today: NaiveDate) ->
     shown.render().unwrap_or_default()
 }
 
+/// A metric's page as kept (`metric_sources.shown`, migration 0053): what
+/// the page frames it with, and its two parts.
+#[derive(Debug, PartialEq)]
+pub struct MetricShown {
+    /// The metric's name.
+    pub name: String,
+    /// Its kind, which says who records it.
+    pub kind: MetricKind,
+    /// The period its record form proposes: the one after the latest
+    /// value (or the one due), never a future one.
+    pub due: String,
+    /// The heading and standing, then the values and corrections.
+    pub parts: [String; 2],
+}
+
+/// One part of a metric's page.
+#[derive(Template)]
+#[template(path = "dashboard/metric_parts.html")]
+struct MetricParts<'a> {
+    part: u8,
+    metric: &'a MetricView,
+    rows: &'a [HistoryRow],
+    corrections: &'a [CorrectionRow],
+}
+
+/// One row of a metric's history table.
+struct HistoryRow {
+    value: ValueRow,
+    period_label: String,
+    value_text: String,
+    expected_text: String,
+    status: Status,
+    corrected: usize,
+}
+
+/// The page of metric `metric_id` from its dashboard `source` (a metric's
+/// document: every value of the metric, with corrections) as of `today`,
+/// or `None` if the brief defines no such metric.
+pub fn render_metric(
+    metric_id: &str,
+    source: &DashboardSource,
+    today: NaiveDate,
+) -> Option<MetricShown> {
+    let board = Board::build(source, today);
+    let metric = board.metrics.iter().find(|m| m.def.id == metric_id)?;
+    let corrections = &source.corrections;
+    let rows: Vec<HistoryRow> = source
+        .values
+        .iter()
+        .filter(|row| row.metric_id == metric.def.id)
+        .rev()
+        .filter_map(|row| {
+            let period = Period::parse_for(&row.period, metric.def.cadence).ok()?;
+            let (status, _, expected) = metric.def.judge(period, row.value);
+            Some(HistoryRow {
+                period_label: period.label(),
+                value_text: metric.def.unit.format(row.value),
+                expected_text: metric.def.unit.format(expected),
+                status,
+                corrected: corrections
+                    .iter()
+                    .filter(|c| c.period == row.period)
+                    .count(),
+                value: row.clone(),
+            })
+        })
+        .collect();
+    let due = metric
+        .assessment
+        .period
+        .map_or(metric.assessment.last_due, Period::next)
+        .min(Period::containing(today, metric.def.cadence));
+    let part = |part| {
+        MetricParts {
+            part,
+            metric,
+            rows: &rows,
+            corrections,
+        }
+        .render()
+        .unwrap_or_default()
+    };
+    Some(MetricShown {
+        name: metric.def.name.clone(),
+        kind: metric.def.kind,
+        due: due.to_string(),
+        parts: [part(0), part(1)],
+    })
+}
+
 /// The board of a kept dashboard document (`dashboard_sources.body`), as
 /// [`render`] writes it.
 pub fn render_document(
@@ -78,6 +168,20 @@ pub fn render_document(
     ))
 }
 
+/// The page of a metric from its kept document (`metric_sources.body`), as
+/// [`render_metric`] writes it.
+pub fn render_metric_document(
+    metric_id: &str,
+    document: &str,
+    today: NaiveDate,
+) -> sqlx::Result<Option<MetricShown>> {
+    Ok(render_metric(
+        metric_id,
+        &db::metrics::decode_dashboard(document)?,
+        today,
+    ))
+}
+
 /// What the kept boards were written with: a hash of the templates and of
 /// the code that builds and formats the board. A board written with other
 /// markup is not shown, and the keeper writes it again; an edit of these
@@ -87,6 +191,7 @@ pub fn markup() -> &'static str {
         let mut hash = Sha256::new();
         for source in [
             include_str!("../templates/dashboard/board.html"),
+            include_str!("../templates/dashboard/metric_parts.html"),
             include_str!("../templates/partials/charts.html"),
             include_str!("board.rs"),
             include_str!("board_shown.rs"),
@@ -118,7 +223,29 @@ pub async fn write_changed(conn: &mut PgConnection) -> sqlx::Result<()> {
         let shown = render(programme_id, &source, day);
         db::metrics::write_shown(&mut *conn, programme_id, None, &shown, day, markup()).await?;
     }
+    for (programme_id, metric_id, source, day) in
+        db::metrics::metric_pages_written(&mut *conn).await?
+    {
+        let shown = render_metric(&metric_id, &source, day);
+        let page = KeptMetric {
+            programme_id,
+            metric_id: &metric_id,
+            document: None,
+            day,
+        };
+        db::metrics::write_metric_shown(&mut *conn, &page, shown.as_ref(), markup()).await?;
+    }
     Ok(())
+}
+
+/// Which metric page is written, from which document, for which day.
+pub struct KeptMetric<'a> {
+    pub programme_id: Uuid,
+    pub metric_id: &'a str,
+    /// The transaction that wrote the document it was rendered from, if
+    /// not the current one.
+    pub document: Option<i64>,
+    pub day: NaiveDate,
 }
 
 /// How many boards the keeper writes per statement.
@@ -150,6 +277,27 @@ pub async fn write_stale(pool: &PgPool, today: NaiveDate) -> sqlx::Result<u64> {
         written += batch;
         // A batch whose documents all changed meanwhile is taken up by the
         // next pass, not chased now.
+        if last || batch == 0 {
+            break;
+        }
+    }
+    loop {
+        let stale = db::metrics::metric_pages_unshown(pool, today, markup(), BATCH).await?;
+        let last = (stale.len() as i64) < BATCH;
+        let mut batch = 0;
+        for (programme_id, metric_id, source, document) in stale {
+            let shown = render_metric(&metric_id, &source, today);
+            let page = KeptMetric {
+                programme_id,
+                metric_id: &metric_id,
+                document: Some(document),
+                day: today,
+            };
+            let mut conn = pool.acquire().await?;
+            batch +=
+                db::metrics::write_metric_shown(&mut conn, &page, shown.as_ref(), markup()).await?;
+        }
+        written += batch;
         if last || batch == 0 {
             return Ok(written);
         }

@@ -319,6 +319,158 @@ pub async fn dashboard_view(
     who.seen(&found, (programme, board)).map(Some)
 }
 
+/// A metric's page: as kept, when it is what the page would render now,
+/// else the document to render it from.
+#[derive(Debug)]
+pub enum MetricRead {
+    Shown(crate::board_shown::MetricShown),
+    Source(Box<DashboardSource>),
+}
+
+/// A metric page's programme (if the organisation has it) and page, for
+/// `who` in one round trip: the page kept as HTML if it was written from
+/// the metric's kept document as it stands, for `today`, with `markup`
+/// (`board_shown`); else that document; else, for a metric without values,
+/// its document read now.
+pub async fn metric_view(
+    db: impl PgExecutor<'_>,
+    who: &super::sessions::Who<'_>,
+    programme_id: Uuid,
+    metric_id: &str,
+    today: chrono::NaiveDate,
+    markup: &str,
+) -> sqlx::Result<Option<super::sessions::Seen<(Option<super::programmes::Programme>, MetricRead)>>>
+{
+    #[derive(FromRow)]
+    struct Row {
+        programme: Option<Part>,
+        shown: Option<Vec<String>>,
+        shown_name: Option<String>,
+        shown_kind: Option<String>,
+        shown_due: Option<String>,
+        dashboard: Option<Part>,
+    }
+    let sql = who.statement("metric view", 0, 2, 6, || {
+        format!(
+            "SELECT {} AS programme, k.shown, k.shown_name, k.shown_kind, k.shown_due,
+                    CASE WHEN k.shown IS NULL THEN coalesce(k.body, dashboard_source($1, $3, $4)) END AS dashboard
+               FROM (SELECT 1) one
+               LEFT JOIN LATERAL (
+                   SELECT CASE WHEN fresh THEN shown END AS shown, shown_name, shown_kind, shown_due,
+                          CASE WHEN fresh THEN NULL ELSE body END AS body
+                     FROM (SELECT *, (shown_of = written_in AND shown_for = $5 AND shown_markup = $6) IS TRUE AS fresh
+                             FROM metric_sources WHERE programme_id = $1 AND metric_id = $3) m) k ON true",
+            super::json::kept_programme(),
+        )
+    });
+    let query = who
+        .bind(sqlx::query(sql).bind(programme_id))
+        .bind(metric_id)
+        .bind(FOCUSED_VALUES)
+        .bind(today)
+        .bind(markup);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let row = Row::from_row(&found)?;
+    let programme = row
+        .programme
+        .map(|part| super::json::decode(&part.0))
+        .transpose()?;
+    let read = match (row.shown, row.shown_name, row.shown_kind, row.shown_due) {
+        (Some(shown), Some(name), Some(kind), Some(due)) => {
+            let parts: [String; 2] = shown
+                .try_into()
+                .map_err(|_| sqlx::Error::Decode("a kept metric page has two parts".into()))?;
+            let kind = crate::domain::metrics::MetricKind::parse(&kind).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown metric kind {kind:?}").into())
+            })?;
+            MetricRead::Shown(crate::board_shown::MetricShown {
+                name,
+                kind,
+                due,
+                parts,
+            })
+        }
+        _ => MetricRead::Source(Box::new(
+            row.dashboard
+                .map(|part| decode_dashboard(&part.0))
+                .transpose()?
+                .unwrap_or_default(),
+        )),
+    };
+    who.seen(&found, (programme, read)).map(Some)
+}
+
+/// The kept metric pages the current transaction wrote, decoded, each with
+/// the day it was last written for (`metric_pages_written`, migration 0053).
+pub async fn metric_pages_written(
+    conn: &mut PgConnection,
+) -> sqlx::Result<Vec<(Uuid, String, DashboardSource, chrono::NaiveDate)>> {
+    let rows: Vec<(Uuid, String, Part, chrono::NaiveDate)> = sqlx::query_as(
+        "SELECT programme_id, metric_id, body, shown_for FROM metric_pages_written()",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, metric, body, day)| Ok((id, metric, decode_dashboard(&body.0)?, day)))
+        .collect()
+}
+
+/// Up to `limit` kept metric pages that are not what their page would
+/// render for `today` with `markup`, decoded, each with the transaction
+/// that wrote its document.
+pub async fn metric_pages_unshown(
+    db: impl PgExecutor<'_>,
+    today: chrono::NaiveDate,
+    markup: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(Uuid, String, DashboardSource, i64)>> {
+    let rows: Vec<(Uuid, String, Part, i64)> = sqlx::query_as(
+        "SELECT programme_id, metric_id, body, written_in::text::bigint FROM metric_sources
+          WHERE (shown_of = written_in AND shown_for = $1 AND shown_markup = $2) IS NOT TRUE
+          ORDER BY programme_id, metric_id LIMIT $3",
+    )
+    .bind(today)
+    .bind(markup)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(id, metric, body, written)| Ok((id, metric, decode_dashboard(&body.0)?, written)))
+        .collect()
+}
+
+/// Keeps `shown` as a metric's page (`None`: the brief defines no such
+/// metric, and its page answers 404 from the document), as
+/// [`write_shown`] for the dashboard. Returns how many were written.
+pub async fn write_metric_shown(
+    conn: &mut PgConnection,
+    page: &crate::board_shown::KeptMetric<'_>,
+    shown: Option<&crate::board_shown::MetricShown>,
+    markup: &str,
+) -> sqlx::Result<u64> {
+    let written = sqlx::query(
+        "UPDATE metric_sources
+            SET shown = $3, shown_name = $4, shown_kind = $5, shown_due = $6,
+                shown_of = written_in, shown_for = $7, shown_markup = $8
+          WHERE programme_id = $1 AND metric_id = $2
+            AND ($9::bigint IS NULL OR written_in = $9::bigint::text::xid8)",
+    )
+    .bind(page.programme_id)
+    .bind(page.metric_id)
+    .bind(shown.map(|s| &s.parts[..]))
+    .bind(shown.map(|s| &s.name))
+    .bind(shown.map(|s| s.kind.as_str()))
+    .bind(shown.map(|s| &s.due))
+    .bind(page.day)
+    .bind(markup)
+    .bind(page.document)
+    .execute(conn)
+    .await?;
+    Ok(written.rows_affected())
+}
+
 /// The kept dashboards the current transaction wrote, decoded, each with
 /// the day its board was last written for (`dashboards_written`, migration
 /// 0052: it runs the deferred refreshes first). A dashboard whose board

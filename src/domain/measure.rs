@@ -34,6 +34,15 @@ impl MetricKind {
             MetricKind::Operational => "operational",
         }
     }
+
+    /// Parses the stored value.
+    pub fn parse(value: &str) -> Option<MetricKind> {
+        match value {
+            "business" => Some(MetricKind::Business),
+            "operational" => Some(MetricKind::Operational),
+            _ => None,
+        }
+    }
 }
 
 /// The unit a metric is measured in.

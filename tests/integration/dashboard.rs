@@ -700,6 +700,22 @@ async fn board_is_current(app: &TestApp, id: Uuid, day: NaiveDate) -> bool {
     .unwrap()
 }
 
+/// Whether the kept page of metric `metric` of programme `id` is the one
+/// shown on `day`.
+async fn metric_page_is_current(app: &TestApp, id: Uuid, metric: &str, day: NaiveDate) -> bool {
+    sqlx::query_scalar(
+        "SELECT coalesce(bool_and(shown_of = written_in AND shown_for = $3 AND shown_markup = $4), false)
+           FROM metric_sources WHERE programme_id = $1 AND metric_id = $2",
+    )
+    .bind(id)
+    .bind(metric)
+    .bind(day)
+    .bind(tandem::board_shown::markup())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn the_board_is_written_with_each_change_and_shown_only_while_it_is_current() {
     const PLANTED: &str = "<p>The board as planted by the test</p>";
@@ -737,6 +753,20 @@ async fn the_board_is_written_with_each_change_and_shown_only_while_it_is_curren
     app.assert_kept_documents_are_current().await;
     let page = coo.get(&dashboard).await;
     assert!(page.shows("37.25 %") && !page.shows("planted"));
+    // So does the metric's own page.
+    let metric = format!("/programmes/{id}/metrics/exception-rate");
+    assert!(metric_page_is_current(&app, id, "exception-rate", today).await);
+    sqlx::query(
+        "UPDATE metric_sources SET shown = ARRAY['<h1>Planted head</h1>', '<p>Planted values</p>']
+          WHERE programme_id = $1 AND metric_id = 'exception-rate'",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let page = coo.get(&metric).await;
+    assert!(page.shows("Planted head") && page.shows("Planted values"));
+    assert!(page.shows("Record a value"), "the form is the viewer's own");
 
     // A change written elsewhere (here straight in the database) leaves the
     // board unshown: the page builds it from the document until the keeper
@@ -760,10 +790,24 @@ async fn the_board_is_written_with_each_change_and_shown_only_while_it_is_curren
         "{}",
         page.body
     );
+    assert!(!metric_page_is_current(&app, id, "exception-rate", today).await);
+    // (A new session: the page cache would answer the same view again, as
+    // no audit entry announced the change.)
+    let mut coo = app.login("coo@halden.example").await;
+    let page = coo.get(&metric).await;
+    assert!(
+        page.shows("41.5 %") && !page.shows("Planted"),
+        "{}",
+        page.body
+    );
     let written = tandem::board_shown::write_stale(&app.pool, today)
         .await
         .unwrap();
-    assert_eq!(written, 1, "only the changed dashboard is written again");
+    assert_eq!(
+        written, 2,
+        "only the changed dashboard and metric page are written again"
+    );
+    assert!(metric_page_is_current(&app, id, "exception-rate", today).await);
     assert!(board_is_current(&app, id, today).await);
     app.assert_kept_documents_are_current().await;
 

@@ -421,6 +421,46 @@ impl TestApp {
                 "the board kept for the dashboard of {programme} on {day} is stale"
             );
         }
+        type KeptMetric = (
+            String,
+            String,
+            Option<Vec<String>>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            chrono::NaiveDate,
+        );
+        let pages: Vec<KeptMetric> = sqlx::query_as(
+            "SELECT metric_id, body::text, shown, shown_name, shown_kind, shown_due, shown_for
+               FROM metric_sources WHERE shown_of = written_in AND shown_markup = $1",
+        )
+        .bind(tandem::board_shown::markup())
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        for (metric, document, parts, name, kind, due, day) in pages {
+            let now = tandem::board_shown::render_metric_document(&metric, &document, day).unwrap();
+            let kept = parts.map(|parts| {
+                (
+                    parts,
+                    name.unwrap_or_default(),
+                    kind.unwrap_or_default(),
+                    due.unwrap_or_default(),
+                )
+            });
+            let now = now.map(|now| {
+                (
+                    now.parts.to_vec(),
+                    now.name,
+                    now.kind.as_str().to_owned(),
+                    now.due,
+                )
+            });
+            assert!(
+                kept == now,
+                "the page kept for metric {metric} on {day} is stale"
+            );
+        }
     }
 
     /// Loads the demo organisation with [`PASSWORD`].

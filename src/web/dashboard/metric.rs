@@ -12,14 +12,14 @@ use uuid::Uuid;
 use super::{load, metric_of, record_action};
 use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
-use crate::board::{Board, MetricView};
+use crate::board::Board;
+use crate::board_shown::MetricShown;
 use crate::db;
-use crate::db::metrics::{
-    Corrected, Correction, CorrectionRow, DashboardSource, NewValue, Recorded, ValueRow,
-};
+use crate::db::metrics::{Corrected, Correction, MetricRead, NewValue, Recorded, ValueRow};
 use crate::db::programmes::Programme;
 use crate::domain::metrics::{Definition, Period};
-use crate::error::Result;
+use crate::domain::permission::Action;
+use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::forms::FieldErrors;
@@ -30,24 +30,19 @@ use crate::web::pages::{ConflictField, ConflictPage, Page, done, render};
 struct MetricPage {
     page: Page,
     programme: Programme,
-    metric: MetricView,
-    rows: Vec<HistoryRow>,
-    corrections: Vec<CorrectionRow>,
+    metric_id: String,
+    /// The metric's name.
+    name: String,
+    /// Whether it is recorded weekly (else monthly).
+    weekly: bool,
+    /// The heading and standing, then the values and corrections, as HTML
+    /// (`board_shown::render_metric`): kept, or rendered now.
+    parts: [String; 2],
     can_record: bool,
     form: ValueForm,
     errors: FieldErrors,
     /// Whether the form is correcting an existing value (then a reason is needed).
     correcting: Option<ValueRow>,
-}
-
-/// One row of the history table.
-struct HistoryRow {
-    value: ValueRow,
-    period_label: String,
-    value_text: String,
-    expected_text: String,
-    status: crate::domain::metrics::Status,
-    corrected: usize,
 }
 
 /// The record / correct form, as typed.
@@ -103,74 +98,55 @@ impl ValueForm {
 fn page(
     page: Page,
     programme: Programme,
-    board: &Board,
-    metric: &str,
-    source: &DashboardSource,
+    metric_id: &str,
+    shown: MetricShown,
     user: &CurrentUser,
-    today: chrono::NaiveDate,
-) -> Result<MetricPage> {
-    let corrections = source.corrections.clone();
-    let values = &source.values;
-    let view = metric_of(board, metric)?.clone();
-    let rows = values
-        .iter()
-        .filter(|row| row.metric_id == view.def.id)
-        .rev()
-        .filter_map(|row| {
-            let period = Period::parse_for(&row.period, view.def.cadence).ok()?;
-            let (status, _, expected) = view.def.judge(period, row.value);
-            Some(HistoryRow {
-                period_label: period.label(),
-                value_text: view.def.unit.format(row.value),
-                expected_text: view.def.unit.format(expected),
-                status,
-                corrected: corrections
-                    .iter()
-                    .filter(|c| c.period == row.period)
-                    .count(),
-                value: row.clone(),
-            })
-        })
-        .collect();
-    // Propose the period after the latest value (or the one due), never a future one.
-    let due = view
-        .assessment
-        .period
-        .map_or(view.assessment.last_due, Period::next)
-        .min(Period::containing(today, view.def.cadence));
-    Ok(MetricPage {
+) -> MetricPage {
+    MetricPage {
         page,
         programme,
-        can_record: user.can(record_action(view.def.kind)),
+        metric_id: metric_id.to_owned(),
+        weekly: matches!(Period::parse(&shown.due), Some(Period::Week { .. })),
+        can_record: user.can(record_action(shown.kind)),
         form: ValueForm {
-            period: due.to_string(),
+            period: shown.due,
             ..ValueForm::default()
         },
         errors: FieldErrors::new(),
         correcting: None,
-        metric: view,
-        rows,
-        corrections,
-    })
+        name: shown.name,
+        parts: shown.parts,
+    }
 }
 
+/// The page of metric `metric` of programme `id`: as kept if it is what it
+/// would render now, else rendered from the metric's document, in one round
+/// trip with the session.
 pub(super) async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, metric)): Path<(Uuid, String)>,
 ) -> Result<Response> {
-    let (user, programme, source) = load(&state, viewer, id, Some(&metric)).await?;
     let today = state.now().date_naive();
-    let board = Board::build(&source, today);
-    let page = page(
-        Page::of(&state, &user),
-        programme,
-        &board,
+    let seen = db::metrics::metric_view(
+        &state.pool,
+        &viewer.who(&state),
+        id,
         &metric,
-        &source,
-        &user,
         today,
-    )?;
+        crate::board_shown::markup(),
+    )
+    .await?;
+    let (user, (programme, read)) = viewer.admit(&state, seen).await?;
+    user.require(Action::ReadProgramme)?;
+    let programme = programme.ok_or(AppError::NotFound)?;
+    let shown = match read {
+        MetricRead::Shown(shown) => shown,
+        MetricRead::Source(source) => {
+            crate::board_shown::render_metric(&metric, &source, today).ok_or(AppError::NotFound)?
+        }
+    };
+    let page = page(Page::of(&state, &user), programme, &metric, shown, &user);
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -192,19 +168,12 @@ pub(super) async fn submit(
         let state = state.clone();
         let user = user.clone();
         let programme = programme.clone();
-        let board = board.clone();
         let source = source.clone();
         let form = form.clone();
         async move {
-            let mut page = page(
-                Page::of(&state, &user),
-                programme,
-                &board,
-                &metric,
-                &source,
-                &user,
-                today,
-            )?;
+            let shown = crate::board_shown::render_metric(&metric, &source, today)
+                .ok_or(AppError::NotFound)?;
+            let mut page = page(Page::of(&state, &user), programme, &metric, shown, &user);
             page.form = form;
             page.errors = errors;
             page.correcting = correcting;

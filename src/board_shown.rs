@@ -3,15 +3,17 @@
 //! primary chart and ROI of a programme depend on its dashboard and on the
 //! day, never on who looks, so they are rendered once and kept beside the
 //! document (`dashboard_sources.shown`, migration 0052) instead of being
-//! built from it on every view.
+//! built from it on every view. Each metric's page is kept the same way
+//! (`metric_sources.shown`, 0053), and the expansion pipeline, judged on
+//! the dashboard, once for each kind of viewer (`pipeline_shown`, 0054).
 //!
-//! Who writes it: a write through a page, before it commits, for the
-//! dashboards it changed ([`write_changed`], called by
-//! `web::pages::done`); the keeper task for everything else — a write by
-//! the API, an import from the command line, a new day, another release's
-//! markup ([`keep`]). The page shows it only while it is what it would
-//! render now, and otherwise renders the board from the document itself
-//! (`db::metrics::dashboard_view`), so a stale copy is never shown.
+//! Who writes them: a write through a page, before it commits, for the
+//! documents it changed ([`write_changed`], called by `web::pages::done`);
+//! the keeper task for everything else — a write by the API, an import
+//! from the command line, a new day, another release's markup ([`keep`]).
+//! A page shows its kept copy only while it is what it would render now,
+//! and otherwise renders from the document itself, so a stale copy is
+//! never shown.
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -192,10 +194,16 @@ pub fn markup() -> &'static str {
         for source in [
             include_str!("../templates/dashboard/board.html"),
             include_str!("../templates/dashboard/metric_parts.html"),
+            include_str!("../templates/pipeline/content.html"),
+            include_str!("../templates/partials/forms.html"),
             include_str!("../templates/partials/charts.html"),
             include_str!("board.rs"),
             include_str!("board_shown.rs"),
             include_str!("db/metrics.rs"),
+            include_str!("db/pipeline.rs"),
+            include_str!("pipeline.rs"),
+            include_str!("pipeline_shown.rs"),
+            include_str!("domain/pipeline.rs"),
             include_str!("domain/chart.rs"),
             include_str!("domain/dates.rs"),
             include_str!("domain/measure.rs"),
@@ -234,6 +242,10 @@ pub async fn write_changed(conn: &mut PgConnection) -> sqlx::Result<()> {
             day,
         };
         db::metrics::write_metric_shown(&mut *conn, &page, shown.as_ref(), markup()).await?;
+    }
+    for (programme_id, source, day) in db::pipeline::written(&mut *conn).await? {
+        let shown = crate::pipeline_shown::render_kept(programme_id, &source, day);
+        db::pipeline::write_shown(&mut *conn, programme_id, None, &shown, day, markup()).await?;
     }
     Ok(())
 }
@@ -296,6 +308,28 @@ pub async fn write_stale(pool: &PgPool, today: NaiveDate) -> sqlx::Result<u64> {
             let mut conn = pool.acquire().await?;
             batch +=
                 db::metrics::write_metric_shown(&mut conn, &page, shown.as_ref(), markup()).await?;
+        }
+        written += batch;
+        if last || batch == 0 {
+            break;
+        }
+    }
+    loop {
+        let stale = db::pipeline::unshown(pool, today, markup(), BATCH).await?;
+        let last = (stale.len() as i64) < BATCH;
+        let mut batch = 0;
+        for (programme_id, source, document, board) in stale {
+            let shown = crate::pipeline_shown::render_kept(programme_id, &source, today);
+            let mut conn = pool.acquire().await?;
+            batch += db::pipeline::write_shown(
+                &mut conn,
+                programme_id,
+                Some((document, board)),
+                &shown,
+                today,
+                markup(),
+            )
+            .await?;
         }
         written += batch;
         if last || batch == 0 {

@@ -23,6 +23,7 @@ pub mod page_cache;
 pub mod paths;
 pub mod pg_cluster;
 pub mod pipeline;
+pub mod pipeline_shown;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

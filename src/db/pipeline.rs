@@ -236,15 +236,24 @@ pub async fn source(
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
-    let kept: PipelineKept = row
-        .kept
+    let mut source = decode_source(row.kept.as_ref(), row.dashboard.as_ref())?;
+    source.programme = row.programme.map(|v| decode(&v.0)).transpose()?;
+    who.seen(&found, source).map(Some)
+}
+
+/// A pipeline document and the dashboard it is judged on, decoded (no
+/// programme).
+pub(crate) fn decode_source(
+    kept: Option<&Part>,
+    dashboard: Option<&Part>,
+) -> sqlx::Result<PipelineSource> {
+    let kept: PipelineKept = kept
         .map(|part| decode(&part.0))
         .transpose()?
         .unwrap_or_default();
-    let source = PipelineSource {
-        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        dashboard: row
-            .dashboard
+    Ok(PipelineSource {
+        programme: None,
+        dashboard: dashboard
             .map(|part| crate::db::metrics::decode_figures(&part.0))
             .transpose()?
             .unwrap_or_default(),
@@ -253,8 +262,155 @@ pub async fn source(
         gates: kept.gates,
         decisions: kept.decisions,
         agents: kept.agents,
+    })
+}
+
+/// The pipeline page: as kept (for a reader, then for a mover), when it is
+/// what the page would render now, else the documents to render it from.
+#[derive(Debug)]
+pub enum PipelineRead {
+    Shown(Vec<String>),
+    Source(Box<PipelineSource>),
+}
+
+/// The pipeline page's programme (if the organisation has it) and page, for
+/// `who` in one round trip: the page kept as HTML if it was written from
+/// the pipeline's document and the dashboard as they stand, for `today`,
+/// with `markup` (`pipeline_shown`), else both documents.
+pub async fn view(
+    db: impl PgExecutor<'_>,
+    who: &Who<'_>,
+    programme_id: Uuid,
+    today: chrono::NaiveDate,
+    markup: &str,
+) -> sqlx::Result<Option<Seen<(Option<Programme>, PipelineRead)>>> {
+    let sql = who.statement("pipeline view", 0, 2, 4, || {
+        format!(
+            "SELECT {} AS programme, k.shown,
+                    CASE WHEN k.shown IS NULL THEN
+                        (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'pipeline') END AS kept,
+                    CASE WHEN k.shown IS NULL THEN {} END AS dashboard
+               FROM (SELECT 1) one
+               LEFT JOIN LATERAL (
+                   SELECT p.shown FROM page_sources p JOIN dashboard_sources d ON d.programme_id = p.programme_id
+                    WHERE p.programme_id = $1 AND p.page = 'pipeline'
+                      AND p.shown_of = p.written_in AND p.shown_board_of = d.written_in
+                      AND p.shown_for = $3 AND p.shown_markup = $4) k ON true",
+            super::json::kept_programme(),
+            super::metrics::dashboard_part(),
+        )
+    });
+    #[derive(FromRow)]
+    struct Row {
+        programme: Option<Part>,
+        shown: Option<Vec<String>>,
+        kept: Option<Part>,
+        dashboard: Option<Part>,
+    }
+    let query = who
+        .bind(sqlx::query(sql).bind(programme_id))
+        .bind(today)
+        .bind(markup);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
+        return Ok(None);
     };
-    who.seen(&found, source).map(Some)
+    let row = Row::from_row(&found)?;
+    let programme = row.programme.map(|v| decode(&v.0)).transpose()?;
+    let read = match row.shown {
+        Some(shown) => PipelineRead::Shown(shown),
+        None => PipelineRead::Source(Box::new(decode_source(
+            row.kept.as_ref(),
+            row.dashboard.as_ref(),
+        )?)),
+    };
+    who.seen(&found, (programme, read)).map(Some)
+}
+
+/// The kept pipelines whose document or dashboard the current transaction
+/// wrote, decoded, each with the day it was last written for
+/// (`pipelines_written`, migration 0054).
+pub async fn written(
+    conn: &mut sqlx::PgConnection,
+) -> sqlx::Result<Vec<(Uuid, PipelineSource, chrono::NaiveDate)>> {
+    let rows: Vec<(Uuid, Part, Option<Part>, chrono::NaiveDate)> =
+        sqlx::query_as("SELECT programme_id, body, dashboard, shown_for FROM pipelines_written()")
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|(id, kept, dashboard, day)| {
+            Ok((id, decode_source(Some(&kept), dashboard.as_ref())?, day))
+        })
+        .collect()
+}
+
+/// Up to `limit` kept pipelines that are not what their page would render
+/// for `today` with `markup`, decoded, each with the transactions that
+/// wrote its document and its dashboard.
+pub async fn unshown(
+    db: impl PgExecutor<'_>,
+    today: chrono::NaiveDate,
+    markup: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(Uuid, PipelineSource, i64, Option<i64>)>> {
+    type Stale = (Uuid, Part, Option<Part>, i64, Option<i64>);
+    let rows: Vec<Stale> = sqlx::query_as(
+        "SELECT p.programme_id, p.body, d.body, p.written_in::text::bigint, d.written_in::text::bigint
+           FROM page_sources p LEFT JOIN dashboard_sources d ON d.programme_id = p.programme_id
+          WHERE p.page = 'pipeline'
+            AND (p.shown_of = p.written_in AND p.shown_board_of = d.written_in
+                 AND p.shown_for = $1 AND p.shown_markup = $2) IS NOT TRUE
+          ORDER BY p.programme_id LIMIT $3",
+    )
+    .bind(today)
+    .bind(markup)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(id, kept, dashboard, document, board)| {
+            Ok((
+                id,
+                decode_source(Some(&kept), dashboard.as_ref())?,
+                document,
+                board,
+            ))
+        })
+        .collect()
+}
+
+/// Keeps `shown` (for a reader, then for a mover) as programme
+/// `programme_id`'s pipeline page, written for `day` with `markup` from its
+/// documents as they stand in this transaction, or with those the
+/// transactions `documents` (pipeline, dashboard) wrote, only if they still
+/// stand. Returns how many were written (0 or 1).
+pub async fn write_shown(
+    conn: &mut sqlx::PgConnection,
+    programme_id: Uuid,
+    documents: Option<(i64, Option<i64>)>,
+    shown: &[String],
+    day: chrono::NaiveDate,
+    markup: &str,
+) -> sqlx::Result<u64> {
+    let written = sqlx::query(
+        "UPDATE page_sources p
+            SET shown = $2, shown_of = p.written_in,
+                shown_board_of = (SELECT written_in FROM dashboard_sources WHERE programme_id = $1),
+                shown_for = $3, shown_markup = $4
+          WHERE p.programme_id = $1 AND p.page = 'pipeline'
+            AND ($5::bigint IS NULL
+                 OR (p.written_in = $5::bigint::text::xid8
+                     AND (SELECT written_in FROM dashboard_sources WHERE programme_id = $1)
+                         IS NOT DISTINCT FROM $6::bigint::text::xid8))",
+    )
+    .bind(programme_id)
+    .bind(shown)
+    .bind(day)
+    .bind(markup)
+    .bind(documents.map(|(document, _)| document))
+    .bind(documents.and_then(|(_, board)| board))
+    .execute(conn)
+    .await?;
+    Ok(written.rows_affected())
 }
 
 /// The decisions recorded with a review, oldest first.

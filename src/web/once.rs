@@ -26,7 +26,7 @@ use crate::web::pages::{Page, render};
 pub const FIELD: &str = "once";
 
 /// What precedes a key in a rendered page (the `forms::once()` macro).
-const BEFORE_KEY: &[u8] = b"name=\"once\" value=\"";
+pub const BEFORE_KEY: &str = "name=\"once\" value=\"";
 
 /// The length of a key as rendered (a hyphenated UUID).
 pub const KEY_LEN: usize = 36;
@@ -40,7 +40,7 @@ pub fn fresh() -> String {
 pub fn key_offsets(page: &[u8]) -> Vec<usize> {
     page.windows(BEFORE_KEY.len())
         .enumerate()
-        .filter(|(_, window)| *window == BEFORE_KEY)
+        .filter(|(_, window)| *window == BEFORE_KEY.as_bytes())
         .map(|(at, _)| at + BEFORE_KEY.len())
         .filter(|at| at + KEY_LEN <= page.len())
         .collect()

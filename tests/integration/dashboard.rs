@@ -804,8 +804,8 @@ async fn the_board_is_written_with_each_change_and_shown_only_while_it_is_curren
         .await
         .unwrap();
     assert_eq!(
-        written, 2,
-        "only the changed dashboard and metric page are written again"
+        written, 3,
+        "only the changed dashboard, its metric's page and the pipeline judged on it are written again"
     );
     assert!(metric_page_is_current(&app, id, "exception-rate", today).await);
     assert!(board_is_current(&app, id, today).await);

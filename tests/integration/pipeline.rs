@@ -316,3 +316,78 @@ async fn exco_decisions_are_recorded_against_processes_and_held_in_the_pack() {
     );
     app.assert_kept_documents_are_current().await;
 }
+
+#[tokio::test]
+async fn the_pipeline_is_kept_for_readers_and_movers_and_each_view_gets_its_own_token() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let (id, customs) = process(&app, "Customs documentation").await;
+    let pipeline = format!("/programmes/{id}/pipeline");
+    let current = || async {
+        app.count(&format!(
+            "SELECT count(*) FROM page_sources p JOIN dashboard_sources d USING (programme_id)
+              WHERE p.programme_id = '{id}' AND p.page = 'pipeline'
+                AND p.shown_of = p.written_in AND p.shown_board_of = d.written_in"
+        ))
+        .await
+            == 1
+    };
+    assert!(current().await, "written at the start");
+
+    // What is kept is what is shown: the mover's copy to the COO, the
+    // reader's to an ExCo member, each with the viewer's own token.
+    sqlx::query(
+        "UPDATE page_sources SET shown = ARRAY[
+             '<p>Planted for readers</p>',
+             '<p>Planted for movers</p><input type=\"hidden\" name=\"csrf_token\" value=\"kept-page-csrf-token\">']
+          WHERE programme_id = $1 AND page = 'pipeline'",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut coo = app.login("coo@halden.example").await;
+    let page = coo.get(&pipeline).await;
+    assert!(page.shows("Planted for movers"), "{}", page.body);
+    let token = page.csrf_token().expect("the form's token");
+    assert!(token != "kept-page-csrf-token" && !token.is_empty());
+    let mut exco = app.login("exco.people@halden.example").await;
+    let page = exco.get(&pipeline).await;
+    assert!(page.shows("Planted for readers") && !page.shows("Planted for movers"));
+
+    // A value recorded through its page changes what the gates are judged
+    // on: the pipeline is written again in the same transaction.
+    let recorded = coo
+        .post(
+            &format!("/programmes/{id}/metrics/exception-rate"),
+            &[("period", &app.this_week()), ("value", "12")],
+        )
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    assert!(current().await);
+    app.assert_kept_documents_are_current().await;
+
+    // The kept forms work: a gate set from the page is recorded once.
+    let page = coo.get(&pipeline).await;
+    assert!(!page.shows("Planted"));
+    let gates = format!("{pipeline}/{customs}/gates");
+    let set = coo
+        .submit_form(
+            &pipeline,
+            &format!("action=\"{gates}\""),
+            &gates,
+            &[
+                ("metric", "exception-rate"),
+                ("comparator", "below"),
+                ("threshold", "30"),
+                ("periods", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, 303, "{}", set.body);
+    assert!(current().await);
+    app.assert_kept_documents_are_current().await;
+    let page = exco.get(&pipeline).await;
+    assert!(page.reads("Exception rate below 30 % for 2 consecutive weeks"));
+    assert!(!page.body.contains(&gates), "a reader gets no form");
+}

@@ -18,20 +18,22 @@ use uuid::Uuid;
 use super::Routes;
 use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
-use crate::board::{Board, MetricView};
+use crate::board::Board;
 use crate::db;
-use crate::db::pipeline::{PipelineSource, ProcessRow};
+use crate::db::pipeline::{PipelineRead, PipelineSource, ProcessRow};
 use crate::db::programmes::Programme;
+use crate::db::sessions::Who;
 use crate::domain::permission::Action;
 use crate::domain::pipeline::{Comparator, Gate, MAX_GATE_PERIODS, Stage};
 use crate::domain::values::text;
 use crate::error::{AppError, Result};
 use crate::paths::{self, route};
-use crate::pipeline::{ProcessView, build};
+use crate::pipeline::build;
+use crate::pipeline_shown::Viewing;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path, Readable};
+use crate::web::forms::FieldErrors;
 use crate::web::forms::field;
-use crate::web::forms::{FieldErrors, Typed};
 use crate::web::once::Once;
 use crate::web::pages::{ConflictField, ConflictPage, Page, Refusal, done, render};
 
@@ -72,40 +74,14 @@ crate::typed_form! {
 pub(super) struct PipelinePage {
     page: Page,
     programme: Programme,
-    processes: Vec<ProcessView>,
-    /// The agents in service, by process.
-    agents: Vec<crate::db::pipeline::PipelineAgent>,
-    signed_version: Option<i32>,
-    metrics: Vec<(String, String)>,
-    can_move: bool,
-    /// The process whose form came back, what was typed and why.
-    form_process: Option<Uuid>,
-    form: PipelineForm,
-    errors: FieldErrors,
+    /// The pipeline as HTML (`pipeline_shown`): kept and filled for this
+    /// view, or rendered now.
+    content: String,
 }
 
-impl PipelinePage {
-    fn agents_of(&self, process: &Uuid) -> Vec<&crate::db::pipeline::PipelineAgent> {
-        self.agents
-            .iter()
-            .filter(|a| a.process_id == *process)
-            .collect()
-    }
-
-    fn value(&self, process: &Uuid, name: &str) -> &str {
-        if self.form_process.as_ref() != Some(process) {
-            return "";
-        }
-        self.form.value(name)
-    }
-
-    /// The message of a field of one process's forms (fields are named
-    /// `{name}-{process}` on the page, so the error summary's links land).
-    fn error(&self, process: &Uuid, name: &str) -> Option<&str> {
-        self.errors.get(format!("{name}-{process}"))
-    }
-}
-
+/// The pipeline page of programme `id`: as kept if it is what it would
+/// render now and no form came back, else rendered from the documents with
+/// what was typed, in one round trip with the session.
 async fn page(
     state: &AppState,
     viewer: Viewer,
@@ -114,29 +90,51 @@ async fn page(
     form: PipelineForm,
     errors: FieldErrors,
 ) -> Result<PipelinePage> {
-    let seen = db::pipeline::source(&state.pool, &viewer.who(state), id).await?;
-    let (user, mut source) = viewer.admit(state, seen).await?;
+    let today = state.now().date_naive();
+    let markup = crate::board_shown::markup();
+    let seen = db::pipeline::view(&state.pool, &viewer.who(state), id, today, markup).await?;
+    let (user, (programme, read)) = viewer.admit(state, seen).await?;
     let user = &user;
     user.require(Action::ReadProgramme)?;
-    let programme = source.programme.take().ok_or(AppError::NotFound)?;
-    let dashboard = std::mem::take(&mut source.dashboard);
-    let today = state.now().date_naive();
-    let board = Board::build(&dashboard, today);
+    let programme = programme.ok_or(AppError::NotFound)?;
+    let can_move = user.seats.permits(Action::MovePhase);
+    let content = match read {
+        PipelineRead::Shown(kept) if form_process.is_none() && errors.is_empty() => {
+            let kept = kept.get(usize::from(can_move)).map_or("", String::as_str);
+            crate::pipeline_shown::fill(kept, &user.csrf_token)
+        }
+        read => {
+            let source = match read {
+                PipelineRead::Source(source) => *source,
+                // A form came back: what was typed is shown with the
+                // pipeline as it stands.
+                PipelineRead::Shown(_) => {
+                    let mut source = db::pipeline::source(
+                        &state.pool,
+                        &Who::Organisation(user.organisation_id),
+                        id,
+                    )
+                    .await?
+                    .ok_or(AppError::NotFound)?
+                    .page;
+                    source.programme = None;
+                    source
+                }
+            };
+            let viewing = Viewing {
+                can_move,
+                csrf_token: &user.csrf_token,
+                form_process,
+                form: &form,
+                errors: &errors,
+            };
+            crate::pipeline_shown::render(id, &source, today, &viewing)
+        }
+    };
     Ok(PipelinePage {
-        processes: build(&source, &dashboard, &board, today),
-        agents: std::mem::take(&mut source.agents),
-        signed_version: board.basis.signed_version,
-        metrics: board
-            .metrics
-            .iter()
-            .map(|m: &MetricView| (m.def.id.clone(), m.def.name.clone()))
-            .collect(),
-        can_move: user.seats.permits(Action::MovePhase),
         page: Page::of(state, user),
         programme,
-        form_process,
-        form,
-        errors,
+        content,
     })
 }
 

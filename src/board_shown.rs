@@ -20,7 +20,6 @@ use std::time::Duration;
 
 use askama::Template;
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -190,8 +189,7 @@ pub fn render_metric_document(
 /// files, even of a comment, costs one rendering per programme.
 pub fn markup() -> &'static str {
     static MARKUP: LazyLock<String> = LazyLock::new(|| {
-        let mut hash = Sha256::new();
-        for source in [
+        crate::domain::values::short_hash(&[
             include_str!("../templates/dashboard/board.html"),
             include_str!("../templates/dashboard/metric_parts.html"),
             include_str!("../templates/pipeline/content.html"),
@@ -211,13 +209,7 @@ pub fn markup() -> &'static str {
             include_str!("domain/period.rs"),
             include_str!("domain/roi.rs"),
             include_str!("paths.rs"),
-        ] {
-            hash.update(source);
-        }
-        hash.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        ])
     });
     &MARKUP
 }
@@ -263,41 +255,25 @@ pub struct KeptMetric<'a> {
 /// How many boards the keeper writes per statement.
 const BATCH: i64 = 20;
 
-/// Writes every board that is not what its page would render now (written
-/// from an older document, for another day or with another release's
-/// markup) for `today`. Each is written only if its document has not
-/// changed meanwhile. Returns how many were written.
+/// Writes every kept page that is not what its page would render now
+/// (written from an older document, for another day or with another
+/// release's markup) for `today`: the boards, the metric pages, the
+/// pipelines. Each is written only if its documents have not changed
+/// meanwhile. Returns how many were written.
 pub async fn write_stale(pool: &PgPool, today: NaiveDate) -> sqlx::Result<u64> {
-    let mut written = 0;
-    loop {
-        let stale = db::metrics::dashboards_unshown(pool, today, markup(), BATCH).await?;
-        let last = (stale.len() as i64) < BATCH;
-        let mut batch = 0;
-        for (programme_id, source, document) in stale {
+    let markup = markup();
+    let boards = in_batches(
+        || db::metrics::dashboards_unshown(pool, today, markup, BATCH),
+        |(programme_id, source, document)| async move {
             let shown = render(programme_id, &source, today);
-            let mut conn = pool.acquire().await?;
-            batch += db::metrics::write_shown(
-                &mut conn,
-                programme_id,
-                Some(document),
-                &shown,
-                today,
-                markup(),
-            )
-            .await?;
-        }
-        written += batch;
-        // A batch whose documents all changed meanwhile is taken up by the
-        // next pass, not chased now.
-        if last || batch == 0 {
-            break;
-        }
-    }
-    loop {
-        let stale = db::metrics::metric_pages_unshown(pool, today, markup(), BATCH).await?;
-        let last = (stale.len() as i64) < BATCH;
-        let mut batch = 0;
-        for (programme_id, metric_id, source, document) in stale {
+            db::metrics::write_shown(pool, programme_id, Some(document), &shown, today, markup)
+                .await
+        },
+    )
+    .await?;
+    let metric_pages = in_batches(
+        || db::metrics::metric_pages_unshown(pool, today, markup, BATCH),
+        |(programme_id, metric_id, source, document): (Uuid, String, _, _)| async move {
             let shown = render_metric(&metric_id, &source, today);
             let page = KeptMetric {
                 programme_id,
@@ -305,31 +281,41 @@ pub async fn write_stale(pool: &PgPool, today: NaiveDate) -> sqlx::Result<u64> {
                 document: Some(document),
                 day: today,
             };
-            let mut conn = pool.acquire().await?;
-            batch +=
-                db::metrics::write_metric_shown(&mut conn, &page, shown.as_ref(), markup()).await?;
-        }
-        written += batch;
-        if last || batch == 0 {
-            break;
-        }
-    }
+            db::metrics::write_metric_shown(pool, &page, shown.as_ref(), markup).await
+        },
+    )
+    .await?;
+    let pipelines = in_batches(
+        || db::pipeline::unshown(pool, today, markup, BATCH),
+        |(programme_id, source, document, board)| async move {
+            let shown = crate::pipeline_shown::render_kept(programme_id, &source, today);
+            let documents = Some((document, board));
+            db::pipeline::write_shown(pool, programme_id, documents, &shown, today, markup).await
+        },
+    )
+    .await?;
+    Ok(boards + metric_pages + pipelines)
+}
+
+/// Fetches batches of up to [`BATCH`] stale pages and writes each, until a
+/// batch is the last or wrote nothing (its documents all changed
+/// meanwhile: the next pass takes them up, rather than chasing them now).
+/// Returns how many were written.
+async fn in_batches<T, Fetched, Written>(
+    mut fetch: impl FnMut() -> Fetched,
+    mut write: impl FnMut(T) -> Written,
+) -> sqlx::Result<u64>
+where
+    Fetched: Future<Output = sqlx::Result<Vec<T>>>,
+    Written: Future<Output = sqlx::Result<u64>>,
+{
+    let mut written = 0;
     loop {
-        let stale = db::pipeline::unshown(pool, today, markup(), BATCH).await?;
+        let stale = fetch().await?;
         let last = (stale.len() as i64) < BATCH;
         let mut batch = 0;
-        for (programme_id, source, document, board) in stale {
-            let shown = crate::pipeline_shown::render_kept(programme_id, &source, today);
-            let mut conn = pool.acquire().await?;
-            batch += db::pipeline::write_shown(
-                &mut conn,
-                programme_id,
-                Some((document, board)),
-                &shown,
-                today,
-                markup(),
-            )
-            .await?;
+        for page in stale {
+            batch += write(page).await?;
         }
         written += batch;
         if last || batch == 0 {

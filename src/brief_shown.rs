@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use askama::Template;
-use sha2::{Digest, Sha256};
 
 use crate::domain::brief::{self, Content, Section};
 use crate::markdown;
@@ -147,19 +146,12 @@ pub fn shown(
 /// files, even of a comment, only costs a rewrite of the few hundred rows.
 pub fn markup() -> &'static str {
     static MARKUP: LazyLock<String> = LazyLock::new(|| {
-        let mut hash = Sha256::new();
-        for source in [
+        crate::domain::values::short_hash(&[
             include_str!("../templates/brief/fields.html"),
             include_str!("brief_shown.rs"),
             include_str!("domain/brief/catalogue.rs"),
             include_str!("domain/brief/fields.rs"),
-        ] {
-            hash.update(source);
-        }
-        hash.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        ])
     });
     &MARKUP
 }

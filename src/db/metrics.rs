@@ -445,7 +445,7 @@ pub async fn metric_pages_unshown(
 /// metric, and its page answers 404 from the document), as
 /// [`write_shown`] for the dashboard. Returns how many were written.
 pub async fn write_metric_shown(
-    conn: &mut PgConnection,
+    db: impl PgExecutor<'_>,
     page: &crate::board_shown::KeptMetric<'_>,
     shown: Option<&crate::board_shown::MetricShown>,
     markup: &str,
@@ -466,7 +466,7 @@ pub async fn write_metric_shown(
     .bind(page.day)
     .bind(markup)
     .bind(page.document)
-    .execute(conn)
+    .execute(db)
     .await?;
     Ok(written.rows_affected())
 }
@@ -516,7 +516,7 @@ pub async fn dashboards_unshown(
 /// with `document`, only if that is still the one written by that
 /// transaction. Returns how many boards were written (0 or 1).
 pub async fn write_shown(
-    conn: &mut PgConnection,
+    db: impl PgExecutor<'_>,
     programme_id: Uuid,
     document: Option<i64>,
     shown: &str,
@@ -533,7 +533,7 @@ pub async fn write_shown(
     .bind(day)
     .bind(markup)
     .bind(document)
-    .execute(conn)
+    .execute(db)
     .await?;
     Ok(written.rows_affected())
 }

@@ -384,7 +384,7 @@ pub async fn unshown(
 /// transactions `documents` (pipeline, dashboard) wrote, only if they still
 /// stand. Returns how many were written (0 or 1).
 pub async fn write_shown(
-    conn: &mut sqlx::PgConnection,
+    db: impl PgExecutor<'_>,
     programme_id: Uuid,
     documents: Option<(i64, Option<i64>)>,
     shown: &[String],
@@ -408,7 +408,7 @@ pub async fn write_shown(
     .bind(markup)
     .bind(documents.map(|(document, _)| document))
     .bind(documents.and_then(|(_, board)| board))
-    .execute(conn)
+    .execute(db)
     .await?;
     Ok(written.rows_affected())
 }

@@ -157,6 +157,18 @@ pub fn wait_phrase(seconds: u64) -> String {
     }
 }
 
+/// The first eight bytes of the SHA-256 of `parts` one after the other, in
+/// hex: what a kept rendering was written with (the templates and code
+/// behind it), to know a copy written by another release.
+pub fn short_hash(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part);
+    }
+    hex(&hash.finalize()[..8])
+}
+
 /// Lower-case hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -155,7 +155,8 @@ pub fn render_kept_document(
 }
 
 /// A kept page for one view: the viewer's CSRF token in place of the
-/// placeholder, and a fresh one-time key in each form that has one.
+/// placeholder (a session's token is hex: nothing to escape), and a fresh
+/// one-time key in each form that has one.
 pub fn fill(kept: &str, csrf_token: &str) -> String {
     let mut page = kept.replace(CSRF_PLACEHOLDER, csrf_token);
     let marker = once::BEFORE_KEY;

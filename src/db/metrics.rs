@@ -262,7 +262,7 @@ pub type DashboardPage = (Option<super::programmes::Programme>, DashboardSource)
 /// The dashboard's board: as kept, when it is what the page would render
 /// now, else the document to render it from.
 #[derive(Debug)]
-pub enum Board {
+pub enum BoardRead {
     Shown(String),
     Source(Box<DashboardSource>),
 }
@@ -277,7 +277,8 @@ pub async fn dashboard_view(
     programme_id: Uuid,
     today: chrono::NaiveDate,
     markup: &str,
-) -> sqlx::Result<Option<super::sessions::Seen<(Option<super::programmes::Programme>, Board)>>> {
+) -> sqlx::Result<Option<super::sessions::Seen<(Option<super::programmes::Programme>, BoardRead)>>>
+{
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
@@ -308,8 +309,8 @@ pub async fn dashboard_view(
         .map(|part| super::json::decode(&part.0))
         .transpose()?;
     let board = match (row.shown, row.dashboard) {
-        (Some(shown), _) => Board::Shown(shown),
-        (None, dashboard) => Board::Source(Box::new(
+        (Some(shown), _) => BoardRead::Shown(shown),
+        (None, dashboard) => BoardRead::Source(Box::new(
             dashboard
                 .map(|part| decode_figures(&part.0))
                 .transpose()?

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::extract::Viewer;
 use crate::db;
-use crate::db::metrics::Board;
+use crate::db::metrics::BoardRead;
 use crate::db::programmes::Programme;
 use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
@@ -53,8 +53,8 @@ pub(super) async fn page(state: &AppState, viewer: Viewer, id: Uuid) -> Result<D
     user.require(Action::ReadProgramme)?;
     let programme = programme.ok_or(AppError::NotFound)?;
     let shown = match board {
-        Board::Shown(shown) => shown,
-        Board::Source(source) => crate::board_shown::render(programme.id, &source, today),
+        BoardRead::Shown(shown) => shown,
+        BoardRead::Source(source) => crate::board_shown::render(programme.id, &source, today),
     };
     Ok(DashboardPage {
         page: Page::of(state, &user),

@@ -5,7 +5,9 @@
 //! document (`dashboard_sources.shown`, migration 0052) instead of being
 //! built from it on every view. Each metric's page is kept the same way
 //! (`metric_sources.shown`, 0053), and the expansion pipeline, judged on
-//! the dashboard, once for each kind of viewer (`pipeline_shown`, 0054).
+//! the dashboard, once for each kind of viewer (`pipeline_shown`, 0054);
+//! so are the bodies of the brief and matrix pages, with their viewers'
+//! parts marked (`programme_pages`, 0055).
 //!
 //! Who writes them: a write through a page, before it commits, for the
 //! documents it changed ([`write_changed`], called by `web::pages::done`);
@@ -239,7 +241,7 @@ pub async fn write_changed(conn: &mut PgConnection) -> sqlx::Result<()> {
         let shown = crate::pipeline_shown::render_kept(programme_id, &source, day);
         db::pipeline::write_shown(&mut *conn, programme_id, None, &shown, day, markup()).await?;
     }
-    Ok(())
+    crate::programme_pages::write_changed(conn).await
 }
 
 /// Which metric page is written, from which document, for which day.
@@ -294,7 +296,24 @@ pub async fn write_stale(pool: &PgPool, today: NaiveDate) -> sqlx::Result<u64> {
         },
     )
     .await?;
-    Ok(boards + metric_pages + pipelines)
+    let pages_markup = crate::programme_pages::markup();
+    let programme_pages = in_batches(
+        || db::pages::programme_pages_unshown(pool, pages_markup, BATCH),
+        |(programme_id, source, document)| async move {
+            let (brief, matrix) = crate::programme_pages::render(programme_id, &source);
+            let bodies = (&brief[..], &matrix[..]);
+            db::pages::write_programme_pages(
+                pool,
+                programme_id,
+                Some(document),
+                bodies,
+                pages_markup,
+            )
+            .await
+        },
+    )
+    .await?;
+    Ok(boards + metric_pages + pipelines + programme_pages)
 }
 
 /// Fetches batches of up to [`BATCH`] stale pages and writes each, until a

@@ -5,7 +5,7 @@
 //! What differs between viewers is only whether they may move processes
 //! (the forms) and, in those forms, their CSRF token and the one-time keys:
 //! the page is kept once for a reader and once for a mover, with a
-//! placeholder token ([`CSRF_PLACEHOLDER`]), and each view puts its own
+//! placeholder token ([`crate::kept::CSRF`]), and each view puts its own
 //! token and fresh keys in ([`fill`]). A form that comes back with errors
 //! is rendered now, with what was typed.
 
@@ -15,14 +15,11 @@ use uuid::Uuid;
 
 use crate::board::{Board, MetricView};
 use crate::db::pipeline::{PipelineAgent, PipelineSource};
+use crate::kept::CSRF as CSRF_PLACEHOLDER;
 use crate::pipeline::{ProcessView, build};
 use crate::web::forms::{FieldErrors, Typed};
 use crate::web::once;
 use crate::web::pipeline::PipelineForm;
-
-/// Where a kept page's forms carry the viewer's CSRF token. Letters and
-/// hyphens only: escaping leaves it as it is.
-pub const CSRF_PLACEHOLDER: &str = "kept-page-csrf-token";
 
 /// Who views the page, and what their forms hold.
 pub(crate) struct Viewing<'a> {

@@ -18,14 +18,13 @@ use super::programmes::{Programme, SIGNATORIES, Signatory, list_in_org_sql};
 use super::sessions::{Seen, Who};
 use super::{raci, seats};
 
-/// What the brief page shows.
-#[derive(Debug)]
+/// What the brief page's body is rendered from (`brief_page`).
+#[derive(Debug, Default, Deserialize)]
 pub struct BriefSource {
-    /// The programme, if the organisation has it.
-    pub programme: Option<Programme>,
     /// The draft's stored sections, in section key order.
     pub draft: Vec<ShownSection>,
     /// Their fields' markup, in the same order (kept beside the document).
+    #[serde(skip)]
     pub shown: Vec<String>,
     /// Every version, newest first.
     pub versions: Vec<Version>,
@@ -35,18 +34,34 @@ pub struct BriefSource {
     pub latest_hashes: HashMap<String, String>,
 }
 
+impl BriefSource {
+    /// Decodes the kept brief (`programme_sources.brief`) with its sections'
+    /// markup (`brief_shown`).
+    pub fn decode(brief: &str, shown: Vec<String>) -> sqlx::Result<BriefSource> {
+        let mut source: BriefSource = decode(brief)?;
+        source.shown = shown;
+        Ok(source)
+    }
+}
+
+/// What the brief page reads besides its programme: its body as kept, or
+/// the document to render it from.
+#[derive(Debug)]
+pub enum BriefRead {
+    /// The kept body (`programme_sources.brief_page`), cut at its marks.
+    Shown(Vec<String>),
+    /// No body kept from the document as it stands, with this markup.
+    Source(Box<BriefSource>),
+}
+
 /// The brief page's query, as the database's `brief_source(p_programme)`
 /// runs it to keep each programme's document (see [`install_kept_queries`]).
 pub(crate) fn brief_source_sql() -> String {
     format!(
-        "SELECT json_build_object('programme', {}, 'draft', {}, 'versions', {}, 'decisions', {},
+        "SELECT json_build_object('draft', {}, 'versions', {}, 'decisions', {},
                 'latest_hashes', coalesce((SELECT json_object_agg(section_key, section_hash ORDER BY section_key)
                                              FROM brief_version_sections
                                             WHERE version_id = {LATEST_VERSION_ID}), '{{}}'::json))",
-        one(&format!(
-            "SELECT {} FROM programmes WHERE id = $1",
-            super::programmes::COLUMNS
-        )),
         array(&format!("{SHOWN_DRAFT} ORDER BY s.section_key")),
         array(&format!(
             "{VERSION_SELECT} WHERE v.programme_id = $1 ORDER BY v.number DESC"
@@ -61,60 +76,168 @@ pub(crate) fn brief_source_sql() -> String {
     )
 }
 
-/// The brief document as kept.
-#[derive(Deserialize)]
-struct BriefKept {
-    programme: Option<Programme>,
-    draft: Vec<ShownSection>,
-    versions: Vec<Version>,
-    decisions: Vec<SlotDecision>,
-    latest_hashes: HashMap<String, String>,
-}
-
 /// Reads the brief page of programme `programme_id` for `who` in one round
-/// trip: the document the writes keep, if the organisation has the
-/// programme.
+/// trip: the programme, if the organisation has it, and the body kept with
+/// `markup` from the brief as it stands, or else the brief.
 pub async fn brief(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
-) -> sqlx::Result<Option<Seen<BriefSource>>> {
-    let sql = who.statement("brief", 0, 2, 2, || {
+    markup: &str,
+) -> sqlx::Result<Option<Seen<(Option<Programme>, BriefRead)>>> {
+    let sql = who.statement("brief", 0, 2, 3, || {
         // One row, with or without the programme (the session is read
         // with it).
-        "SELECT k.brief, k.brief_shown FROM (SELECT) one
-           LEFT JOIN programme_sources k ON k.programme_id = $1 AND k.organisation_id = $2"
+        "SELECT k.programme, CASE WHEN k.fresh THEN k.brief_page END AS page,
+                CASE WHEN k.fresh THEN NULL ELSE k.brief END AS brief,
+                CASE WHEN k.fresh THEN NULL ELSE k.brief_shown END AS brief_shown
+           FROM (SELECT) one
+           LEFT JOIN (SELECT programme, brief, brief_shown, brief_page,
+                             (pages_of = written_in AND pages_markup = $3) IS TRUE AS fresh
+                        FROM programme_sources WHERE programme_id = $1 AND organisation_id = $2) k ON true"
             .to_owned()
     });
-    let query = who.bind(sqlx::query(sql).bind(programme_id));
-    let Some(row) = who.bind_last(query).fetch_optional(db).await? else {
+    #[derive(FromRow)]
+    struct Row {
+        programme: Option<Part>,
+        page: Option<Vec<String>>,
+        brief: Option<Part>,
+        brief_shown: Option<Vec<String>>,
+    }
+    let query = who.bind(sqlx::query(sql).bind(programme_id)).bind(markup);
+    let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
-    let body: Option<Part> = row.try_get("brief")?;
-    let source = match body {
-        None => BriefSource {
-            programme: None,
-            draft: Vec::new(),
-            shown: Vec::new(),
-            versions: Vec::new(),
-            decisions: Vec::new(),
-            latest_hashes: HashMap::new(),
-        },
-        Some(body) => {
-            let kept: BriefKept = decode(&body.0)?;
-            BriefSource {
-                programme: kept.programme,
-                draft: kept.draft,
-                shown: row
-                    .try_get::<Option<Vec<String>>, _>("brief_shown")?
-                    .unwrap_or_default(),
-                versions: kept.versions,
-                decisions: kept.decisions,
-                latest_hashes: kept.latest_hashes,
-            }
-        }
+    let row = Row::from_row(&found)?;
+    let programme = row.programme.map(|p| decode(&p.0)).transpose()?;
+    let read = match (row.page, row.brief) {
+        (Some(page), _) => BriefRead::Shown(page),
+        (None, Some(brief)) => BriefRead::Source(Box::new(BriefSource::decode(
+            &brief.0,
+            row.brief_shown.unwrap_or_default(),
+        )?)),
+        (None, None) => BriefRead::Source(Box::default()),
     };
-    who.seen(&row, source).map(Some)
+    who.seen(&found, (programme, read)).map(Some)
+}
+
+/// What the bodies of a programme's brief and matrix pages are written
+/// from (`programme_pages`).
+#[derive(Debug)]
+pub struct PagesSource {
+    pub programme: Programme,
+    pub brief: BriefSource,
+    /// The latest saved matrix, if any was saved.
+    pub matrix: Option<raci::Version>,
+}
+
+/// A kept document's row as `programme_pages_written` returns it.
+type PagesRow = (Uuid, Part, Option<Part>, Option<Vec<String>>, Option<Part>);
+
+impl PagesSource {
+    /// Decodes what a kept document's row holds: the programme, the brief
+    /// and its sections' markup, the latest matrix (JSON text each).
+    pub fn decode(
+        programme: &str,
+        brief: Option<&str>,
+        shown: Option<Vec<String>>,
+        matrix: Option<&str>,
+    ) -> sqlx::Result<PagesSource> {
+        Ok(PagesSource {
+            programme: decode(programme)?,
+            brief: match brief {
+                Some(brief) => BriefSource::decode(brief, shown.unwrap_or_default())?,
+                None => BriefSource::default(),
+            },
+            matrix: matrix.map(decode).transpose()?,
+        })
+    }
+
+    fn of((_, programme, brief, shown, matrix): PagesRow) -> sqlx::Result<PagesSource> {
+        PagesSource::decode(
+            &programme.0,
+            brief.as_ref().map(|b| b.0.as_str()),
+            shown,
+            matrix.as_ref().map(|m| m.0.as_str()),
+        )
+    }
+}
+
+/// The kept documents the current transaction wrote, with what their pages'
+/// bodies are written from (`programme_pages_written`, migration 0055).
+pub async fn programme_pages_written(
+    conn: &mut sqlx::PgConnection,
+) -> sqlx::Result<Vec<(Uuid, PagesSource)>> {
+    let rows: Vec<PagesRow> = sqlx::query_as(
+        "SELECT programme_id, programme, brief, brief_shown, matrix FROM programme_pages_written()",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| Ok((row.0, PagesSource::of(row)?)))
+        .collect()
+}
+
+/// Up to `limit` kept documents whose pages' bodies are not what their
+/// pages would render with `markup`, with what to write them from and the
+/// transaction that wrote the document.
+pub async fn programme_pages_unshown(
+    db: impl PgExecutor<'_>,
+    markup: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(Uuid, PagesSource, i64)>> {
+    type UnshownRow = (
+        Uuid,
+        Part,
+        Option<Part>,
+        Option<Vec<String>>,
+        Option<Part>,
+        i64,
+    );
+    let rows: Vec<UnshownRow> =
+        sqlx::query_as(
+            "SELECT programme_id, programme, brief, brief_shown, latest_matrix(programme_id),
+                    written_in::text::bigint
+               FROM programme_sources
+              WHERE programme IS NOT NULL AND (pages_of = written_in AND pages_markup = $1) IS NOT TRUE
+              ORDER BY programme_id LIMIT $2",
+        )
+        .bind(markup)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(id, programme, brief, shown, matrix, written)| {
+            let source = PagesSource::of((id, programme, brief, shown, matrix))?;
+            Ok((id, source, written))
+        })
+        .collect()
+}
+
+/// Keeps `brief` and `matrix` as the bodies of programme `programme_id`'s
+/// pages, written with `markup` from its document as it stands in this
+/// transaction, or with `document`, only if that is still the one written
+/// by that transaction. Returns how many were written (0 or 1).
+pub async fn write_programme_pages(
+    db: impl PgExecutor<'_>,
+    programme_id: Uuid,
+    document: Option<i64>,
+    (brief, matrix): (&[String], &[String]),
+    markup: &str,
+) -> sqlx::Result<u64> {
+    let written = sqlx::query(
+        "UPDATE programme_sources
+            SET brief_page = $2, matrix_page = $3, pages_of = written_in, pages_markup = $4
+          WHERE programme_id = $1 AND ($5::bigint IS NULL OR written_in = $5::bigint::text::xid8)",
+    )
+    .bind(programme_id)
+    .bind(brief)
+    .bind(matrix)
+    .bind(markup)
+    .bind(document)
+    .execute(db)
+    .await?;
+    Ok(written.rows_affected())
 }
 
 /// What a version page shows.
@@ -732,23 +855,37 @@ impl HomeKept {
 pub struct MatrixSource {
     /// The programme, if the organisation has it.
     pub programme: Option<Programme>,
+    pub read: MatrixRead,
+}
+
+/// What the matrix page reads besides its programme.
+#[derive(Debug)]
+pub enum MatrixRead {
+    /// The body kept for the matrix as it stands, cut at its marks.
+    Shown(Vec<String>),
     /// The matrix version in force (the latest, or the latest saved before
-    /// `before`).
-    pub version: Option<raci::Version>,
+    /// the date asked for), to render from.
+    Version(Option<raci::Version>),
 }
 
 /// Reads the matrix page of programme `programme_id` for `who` in one round
-/// trip: its latest version, or the one in force just before `before`.
+/// trip: the body kept with `markup` from the matrix as it stands, or its
+/// latest version, or the one in force just before `before`.
 pub async fn matrix(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
     before: Option<chrono::DateTime<chrono::Utc>>,
+    markup: &str,
 ) -> sqlx::Result<Option<Seen<MatrixSource>>> {
-    let sql = who.statement("matrix", 0, 2, 3, || {
+    let sql = who.statement("matrix", 0, 2, 4, || {
         format!(
-            "SELECT {} AS programme, {} AS version",
-            kept_programme(),
+            "SELECT k.programme, CASE WHEN k.shown THEN k.matrix_page END AS page,
+                    CASE WHEN k.shown THEN NULL ELSE {} END AS version
+               FROM (SELECT) one
+               LEFT JOIN (SELECT programme, matrix_page,
+                                 ($3::timestamptz IS NULL AND pages_of = written_in AND pages_markup = $4) IS TRUE AS shown
+                            FROM programme_sources WHERE programme_id = $1 AND organisation_id = $2) k ON true",
             one(&format!(
                 "{} WHERE v.programme_id = $1 AND ($3::timestamptz IS NULL OR v.saved_at < $3)
                   ORDER BY v.version DESC LIMIT 1",
@@ -759,16 +896,23 @@ pub async fn matrix(
     #[derive(FromRow)]
     struct Row {
         programme: Option<Part>,
+        page: Option<Vec<String>>,
         version: Option<Part>,
     }
-    let query = who.bind(sqlx::query(sql).bind(programme_id)).bind(before);
+    let query = who
+        .bind(sqlx::query(sql).bind(programme_id))
+        .bind(before)
+        .bind(markup);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
     let row = Row::from_row(&found)?;
     let source = MatrixSource {
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        version: row.version.map(|v| decode(&v.0)).transpose()?,
+        read: match row.page {
+            Some(page) => MatrixRead::Shown(page),
+            None => MatrixRead::Version(row.version.map(|v| decode(&v.0)).transpose()?),
+        },
     };
     who.seen(&found, source).map(Some)
 }

@@ -825,3 +825,153 @@ async fn prose_is_rendered_when_written_and_sections_from_before_at_start() {
         version.body
     );
 }
+
+/// Whether the brief and matrix pages' bodies kept for programme `id` were
+/// written from its document as it stands, with this release's markup.
+async fn bodies_are_current(app: &TestApp, id: Uuid) -> bool {
+    app.count(&format!(
+        "SELECT count(*) FROM programme_sources
+          WHERE programme_id = '{id}' AND pages_of = written_in
+            AND pages_markup = '{}'",
+        tandem::programme_pages::markup()
+    ))
+    .await
+        == 1
+}
+
+#[tokio::test]
+async fn the_brief_and_matrix_bodies_are_kept_and_each_viewer_gets_their_own_forms() {
+    let app = TestApp::spawn().await;
+    let id = app.load_demo().await.programme_id;
+    let matrix = format!("/programmes/{id}/matrix");
+    assert!(bodies_are_current(&app, id).await, "written at the start");
+    let mut ceo = app.login("ceo@halden.example").await;
+    let mut coo = app.login("coo@halden.example").await;
+
+    // A write through a page writes both bodies again before it commits.
+    let saved = edit(&mut coo, id, "timeline", "f.public_go_live", "2027-05-03").await;
+    assert_eq!(saved.status, 303);
+    assert!(bodies_are_current(&app, id).await);
+    app.assert_kept_documents_are_current().await;
+
+    // Each viewer gets the forms and links of their seats, with their own
+    // token; a reader gets none.
+    let mut exco = app.login("exco.people@halden.example").await;
+    let as_ceo = ceo.get(&brief(id)).await;
+    let as_coo = coo.get(&brief(id)).await;
+    let as_exco = exco.get(&brief(id)).await;
+    assert!(as_ceo.shows("Edit Competitive ambition") && !as_ceo.shows("Edit Process scope"));
+    assert!(as_coo.shows("Edit Process scope") && !as_coo.shows("Edit Competitive ambition"));
+    for page in [&as_ceo, &as_coo] {
+        assert!(
+            page.body.contains("sections/timeline/agree"),
+            "{}",
+            page.body
+        );
+        assert!(page.shows("Edit Timeline"));
+    }
+    assert!(!as_exco.shows("Edit ") && !as_exco.body.contains("/agree"));
+    assert!(
+        !as_exco
+            .body
+            .contains("<form method=\"post\" action=\"/programmes")
+    );
+    for page in [&as_ceo, &as_coo, &as_exco] {
+        assert!(!page.body.contains(tandem::kept::CSRF) && !page.body.contains('\0'));
+    }
+    // The CEO's agreement, from the CEO's kept form, lands; the COO still
+    // has the form, the CEO no longer.
+    assert_eq!(agree(&mut ceo, id, "timeline").await.status, 303);
+    assert!(
+        !ceo.get(&brief(id))
+            .await
+            .body
+            .contains("sections/timeline/agree")
+    );
+    assert!(
+        coo.get(&brief(id))
+            .await
+            .body
+            .contains("sections/timeline/agree")
+    );
+    let as_exco = exco.get(&matrix).await;
+    assert!(as_exco.shows("Responsibility matrix") && !as_exco.shows("Edit the matrix"));
+    assert!(!as_exco.shows("Save reporting line"));
+    let as_coo = coo.get(&matrix).await;
+    assert!(as_coo.shows("Edit the matrix") && as_coo.shows("Save reporting line"));
+
+    // The pages show what is kept, not a rendering of now.
+    sqlx::query(
+        "UPDATE programme_sources
+            SET brief_page = ARRAY['<p>The brief as planted</p>'],
+                matrix_page = ARRAY['<p>The matrix as planted</p>', 'coo|<p>For the COO</p>', '']
+          WHERE programme_id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut coo = app.login("coo@halden.example").await;
+    let mut exco = app.login("exco.people@halden.example").await;
+    assert!(coo.get(&brief(id)).await.shows("The brief as planted"));
+    let page = coo.get(&matrix).await;
+    assert!(page.shows("The matrix as planted") && page.shows("For the COO"));
+    let page = exco.get(&matrix).await;
+    assert!(page.shows("The matrix as planted") && !page.shows("For the COO"));
+    // A date asked for is rendered now.
+    let page = coo.get(&format!("{matrix}?as_of=2020-01-01")).await;
+    assert!(
+        page.shows("No matrix had been saved by then"),
+        "{}",
+        page.body
+    );
+
+    // A change written elsewhere (straight in the database) leaves them
+    // unshown until the keeper writes them again; so does another markup.
+    sqlx::query("UPDATE programmes SET coo_reports_to_note = 'Planted note' WHERE id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(!bodies_are_current(&app, id).await);
+    let mut coo = app.login("coo@halden.example").await;
+    let page = coo.get(&matrix).await;
+    assert!(
+        page.shows("Planted note") && !page.shows("planted"),
+        "{}",
+        page.body
+    );
+    assert!(!coo.get(&brief(id)).await.shows("planted"));
+    let today = app.clock_now().date_naive();
+    tandem::board_shown::write_stale(&app.pool, today)
+        .await
+        .unwrap();
+    assert!(bodies_are_current(&app, id).await);
+    sqlx::query("UPDATE programme_sources SET pages_markup = 'another release'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(!bodies_are_current(&app, id).await);
+    let written = tandem::board_shown::write_stale(&app.pool, today)
+        .await
+        .unwrap();
+    assert!(written >= 3, "every programme's bodies: {written}");
+    assert!(bodies_are_current(&app, id).await);
+    app.assert_kept_documents_are_current().await;
+
+    // The reporting line's form, sent back with an error, keeps what was
+    // typed.
+    let page = coo.get(&matrix).await;
+    let mut fields = page.form_fields("reporting-line");
+    set(&mut fields, "reports_to", "nobody");
+    set(&mut fields, "note", "Typed and kept");
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = coo
+        .post_raw(&format!("/programmes/{id}/reporting-line"), &pairs)
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("value=\"Typed and kept\""));
+}

@@ -461,6 +461,39 @@ impl TestApp {
                 "the page kept for metric {metric} on {day} is stale"
             );
         }
+        // The bodies of the brief and matrix pages likewise.
+        type KeptBodies = (
+            Uuid,
+            String,
+            Option<String>,
+            Option<Vec<String>>,
+            Option<String>,
+            Vec<String>,
+            Vec<String>,
+        );
+        let bodies: Vec<KeptBodies> = sqlx::query_as(
+            "SELECT programme_id, programme::text, brief::text, brief_shown,
+                    latest_matrix(programme_id)::text, brief_page, matrix_page
+               FROM programme_sources WHERE pages_of = written_in AND pages_markup = $1",
+        )
+        .bind(tandem::programme_pages::markup())
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        for (programme, document, brief, shown, matrix, brief_page, matrix_page) in bodies {
+            let source = tandem::db::pages::PagesSource::decode(
+                &document,
+                brief.as_deref(),
+                shown,
+                matrix.as_deref(),
+            )
+            .unwrap();
+            let now = tandem::programme_pages::render(programme, &source);
+            assert!(
+                (brief_page, matrix_page) == now,
+                "the brief or matrix page kept for {programme} is stale"
+            );
+        }
         // The pipeline likewise, for a reader and for a mover; each view
         // puts its own one-time keys in, so those are left out.
         type KeptPipeline = (Uuid, String, Option<String>, Vec<String>, chrono::NaiveDate);

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::readable_programme;
-use super::view::build;
+use super::view::with_line_error;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::ClientInfo;
 use crate::db;
@@ -47,9 +47,8 @@ pub(super) async fn submit(
         Ok(_) => None,
     };
     let (Ok(line), None) = (line, error.clone()) else {
-        let mut page = build(&state, &user, programme).await?;
-        page.line_error = error;
-        page.line_note = form.note;
+        let error = error.unwrap_or_default();
+        let page = with_line_error(&state, &user, programme, (&form.note, &error)).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     if line == programme.reporting_line() && note == programme.coo_reports_to_note {

@@ -1,5 +1,6 @@
 //! GET /programmes/{id}/matrix — the grid with its problems, now or as it
-//! stood on a chosen date (`?as_of=YYYY-MM-DD`).
+//! stood on a chosen date (`?as_of=YYYY-MM-DD`): the body kept for every
+//! viewer (`matrix_page`), or for a date rendered now, filled for this one.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -8,15 +9,17 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Grid, end_of};
+use super::end_of;
 use crate::auth::extract::{CurrentUser, Viewer};
 use crate::db;
+use crate::db::pages::MatrixRead;
 use crate::db::programmes::Programme;
-use crate::domain::dates;
 use crate::domain::permission::Action;
-use crate::domain::raci::{Matrix, ReportingLine};
 use crate::error::AppError;
 use crate::error::Result;
+use crate::kept;
+use crate::matrix_page::{self, Asked};
+use crate::programme_pages;
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};
 use crate::web::pages::Page;
@@ -26,15 +29,8 @@ use crate::web::pages::Page;
 pub(super) struct MatrixPage {
     page: Page,
     programme: Programme,
-    grid: Option<Grid>,
-    saved: String,
-    as_of: Option<NaiveDate>,
-    as_of_error: Option<String>,
-    can_edit: bool,
-    line: ReportingLine,
-    lines: [ReportingLine; 3],
-    pub(super) line_note: String,
-    pub(super) line_error: Option<String>,
+    /// The body as this viewer sees it.
+    body: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,72 +49,57 @@ pub(super) async fn show(
         "" => (None, None),
         raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
             Ok(date) => (Some(date), None),
-            Err(_) => (None, Some("Enter a date as YYYY-MM-DD.".to_owned())),
+            Err(_) => (None, Some("Enter a date as YYYY-MM-DD.")),
         },
     };
     // The programme and its matrix in one round trip.
-    let seen = db::pages::matrix(&state.pool, &viewer.who(&state), id, as_of.map(end_of)).await?;
+    let who = viewer.who(&state);
+    let before = as_of.map(end_of);
+    let seen = db::pages::matrix(&state.pool, &who, id, before, programme_pages::markup()).await?;
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;
-    let mut page = page_of(&state, &user, programme, as_of, source.version);
-    page.as_of_error = as_of_error;
-    Ok(page)
+    let parts = match source.read {
+        MatrixRead::Shown(parts) => parts,
+        MatrixRead::Version(version) => {
+            let asked = Asked {
+                as_of,
+                as_of_error,
+                line: None,
+            };
+            matrix_page::render(&programme, version.as_ref(), &asked)
+        }
+    };
+    Ok(page_of(&state, &user, programme, &parts))
 }
 
-/// The page for a programme as it stands now.
-pub(super) async fn build(
+/// The page for a programme as it stands now, with the reporting line's
+/// form as typed and why it was not saved.
+pub(super) async fn with_line_error(
     state: &AppState,
     user: &CurrentUser,
     programme: Programme,
+    (note, error): (&str, &str),
 ) -> Result<MatrixPage> {
     let version = db::raci::latest(&state.pool, programme.id).await?;
-    Ok(page_of(state, user, programme, None, version))
+    let asked = Asked {
+        line: Some((note, error)),
+        ..Asked::default()
+    };
+    let parts = matrix_page::render(&programme, version.as_ref(), &asked);
+    Ok(page_of(state, user, programme, &parts))
 }
 
-/// The page of `programme` with the matrix `version` in force (now, or as
-/// of a date).
+/// The page around a body, filled for `user`.
 fn page_of(
     state: &AppState,
     user: &CurrentUser,
     programme: Programme,
-    as_of: Option<NaiveDate>,
-    version: Option<db::raci::Version>,
+    parts: &[String],
 ) -> MatrixPage {
-    let (grid, saved) = match (as_of, version) {
-        (None, latest) => {
-            let saved = latest.as_ref().map(describe).unwrap_or_default();
-            let matrix = latest.map_or_else(Matrix::framework_default, |v| v.matrix.0);
-            (Some(Grid::of(&matrix)), saved)
-        }
-        (Some(_), Some(found)) => (Some(Grid::of(&found.matrix.0)), describe(&found)),
-        (Some(_), None) => (None, String::new()),
-    };
     MatrixPage {
+        body: kept::fill(parts, &user.seats, &user.csrf_token),
         page: Page::of(state, user),
-        line: programme.reporting_line(),
-        line_note: programme.coo_reports_to_note.clone(),
-        line_error: None,
         programme,
-        grid,
-        saved,
-        as_of,
-        as_of_error: None,
-        can_edit: user.can(Action::EditMatrix),
-        lines: ReportingLine::ALL,
     }
-}
-
-fn describe(version: &db::raci::Version) -> String {
-    format!(
-        "Version {}, saved {} at {} UTC{}",
-        version.version,
-        dates::long(version.saved_at),
-        dates::clock(&version.saved_at),
-        version
-            .saved_by_name
-            .as_ref()
-            .map(|name| format!(" by {name}"))
-            .unwrap_or_default()
-    )
 }

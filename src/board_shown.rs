@@ -313,7 +313,19 @@ pub async fn write_stale(pool: &PgPool, today: NaiveDate) -> sqlx::Result<u64> {
         },
     )
     .await?;
-    Ok(boards + metric_pages + pipelines + programme_pages)
+    let versions = in_batches(
+        || db::pages::version_pages_unshown(pool, pages_markup, BATCH),
+        |(version_id, source, document)| async move {
+            let Some((page, latest)) = crate::programme_pages::render_version(source) else {
+                return Ok(0);
+            };
+            let body = (&page[..], latest);
+            db::pages::write_version_page(pool, version_id, Some(document), body, pages_markup)
+                .await
+        },
+    )
+    .await?;
+    Ok(boards + metric_pages + pipelines + programme_pages + versions)
 }
 
 /// Fetches batches of up to [`BATCH`] stale pages and writes each, until a

@@ -61,6 +61,15 @@ impl CurrentUser {
     pub fn can(&self, action: Action) -> bool {
         self.seats.permits(action)
     }
+
+    /// Whom a kept page is filled for: this user.
+    pub fn kept(&self) -> crate::kept::For<'_> {
+        crate::kept::For {
+            user_id: self.id,
+            seats: &self.seats,
+            csrf_token: &self.csrf_token,
+        }
+    }
 }
 
 /// What a request for a signed-in page needs to answer without a session:

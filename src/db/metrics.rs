@@ -607,12 +607,17 @@ impl Today {
 
     /// Today's value of each (metric, period) `wanted`, if recorded.
     pub fn lookup(&self, wanted: &[(&str, &str)]) -> sqlx::Result<Vec<Option<f64>>> {
+        // Borrowed from the part's text where nothing is escaped (serde
+        // borrows a `Cow` only as a field of its own, never as a `Vec`'s
+        // element: `Vec<Cow<str>>` copied every id and period).
+        #[derive(Deserialize)]
+        struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
         #[derive(Deserialize)]
         struct Arrays<'a> {
             #[serde(borrow)]
-            metric_ids: Vec<Cow<'a, str>>,
+            metric_ids: Vec<Text<'a>>,
             #[serde(borrow)]
-            periods: Vec<Cow<'a, str>>,
+            periods: Vec<Text<'a>>,
             vals: Vec<f64>,
         }
         let Some(part) = &self.0 else {
@@ -626,7 +631,7 @@ impl Today {
                     .metric_ids
                     .iter()
                     .zip(&arrays.periods)
-                    .position(|(m, p)| m == metric && p == period)
+                    .position(|(m, p)| m.0 == *metric && p.0 == *period)
                     .and_then(|at| arrays.vals.get(at).copied())
             })
             .collect())

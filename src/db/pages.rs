@@ -256,6 +256,8 @@ pub struct VersionSource {
     pub slots: Vec<Slot>,
     /// The number of the latest version.
     pub latest_number: Option<i32>,
+    /// The page's body, kept for every viewer, when asked for and current.
+    pub page: Option<Vec<String>>,
 }
 
 /// A version page's query, as the database's
@@ -286,47 +288,170 @@ struct VersionKept {
 #[derive(FromRow)]
 struct VersionRow {
     programme: Option<Part>,
+    page: Option<Vec<String>>,
     version: Option<Part>,
     shown: Option<Vec<String>>,
     latest_number: Option<i32>,
 }
 
 /// Reads version `number` of a programme's brief for `who` in one round
-/// trip: the programme, the version's kept document and the latest number.
+/// trip: the programme, the latest number, and the version's page body
+/// kept with `markup` (if one is asked for and is current) or else its
+/// kept document.
 pub async fn version(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
     number: i32,
+    markup: Option<&str>,
 ) -> sqlx::Result<Option<Seen<VersionSource>>> {
-    let sql = who.statement("version", 0, 2, 3, || {
+    let sql = who.statement("version", 0, 2, 4, || {
         format!(
-            "SELECT {} AS programme, k.body AS version, k.shown,
-                    (SELECT max(number) FROM brief_versions WHERE programme_id = $1) AS latest_number
-               FROM (SELECT) one
-               LEFT JOIN brief_version_sources k ON k.programme_id = $1 AND k.number = $3",
+            "SELECT {} AS programme, l.latest_number, CASE WHEN k.fresh THEN k.page END AS page,
+                    CASE WHEN k.fresh THEN NULL ELSE k.body END AS version,
+                    CASE WHEN k.fresh THEN NULL ELSE k.shown END AS shown
+               FROM (SELECT max(number) AS latest_number FROM brief_versions WHERE programme_id = $1) l
+               LEFT JOIN LATERAL (
+                   SELECT page, body, shown,
+                          (page_of = written_in AND page_latest = l.latest_number AND page_markup = $4) IS TRUE AS fresh
+                     FROM brief_version_sources WHERE programme_id = $1 AND number = $3) k ON true",
             kept_programme(),
         )
     });
-    let query = who.bind(sqlx::query(sql).bind(programme_id)).bind(number);
+    let query = who
+        .bind(sqlx::query(sql).bind(programme_id))
+        .bind(number)
+        .bind(markup);
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
     let row = VersionRow::from_row(&found)?;
-    let kept: Option<VersionKept> = row.version.map(|v| decode(&v.0)).transpose()?;
-    let (version, sections, slots) = match kept {
-        Some(kept) => (kept.version, kept.sections, kept.slots),
-        None => (None, Vec::new(), Vec::new()),
-    };
+    let source = VersionSource::decode(
+        row.programme.map(|v| decode(&v.0)).transpose()?,
+        row.version.as_ref().map(|v| v.0.as_str()),
+        row.shown.unwrap_or_default(),
+        row.latest_number,
+    )?;
     let source = VersionSource {
-        programme: row.programme.map(|v| decode(&v.0)).transpose()?,
-        version,
-        sections,
-        shown: row.shown.unwrap_or_default(),
-        slots,
-        latest_number: row.latest_number,
+        page: row.page,
+        ..source
     };
     who.seen(&found, source).map(Some)
+}
+
+impl VersionSource {
+    /// A version's kept document (`brief_version_sources.body`, if any) and
+    /// sections' markup decoded, with its programme and the latest number.
+    pub fn decode(
+        programme: Option<Programme>,
+        body: Option<&str>,
+        shown: Vec<String>,
+        latest_number: Option<i32>,
+    ) -> sqlx::Result<VersionSource> {
+        let kept: Option<VersionKept> = body.map(decode).transpose()?;
+        let (version, sections, slots) = match kept {
+            Some(kept) => (kept.version, kept.sections, kept.slots),
+            None => (None, Vec::new(), Vec::new()),
+        };
+        Ok(VersionSource {
+            programme,
+            version,
+            sections,
+            shown,
+            slots,
+            latest_number,
+            page: None,
+        })
+    }
+}
+
+/// The kept versions whose page the current transaction changed, decoded
+/// (`version_pages_written`, migration 0056).
+pub async fn version_pages_written(
+    conn: &mut sqlx::PgConnection,
+) -> sqlx::Result<Vec<(Uuid, VersionSource)>> {
+    let rows: Vec<VersionPageRow> = sqlx::query_as(
+        "SELECT version_id, programme, body, shown, latest, NULL::bigint FROM version_pages_written()",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| Ok((row.0, version_page_source(row)?.0)))
+        .collect()
+}
+
+/// A kept version's row as its page body is written from.
+type VersionPageRow = (
+    Uuid,
+    Option<Part>,
+    Part,
+    Option<Vec<String>>,
+    Option<i32>,
+    Option<i64>,
+);
+
+fn version_page_source(
+    (_, programme, body, shown, latest, written): VersionPageRow,
+) -> sqlx::Result<(VersionSource, Option<i64>)> {
+    let programme = programme.map(|p| decode(&p.0)).transpose()?;
+    let source =
+        VersionSource::decode(programme, Some(&body.0), shown.unwrap_or_default(), latest)?;
+    Ok((source, written))
+}
+
+/// Up to `limit` kept versions whose page body is not what their page would
+/// render with `markup`, decoded, each with the transaction that wrote it.
+pub async fn version_pages_unshown(
+    db: impl PgExecutor<'_>,
+    markup: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(Uuid, VersionSource, i64)>> {
+    let rows: Vec<VersionPageRow> = sqlx::query_as(
+        "SELECT k.version_id, p.programme, k.body, k.shown, l.latest, k.written_in::text::bigint
+           FROM brief_version_sources k
+           JOIN programme_sources p ON p.programme_id = k.programme_id
+           CROSS JOIN LATERAL (SELECT max(number) AS latest FROM brief_versions
+                                WHERE programme_id = k.programme_id) l
+          WHERE (k.page_of = k.written_in AND k.page_latest = l.latest AND k.page_markup = $1) IS NOT TRUE
+          ORDER BY k.version_id LIMIT $2",
+    )
+    .bind(markup)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let id = row.0;
+            let (source, written) = version_page_source(row)?;
+            Ok((id, source, written.unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// Keeps `page` as version `version_id`'s page body, written with `markup`
+/// under latest version `latest` from its document as it stands in this
+/// transaction, or with `document`, only if that is still the one written
+/// by that transaction. Returns how many were written (0 or 1).
+pub async fn write_version_page(
+    db: impl PgExecutor<'_>,
+    version_id: Uuid,
+    document: Option<i64>,
+    (page, latest): (&[String], Option<i32>),
+    markup: &str,
+) -> sqlx::Result<u64> {
+    let written = sqlx::query(
+        "UPDATE brief_version_sources
+            SET page = $2, page_of = written_in, page_latest = $3, page_markup = $4
+          WHERE version_id = $1 AND ($5::bigint IS NULL OR written_in = $5::bigint::text::xid8)",
+    )
+    .bind(version_id)
+    .bind(page)
+    .bind(latest)
+    .bind(markup)
+    .bind(document)
+    .execute(db)
+    .await?;
+    Ok(written.rows_affected())
 }
 
 /// What the programme overview shows.

@@ -975,3 +975,60 @@ async fn the_brief_and_matrix_bodies_are_kept_and_each_viewer_gets_their_own_for
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused.body.contains("value=\"Typed and kept\""));
 }
+
+#[tokio::test]
+async fn a_version_page_is_kept_and_offers_signing_only_to_who_still_signs() {
+    let app = TestApp::spawn().await;
+    let id = app.load_demo().await.programme_id;
+    let version = |number: i32| format!("{}/versions/{number}", brief(id));
+    let current = |number: i32| {
+        format!(
+            "SELECT count(*) FROM brief_version_sources k JOIN brief_versions v ON v.id = k.version_id
+              WHERE v.programme_id = '{id}' AND v.number = {number} AND k.page_of = k.written_in
+                AND k.page_latest = (SELECT max(number) FROM brief_versions WHERE programme_id = '{id}')
+                AND k.page_markup = '{}'",
+            tandem::programme_pages::markup()
+        )
+    };
+    assert_eq!(app.count(&current(2)).await, 1, "written at the start");
+    // The demo's version 2 waits for the CFO alone.
+    let mut cfo = app.login("cfo@halden.example").await;
+    let mut ceo = app.login("ceo@halden.example").await;
+    let mut exco = app.login("exco.people@halden.example").await;
+    assert!(cfo.get(&version(2)).await.shows("Review and sign"));
+    for page in [ceo.get(&version(2)).await, exco.get(&version(2)).await] {
+        assert!(page.shows("Version 2") && !page.shows("Review and sign"));
+    }
+    // The page shows what is kept.
+    sqlx::query(
+        "UPDATE brief_version_sources SET page = ARRAY['<p>Version as planted</p>']
+          WHERE version_id = (SELECT id FROM brief_versions WHERE programme_id = $1 AND number = 2)",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut cfo = app.login("cfo@halden.example").await;
+    assert!(cfo.get(&version(2)).await.shows("Version as planted"));
+
+    // A new version written through a page: its page is kept at once, and
+    // the one it supersedes is written again, no longer offering to sign.
+    let mut coo = app.login("coo@halden.example").await;
+    let saved = edit(&mut coo, id, "timeline", "f.public_go_live", "2027-05-03").await;
+    assert_eq!(saved.status, 303);
+    assert_eq!(agree(&mut ceo, id, "timeline").await.status, 303);
+    assert_eq!(agree(&mut coo, id, "timeline").await.status, 303);
+    let submitted = ceo.post(&format!("{}/submit", brief(id)), &[]).await;
+    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    assert_eq!(app.count(&current(3)).await, 1);
+    assert_eq!(app.count(&current(2)).await, 1);
+    app.assert_kept_documents_are_current().await;
+    let old = cfo.get(&version(2)).await;
+    assert!(old.shows("Superseded by a newer version") && !old.shows("Review and sign"));
+    assert!(!old.shows("planted"));
+    let new = cfo.get(&version(3)).await;
+    assert!(new.shows("Review and sign"), "{}", new.body);
+    assert!(!exco.get(&version(3)).await.shows("Review and sign"));
+    // A version that does not exist is still not found.
+    assert_eq!(cfo.get(&version(9)).await.status, 404);
+}

@@ -494,6 +494,39 @@ impl TestApp {
                 "the brief or matrix page kept for {programme} is stale"
             );
         }
+        // And each brief version's, under the latest version as it stands.
+        type KeptVersion = (
+            Uuid,
+            String,
+            String,
+            Option<Vec<String>>,
+            Option<i32>,
+            Vec<String>,
+        );
+        let versions: Vec<KeptVersion> = sqlx::query_as(
+            "SELECT k.version_id, p.programme::text, k.body::text, k.shown, k.page_latest, k.page
+               FROM brief_version_sources k JOIN programme_sources p USING (programme_id)
+              WHERE k.page_of = k.written_in AND k.page_markup = $1
+                AND k.page_latest = (SELECT max(number) FROM brief_versions WHERE programme_id = k.programme_id)",
+        )
+        .bind(tandem::programme_pages::markup())
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        for (version, programme, body, shown, latest, page) in versions {
+            let source = tandem::db::pages::VersionSource::decode(
+                Some(serde_json::from_str(&programme).unwrap()),
+                Some(&body),
+                shown.unwrap_or_default(),
+                latest,
+            )
+            .unwrap();
+            let now = tandem::programme_pages::render_version(source).map(|(page, _)| page);
+            assert!(
+                now == Some(page),
+                "the page kept for version {version} is stale"
+            );
+        }
         // The pipeline likewise, for a reader and for a mover; each view
         // puts its own one-time keys in, so those are left out.
         type KeptPipeline = (Uuid, String, Option<String>, Vec<String>, chrono::NaiveDate);

@@ -24,6 +24,8 @@ use crate::domain::permission::Action;
 use crate::error::Result;
 use crate::state::AppState;
 
+pub(crate) use version::{Loaded, markup_complete, render_body as render_version_body};
+
 /// The routes of this module.
 pub fn routes() -> Routes {
     Routes::new()

@@ -11,10 +11,12 @@ use crate::auth::extract::{CurrentUser, Viewer};
 use crate::brief_shown;
 use crate::db;
 use crate::db::brief::{FrozenSection, Slot, Version};
+use crate::db::pages::VersionSource;
 use crate::db::programmes::Programme;
 use crate::domain::brief::{self, Content};
 use crate::domain::permission::Action;
 use crate::error::{AppError, Result};
+use crate::kept;
 use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::pages::Page;
@@ -53,49 +55,77 @@ pub(crate) async fn load(
     programme_id: Uuid,
     number: i32,
 ) -> Result<(CurrentUser, Loaded)> {
-    let seen = db::pages::version(&state.pool, &viewer.who(state), programme_id, number).await?;
+    let (user, source) = read(state, viewer, programme_id, number, None).await?;
+    Ok((user, loaded(state, source).await?))
+}
+
+/// Reads version `number` for a reader of programmes, with its kept page
+/// body if `markup` is given and it is current.
+async fn read(
+    state: &AppState,
+    viewer: Viewer,
+    programme_id: Uuid,
+    number: i32,
+    markup: Option<&str>,
+) -> Result<(CurrentUser, VersionSource)> {
+    let who = viewer.who(state);
+    let seen = db::pages::version(&state.pool, &who, programme_id, number, markup).await?;
     let (user, source) = viewer.admit(state, seen).await?;
     user.require(Action::ReadProgramme)?;
-    let programme = source.programme.ok_or(AppError::NotFound)?;
-    let version = source.version.ok_or(AppError::NotFound)?;
-    // Each section's markup as written at submission; a version whose
-    // markup is not all there (never, once the start has filled it) is
-    // shown from its content, read apart.
-    let complete = source.shown.len() == source.sections.len()
-        && source.shown.iter().all(|html| !html.is_empty());
-    let mut shown = if complete {
-        source.shown
-    } else {
-        written_now(state, version.id).await?
-    };
-    let sections = source
-        .sections
-        .iter()
-        .zip(shown.iter_mut())
-        .filter_map(|(f, html)| {
-            let section = brief::section(&f.section_key)?;
-            Some(FrozenView {
-                key: f.section_key.clone(),
-                title: section.title,
-                owner: section.owner.label(),
-                owner_class: section.owner.as_str(),
-                hash: f.section_hash.clone(),
-                fields: std::mem::take(html),
-                changed: false,
-                diff: Vec::new(),
+    Ok((user, source))
+}
+
+/// A version as read, loaded whole: 404 without the programme or the
+/// version. A version whose markup is not all there (never, once the
+/// start has filled it) is shown from its content, read apart.
+async fn loaded(state: &AppState, mut source: VersionSource) -> Result<Loaded> {
+    if !markup_complete(&source) {
+        let version_id = source.version.as_ref().map(|v| v.id).unwrap_or_default();
+        source.shown = written_now(state, version_id).await?;
+    }
+    Loaded::of(source).ok_or(AppError::NotFound)
+}
+
+/// Whether every section's markup was read with the version.
+pub(crate) fn markup_complete(source: &VersionSource) -> bool {
+    source.shown.len() == source.sections.len() && source.shown.iter().all(|html| !html.is_empty())
+}
+
+impl Loaded {
+    /// A version as read, loaded whole (its sections' markup as read);
+    /// nothing without its programme or version.
+    pub(crate) fn of(source: VersionSource) -> Option<Loaded> {
+        let (Some(programme), Some(version)) = (source.programme, source.version) else {
+            return None;
+        };
+        let sections = source
+            .sections
+            .iter()
+            .zip(source.shown)
+            .filter_map(|(f, html)| {
+                let section = brief::section(&f.section_key)?;
+                Some(FrozenView {
+                    key: f.section_key.clone(),
+                    title: section.title,
+                    owner: section.owner.label(),
+                    owner_class: section.owner.as_str(),
+                    hash: f.section_hash.clone(),
+                    fields: html,
+                    changed: false,
+                    diff: Vec::new(),
+                })
             })
+            .collect();
+        let slots = source.slots;
+        Some(Loaded {
+            programme,
+            is_latest: source.latest_number == Some(version.number),
+            status: super::status_of(&slots),
+            version,
+            sections,
+            slots,
         })
-        .collect();
-    let slots = source.slots;
-    let loaded = Loaded {
-        programme,
-        is_latest: source.latest_number == Some(version.number),
-        status: super::status_of(&slots),
-        version,
-        sections,
-        slots,
-    };
-    Ok((user, loaded))
+    }
 }
 
 /// Each section's markup of a version, written now from its content (in
@@ -168,8 +198,41 @@ impl Loaded {
 pub(super) struct VersionPage {
     page: Page,
     programme: Programme,
-    loaded: Loaded,
-    my_turn: bool,
+    number: i32,
+    /// The body as this viewer sees it.
+    body: String,
+}
+
+/// A version page's body, kept for every viewer (`version_page`).
+#[derive(Template)]
+#[template(path = "brief/version_body.html")]
+struct VersionBody<'a> {
+    programme: &'a Programme,
+    loaded: &'a Loaded,
+    /// Opens the link to sign: for the signatories still to decide while
+    /// the version is the latest and waiting.
+    sign_gate: Option<String>,
+}
+
+/// The body of a version's page as every viewer's view is filled from it
+/// ([`kept::fill`]).
+pub(crate) fn render_body(loaded: &Loaded) -> Vec<String> {
+    let waiting = loaded.is_latest && loaded.status == Status::Pending;
+    let body = VersionBody {
+        programme: &loaded.programme,
+        loaded,
+        sign_gate: waiting.then(|| {
+            kept::when_one_of(
+                loaded
+                    .slots
+                    .iter()
+                    .filter(|slot| slot.decision.is_none())
+                    .map(|slot| slot.user_id),
+            )
+        }),
+    };
+    // Writing to a String cannot fail.
+    kept::split(&body.render().unwrap_or_default())
 }
 
 pub(super) async fn show(
@@ -177,17 +240,17 @@ pub(super) async fn show(
     viewer: Viewer,
     Path((id, number)): Path<(Uuid, i32)>,
 ) -> Result<VersionPage> {
-    let (user, loaded) = load(&state, viewer, id, number).await?;
-    let programme = loaded.programme.clone();
-    let my_turn = loaded.is_latest
-        && loaded.status == Status::Pending
-        && loaded
-            .slot_of(user.id)
-            .is_some_and(|slot| slot.decision.is_none());
+    let markup = crate::programme_pages::markup();
+    let (user, mut source) = read(&state, viewer, id, number, Some(markup)).await?;
+    let programme = source.programme.clone().ok_or(AppError::NotFound)?;
+    let parts = match source.page.take() {
+        Some(parts) => parts,
+        None => render_body(&loaded(&state, source).await?),
+    };
     Ok(VersionPage {
+        body: kept::fill(&parts, user.kept()),
         page: Page::of(&state, &user),
         programme,
-        loaded,
-        my_turn,
+        number,
     })
 }

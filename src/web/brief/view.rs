@@ -44,7 +44,7 @@ pub(super) async fn show(
         BriefRead::Source(source) => brief_page::render(programme.id, &source),
     };
     Ok(BriefPage {
-        body: kept::fill(&parts, &user.seats, &user.csrf_token),
+        body: kept::fill(&parts, user.kept()),
         page: Page::of(&state, &user),
         programme,
     })

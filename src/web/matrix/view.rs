@@ -98,7 +98,7 @@ fn page_of(
     parts: &[String],
 ) -> MatrixPage {
     MatrixPage {
-        body: kept::fill(parts, &user.seats, &user.csrf_token),
+        body: kept::fill(parts, user.kept()),
         page: Page::of(state, user),
         programme,
     }

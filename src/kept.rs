@@ -7,10 +7,12 @@
 //! such part between [`when`] (the seats it is for; [`when_one_of`]: the
 //! people) and [`END`], and renders forms with the [`CSRF`] placeholder for
 //! a token.
+//!
 //! [`split`] cuts the rendering at the marks into the parts a page keeps;
 //! [`fill`] puts one view together: every part for all, each gated part
-//! only for a holder of one of its seats, the viewer's token in every form.
-//! A page that has no kept body renders the same template and fills it
+//! only for those it names, with the viewer's token in its forms. A form is
+//! always for someone, so only the gated parts are searched for the
+//! placeholder (the parts for all are most of a page). A page that has no kept body renders the same template and fills it
 //! the same way, so what a viewer sees does not depend on which it read.
 
 use uuid::Uuid;
@@ -41,41 +43,37 @@ impl For<'_> {
 /// hyphens only: escaping leaves it as it is.
 pub const CSRF: &str = "kept-page-csrf-token";
 
-/// The mark that opens a part for some seats (followed by their names and
-/// [`SEATS_END`]) and that ends it. No text of a page can hold it:
+/// The mark that opens a part for some viewers (followed by their names
+/// and [`NAMES_END`]) and that ends it. No text of a page can hold it:
 /// PostgreSQL refuses it in text, so nobody's input ever carried one.
 const MARK: char = '\0';
 
-/// Ends the seats' names after an opening mark.
-const SEATS_END: char = '|';
+/// Ends the names after an opening mark.
+const NAMES_END: char = '|';
 
-/// Ends a part opened by [`when`].
+/// Ends a part opened by [`when`], [`when_held`] or [`when_one_of`].
 pub const END: &str = "\0";
+
+/// Opens a part for the viewers `names` names.
+fn gate(names: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
+    use std::fmt::Write as _;
+    let mut mark = String::from(MARK);
+    for (at, name) in names.into_iter().enumerate() {
+        let comma = if at > 0 { "," } else { "" };
+        let _ = write!(mark, "{comma}{name}");
+    }
+    mark.push(NAMES_END);
+    mark
+}
 
 /// Opens a part shown only to a holder of one of `seats`.
 pub fn when_held(seats: &[SeatKind]) -> String {
-    let mut mark = String::from(MARK);
-    for (at, kind) in seats.iter().enumerate() {
-        if at > 0 {
-            mark.push(',');
-        }
-        mark.push_str(kind.as_str());
-    }
-    mark.push(SEATS_END);
-    mark
+    gate(seats.iter().map(|kind| kind.as_str()))
 }
 
 /// Opens a part shown only to one of these people.
 pub fn when_one_of(people: impl IntoIterator<Item = Uuid>) -> String {
-    let mut mark = String::from(MARK);
-    for (at, id) in people.into_iter().enumerate() {
-        if at > 0 {
-            mark.push(',');
-        }
-        mark.push_str(&id.to_string());
-    }
-    mark.push(SEATS_END);
-    mark
+    gate(people)
 }
 
 /// Opens a part shown only to those who may take `action`.
@@ -84,7 +82,8 @@ pub fn when(action: Action) -> String {
 }
 
 /// A rendering cut at its marks: the parts for all at even places, the
-/// gated ones (their seats, [`SEATS_END`], their markup) at odd places.
+/// gated ones (whom they are for, [`NAMES_END`], their markup) at odd
+/// places.
 pub fn split(rendered: &str) -> Vec<String> {
     let parts: Vec<String> = rendered.split(MARK).map(str::to_owned).collect();
     debug_assert!(
@@ -101,7 +100,7 @@ pub fn fill(parts: &[String], viewer: For<'_>) -> String {
         if at % 2 == 0 {
             page.push_str(part);
         } else if let Some((_, markup)) = part
-            .split_once(SEATS_END)
+            .split_once(NAMES_END)
             .filter(|(names, _)| names.split(',').any(|name| viewer.is(name)))
         {
             with_token(&mut page, markup, viewer.csrf_token);

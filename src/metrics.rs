@@ -48,6 +48,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Histogram>,
     in_flight: Gauge,
     pool: Family<StateLabel, Gauge>,
+    readers: Family<StateLabel, Gauge>,
     outbox: Family<StateLabel, Gauge>,
     outbox_oldest: Gauge<f64, AtomicU64>,
     sign_in_failures: Counter,
@@ -78,6 +79,12 @@ impl Metrics {
             "db_pool_connections",
             "Connections of the serving pool, idle or in use",
             pool.clone(),
+        );
+        let readers = Family::<StateLabel, Gauge>::default();
+        registry.register(
+            "db_reader_connections",
+            "Connections pages read through (beside the pool, as many at most), idle or in use",
+            readers.clone(),
         );
         let max: Gauge = Gauge::default();
         max.set(i64::from(pool_max));
@@ -116,6 +123,7 @@ impl Metrics {
             requests,
             in_flight,
             pool,
+            readers,
             outbox,
             outbox_oldest,
             sign_in_failures,
@@ -128,7 +136,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the pool and the outbox read now.
-    pub async fn render(&self, pool: &PgPool) -> String {
+    pub async fn render(&self, pool: &PgPool, readers: &crate::db::readers::Readers) -> String {
         let size = i64::from(pool.size());
         let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
         self.pool
@@ -137,6 +145,13 @@ impl Metrics {
         self.pool
             .get_or_create(&StateLabel { state: "in_use" })
             .set((size - idle).max(0));
+        let (open, idle) = readers.counts();
+        self.readers
+            .get_or_create(&StateLabel { state: "idle" })
+            .set(i64::try_from(idle).unwrap_or(i64::MAX));
+        self.readers
+            .get_or_create(&StateLabel { state: "in_use" })
+            .set(i64::try_from(open - idle).unwrap_or(i64::MAX));
         let outbox: Result<(i64, i64, f64), sqlx::Error> = sqlx::query_as(
             "SELECT count(*) FILTER (WHERE delivery = 'queued'),
                     count(*) FILTER (WHERE delivery = 'failed'),
@@ -217,7 +232,10 @@ async fn scrape(State(state): State<AppState>) -> Response {
     let Some(metrics) = state.metrics() else {
         return axum::http::StatusCode::NOT_FOUND.into_response();
     };
-    let mut response = metrics.render(&state.pool).await.into_response();
+    let mut response = metrics
+        .render(&state.pool, state.readers())
+        .await
+        .into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

@@ -17,6 +17,8 @@ pub struct AppState(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     shared: Shared,
+    /// The connections pages read through, beside the pool.
+    readers: crate::db::readers::Readers,
     /// The key binding sign-in CSRF tokens to tandem, read once from the database.
     login_key: tokio::sync::OnceCell<[u8; 32]>,
     /// The key signing unsubscribe links, read once from the database.
@@ -49,12 +51,19 @@ impl AppState {
     /// The state holding `shared`.
     pub fn new(shared: Shared) -> Self {
         AppState(Arc::new(Inner {
+            readers: crate::db::readers::Readers::beside(&shared.pool),
             shared,
             login_key: tokio::sync::OnceCell::new(),
             unsubscribe_key: tokio::sync::OnceCell::new(),
             oidc_http: std::sync::OnceLock::new(),
             passkeys: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// What a page reads through: its one statement, the session check
+    /// included (writes go through the pool).
+    pub fn readers(&self) -> &crate::db::readers::Readers {
+        &self.0.readers
     }
 
     /// The metrics, if they are kept.

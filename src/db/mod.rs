@@ -22,6 +22,7 @@ pub mod passkeys;
 pub mod pipeline;
 pub mod programmes;
 pub mod raci;
+pub mod readers;
 pub mod seats;
 pub mod server_keys;
 pub mod sessions;

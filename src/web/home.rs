@@ -37,7 +37,7 @@ struct HomePage {
 
 async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage> {
     let now = state.now();
-    let seen = db::pages::home(&state.pool, &viewer.who(&state)).await?;
+    let seen = db::pages::home(state.readers(), &viewer.who(&state)).await?;
     let (user, kept) = viewer.admit(&state, seen).await?;
     let mut source = kept.for_reader(
         user.id,

@@ -86,6 +86,16 @@ async fn metrics_count_requests_by_route_pattern_and_read_the_pool_and_the_outbo
     assert_eq!(sample(&text, "tandem_http_requests_in_flight"), Some(0.0));
     assert_eq!(sample(&text, "tandem_db_pool_max_connections"), Some(6.0));
     assert!(sample(&text, "tandem_db_pool_connections{state=\"idle\"}").is_some());
+    // The three views read through one reader connection, put back after each.
+    assert_eq!(
+        sample(&text, "tandem_db_reader_connections{state=\"idle\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "tandem_db_reader_connections{state=\"in_use\"}"),
+        Some(0.0)
+    );
     let queued: i64 =
         sqlx::query_scalar("SELECT count(*) FROM notifications WHERE delivery = 'queued'")
             .fetch_one(&app.pool)
@@ -106,4 +116,52 @@ async fn metrics_count_requests_by_route_pattern_and_read_the_pool_and_the_outbo
         ),
         Some(1.0)
     );
+}
+
+/// A read abandoned half-way (its request gone) leaves its connection
+/// tested and put back, not closed: the next read is served by the same
+/// server process, and a failed statement does the same.
+#[tokio::test]
+async fn a_reader_connection_left_mid_statement_is_tested_and_kept() {
+    use sqlx::Executor;
+    let (pool, _) = fresh_database().await;
+    let readers = tandem::db::readers::Readers::beside(&serving_pool(&pool));
+    let process = || async {
+        let row = (&readers)
+            .fetch_optional("SELECT pg_backend_pid()")
+            .await
+            .unwrap()
+            .unwrap();
+        sqlx::Row::get::<i32, _>(&row, 0)
+    };
+    let first = process().await;
+    assert_eq!(readers.counts(), (1, 1));
+
+    // Each test runs in a task of its own: wait for it (the abandoned
+    // statement runs to its end first).
+    let put_back = || async {
+        for _ in 0..100 {
+            if readers.counts() == (1, 1) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        readers.counts()
+    };
+    let abandoned = tokio::time::timeout(
+        std::time::Duration::from_millis(100),
+        (&readers).fetch_optional("SELECT pg_sleep(0.5)"),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the read was still running");
+    assert_eq!(readers.counts(), (1, 0), "lent until its test is over");
+    assert_eq!(put_back().await, (1, 1));
+    assert_eq!(process().await, first, "the same connection, not a new one");
+
+    assert!(
+        (&readers).fetch_optional("SELECT 1/0").await.is_err(),
+        "a failed statement"
+    );
+    assert_eq!(put_back().await, (1, 1));
+    assert_eq!(process().await, first, "the same connection, not a new one");
 }

@@ -515,7 +515,7 @@ struct FrozenFigures {
 /// processes, the dashboard. A focused review still open takes a second
 /// round trip for what only it shows (`open_parts`).
 pub async fn source(
-    pool: &sqlx::PgPool,
+    pool: &super::readers::Readers,
     who: &Who<'_>,
     programme_id: Uuid,
     reads: Reads<'_>,
@@ -687,7 +687,7 @@ struct OpenParts {
 /// far by its review of `month`, the agents at work since the last review
 /// and the kept dashboard, in one statement.
 async fn open_parts(
-    pool: &sqlx::PgPool,
+    pool: &super::readers::Readers,
     programme_id: Uuid,
     month: &str,
 ) -> sqlx::Result<OpenParts> {

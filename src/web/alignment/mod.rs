@@ -154,7 +154,7 @@ async fn page(
     form: HealthForm,
     errors: FieldErrors,
 ) -> Result<HealthPage> {
-    let seen = db::health::source(&state.pool, &viewer.who(state), id).await?;
+    let seen = db::health::source(state.readers(), &viewer.who(state), id).await?;
     let (user, mut source) = viewer.admit(state, seen).await?;
     let user = &user;
     user.require(Action::ReadProgramme)?;

@@ -69,7 +69,7 @@ async fn read(
     markup: Option<&str>,
 ) -> Result<(CurrentUser, VersionSource)> {
     let who = viewer.who(state);
-    let seen = db::pages::version(&state.pool, &who, programme_id, number, markup).await?;
+    let seen = db::pages::version(state.readers(), &who, programme_id, number, markup).await?;
     let (user, source) = viewer.admit(state, seen).await?;
     user.require(Action::ReadProgramme)?;
     Ok((user, source))

@@ -35,7 +35,7 @@ pub(super) async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<BriefPage> {
     let who = viewer.who(&state);
-    let seen = db::pages::brief(&state.pool, &who, id, programme_pages::markup()).await?;
+    let seen = db::pages::brief(state.readers(), &who, id, programme_pages::markup()).await?;
     let (user, (programme, read)) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = programme.ok_or(AppError::NotFound)?;

@@ -63,7 +63,7 @@ async fn see(
     id: Uuid,
     reads: Reads<'_>,
 ) -> Result<(CurrentUser, Programme, CadenceSource)> {
-    let seen = db::cadence::source(&state.pool, &viewer.who(state), id, reads).await?;
+    let seen = db::cadence::source(state.readers(), &viewer.who(state), id, reads).await?;
     let (user, mut source) = viewer.admit(state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;

@@ -129,7 +129,7 @@ pub(super) async fn show(
 ) -> Result<Response> {
     let today = state.now().date_naive();
     let seen = db::metrics::metric_view(
-        &state.pool,
+        state.readers(),
         &viewer.who(&state),
         id,
         &metric,

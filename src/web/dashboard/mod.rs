@@ -50,7 +50,7 @@ async fn load(
     id: Uuid,
     focus: Option<&str>,
 ) -> Result<(CurrentUser, Programme, DashboardSource)> {
-    let seen = db::metrics::dashboard_page(&state.pool, &viewer.who(state), id, focus).await?;
+    let seen = db::metrics::dashboard_page(state.readers(), &viewer.who(state), id, focus).await?;
     let (user, (programme, source)) = viewer.admit(state, seen).await?;
     user.require(crate::domain::permission::Action::ReadProgramme)?;
     Ok((user, programme.ok_or(AppError::NotFound)?, source))

@@ -484,7 +484,7 @@ async fn see(
 ) -> Result<(CurrentUser, Programme, GovernanceSource)> {
     let now = state.now();
     let seen = db::governance::source(
-        &state.pool,
+        state.readers(),
         &viewer.who(state),
         id,
         focus,

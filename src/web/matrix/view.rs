@@ -55,7 +55,8 @@ pub(super) async fn show(
     // The programme and its matrix in one round trip.
     let who = viewer.who(&state);
     let before = as_of.map(end_of);
-    let seen = db::pages::matrix(&state.pool, &who, id, before, programme_pages::markup()).await?;
+    let seen =
+        db::pages::matrix(state.readers(), &who, id, before, programme_pages::markup()).await?;
     let (user, source) = viewer.admit(&state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = source.programme.ok_or(AppError::NotFound)?;

@@ -92,7 +92,7 @@ async fn page(
 ) -> Result<PipelinePage> {
     let today = state.now().date_naive();
     let markup = crate::board_shown::markup();
-    let seen = db::pipeline::view(&state.pool, &viewer.who(state), id, today, markup).await?;
+    let seen = db::pipeline::view(state.readers(), &viewer.who(state), id, today, markup).await?;
     let (user, (programme, read)) = viewer.admit(state, seen).await?;
     let user = &user;
     user.require(Action::ReadProgramme)?;

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use askama::Template;
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -29,7 +30,7 @@ use crate::board::{Board, MetricView};
 use crate::clock::Clock;
 use crate::db;
 use crate::db::metrics::{CorrectionRow, DashboardSource, ValueRow};
-use crate::domain::metrics::{MetricKind, NEAR, ON_TRACK, Period, Status, format_number};
+use crate::domain::metrics::{MetricKind, NEAR, ON_TRACK, Period, Status, Unit, format_number};
 
 /// The board of one programme's dashboard as HTML.
 #[derive(Template)]
@@ -42,9 +43,47 @@ struct BoardShown<'a> {
     groups: [(&'static str, &'static str, Vec<&'a MetricView>); 2],
 }
 
+/// What the alignment-health page shows of a board, kept with it
+/// (`dashboard_sources.shown_facts`, migration 0057): the health page
+/// reads these few words instead of building the board.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BoardFacts {
+    /// The names of the metrics whose latest value is stale.
+    pub stale: Vec<String>,
+    /// The primary metric's name and the word for its unit.
+    pub primary: Option<(String, String)>,
+}
+
+impl BoardFacts {
+    pub(crate) fn of(board: &Board) -> BoardFacts {
+        BoardFacts {
+            stale: board
+                .metrics
+                .iter()
+                .filter(|m| m.assessment.stale)
+                .map(|m| m.def.name.clone())
+                .collect(),
+            primary: board.primary().map(|m| {
+                let unit = match m.def.unit {
+                    Unit::Percent => "%",
+                    Unit::Currency => "€",
+                    Unit::Hours => "hours",
+                    Unit::Count => "count",
+                    Unit::Score => "score",
+                };
+                (m.def.name.clone(), unit.to_owned())
+            }),
+        }
+    }
+}
+
 /// The board of programme `programme_id`'s dashboard `source` as of
-/// `today`, as the dashboard page shows it.
-pub fn render(programme_id: Uuid, source: &DashboardSource, today: NaiveDate) -> String {
+/// `today`, as the dashboard page shows it, with its [`BoardFacts`].
+pub fn render(
+    programme_id: Uuid,
+    source: &DashboardSource,
+    today: NaiveDate,
+) -> (String, BoardFacts) {
     let board = Board::build(source, today);
     let shown = BoardShown {
         programme_id,
@@ -64,7 +103,7 @@ pub fn render(programme_id: Uuid, source: &DashboardSource, today: NaiveDate) ->
         ],
     };
     // Writing into a `String` cannot fail.
-    shown.render().unwrap_or_default()
+    (shown.render().unwrap_or_default(), BoardFacts::of(&board))
 }
 
 /// A metric's page as kept (`metric_sources.shown`, migration 0053): what
@@ -157,13 +196,13 @@ pub fn render_metric(
     })
 }
 
-/// The board of a kept dashboard document (`dashboard_sources.body`), as
-/// [`render`] writes it.
+/// The board of a kept dashboard document (`dashboard_sources.body`) and
+/// its facts, as [`render`] writes them.
 pub fn render_document(
     programme_id: Uuid,
     document: &str,
     today: NaiveDate,
-) -> sqlx::Result<String> {
+) -> sqlx::Result<(String, BoardFacts)> {
     Ok(render(
         programme_id,
         &db::metrics::decode_figures(document)?,

@@ -11,10 +11,11 @@ use uuid::Uuid;
 use super::audit::{self, Actor, Change, actions};
 use super::brief::{SLOT_SELECT, Slot};
 use super::cadence::{ActionRow, ScheduleFacts};
-use super::json::{LATEST_VERSION_ID, Part, array, decode, one, programme};
+use super::json::{LATEST_VERSION_ID, Part, array, decode, kept_programme, one, programme};
 use super::programmes::Programme;
 use super::raci;
 use super::sessions::{Seen, Who};
+use crate::board_shown::BoardFacts;
 use crate::domain::health::{
     self, Inputs, PULSE_EVERY, PulseCheck, Rag, Round, Sign, Tolerance, classify, disagree,
     rating_problem,
@@ -92,8 +93,10 @@ pub struct HealthSource {
     pub actions: Vec<ActionRow>,
     /// The latest brief version's number and slots.
     pub brief: Option<(i32, Vec<Slot>)>,
-    /// The dashboard, when asked for (the page shows its figures).
-    pub dashboard: Option<crate::db::metrics::DashboardSource>,
+    /// What the page shows of the dashboard's board: as kept with the
+    /// board when that is current, else built from the dashboard (the
+    /// signs' refresh reads neither).
+    pub board: Option<BoardRead>,
     /// Serious incidents' clocks: (due, when both had acknowledged).
     pub incident_clocks: Vec<IncidentClockRow>,
 }
@@ -166,26 +169,39 @@ pub async fn source(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
+    today: chrono::NaiveDate,
 ) -> sqlx::Result<Option<Seen<HealthSource>>> {
-    read(db, who, programme_id, true).await
+    read(db, who, programme_id, Some(today)).await
 }
 
-/// Reads a programme's health records: for a `page`, the programme and
-/// the records as the writes keep them, with the dashboard; otherwise (the
-/// sign judgement, inside a write's transaction) the programme and the
-/// records read now, through the query that writes the kept copy.
+/// Reads a programme's health records: for a page on `today`, the
+/// programme and the records as the writes keep them, with what it shows
+/// of the board (kept with the board when that is current for `today` and
+/// this release's markup, else the dashboard); otherwise (the sign
+/// judgement, inside a write's transaction) the programme and the records
+/// read now, through the query that writes the kept copy.
 async fn read(
     db: impl PgExecutor<'_>,
     who: &Who<'_>,
     programme_id: Uuid,
-    page: bool,
+    today: Option<chrono::NaiveDate>,
 ) -> sqlx::Result<Option<Seen<HealthSource>>> {
-    let sql = who.statement("health", u32::from(page), 2, 3, || {
+    let page = today.is_some();
+    let sql = who.statement("health", u32::from(page), 2, 4, || {
         if page {
-            crate::db::pages::kept_with_dashboard_sql("health")
+            let fresh = "shown_of = written_in AND shown_for = $3 AND shown_markup = $4";
+            format!(
+                "SELECT {} AS programme,
+                        (SELECT body FROM page_sources WHERE programme_id = $1 AND page = 'health') AS kept,
+                        (SELECT shown_facts FROM dashboard_sources
+                          WHERE programme_id = $1 AND {fresh}) AS facts,
+                        (SELECT body FROM dashboard_sources
+                          WHERE programme_id = $1 AND ({fresh} AND shown_facts IS NOT NULL) IS NOT TRUE) AS dashboard",
+                kept_programme(),
+            )
         } else {
             format!(
-                "SELECT {} AS programme, health_source($1) AS kept, NULL::json AS dashboard",
+                "SELECT {} AS programme, health_source($1) AS kept, NULL::json AS facts, NULL::json AS dashboard",
                 programme()
             )
         }
@@ -194,9 +210,13 @@ async fn read(
     struct Row {
         programme: Option<Part>,
         kept: Option<Part>,
+        facts: Option<Part>,
         dashboard: Option<Part>,
     }
-    let query = who.bind(sqlx::query(sql).bind(programme_id)).bind(page);
+    let query = who
+        .bind(sqlx::query(sql).bind(programme_id))
+        .bind(today)
+        .bind(crate::board_shown::markup());
     let Some(found) = who.bind_last(query).fetch_optional(db).await? else {
         return Ok(None);
     };
@@ -215,10 +235,13 @@ async fn read(
         cadence: kept.cadence.unwrap_or_default(),
         actions: kept.actions,
         brief: kept.latest_number.map(|n| (n, kept.latest_slots)),
-        dashboard: row
-            .dashboard
-            .map(|part| crate::db::metrics::decode_figures(&part.0))
-            .transpose()?,
+        board: match (row.facts, row.dashboard) {
+            (Some(facts), _) => Some(BoardRead::Facts(decode(&facts.0)?)),
+            (None, Some(dashboard)) => Some(BoardRead::Source(Box::new(
+                crate::db::metrics::decode_figures(&dashboard.0)?,
+            ))),
+            (None, None) => None,
+        },
         incident_clocks: kept.incident_clocks,
     };
     who.seen(&found, source).map(Some)
@@ -527,6 +550,15 @@ impl HealthSource {
     }
 }
 
+/// What the health page shows of the dashboard's board.
+#[derive(Debug, Clone)]
+pub enum BoardRead {
+    /// As kept with the board, which is what the dashboard shows today.
+    Facts(BoardFacts),
+    /// The dashboard to build the board from.
+    Source(Box<crate::db::metrics::DashboardSource>),
+}
+
 /// Judges the programme's signs again and stores them: called in the
 /// transaction of every write that can raise or clear one.
 pub async fn refresh(
@@ -538,7 +570,7 @@ pub async fn refresh(
     let who = Who::Organisation(organisation_id);
     // In the write's transaction: the records as they stand now, not the
     // copy rewritten at its commit.
-    let Some(Seen { page: source, .. }) = read(&mut *conn, &who, programme_id, false).await? else {
+    let Some(Seen { page: source, .. }) = read(&mut *conn, &who, programme_id, None).await? else {
         return Ok(());
     };
     let Some(inputs) = source.inputs() else {

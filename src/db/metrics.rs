@@ -520,13 +520,13 @@ pub async fn write_shown(
     db: impl PgExecutor<'_>,
     programme_id: Uuid,
     document: Option<i64>,
-    shown: &str,
+    (shown, facts): &(String, crate::board_shown::BoardFacts),
     day: chrono::NaiveDate,
     markup: &str,
 ) -> sqlx::Result<u64> {
     let written = sqlx::query(
         "UPDATE dashboard_sources
-            SET shown = $2, shown_of = written_in, shown_for = $3, shown_markup = $4
+            SET shown = $2, shown_facts = $6, shown_of = written_in, shown_for = $3, shown_markup = $4
           WHERE programme_id = $1 AND ($5::bigint IS NULL OR written_in = $5::bigint::text::xid8)",
     )
     .bind(programme_id)
@@ -534,6 +534,7 @@ pub async fn write_shown(
     .bind(day)
     .bind(markup)
     .bind(document)
+    .bind(sqlx::types::Json(facts))
     .execute(db)
     .await?;
     Ok(written.rows_affected())

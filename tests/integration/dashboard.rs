@@ -686,6 +686,20 @@ async fn plant_board(app: &TestApp, id: Uuid, html: &str) {
         .unwrap();
 }
 
+/// Puts a made-up stale metric in place of the facts kept with programme
+/// `id`'s board (what the alignment-health page reads of it).
+async fn plant_facts(app: &TestApp, id: Uuid) {
+    sqlx::query(
+        r#"UPDATE dashboard_sources
+              SET shown_facts = '{"stale": ["A planted metric"], "primary": ["Planted primary", "%"]}'
+            WHERE programme_id = $1"#,
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
 /// Whether programme `id`'s kept board is the one its page shows on `day`.
 async fn board_is_current(app: &TestApp, id: Uuid, day: NaiveDate) -> bool {
     sqlx::query_scalar(
@@ -739,6 +753,15 @@ async fn the_board_is_written_with_each_change_and_shown_only_while_it_is_curren
         page.body
     );
     assert!(!page.shows("Operational metrics"));
+    // The health page reads the facts kept with it, not the dashboard.
+    let health = format!("/programmes/{id}/health");
+    plant_facts(&app, id).await;
+    let page = coo.get(&health).await;
+    assert!(
+        page.reads("Stale metrics: A planted metric."),
+        "{}",
+        page.body
+    );
 
     // A write through a page writes the board again before it commits.
     let saved = record(
@@ -784,6 +807,7 @@ async fn the_board_is_written_with_each_change_and_shown_only_while_it_is_curren
     .unwrap();
     tx.commit().await.unwrap();
     assert!(!board_is_current(&app, id, today).await);
+    plant_facts(&app, id).await;
     let page = coo.get(&dashboard).await;
     assert!(
         page.shows("41.5 %") && !page.shows("planted"),
@@ -794,6 +818,8 @@ async fn the_board_is_written_with_each_change_and_shown_only_while_it_is_curren
     // (A new session: the page cache would answer the same view again, as
     // no audit entry announced the change.)
     let mut coo = app.login("coo@halden.example").await;
+    let page = coo.get(&health).await;
+    assert!(page.reads("Stale metrics:") && !page.shows("A planted metric"));
     let page = coo.get(&metric).await;
     assert!(
         page.shows("41.5 %") && !page.shows("Planted"),

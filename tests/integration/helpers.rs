@@ -405,20 +405,27 @@ impl TestApp {
         }
         // A board the dashboard page would show (written from its document
         // as it stands, with this release's markup) is that document's
-        // board for the day it was written for.
-        let boards: Vec<(Uuid, String, String, chrono::NaiveDate)> = sqlx::query_as(
-            "SELECT programme_id, body::text, shown, shown_for FROM dashboard_sources
+        // board for the day it was written for, and so are its facts.
+        type KeptBoard = (Uuid, String, String, Option<String>, chrono::NaiveDate);
+        let boards: Vec<KeptBoard> = sqlx::query_as(
+            "SELECT programme_id, body::text, shown, shown_facts::text, shown_for FROM dashboard_sources
               WHERE shown_of = written_in AND shown_markup = $1",
         )
         .bind(tandem::board_shown::markup())
         .fetch_all(&self.pool)
         .await
         .unwrap();
-        for (programme, document, shown, day) in boards {
+        for (programme, document, shown, facts, day) in boards {
             let now = tandem::board_shown::render_document(programme, &document, day).unwrap();
             assert!(
-                shown == now,
+                shown == now.0,
                 "the board kept for the dashboard of {programme} on {day} is stale"
+            );
+            let facts: tandem::board_shown::BoardFacts =
+                serde_json::from_str(&facts.expect("facts kept with the board")).unwrap();
+            assert_eq!(
+                facts, now.1,
+                "the facts kept for the dashboard of {programme} on {day}"
             );
         }
         type KeptMetric = (

@@ -19,8 +19,9 @@ use super::Routes;
 use crate::auth::extract::{CurrentUser, Viewer};
 use crate::auth::session::ClientInfo;
 use crate::board::Board;
+use crate::board_shown::BoardFacts;
 use crate::db;
-use crate::db::health::{PulseRow, RatingRow, StatementRow};
+use crate::db::health::{BoardRead, PulseRow, RatingRow, StatementRow};
 use crate::db::programmes::Programme;
 use crate::domain::cadence::{self, Clock, DueState};
 use crate::domain::health::{
@@ -93,8 +94,8 @@ pub(super) struct HealthPage {
     already_rated: bool,
     form: HealthForm,
     errors: FieldErrors,
-    primary_name: Option<String>,
-    primary_unit: Option<&'static str>,
+    /// The primary metric's name and the word for its unit.
+    primary: Option<(String, String)>,
 }
 
 impl HealthPage {
@@ -154,15 +155,21 @@ async fn page(
     form: HealthForm,
     errors: FieldErrors,
 ) -> Result<HealthPage> {
-    let seen = db::health::source(state.readers(), &viewer.who(state), id).await?;
+    let now = state.now();
+    let seen =
+        db::health::source(state.readers(), &viewer.who(state), id, now.date_naive()).await?;
     let (user, mut source) = viewer.admit(state, seen).await?;
     let user = &user;
     user.require(Action::ReadProgramme)?;
     let inputs = source.inputs().ok_or(AppError::NotFound)?;
     let programme = source.programme.take().ok_or(AppError::NotFound)?;
-    let dashboard = source.dashboard.take().unwrap_or_default();
-    let now = state.now();
-    let board = Board::build(&dashboard, now.date_naive());
+    let board = match source.board.take() {
+        Some(BoardRead::Facts(facts)) => facts,
+        Some(BoardRead::Source(dashboard)) => {
+            BoardFacts::of(&Board::build(&dashboard, now.date_naive()))
+        }
+        None => BoardFacts::of(&Board::build(&Default::default(), now.date_naive())),
+    };
     let signs = health::signs(&inputs, now);
     let history = source.history(&inputs, now);
     let since = history
@@ -272,12 +279,7 @@ async fn page(
             })
             .map(|d| d.expected.title())
             .collect(),
-        stale_metrics: board
-            .metrics
-            .iter()
-            .filter(|m| m.assessment.stale)
-            .map(|m| m.def.name.clone())
-            .collect(),
+        stale_metrics: board.stale,
         unsigned_brief,
         carried_twice: source
             .actions
@@ -296,14 +298,7 @@ async fn page(
         can_pulse: user.can(Action::RecordBusinessMetric),
         can_rate: user.can(Action::RecordAlignment) && my_seat.is_some() && !already_rated,
         already_rated,
-        primary_name: board.primary().map(|m| m.def.name.clone()),
-        primary_unit: board.primary().map(|m| match m.def.unit {
-            Unit::Percent => "%",
-            Unit::Currency => "€",
-            Unit::Hours => "hours",
-            Unit::Count => "count",
-            Unit::Score => "score",
-        }),
+        primary: board.primary,
         page: Page::of(state, user),
         signs,
         rounds,

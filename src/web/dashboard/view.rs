@@ -48,13 +48,13 @@ pub(super) async fn page(state: &AppState, viewer: Viewer, id: Uuid) -> Result<D
     let today = state.now().date_naive();
     let markup = crate::board_shown::markup();
     let seen =
-        db::metrics::dashboard_view(&state.pool, &viewer.who(state), id, today, markup).await?;
+        db::metrics::dashboard_view(state.readers(), &viewer.who(state), id, today, markup).await?;
     let (user, (programme, board)) = viewer.admit(state, seen).await?;
     user.require(Action::ReadProgramme)?;
     let programme = programme.ok_or(AppError::NotFound)?;
     let shown = match board {
         BoardRead::Shown(shown) => shown,
-        BoardRead::Source(source) => crate::board_shown::render(programme.id, &source, today),
+        BoardRead::Source(source) => crate::board_shown::render(programme.id, &source, today).0,
     };
     Ok(DashboardPage {
         page: Page::of(state, &user),

@@ -69,16 +69,8 @@ pages=(
 )
 people=(ceo coo cfo cto exco.commercial exco.people)
 
-login_cookie() { # email -> tandem_session=…
-  local jar token
-  jar=$(mktemp)
-  token=$(curl -s -c "$jar" -b "$jar" "$base/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null \
-    --data-urlencode "csrf_token=$token" --data-urlencode "email=$1" \
-    --data-urlencode "password=bench-password" "$base/login"
-  awk '$6 == "tandem_session" {print "tandem_session=" $7}' "$jar"
-  rm -f "$jar"
-}
+# shellcheck source=scripts/bench-login.sh
+source "$root/scripts/bench-login.sh"
 
 # Each wrk connection walks the pages in turn as one of the people.
 cat >"$work/mix.lua" <<'LUA'
@@ -124,7 +116,7 @@ run() { # cache-mb -> "rps p99"
   for _ in $(seq 1 300); do curl -sf -o /dev/null "$base/readyz" && break; sleep 0.1; done
   : >"$work/views"
   for person in "${people[@]}"; do
-    cookie=$(login_cookie "$person@halden.example")
+    cookie=$(login_cookie "$base" "$person@halden.example")
     for page in "${pages[@]}"; do echo "$cookie $page" >>"$work/views"; done
   done
   writer >"$data/mix-writer-$1.log" 2>&1 &

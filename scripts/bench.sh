@@ -63,16 +63,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-login_cookie() { # base-url -> tandem_session=…
-  local jar token
-  jar=$(mktemp)
-  token=$(curl -s -c "$jar" -b "$jar" "$1/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null \
-    --data-urlencode "csrf_token=$token" --data-urlencode "email=ceo@halden.example" \
-    --data-urlencode "password=bench-password" "$1/login"
-  awk '$6 == "tandem_session" {print "tandem_session=" $7}' "$jar"
-  rm -f "$jar"
-}
+# shellcheck source=scripts/bench-login.sh
+source "$root/scripts/bench-login.sh"
 
 wait_ready() { # url -> seconds waited
   local start end
@@ -129,7 +121,7 @@ for years in "${years_list[@]}"; do
     server=$!; pids+=("$server")
     wait_ready http://127.0.0.1:3100 >/dev/null
     base=http://127.0.0.1:3100
-    cookie=$(login_cookie "$base")
+    cookie=$(login_cookie "$base" ceo@halden.example)
     "$compare" "$rounds" "$seconds" \
       anchor=http://127.0.0.1:8100/fortunes \
       tandem-login=$base/login \

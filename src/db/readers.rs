@@ -5,10 +5,11 @@
 //! (sqlx 0.8 sends a `Sync` and waits for the server's answer), in a task
 //! of its own, before anyone may use it again. A page's statement has
 //! already read the server's "ready" when it returns, so that test tells
-//! nothing. `Readers` hands a connection back as it is when its statement
-//! succeeded, and closes it when the statement failed or was abandoned
-//! half-way (a client gone mid-read): a connection is reused only in the
-//! state a finished statement leaves it.
+//! nothing. `Readers` puts a connection back as it is when its statement
+//! succeeded; when the statement failed or was abandoned half-way (a
+//! client gone mid-read) it tests the connection as the pool would and
+//! keeps it only if it answers. A connection is reused only in the state
+//! a finished statement leaves it.
 //!
 //! Writes keep to the pool: a transaction dropped without its commit
 //! relies on the pool's test to flush its rollback.

@@ -5,7 +5,6 @@
 //! Every write here is one audited action: the caller passes its
 //! transaction and the actor, and the audit entry is written with the change.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -549,13 +548,6 @@ pub(crate) fn dashboard_part() -> String {
     "(SELECT body FROM dashboard_sources WHERE programme_id = $1)".to_owned()
 }
 
-/// The kept dashboard's figures alone (each value's metric, period and
-/// figure: `dashboard_sources.figures`, migration 0038) as one JSON part
-/// of a page's query. Read it with [`Today`].
-pub(crate) fn figures_part() -> String {
-    "(SELECT figures FROM dashboard_sources WHERE programme_id = $1)".to_owned()
-}
-
 /// Decodes a dashboard source written by the database's `dashboard_source`.
 pub(crate) fn decode_dashboard(part: &str) -> sqlx::Result<DashboardSource> {
     let row: SourceRow = super::json::decode(part)?;
@@ -591,52 +583,6 @@ pub(crate) fn decode_figures(part: &str) -> sqlx::Result<DashboardSource> {
         corrections: Vec::new(),
         roi: row.roi,
     })
-}
-
-/// Today's values as the kept dashboard's figures hold them (three
-/// arrays: metrics, periods, values), read undecoded: a held review looks
-/// up the few its pack froze ([`Today::lookup`]) rather than decoding every
-/// recent value into a row.
-#[derive(Debug, Clone, Default)]
-pub struct Today(Option<Part>);
-
-impl Today {
-    /// The figures part of a page's row (see [`figures_part`]).
-    pub(crate) fn of(part: Option<Part>) -> Today {
-        Today(part)
-    }
-
-    /// Today's value of each (metric, period) `wanted`, if recorded.
-    pub fn lookup(&self, wanted: &[(&str, &str)]) -> sqlx::Result<Vec<Option<f64>>> {
-        // Borrowed from the part's text where nothing is escaped (serde
-        // borrows a `Cow` only as a field of its own, never as a `Vec`'s
-        // element: `Vec<Cow<str>>` copied every id and period).
-        #[derive(Deserialize)]
-        struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
-        #[derive(Deserialize)]
-        struct Arrays<'a> {
-            #[serde(borrow)]
-            metric_ids: Vec<Text<'a>>,
-            #[serde(borrow)]
-            periods: Vec<Text<'a>>,
-            vals: Vec<f64>,
-        }
-        let Some(part) = &self.0 else {
-            return Ok(vec![None; wanted.len()]);
-        };
-        let arrays: Arrays = super::json::decode(&part.0)?;
-        Ok(wanted
-            .iter()
-            .map(|(metric, period)| {
-                arrays
-                    .metric_ids
-                    .iter()
-                    .zip(&arrays.periods)
-                    .position(|(m, p)| m.0 == *metric && p.0 == *period)
-                    .and_then(|at| arrays.vals.get(at).copied())
-            })
-            .collect())
-    }
 }
 
 /// Values with only their metric, period and figure (the rest left empty).

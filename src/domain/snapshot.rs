@@ -43,7 +43,9 @@ pub struct Figure {
     pub target_date: NaiveDate,
     /// on / near / off / none.
     pub status: String,
-    /// The rule applied, in words.
+    /// The rule applied, in words (empty as the review's page reads a
+    /// pack: only the printable pack shows it, with the recent values).
+    #[serde(default)]
     pub explanation: String,
     /// The recent values as they stood (period, value), oldest first: the
     /// frozen chart.

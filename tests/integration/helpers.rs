@@ -307,7 +307,7 @@ impl TestApp {
     }
 
     /// The documents the pages read are the copies the writes keep
-    /// (`dashboard_sources` with their figures, without what no page decodes, `home_sources`, `programme_sources`, and each
+    /// (`dashboard_sources` without what no page decodes, the held packs' figures corrected since, `home_sources`, `programme_sources`, and each
     /// user's seat kinds, time zone and unread notifications' due times on
     /// their row): after any change they
     /// must be what their queries read now.
@@ -326,11 +326,18 @@ impl TestApp {
                     dashboard_source(p.id, NULL, $1)::jsonb - ARRAY['ids', 'ats', 'names', 'notes', 'versions', 'corrections']
                FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id
              UNION ALL
-             SELECT 'the figures of the dashboard of ' || p.name, d.figures::jsonb,
-                    (SELECT jsonb_build_object('metric_ids', src -> 'metric_ids', 'periods', src -> 'periods',
-                                               'vals', src -> 'vals')
-                       FROM (SELECT dashboard_source(p.id, NULL, $1)::jsonb AS src) live)
-               FROM programmes p LEFT JOIN dashboard_sources d ON d.programme_id = p.id
+             SELECT 'the figures corrected since the review of ' || r.month || ' of ' || p.name,
+                    (SELECT coalesce(jsonb_agg(jsonb_build_array(c.position, c.value) ORDER BY c.position), '[]')
+                       FROM review_corrections c
+                      WHERE c.review_id = r.id
+                        AND c.value IS DISTINCT FROM (s.content -> 'figures' -> 'metrics' -> c.position ->> 'value')::float8),
+                    (SELECT coalesce(jsonb_agg(jsonb_build_array(f.n - 1, v.value) ORDER BY f.n), '[]')
+                       FROM unnest(s.frozen_metrics, s.frozen_periods) WITH ORDINALITY AS f(metric_id, period, n)
+                       JOIN metric_values v
+                         ON v.programme_id = r.programme_id AND v.metric_id = f.metric_id AND v.period = f.period
+                      WHERE v.value IS DISTINCT FROM (s.content -> 'figures' -> 'metrics' -> (f.n::int - 1) ->> 'value')::float8)
+               FROM exco_review_snapshots s JOIN exco_reviews r ON r.id = s.review_id
+               JOIN programmes p ON p.id = r.programme_id
              UNION ALL
              SELECT 'the home page of ' || o.name, h.body::jsonb, home_source(o.id)::jsonb
                FROM organisations o LEFT JOIN home_sources h ON h.organisation_id = o.id

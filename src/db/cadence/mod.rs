@@ -233,8 +233,15 @@ pub struct SnapshotRow {
     /// The month of its review.
     pub month: String,
     /// The pack as stored, decoded only by the page that shows it: read
-    /// for the review asked for, not for the one before it.
+    /// for the review asked for, not for the one before it; whole for the
+    /// printable pack and its check, without what only the printable pack
+    /// shows for the review's page ([`Reads::whole_pack`]).
     pub content: Option<Box<serde_json::value::RawValue>>,
+    /// For the review asked for: its frozen figures corrected since it was
+    /// held, as (place in the pack's figures, today's value) (migration
+    /// 0058).
+    #[serde(default)]
+    pub corrected: Option<Vec<(usize, f64)>>,
     /// How each metric stood in it (what a later review compares with;
     /// migration 0047).
     pub standing: Vec<crate::domain::snapshot::Standing>,
@@ -247,8 +254,12 @@ pub struct SnapshotRow {
 pub struct CadenceSource {
     /// The programme, if the organisation has it.
     pub programme: Option<Programme>,
-    /// Alignment sessions, oldest first.
+    /// Alignment sessions, oldest first (none where the page reads the
+    /// action items alone: see [`Reads`]).
     pub sessions: Vec<SessionRow>,
+    /// The days the sessions were held, oldest first (read by every page:
+    /// the action items' carry-over counts are worked out from them).
+    pub held_on: Vec<NaiveDate>,
     pub checks: Vec<CheckRow>,
     /// Action items, by due date.
     pub actions: Vec<ActionRow>,
@@ -269,8 +280,6 @@ pub struct CadenceSource {
     pub pipeline: Vec<DecisionRow>,
     /// The dashboard, when asked for (not for a held review).
     pub dashboard: Option<super::metrics::DashboardSource>,
-    /// With a focus month: today's values, to compare its pack with.
-    pub today: super::metrics::Today,
     /// With a focus month still open: the agents at work since the last review.
     pub at_work: Option<crate::domain::snapshot::AtWork>,
 }
@@ -330,11 +339,22 @@ fn reviews_sql() -> String {
     )
 }
 
-const SNAPSHOTS: &str =
-    "SELECT r.month, CASE WHEN r.month = $3 THEN s.shown END AS content, s.standing, s.sha256
-   FROM exco_review_snapshots s JOIN exco_reviews r ON r.id = s.review_id
-  WHERE r.programme_id = $1 AND $3::text IS NOT NULL AND r.month <= $3
-  ORDER BY r.month DESC LIMIT 2";
+/// The focused review's pack (`$3`) and the one before it, newest first:
+/// the pack whole (`shown`) or as the review's page shows it (`page`),
+/// with its figures corrected since (migration 0058).
+fn snapshots_sql(whole: bool) -> String {
+    format!(
+        "SELECT r.month, CASE WHEN r.month = $3 THEN s.{} END AS content, s.standing, s.sha256,
+                CASE WHEN r.month = $3 THEN
+                  (SELECT json_agg(json_build_array(c.position, c.value))
+                     FROM review_corrections c WHERE c.review_id = s.review_id)
+                END AS corrected
+           FROM exco_review_snapshots s JOIN exco_reviews r ON r.id = s.review_id
+          WHERE r.programme_id = $1 AND $3::text IS NOT NULL AND r.month <= $3
+          ORDER BY r.month DESC LIMIT 2",
+        if whole { "shown" } else { "page" }
+    )
+}
 
 /// What a cadence page reads besides the programme, its sessions, action
 /// items and reviews: a page that shows no weekly updates does not pay for
@@ -344,6 +364,10 @@ pub struct Reads<'a> {
     /// A review month: its frozen pack, the one before it, and its
     /// decisions on the pipeline's processes.
     pub focus: Option<&'a str>,
+    /// The focused review's pack whole, as printed and checked (the
+    /// review's page reads it without each figure's recent values and
+    /// explanation).
+    pub whole_pack: bool,
     /// The weekly updates and decision requests.
     pub updates: bool,
     /// The recent ExCo reviews (a focused one is read in full either way).
@@ -366,6 +390,7 @@ impl<'a> Reads<'a> {
     /// Everything but a review's pack.
     pub const ALL: Reads<'static> = Reads {
         focus: None,
+        whole_pack: false,
         updates: true,
         reviews: true,
         checks: true,
@@ -379,6 +404,7 @@ impl<'a> Reads<'a> {
     pub fn update(week: i32) -> Reads<'static> {
         Reads {
             focus: None,
+            whole_pack: false,
             updates: true,
             reviews: false,
             checks: false,
@@ -393,6 +419,7 @@ impl<'a> Reads<'a> {
     /// froze, the sessions' checks or the pipeline's processes.
     pub const OVERVIEW: Reads<'static> = Reads {
         focus: None,
+        whole_pack: false,
         updates: true,
         reviews: true,
         checks: false,
@@ -406,6 +433,7 @@ impl<'a> Reads<'a> {
     pub fn review(month: &'a str) -> Reads<'a> {
         Reads {
             focus: Some(month),
+            whole_pack: false,
             updates: false,
             reviews: false,
             checks: false,
@@ -413,6 +441,15 @@ impl<'a> Reads<'a> {
             dashboard: true,
             figures: false,
             week: None,
+        }
+    }
+
+    /// What the printable pack of the review of `month` and its check
+    /// show: the review's page, with its pack whole.
+    pub fn pack(month: &'a str) -> Reads<'a> {
+        Reads {
+            whole_pack: true,
+            ..Reads::review(month)
         }
     }
 }
@@ -437,6 +474,9 @@ pub(crate) fn cadence_source_sql() -> String {
 #[derive(Default, Deserialize)]
 struct CadenceKept {
     sessions: Vec<SessionRow>,
+    /// The days the sessions were held, where only those were read.
+    #[serde(skip)]
+    held_on: Vec<NaiveDate>,
     actions: Vec<ActionRow>,
     updates: Vec<UpdateRow>,
     requests: Vec<RequestRow>,
@@ -447,16 +487,23 @@ struct CadenceKept {
 /// (`page_sources.actions`, migration 0049) for the pages that show
 /// neither its updates, its requests nor its reviews (a review's pages
 /// read their own review apart).
+/// Of the sessions, only the days they were held are decoded (what the
+/// action items' carry-over counts read): their notes are skipped unread.
 #[derive(Deserialize)]
 struct CadenceActions {
-    sessions: Vec<SessionRow>,
+    sessions: Vec<HeldOn>,
     actions: Vec<ActionRow>,
+}
+
+#[derive(Deserialize)]
+struct HeldOn {
+    held_on: NaiveDate,
 }
 
 impl From<CadenceActions> for CadenceKept {
     fn from(records: CadenceActions) -> CadenceKept {
         CadenceKept {
-            sessions: records.sessions,
+            held_on: records.sessions.iter().map(|s| s.held_on).collect(),
             actions: records.actions,
             ..CadenceKept::default()
         }
@@ -542,7 +589,8 @@ pub async fn source(
         | u32::from(reads.processes) << 3
         | u32::from(reads.dashboard) << 4
         | u32::from(actions_only) << 5
-        | u32::from(reads.week.is_some()) << 6;
+        | u32::from(reads.week.is_some()) << 6
+        | u32::from(reads.whole_pack) << 7;
     let sql = who.statement("cadence", shape, 2, 8, || {
         let part = |asked: bool, sql: &dyn Fn() -> String| {
             if asked { sql() } else { "NULL::json".to_owned() }
@@ -567,16 +615,12 @@ pub async fn source(
             part(focus, &|| one(&format!(
                 "SELECT {REVIEW_COLUMNS} FROM exco_reviews r WHERE r.programme_id = $1 AND r.month = $3::text"
             ))),
-            part(focus, &|| array(SNAPSHOTS)),
+            part(focus, &|| array(&snapshots_sql(reads.whole_pack))),
             // A review's page reads the processes with its open parts.
             part(reads.processes && !focus, &|| array(&super::pipeline::processes_sql())),
-            // A review's page reads the figures here, the whole dashboard
-            // with its open parts (a held one shows its pack).
-            part(reads.dashboard, &if focus {
-                super::metrics::figures_part
-            } else {
-                super::metrics::dashboard_part
-            }),
+            // A review's page reads the whole dashboard with its open
+            // parts (a held one shows its pack).
+            part(reads.dashboard && !focus, &super::metrics::dashboard_part),
         )
     });
     #[derive(FromRow)]
@@ -615,7 +659,13 @@ pub async fn source(
     } else {
         (Vec::new(), Vec::new())
     };
+    let held_on = if kept.sessions.is_empty() {
+        kept.held_on
+    } else {
+        kept.sessions.iter().map(|s| s.held_on).collect()
+    };
     let mut source = CadenceSource {
+        held_on,
         programme: row.programme.map(|v| decode(&v.0)).transpose()?,
         sessions: kept.sessions,
         checks: decode_or_default(row.checks)?,
@@ -628,17 +678,12 @@ pub async fn source(
         processes: decode_or_default(row.processes)?,
         pipeline: Vec::new(),
         dashboard: None,
-        today: super::metrics::Today::default(),
         at_work: None,
     };
-    if focus {
-        source.today = super::metrics::Today::of(row.dashboard);
-    } else {
-        source.dashboard = row
-            .dashboard
-            .map(|part| super::metrics::decode_figures(&part.0))
-            .transpose()?;
-    }
+    source.dashboard = row
+        .dashboard
+        .map(|part| super::metrics::decode_figures(&part.0))
+        .transpose()?;
     // What only an open review shows (the pack drafted as things stand: the
     // agents at work, the decisions so far, the processes to decide on) is
     // read apart, and only for an open review: a held one shows its pack.
@@ -796,11 +841,25 @@ impl ScheduleFacts {
     }
 }
 
+impl SnapshotRow {
+    /// Today's value of each of the pack's `figures`, where a correction
+    /// changed it since the pack was held (`None` elsewhere).
+    pub fn today(&self, figures: usize) -> Vec<Option<f64>> {
+        let mut today = vec![None; figures];
+        for &(at, value) in self.corrected.iter().flatten() {
+            if let Some(slot) = today.get_mut(at) {
+                *slot = Some(value);
+            }
+        }
+        today
+    }
+}
+
 impl CadenceSource {
     /// The schedule's facts, from the records read.
     pub fn facts(&self) -> ScheduleFacts {
         ScheduleFacts {
-            sessions: self.sessions.iter().map(|s| s.held_on).collect(),
+            sessions: self.held_on.clone(),
             updates: self.updates.iter().map(|u| u.week).collect(),
             reviews: self.reviews.clone(),
             open_requests: self

@@ -119,13 +119,15 @@ fn seat_label(seat: &str) -> &'static str {
 
 /// The programme's action items with their carry-over counts.
 fn action_views(source: &CadenceSource, today: NaiveDate) -> Vec<ActionView> {
-    let held: Vec<NaiveDate> = source.sessions.iter().map(|s| s.held_on).collect();
     source
         .actions
         .iter()
         .map(|row| {
-            let carried =
-                cadence::times_carried(row.origin_on, row.done_at.map(|d| d.date_naive()), &held);
+            let carried = cadence::times_carried(
+                row.origin_on,
+                row.done_at.map(|d| d.date_naive()),
+                &source.held_on,
+            );
             ActionView {
                 flagged: cadence::flagged(carried, row.done_at.is_some()),
                 overdue: row.done_at.is_none() && row.due_on < today,

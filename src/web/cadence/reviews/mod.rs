@@ -228,29 +228,39 @@ struct Loaded {
     month: Period,
     pack: Option<Pack>,
     previous: Option<Earlier>,
-    /// Today's value of each period the held pack froze, one per figure
-    /// in its order (empty before it is held).
+    /// Today's value of each figure of the held pack, in its order, where
+    /// a correction changed it since (empty before it is held).
     today: Vec<Option<f64>>,
     /// Today's board: drafts the pack of a review not yet held (`None` once held).
     board: Option<Board>,
 }
 
+/// The review of `month` of programme `id`, with its pack whole (the
+/// printable pack, its check) or as the review's page shows it.
 async fn load_review(
     state: &AppState,
     viewer: Viewer,
     id: Uuid,
     month: &str,
+    whole_pack: bool,
 ) -> Result<(CurrentUser, Loaded)> {
     let period = Period::parse_for(month, Cadence::Monthly).map_err(|_| AppError::NotFound)?;
     let month = period.to_string();
-    let (user, programme, mut source) = see(state, viewer, id, Reads::review(&month)).await?;
+    let reads = if whole_pack {
+        Reads::pack(&month)
+    } else {
+        Reads::review(&month)
+    };
+    let (user, programme, mut source) = see(state, viewer, id, reads).await?;
     let review = source.focused.take().ok_or(AppError::NotFound)?;
-    let pack = source
-        .snapshots
-        .iter()
-        .find(|s| s.month == month)
+    let held = source.snapshots.iter().find(|s| s.month == month);
+    let pack = held
         .and_then(|s| s.content.as_ref())
         .and_then(|content| serde_json::from_str::<Pack>(content.get()).ok());
+    let today = match (held, &pack) {
+        (Some(held), Some(pack)) => held.today(pack.figures.metrics.len()),
+        _ => Vec::new(),
+    };
     // The pack before this one is read only for how each metric stood.
     let previous = source
         .snapshots
@@ -260,18 +270,6 @@ async fn load_review(
             month: s.month.clone(),
             standing: std::mem::take(&mut s.standing),
         });
-    let today = match &pack {
-        Some(pack) => {
-            let frozen: Vec<(&str, &str)> = pack
-                .figures
-                .metrics
-                .iter()
-                .map(|f| (f.id.as_str(), f.period.as_deref().unwrap_or_default()))
-                .collect();
-            source.today.lookup(&frozen)?
-        }
-        None => Vec::new(),
-    };
     let dashboard = source.dashboard.take().unwrap_or_default();
     let board = pack
         .is_none()
@@ -351,7 +349,7 @@ async fn review_page(
     typed: Option<(ReviewForm, Vec<ActionInput>)>,
     errors: FieldErrors,
 ) -> Result<ReviewPage> {
-    let (user, mut loaded) = load_review(state, viewer, id, month).await?;
+    let (user, mut loaded) = load_review(state, viewer, id, month, false).await?;
     let user = &user;
     let shown = loaded.shown(state.now());
     let review = loaded.review;

@@ -34,7 +34,7 @@ pub(in crate::web::cadence) async fn pack(
     viewer: Viewer,
     Path((id, month)): Path<(Uuid, String)>,
 ) -> Result<PackPage> {
-    let (user, mut loaded) = load_review(&state, viewer, id, &month).await?;
+    let (user, mut loaded) = load_review(&state, viewer, id, &month, true).await?;
     let shown = loaded.shown(state.now());
     Ok(PackPage {
         rows: shown.rows,

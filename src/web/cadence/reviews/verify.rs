@@ -32,7 +32,7 @@ pub(in crate::web::cadence) async fn verify(
     viewer: Viewer,
     Path((id, month)): Path<(Uuid, String)>,
 ) -> Result<VerifyPage> {
-    let (user, loaded) = load_review(&state, viewer, id, &month).await?;
+    let (user, loaded) = load_review(&state, viewer, id, &month, true).await?;
     let snapshot = loaded
         .source
         .snapshots

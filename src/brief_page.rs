@@ -174,7 +174,7 @@ fn last_edited(row: &ShownSection) -> String {
     format!(
         "Last edited {}, {} UTC{}",
         dates::short(row.updated_at),
-        dates::clock(&row.updated_at),
+        dates::clock(row.updated_at),
         row.updated_by_name
             .as_ref()
             .map(|n| format!(" by {n}"))

@@ -88,7 +88,7 @@ fn describe(version: &Version) -> String {
         "Version {}, saved {} at {} UTC{}",
         version.version,
         dates::long(version.saved_at),
-        dates::clock(&version.saved_at),
+        dates::clock(version.saved_at),
         version
             .saved_by_name
             .as_ref()

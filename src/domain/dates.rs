@@ -45,12 +45,38 @@ pub fn short(date: impl Dated) -> Short {
     Short { day, month, year }
 }
 
+/// A date with its weekday, "Tuesday 8 December 2026": what chrono writes
+/// for `"%A %-d %B %Y"`.
+pub fn full(date: impl Dated) -> Full {
+    let (year, month, day) = date.ymd();
+    Full {
+        weekday: NaiveDate::from_ymd_opt(year, month, day).map(|d| d.weekday()),
+        long: Long { day, month, year },
+    }
+}
+
 /// The time of day of a moment, "09:05": what chrono writes for `"%H:%M"`.
-pub fn clock<Tz: chrono::TimeZone>(at: &chrono::DateTime<Tz>) -> Clock {
-    use chrono::Timelike;
-    Clock {
-        hour: at.hour(),
-        minute: at.minute(),
+pub fn clock(at: impl Timed) -> Clock {
+    let (hour, minute) = at.hm();
+    Clock { hour, minute }
+}
+
+/// What has a time of day: a moment (in its own zone), or a reference to one.
+pub trait Timed {
+    /// Hour and minute.
+    fn hm(&self) -> (u32, u32);
+}
+
+impl<Tz: chrono::TimeZone> Timed for chrono::DateTime<Tz> {
+    fn hm(&self) -> (u32, u32) {
+        use chrono::Timelike;
+        (self.hour(), self.minute())
+    }
+}
+
+impl<T: Timed + ?Sized> Timed for &T {
+    fn hm(&self) -> (u32, u32) {
+        (**self).hm()
     }
 }
 
@@ -111,6 +137,30 @@ impl fmt::Display for Short {
             name.get(..3).unwrap_or(name),
             self.year
         )
+    }
+}
+
+/// A date written as [`full`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Full {
+    weekday: Option<chrono::Weekday>,
+    long: Long,
+}
+
+impl fmt::Display for Full {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use chrono::Weekday::*;
+        let name = match self.weekday {
+            Some(Mon) => "Monday",
+            Some(Tue) => "Tuesday",
+            Some(Wed) => "Wednesday",
+            Some(Thu) => "Thursday",
+            Some(Fri) => "Friday",
+            Some(Sat) => "Saturday",
+            Some(Sun) => "Sunday",
+            None => return self.long.fmt(f),
+        };
+        write!(f, "{name} {}", self.long)
     }
 }
 
@@ -211,11 +261,25 @@ mod tests {
     }
 
     #[test]
+    fn a_full_date_reads_as_chrono_writes_it() {
+        let mut at = chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(10_957);
+        while at.date_naive() <= LATEST {
+            assert_eq!(full(at).to_string(), at.format("%A %-d %B %Y").to_string());
+            let date = at.date_naive();
+            assert_eq!(
+                full(date).to_string(),
+                date.format("%A %-d %B %Y").to_string()
+            );
+            at += chrono::Duration::minutes(5 * 24 * 60 + 37);
+        }
+    }
+
+    #[test]
     fn a_short_date_and_a_clock_read_as_chrono_writes_them() {
         let mut at = chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(10_957);
         while at.date_naive() <= LATEST {
             assert_eq!(short(at).to_string(), at.format("%-d %b %Y").to_string());
-            assert_eq!(clock(&at).to_string(), at.format("%H:%M").to_string());
+            assert_eq!(clock(at).to_string(), at.format("%H:%M").to_string());
             at += chrono::Duration::minutes(13 * 24 * 60 + 37);
         }
     }
